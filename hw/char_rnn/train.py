@@ -1,0 +1,157 @@
+"""Truncated-BPTT training with Adagrad, periodic samples, snapshots and resuming."""
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+
+from hw.char_rnn.adagrad import Adagrad
+from hw.char_rnn.model import CharRNN
+from hw.char_rnn.plot import save_loss_plot
+from hw.char_rnn.progress import ProgressBar
+from hw.char_rnn.sampling import make_draw, sample
+from hw.char_rnn.snapshot import Snapshot, TrainingState, save_snapshot
+from hw.char_rnn.vocab import Vocabulary
+
+
+@dataclass
+class TrainConfig:
+    """Hyperparameters and logging cadence. Defaults follow the classic setup."""
+
+    hidden_size: int = 100
+    num_layers: int = 1
+    seq_length: int = 25
+    lr: float = 0.1
+    batch: int = 1
+    seed: int = 0
+    sample_every: int = 10_000
+    sample_length: int = 200
+    snapshot_every: int = 10_000
+    history_every: int = 100
+
+
+def stream_segments(data: np.ndarray, batch: int, seq_length: int) -> np.ndarray:
+    """Split the encoded text into `batch` equal, contiguous segments read in parallel.
+
+    data: int array of shape (N,). Returns a view of shape (batch, N // batch).
+    Each stream carries its own hidden state from window to window, so a stream must be a
+    contiguous piece of text for the carried state to mean anything.
+    """
+    length = data.shape[0] // batch
+    if length < seq_length + 1:
+        raise ValueError(f"the text ({data.shape[0]} characters) is too short for "
+                         f"{batch} stream(s) of windows of {seq_length} + 1 characters")
+    return data[:batch * length].reshape(batch, length)
+
+
+def initial_smooth_loss(vocab_size: int, seq_length: int) -> float:
+    """The loss of a uniform guess over a window, -log(1/V) * seq_length."""
+    return -math.log(1.0 / vocab_size) * seq_length
+
+
+def new_snapshot(vocab: Vocabulary, data_size: int, config: TrainConfig) -> Snapshot:
+    """A freshly initialised model with zero Adagrad memory and an empty history."""
+    model = CharRNN(len(vocab), config.hidden_size, config.num_layers, seed=config.seed)
+    state = TrainingState(smooth_loss=initial_smooth_loss(len(vocab), config.seq_length),
+                          settings={"seq_length": config.seq_length, "lr": config.lr,
+                                    "batch": config.batch, "seed": config.seed})
+    return Snapshot(model=model, vocab=vocab, memory=np.zeros_like(model.flat_params),
+                    data_size=data_size, state=state)
+
+
+def settings_from(snap: Snapshot, config: TrainConfig) -> TrainConfig:
+    """The config to resume with: the snapshot's own settings override the given ones."""
+    s = snap.state.settings
+    return TrainConfig(hidden_size=snap.model.hidden_size, num_layers=snap.model.num_layers,
+                       seq_length=int(s.get("seq_length", config.seq_length)),
+                       lr=float(s.get("lr", config.lr)), batch=int(s.get("batch", config.batch)),
+                       seed=int(s.get("seed", config.seed)), sample_every=config.sample_every,
+                       sample_length=config.sample_length, snapshot_every=config.snapshot_every,
+                       history_every=config.history_every)
+
+
+def train(snap: Snapshot, data: np.ndarray, config: TrainConfig, updates: int,
+          out_dir: str | Path, corpus_name: str, progress: bool = True,
+          log: TextIO | None = None) -> Snapshot:
+    """Run `updates` more Adagrad updates on snap (modified in place) and return it.
+
+    data: the text encoded with snap.vocab, int array of shape (N,)
+    Writes into out_dir: snapshot.npz (every snapshot_every updates and at the end),
+    samples.txt (a sample every sample_every updates, appended, so the text's evolution
+    can be read afterwards), smooth_loss.csv and smooth_loss.png (if matplotlib is there).
+    Resuming from the written snapshot continues exactly where this run stopped.
+    """
+    log = log if log is not None else sys.stdout
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    model, vocab, state = snap.model, snap.vocab, snap.state
+    T, B = config.seq_length, config.batch
+    streams = stream_segments(data, B, T)
+    optimizer = Adagrad(model.flat_params, lr=config.lr)
+    optimizer.memory[...] = snap.memory
+    snap.memory = optimizer.memory  # one array: the snapshot always sees the live memory
+    if state.hidden is not None and state.hidden.shape == (model.num_layers, B, model.hidden_size):
+        h = [np.array(layer) for layer in state.hidden]
+    else:
+        h = model.initial_state(B)
+    position = state.position
+    history = [tuple(row) for row in state.loss_history]
+    smooth = state.smooth_loss
+    if math.isnan(smooth):
+        smooth = initial_smooth_loss(len(vocab), T)
+    bar = ProgressBar(updates, start=state.iteration) if progress else None
+    samples_path = out / "samples.txt"
+
+    def save_state() -> None:
+        state.position = position
+        state.smooth_loss = smooth
+        state.loss_history = np.array(history, dtype=np.float64).reshape(-1, 2)
+        state.hidden = np.stack(h)
+        save_snapshot(out / "snapshot.npz", snap)
+
+    log.write(f"training on {corpus_name}: V={len(vocab)}, hidden={model.hidden_size}, "
+              f"layers={model.num_layers}, seq_length={T}, lr={config.lr}, batch={B}, "
+              f"starting at update {state.iteration}\n")
+    for done in range(1, updates + 1):
+        if position + T + 1 > streams.shape[1]:
+            # End of the segments: start over from their beginning with a fresh state.
+            position = 0
+            h = model.initial_state(B)
+        window = streams[:, position:position + T + 1].T  # (T + 1, B)
+        loss, _, h = model.loss_and_grads(window[:-1], window[1:], h)
+        optimizer.step(model.flat_grads)
+        smooth = 0.999 * smooth + 0.001 * loss
+        position += T
+        state.iteration += 1
+        it = state.iteration
+        if it % config.history_every == 0:
+            history.append((it, smooth))
+        if config.sample_every > 0 and it % config.sample_every == 0:
+            draw = make_draw(config.seed * 1_000_003 + it)
+            text = vocab.decode(sample(model, [layer[:1] for layer in h],
+                                       int(window[-1, 0]), config.sample_length, draw=draw))
+            entry = f"--- update {it}, smooth loss {smooth:.3f} ---\n{text}\n"
+            with samples_path.open("a", encoding="utf-8") as f:
+                f.write(entry)
+            if bar is not None:
+                log.write("\n")
+            log.write(entry)
+        if config.snapshot_every > 0 and it % config.snapshot_every == 0:
+            save_state()
+        if bar is not None:
+            bar.update(done, smooth)
+    if bar is not None:
+        bar.close(smooth)
+    save_state()
+    np.savetxt(out / "smooth_loss.csv", state.loss_history, delimiter=",",
+               header="update,smooth_loss", comments="", fmt=["%d", "%.6f"])
+    log.write(f"smooth loss {smooth:.3f} after {state.iteration} updates; "
+              f"snapshot {out / 'snapshot.npz'}\n")
+    if len(state.loss_history):
+        log.write(save_loss_plot(state.loss_history, out / "smooth_loss.png",
+                                 f"char-RNN smooth loss, {corpus_name}") + "\n")
+    return snap

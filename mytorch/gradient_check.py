@@ -1,0 +1,128 @@
+"""Numerical gradient checking by central differences, for any model with named arrays.
+
+The model is seen only through a loss function of no arguments that reads the parameter
+arrays in place. Each checked entry is nudged by +step and -step, the loss re-evaluated,
+and the slope compared with the analytic gradient. Works for any number of parameters and
+layers, because nothing here knows what the parameters mean.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+
+ArrayGroup = Mapping[str, np.ndarray] | Sequence[np.ndarray]
+
+
+def relative_error(analytic: np.ndarray | float, numeric: np.ndarray | float,
+                   floor: float = 1e-6) -> np.ndarray:
+    """|a - n| / max(|a| + |n|, floor), elementwise.
+
+    The floor keeps entries where both gradients are (near) zero from reporting NaN or a
+    huge ratio of two rounding errors: below it the difference is judged in absolute terms.
+    """
+    a = np.asarray(analytic, dtype=np.float64)
+    n = np.asarray(numeric, dtype=np.float64)
+    return np.abs(a - n) / np.maximum(np.abs(a) + np.abs(n), floor)
+
+
+@dataclass
+class ParamCheck:
+    """The worst checked entry of one parameter.
+
+    name: parameter name; index: position of the worst entry (a tuple, one int per axis)
+    analytic, numeric: the two gradient values there; rel_error: their relative error
+    checked: how many entries of this parameter were checked
+    """
+
+    name: str
+    index: tuple[int, ...]
+    analytic: float
+    numeric: float
+    rel_error: float
+    checked: int
+
+
+@dataclass
+class GradCheckReport:
+    """Per-parameter results of check_gradients(), and the tolerance they were held to."""
+
+    results: list[ParamCheck]
+    tolerance: float
+
+    @property
+    def passed(self) -> bool:
+        return all(r.rel_error <= self.tolerance for r in self.results)
+
+    def failures(self) -> list[ParamCheck]:
+        return [r for r in self.results if r.rel_error > self.tolerance]
+
+    def format(self) -> str:
+        """A table with one line per parameter and a closing verdict."""
+        lines = [f"{'parameter':<12} {'checked':>7} {'worst rel. error':>16}  "
+                 f"{'at index':<12} {'analytic':>14} {'numeric':>14}"]
+        for r in self.results:
+            flag = "" if r.rel_error <= self.tolerance else "  FAIL"
+            lines.append(f"{r.name:<12} {r.checked:>7} {r.rel_error:>16.3e}  "
+                         f"{str(r.index):<12} {r.analytic:>14.6e} {r.numeric:>14.6e}{flag}")
+        verdict = "PASSED" if self.passed else "FAILED"
+        lines.append(f"gradient check {verdict} (tolerance {self.tolerance:.0e} on the "
+                     f"relative error)")
+        return "\n".join(lines)
+
+
+def _named(group: ArrayGroup) -> dict[str, np.ndarray]:
+    if isinstance(group, Mapping):
+        return dict(group)
+    return {f"param{i}": a for i, a in enumerate(group)}
+
+
+def check_gradients(loss_fn: Callable[[], float], params: ArrayGroup, grads: ArrayGroup,
+                    num_checks: int = 10, step: float = 1e-5, floor: float = 1e-6,
+                    tolerance: float = 1e-5, seed: int = 0) -> GradCheckReport:
+    """Compare analytic gradients with central differences on random entries.
+
+    loss_fn:    computes the scalar loss from the current contents of the param arrays
+    params:     dict name -> float64 array, or a list of arrays (named param0, param1, ...);
+                these are the very arrays loss_fn reads; they are modified during the check
+                and restored bit for bit afterwards
+    grads:      the analytic gradients, same names/order and shapes as params
+    num_checks: entries checked per parameter (all of them if the parameter is smaller),
+                drawn without replacement from a generator seeded by seed
+    step:       the nudge h in (L(p + h) - L(p - h)) / 2h
+    floor, tolerance: see relative_error(); an entry fails when its error exceeds tolerance
+    Returns a GradCheckReport with, for every parameter, its worst checked entry.
+    """
+    named_params = _named(params)
+    named_grads = _named(grads)
+    if named_params.keys() != named_grads.keys():
+        raise ValueError(f"params {sorted(named_params)} and grads {sorted(named_grads)} "
+                         "do not name the same arrays")
+    rng = np.random.default_rng(seed)
+    results = []
+    for name, p in named_params.items():
+        g = np.asarray(named_grads[name])
+        if g.shape != p.shape:
+            raise ValueError(f"{name}: gradient shape {g.shape} differs from parameter shape {p.shape}")
+        if p.dtype != np.float64:
+            raise TypeError(f"{name}: gradient checks need float64 parameters, got {p.dtype}")
+        count = min(num_checks, p.size)
+        flat_indices = rng.choice(p.size, size=count, replace=False)
+        worst: ParamCheck | None = None
+        for flat_index in flat_indices:
+            index = tuple(int(i) for i in np.unravel_index(flat_index, p.shape))
+            original = p[index]
+            p[index] = original + step
+            loss_plus = loss_fn()
+            p[index] = original - step
+            loss_minus = loss_fn()
+            p[index] = original
+            numeric = (loss_plus - loss_minus) / (2.0 * step)
+            analytic = float(g[index])
+            err = float(relative_error(analytic, numeric, floor))
+            if worst is None or err > worst.rel_error:
+                worst = ParamCheck(name, index, analytic, float(numeric), err, count)
+        if worst is not None:
+            results.append(worst)
+    return GradCheckReport(results, tolerance)
