@@ -1,0 +1,157 @@
+"""assert_close-style comparison of one student tensor against its expected value.
+
+The order of checks follows torch.testing.assert_close: type, dtype, shape,
+then values. Every failure is a list of plain-English lines; when the wrong
+value looks like a known bug (scaled by the batch size, transposed, a single
+call's gradient where two should have accumulated, ...) a hint line says so.
+"""
+
+from typing import Any
+
+import numpy as np
+
+from autograder.steps import MISSING
+
+# What a stored alternative (`name~tag` in a case's expected values) means.
+KNOWN_BUGS = {
+    "last_call_only": "it equals the gradient of the last backward call alone: "
+    "gradients must accumulate (+=) until zero_grad()",
+    "no_zero_grad": "it still contains the gradient from before zero_grad(): zero_grad() must reset it",
+    "sum_not_mean": "it equals the sum over the batch: parameter gradients are batch means (divide by the batch size)",
+    "per_sample_mean": "it is divided by the batch size: deltas flowing backward are per sample",
+}
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def _index(idx: tuple[int, ...]) -> str:
+    return "(" + ", ".join(str(i) for i in idx) + ("," if len(idx) == 1 else "") + ")"
+
+
+def compare(
+    got: Any,
+    expected: np.ndarray,
+    *,
+    rtol: float,
+    atol: float,
+    alternatives: dict[str, np.ndarray] | None = None,
+    batch: int | None = None,
+) -> list[str]:
+    """got: what the student produced; expected: the reference array.
+
+    Returns [] when got matches (|got - expected| <= atol + rtol * |expected|
+    elementwise, finite), else the lines describing the first problem found.
+    alternatives: tag -> what a known bug would give (see KNOWN_BUGS).
+    batch: the case's batch size, used to recognise mean/sum slips.
+    """
+    if got is MISSING:
+        return ["not produced (the attribute was never set, or nothing was returned)"]
+    if got is None:
+        return ["got None: the value was never returned or assigned"]
+    if isinstance(got, (float, int, np.generic)) and not isinstance(got, (bool, np.bool_)) and expected.ndim == 0:
+        got = np.asarray(got)
+    if isinstance(got, (float, int, np.generic)):
+        return [f"type: expected a numpy.ndarray of shape {expected.shape}, got a single number ({type(got).__name__})"]
+    if not isinstance(got, np.ndarray):
+        return [f"type: expected a numpy.ndarray of shape {expected.shape}, got {type(got).__name__}"]
+    if got.dtype != np.float64:
+        if np.issubdtype(got.dtype, np.floating) or np.issubdtype(got.dtype, np.complexfloating):
+            return [f"dtype: expected float64, got {got.dtype} (keep every array in float64)"]
+        return [f"dtype: expected float64, got {got.dtype} (an integer or boolean array loses the values)"]
+    if got.shape != expected.shape:
+        lines = [f"shape: expected {expected.shape}, got {got.shape}"]
+        if got.ndim == 2 and got.shape == expected.shape[::-1]:
+            lines.append("hint: the axes look swapped (a transposed weight or a missing .T?)")
+        elif got.size == expected.size:
+            lines.append("hint: same number of elements, different layout (check reshape/squeeze)")
+        elif expected.ndim == 1 and got.ndim == 2 and got.shape[1] == expected.shape[0]:
+            lines.append("hint: expected one value per feature (H,): sum or average over the batch axis")
+        return lines
+    return _compare_values(got, expected, rtol, atol, alternatives or {}, batch)
+
+
+def _compare_values(
+    got: np.ndarray,
+    expected: np.ndarray,
+    rtol: float,
+    atol: float,
+    alternatives: dict[str, np.ndarray],
+    batch: int | None,
+) -> list[str]:
+    with np.errstate(invalid="ignore", over="ignore"):
+        abs_diff = np.abs(got - expected)
+        allowed = atol + rtol * np.abs(expected)
+        ok = abs_diff <= allowed  # False wherever got is NaN or inf
+    if ok.all():
+        return []
+    total = expected.size
+    bad = int(total - ok.sum())
+    lines = [f"Mismatched elements: {bad} / {total} ({100.0 * bad / total:.1f}%)"]
+    nonfinite = ~np.isfinite(got)
+    if nonfinite.any():
+        idx = tuple(int(i) for i in np.argwhere(nonfinite)[0])
+        lines.append(
+            f"got {got[idx]} at index {_index(idx)} ({int(nonfinite.sum())} non-finite values): "
+            "an overflow, log(0) or 0/0 somewhere"
+        )
+    else:
+        masked_abs = np.where(ok, -1.0, abs_diff)
+        aidx = np.unravel_index(int(np.argmax(masked_abs)), expected.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = np.where(ok, -1.0, abs_diff / np.abs(expected))
+        ridx = np.unravel_index(int(np.argmax(rel)), expected.shape)
+        lines.append(
+            f"Greatest absolute difference: {_fmt(abs_diff[aidx])} at index {_index(aidx)} "
+            f"(up to {_fmt(atol)} allowed, plus rtol {_fmt(rtol)} x |expected|)"
+        )
+        lines.append(f"Greatest relative difference: {_fmt(rel[ridx])} at index {_index(ridx)} (up to {_fmt(rtol)} allowed)")
+        lines.append(f"At index {_index(aidx)}: expected {_fmt(expected[aidx])}, got {_fmt(got[aidx])}")
+    hint = _diagnose(got, expected, rtol, atol, alternatives, batch)
+    if hint:
+        lines.append("hint: " + hint)
+    return lines
+
+
+def _close(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> bool:
+    return a.shape == b.shape and bool(np.all(np.abs(a - b) <= atol + rtol * np.abs(b)))
+
+
+def _diagnose(
+    got: np.ndarray,
+    expected: np.ndarray,
+    rtol: float,
+    atol: float,
+    alternatives: dict[str, np.ndarray],
+    batch: int | None,
+) -> str | None:
+    if not np.all(np.isfinite(got)):
+        return None
+    for tag, alt in alternatives.items():
+        if _close(got, alt, rtol, atol) and not _close(alt, expected, rtol, atol):
+            return KNOWN_BUGS.get(tag, f"it matches the known slip {tag!r}")
+    if not got.any() and expected.any():
+        return "got all zeros: was it ever computed, or reset after computing?"
+    if got.ndim == 2 and got.shape[0] == got.shape[1] and got.shape[0] > 1 and _close(got, expected.T, rtol, atol):
+        return "got the transpose of the expected value (a weight used as W where W.T belongs, or the reverse?)"
+    denom = float(np.sum(expected * expected))
+    if denom > 0 and expected.size > 1:
+        k = float(np.sum(got * expected)) / denom
+        if k != 0 and _close(got, k * expected, 1e-6, atol):
+            return _describe_factor(k, batch)
+    return None
+
+
+def _describe_factor(k: float, batch: int | None) -> str:
+    if batch and batch > 1 and abs(k - batch) < 1e-6 * batch:
+        return f"got = {batch} x expected, and {batch} is the batch size: a sum where a batch mean belongs?"
+    if batch and batch > 1 and abs(k * batch - 1) < 1e-6:
+        return f"got = expected / {batch}, and {batch} is the batch size: divided where a per-sample value belongs?"
+    if abs(k + 1) < 1e-6:
+        return "got = -expected: a sign is flipped"
+    if abs(k - 2) < 1e-6:
+        return "got = 2 x expected: something is added twice"
+    if abs(k - 0.5) < 1e-6:
+        return "got = expected / 2: a contribution is missing or halved"
+    return f"got is expected scaled by {k:.6g}: a constant factor is off"

@@ -1,0 +1,132 @@
+"""Running student code so that nothing it does can take the runner down.
+
+An exception, a NotImplementedError, sys.exit() or a hang becomes a short
+message with only the traceback lines that are in the student's own files.
+"""
+
+import os
+import signal
+import threading
+import traceback
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from autograder.paths import ROOT, STUDENT_DIRS
+
+
+class StepTimeout(BaseException):
+    """Raised inside student code when its time is up (BaseException: `except Exception` can't swallow it)."""
+
+
+@dataclass
+class Outcome:
+    """What running student code gave: a value, or an error message; plus numpy's warnings."""
+
+    value: Any = None
+    error: list[str] | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _is_student_file(filename: str) -> bool:
+    try:
+        path = Path(filename).resolve()
+    except (OSError, ValueError):
+        return False
+    return any(path.is_relative_to(d) for d in STUDENT_DIRS)
+
+
+def _rel(filename: str) -> str:
+    try:
+        return Path(filename).resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return filename
+
+
+def student_frames(exc: BaseException, limit: int = 4) -> list[str]:
+    """exc: an exception raised through student code -> up to `limit` 'file:line in func' lines, innermost last."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if _is_student_file(f.filename)]
+    lines = []
+    for f in frames[-limit:]:
+        lines.append(f"{_rel(f.filename)}:{f.lineno} in {f.name}")
+        if f.line:
+            lines.append(f"    {f.line.strip()}")
+    return lines
+
+
+def describe_exception(exc: BaseException, timeout: float) -> list[str]:
+    """exc: what student code raised -> a short message."""
+    if isinstance(exc, StepTimeout):
+        head = f"timed out after {timeout:g} s (an endless loop, or far too much work?)"
+    elif isinstance(exc, NotImplementedError):
+        head = f"not implemented yet: {exc}" if str(exc) else "not implemented yet (NotImplementedError)"
+    elif isinstance(exc, SystemExit):
+        head = f"the code called exit({exc.code!r})"
+    elif isinstance(exc, SyntaxError) and exc.filename:
+        return [f"SyntaxError in {_rel(exc.filename)} line {exc.lineno}: {exc.msg}"]
+    else:
+        text = str(exc).strip().splitlines()
+        head = f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+    frames = student_frames(exc)
+    return [head] + (["where:"] + ["  " + line for line in frames] if frames else [])
+
+
+def _call_with_alarm(fn: Callable[[], Any], timeout: float) -> Any:
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise StepTimeout()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        return fn()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _call_in_thread(fn: Callable[[], Any], timeout: float) -> Any:
+    # Without SIGALRM the hung thread cannot be stopped; it is abandoned as a daemon.
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - reported to the student
+            box["exc"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise StepTimeout()
+    if "exc" in box:
+        raise box["exc"]
+    return box.get("value")
+
+
+def run_isolated(fn: Callable[[], Any], timeout: float) -> Outcome:
+    """fn: a call into student code; timeout: seconds -> its Outcome. Never raises except KeyboardInterrupt."""
+    use_alarm = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    outcome = Outcome()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            outcome.value = (_call_with_alarm if use_alarm else _call_in_thread)(fn, timeout)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - anything student code does is reported, not raised
+            outcome.error = describe_exception(exc, timeout)
+    seen = set()
+    for w in caught:
+        if _is_student_file(w.filename):
+            text = f"{w.category.__name__}: {w.message} ({_rel(w.filename)}:{w.lineno})"
+            if text not in seen:
+                seen.add(text)
+                outcome.warnings.append(text)
+    return outcome
+
+
+def hard_exit(code: int) -> None:
+    """Exit now even if an abandoned student thread is still spinning."""
+    os._exit(code)

@@ -1,0 +1,41 @@
+"""Conversions between numpy inputs and float64 torch tensors."""
+
+import numpy as np
+import torch
+
+
+def tensor(a: np.ndarray, grad: bool = False) -> torch.Tensor:
+    """a: numpy array -> float64 tensor (a leaf requiring grad if `grad`)."""
+    t = torch.tensor(np.asarray(a), dtype=torch.float64)
+    return t.requires_grad_(grad)
+
+
+def array(t: torch.Tensor) -> np.ndarray:
+    """t: tensor -> a float64 numpy copy."""
+    return t.detach().to(torch.float64).numpy().copy()
+
+
+def accumulate(per_call: list[dict[str, np.ndarray]], zero_grad_before: np.ndarray, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Parameter gradients of repeated backward calls as a module accumulates them.
+
+    per_call: each call's own gradients; zero_grad_before[k]: zero_grad() ran before call k.
+    Returns the accumulated gradients, plus `key~last_call_only` (what assigning
+    instead of adding gives) and `key~no_zero_grad` (what ignoring zero_grad gives)
+    when those differ from the truth.
+    """
+    out: dict[str, np.ndarray] = {}
+    for key in keys:
+        total = np.zeros_like(per_call[0][key])
+        everything = np.zeros_like(per_call[0][key])
+        for k, grads in enumerate(per_call):
+            if zero_grad_before[k]:
+                total = np.zeros_like(total)
+            total = total + grads[key]
+            everything = everything + grads[key]
+        out[key] = total
+        if len(per_call) > 1:
+            if not zero_grad_before[len(per_call) - 1]:
+                out[key + "~last_call_only"] = per_call[-1][key]
+            if zero_grad_before.any():
+                out[key + "~no_zero_grad"] = everything
+    return out

@@ -1,0 +1,42 @@
+"""Oracles for `linear_forward` and `linear_backward`: torch.nn.Linear with autograd."""
+
+import numpy as np
+import torch
+
+from autograder.oracles._torch import accumulate, array, tensor
+
+
+def _layer(inputs: dict[str, np.ndarray]) -> torch.nn.Linear:
+    m, d = inputs["W"].shape
+    layer = torch.nn.Linear(d, m, dtype=torch.float64)
+    with torch.no_grad():
+        layer.weight.copy_(tensor(inputs["W"]))
+        layer.bias.copy_(tensor(inputs["b"]))
+    return layer
+
+
+def linear_forward(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    with torch.no_grad():
+        return {"y": array(_layer(inputs)(tensor(inputs["x"][0])))}
+
+
+def linear_backward(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    layer = _layer(inputs)
+    per_call = []
+    dx = None
+    for x, delta in zip(inputs["x"], inputs["delta"]):
+        xt = tensor(x, grad=True)
+        y = layer(xt)
+        # delta is dL/dy per sample; dividing the loss by the batch makes weight
+        # gradients batch means, while dx is kept per sample.
+        batch = x.shape[0]
+        loss = (y * tensor(delta)).sum() / batch
+        gx, gW, gb = torch.autograd.grad(loss, (xt, layer.weight, layer.bias))
+        dx = array(gx) * batch
+        per_call.append({"dW": array(gW), "db": array(gb)})
+    out = {"dx": dx}
+    out.update(accumulate(per_call, inputs["zero_grad_before"], ("dW", "db")))
+    return out
+
+
+ORACLES = {"linear_forward": linear_forward, "linear_backward": linear_backward}

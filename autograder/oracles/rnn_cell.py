@@ -1,0 +1,46 @@
+"""Oracles for `rnn_forward` and `rnn_backward`: torch.nn.RNNCell (tanh) with autograd."""
+
+import numpy as np
+import torch
+
+from autograder.oracles._torch import accumulate, array, tensor
+
+WEIGHTS = ("W_ih", "W_hh", "b_ih", "b_hh")
+TORCH_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+
+
+def torch_cell(inputs: dict[str, np.ndarray]) -> torch.nn.RNNCell:
+    """A torch.nn.RNNCell holding the case's weights."""
+    h, d = inputs["W_ih"].shape
+    cell = torch.nn.RNNCell(d, h, nonlinearity="tanh", dtype=torch.float64)
+    with torch.no_grad():
+        for ours, theirs in zip(WEIGHTS, TORCH_NAMES):
+            getattr(cell, theirs).copy_(tensor(inputs[ours]))
+    return cell
+
+
+def rnn_forward(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    with torch.no_grad():
+        h = torch_cell(inputs)(tensor(inputs["x"][0]), tensor(inputs["h_prev"][0]))
+    return {"h": array(h)}
+
+
+def rnn_backward(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    cell = torch_cell(inputs)
+    params = tuple(getattr(cell, name) for name in TORCH_NAMES)
+    per_call = []
+    dx = dh = None
+    for x, h_prev, delta in zip(inputs["x"], inputs["h_prev"], inputs["delta"]):
+        xt, ht = tensor(x, grad=True), tensor(h_prev, grad=True)
+        h = cell(xt, ht)
+        batch = x.shape[0]
+        loss = (h * tensor(delta)).sum() / batch
+        gx, gh, *gparams = torch.autograd.grad(loss, (xt, ht) + params)
+        dx, dh = array(gx) * batch, array(gh) * batch
+        per_call.append({"d" + w: array(g) for w, g in zip(WEIGHTS, gparams)})
+    out = {"dx": dx, "dh": dh}
+    out.update(accumulate(per_call, inputs["zero_grad_before"], tuple("d" + w for w in WEIGHTS)))
+    return out
+
+
+ORACLES = {"rnn_forward": rnn_forward, "rnn_backward": rnn_backward}

@@ -1,0 +1,28 @@
+"""Importing student code inside a step's isolated run."""
+
+import importlib
+from typing import Any
+
+import numpy as np
+
+from autograder.steps import MISSING
+
+
+def student_attr(module: str, name: str) -> Any:
+    """module, name: e.g. ('mytorch.rnn_cell', 'RNNCell') -> that object from the student's files.
+
+    Importing here, not at the top of a step module, means a broken file fails
+    only the steps that use it.
+    """
+    return getattr(importlib.import_module(module), name)
+
+
+def grab(obj: Any, name: str) -> Any:
+    """obj.name copied (so later student code can't change it), or MISSING if it was never set."""
+    value = getattr(obj, name, MISSING)
+    return np.array(value, copy=True) if isinstance(value, np.ndarray) else value
+
+
+def owned(value: Any) -> Any:
+    """A returned value copied if it is an array (student code may still hold and change it)."""
+    return np.array(value, copy=True) if isinstance(value, np.ndarray) else value

@@ -1,0 +1,105 @@
+"""Steps `gru_forward` and `gru_backward`: the bias-free, unbatched GRUCell.
+
+Forward is graded on h_t and on the gates it exposes (z, r, h_tilda), in the
+order they are computed, so the first wrong one points at the bug. `calls`
+stacks repeated forward+backward pairs; `zero_grad_before[k]` says whether
+zero_grad() runs before pair k.
+"""
+
+import numpy as np
+
+from autograder.steps import Output, Spec, Step
+from autograder.steps._student import grab, owned, student_attr
+
+WEIGHTS = ("Wzh", "Wrh", "Wh", "Wzx", "Wrx", "Wx")
+GRADS = tuple("d" + w for w in WEIGHTS)
+
+
+def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
+    """-> six weights, x (calls, D), h_prev (calls, H), delta (calls, 1, H), zero_grad_before (calls,)."""
+    d, h = spec["input"], spec["hidden"]
+    calls = spec.get("calls", 1)
+    w = spec.get("weight_scale", 1.0 / np.sqrt(h))
+    inputs = {name: rng.standard_normal((h, h)) * w for name in WEIGHTS[:3]}
+    inputs.update({name: rng.standard_normal((h, d)) * w for name in WEIGHTS[3:]})
+    inputs["x"] = rng.standard_normal((calls, d)) * spec.get("scale", 1.0)
+    inputs["h_prev"] = rng.standard_normal((calls, h))
+    if spec.get("zero_state"):
+        inputs["h_prev"][:] = 0.0
+    inputs["delta"] = rng.standard_normal((calls, 1, h))
+    inputs["zero_grad_before"] = np.array([k in spec.get("zero_grad_at", ()) for k in range(calls)])
+    return inputs
+
+
+def _new_cell(inputs: dict[str, np.ndarray]):
+    h, d = inputs["Wx"].shape
+    cell = student_attr("mytorch.gru_cell", "GRUCell")(d, h)
+    cell.init_weights(*(inputs[k] for k in WEIGHTS))
+    cell.zero_grad()
+    return cell
+
+
+def run_forward(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
+    cell = _new_cell(inputs)
+    out["h_t"] = owned(cell.forward(inputs["x"][0], inputs["h_prev"][0]))
+    out.update({name: grab(cell, name) for name in ("z", "r", "h_tilda")})
+
+
+def run_backward(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
+    cell = _new_cell(inputs)
+    for k in range(inputs["x"].shape[0]):
+        if inputs["zero_grad_before"][k]:
+            cell.zero_grad()
+        cell.forward(inputs["x"][k], inputs["h_prev"][k])
+        result = cell.backward(inputs["delta"][k])
+        if not (isinstance(result, tuple) and len(result) == 2):
+            raise TypeError(f"backward must return the tuple (dx, dh), got {type(result).__name__}")
+        out["dx"], out["dh"] = (owned(v) for v in result)
+    out.update({g: grab(cell, g) for g in GRADS})
+
+
+FORWARD_SPECS = (
+    Spec("input 5, hidden 3", {"input": 5, "hidden": 3}),
+    Spec("input 1, hidden 1", {"input": 1, "hidden": 1}),
+    Spec("input 3, hidden 3", {"input": 3, "hidden": 3}),
+    Spec("input 2, hidden 6, zero initial state", {"input": 2, "hidden": 6, "zero_state": True}),
+    Spec("input 4, hidden 2, large-magnitude x (~1e2)", {"input": 4, "hidden": 2, "scale": 1e2}),
+    Spec("input 7, hidden 5", {"input": 7, "hidden": 5}),
+)
+BACKWARD_SPECS = FORWARD_SPECS + (
+    Spec(
+        "input 3, hidden 4; forward+backward twice without zero_grad (gradients accumulate)",
+        {"input": 3, "hidden": 4, "calls": 2},
+    ),
+    Spec(
+        "input 2, hidden 3; backward, zero_grad(), forward+backward again",
+        {"input": 2, "hidden": 3, "calls": 2, "zero_grad_at": (1,)},
+    ),
+)
+
+STEPS = (
+    Step(
+        id="gru_forward",
+        target="GRUCell.forward",
+        specs=FORWARD_SPECS,
+        build=build,
+        run=run_forward,
+        outputs=(
+            Output("z", tensor="self.z (update gate)"),
+            Output("r", tensor="self.r (reset gate)"),
+            Output("h_tilda", tensor="self.h_tilda (candidate state)"),
+            Output("h_t", tensor="returned h_t"),
+        ),
+        batch_of=lambda spec: None,
+    ),
+    Step(
+        id="gru_backward",
+        target="GRUCell.backward",
+        specs=BACKWARD_SPECS,
+        build=build,
+        run=run_backward,
+        outputs=(Output("dx", tensor="returned dx"), Output("dh", tensor="returned dh"))
+        + tuple(Output(g) for g in GRADS),
+        batch_of=lambda spec: None,
+    ),
+)

@@ -1,0 +1,118 @@
+"""Steps `rnn_forward` and `rnn_backward`: RNNCell.
+
+Backward is graded through its pinned arguments (delta, h, h_prev_l, h_prev_t)
+alone, so it does not depend on the student's forward. `calls` stacks the
+arguments of repeated backward calls; `zero_grad_before[k]` says whether
+zero_grad() runs before call k.
+"""
+
+import numpy as np
+
+from autograder.steps import Output, Spec, Step
+from autograder.steps._student import grab, owned, student_attr
+
+WEIGHTS = ("W_ih", "W_hh", "b_ih", "b_hh")
+GRADS = ("dW_ih", "dW_hh", "db_ih", "db_hh")
+
+
+def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
+    """-> weights, x (calls, N, D), h_prev (calls, N, H), delta (calls, N, H), zero_grad_before (calls,)."""
+    n, d, h = spec["batch"], spec["input"], spec["hidden"]
+    calls = spec.get("calls", 1)
+    # Weights scaled like torch's default init keep tanh out of saturation, so gradients are not all ~0.
+    w = spec.get("weight_scale", 1.0 / np.sqrt(h))
+    inputs = {
+        "W_ih": rng.standard_normal((h, d)) * w,
+        "W_hh": rng.standard_normal((h, h)) * w,
+        "b_ih": rng.standard_normal(h) * w,
+        "b_hh": rng.standard_normal(h) * w,
+        "x": rng.standard_normal((calls, n, d)) * spec.get("scale", 1.0),
+        "h_prev": rng.standard_normal((calls, n, h)),
+        "delta": rng.standard_normal((calls, n, h)),
+        "zero_grad_before": np.array([k in spec.get("zero_grad_at", ()) for k in range(calls)]),
+    }
+    if spec.get("zero_state"):
+        inputs["h_prev"][:] = 0.0
+    return inputs
+
+
+def _new_cell(inputs: dict[str, np.ndarray]):
+    h, d = inputs["W_ih"].shape
+    cell = student_attr("mytorch.rnn_cell", "RNNCell")(d, h)
+    cell.init_weights(*(inputs[k] for k in WEIGHTS))
+    cell.zero_grad()
+    return cell
+
+
+def run_forward(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
+    cell = _new_cell(inputs)
+    out["h"] = owned(cell.forward(inputs["x"][0], inputs["h_prev"][0]))
+
+
+def run_backward(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
+    cell = _new_cell(inputs)
+    for k in range(inputs["x"].shape[0]):
+        if inputs["zero_grad_before"][k]:
+            cell.zero_grad()
+        result = cell.backward(inputs["delta"][k], inputs["h"][k], inputs["x"][k], inputs["h_prev"][k])
+        if not (isinstance(result, tuple) and len(result) == 2):
+            raise TypeError(f"backward must return the tuple (dx, dh), got {type(result).__name__}")
+        out["dx"], out["dh"] = (owned(v) for v in result)
+    out.update({g: grab(cell, g) for g in GRADS})
+
+
+def build_backward(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
+    """build() plus h (calls, N, H): this step's output, which backward receives as an argument."""
+    inputs = build(rng, spec)
+    z = (
+        inputs["x"] @ inputs["W_ih"].T
+        + inputs["b_ih"]
+        + inputs["h_prev"] @ inputs["W_hh"].T
+        + inputs["b_hh"]
+    )
+    # An input like the others; the expected gradients are computed from it by torch.
+    inputs["h"] = np.tanh(z)
+    return inputs
+
+
+FORWARD_SPECS = (
+    Spec("batch 4, input 5, hidden 3", {"batch": 4, "input": 5, "hidden": 3}),
+    Spec("batch 1, input 3, hidden 3", {"batch": 1, "input": 3, "hidden": 3}),
+    Spec("batch 3, input 2, hidden 1", {"batch": 3, "input": 2, "hidden": 1}),
+    Spec("batch 5, input 4, hidden 6, zero initial state", {"batch": 5, "input": 4, "hidden": 6, "zero_state": True}),
+    Spec("batch 2, input 3, hidden 4, large-magnitude x (~1e2)", {"batch": 2, "input": 3, "hidden": 4, "scale": 1e2}),
+    Spec("batch 6, input 7, hidden 5", {"batch": 6, "input": 7, "hidden": 5}),
+)
+BACKWARD_SPECS = FORWARD_SPECS + (
+    Spec(
+        "batch 3, input 4, hidden 2; backward twice without zero_grad (gradients accumulate)",
+        {"batch": 3, "input": 4, "hidden": 2, "calls": 2},
+    ),
+    Spec(
+        "batch 2, input 2, hidden 3; backward, zero_grad(), backward again",
+        {"batch": 2, "input": 2, "hidden": 3, "calls": 2, "zero_grad_at": (1,)},
+    ),
+)
+
+STEPS = (
+    Step(
+        id="rnn_forward",
+        target="RNNCell.forward",
+        specs=FORWARD_SPECS,
+        build=build,
+        run=run_forward,
+        outputs=(Output("h", tensor="returned h'"),),
+    ),
+    Step(
+        id="rnn_backward",
+        target="RNNCell.backward",
+        specs=BACKWARD_SPECS,
+        build=build_backward,
+        run=run_backward,
+        outputs=(
+            Output("dx", tensor="returned dx"),
+            Output("dh", tensor="returned dh"),
+        )
+        + tuple(Output(g) for g in GRADS),
+    ),
+)

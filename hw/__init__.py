@@ -1,0 +1,1 @@
+"""Homework programs built on mytorch."""

@@ -1,0 +1,180 @@
+"""The runner as a student uses it: table, exit codes, options, JSON, isolation of failures."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from autograder.rubric import load_rubric
+from tests.tree import REPO
+
+STEP_IDS = [e.id for e in load_rubric()]
+
+
+def run_repo(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "autograder/runner.py", *args], cwd=REPO, capture_output=True, text=True)
+
+
+def test_reference_solution_passes_every_step_without_torch(tree):
+    result = tree.run()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.failed() == set()
+    assert set(result.status()) == set(STEP_IDS)
+    assert "torch" not in result.stdout  # --no-torch: nothing to announce
+
+
+def test_reference_solution_passes_with_live_torch_checks(tree):
+    pytest.importorskip("torch")
+    result = tree.run(torch=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.failed() == set()
+
+
+def test_without_torch_installed_says_so_once(tree, tmp_path):
+    blocker = tmp_path / "no_torch"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text("import sys\nsys.modules['torch'] = None\n")
+    cmd = [sys.executable, str(tree.root / "autograder" / "runner.py")]
+    proc = subprocess.run(cmd, cwd=tree.root, capture_output=True, text=True, env={"PYTHONPATH": str(blocker)})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count("torch is not installed") == 1
+    forced = subprocess.run(cmd + ["--torch"], cwd=tree.root, capture_output=True, text=True,
+                            env={"PYTHONPATH": str(blocker)})
+    assert forced.returncode == 2
+    assert "torch" in forced.stderr
+
+
+def test_table_lists_every_step_with_points_and_total():
+    proc = run_repo("--no-torch")
+    lines = proc.stdout.splitlines()
+    for entry in load_rubric():
+        row = next(line for line in lines if line.startswith(entry.id + " "))
+        assert f"{entry.points:g} / {entry.points:g}" in row and row.rstrip().endswith("PASS")
+    total = sum(e.points for e in load_rubric())
+    assert any(line.startswith("total") and f"{total:g} / {total:g}" in line for line in lines)
+
+
+def test_list_shows_steps_and_points():
+    proc = run_repo("--list")
+    assert proc.returncode == 0
+    for entry in load_rubric():
+        assert entry.id in proc.stdout
+    assert "total" in proc.stdout
+
+
+def test_help_explains_every_option():
+    proc = run_repo("--help")
+    assert proc.returncode == 0
+    for option in ("--step", "--list", "--json", "--torch", "--no-torch", "--timeout", "--seed"):
+        assert option in proc.stdout
+
+
+def test_step_selection_runs_only_those_steps(tree):
+    result = tree.run("--step", "rnn_forward", "--step", "linear_backward")
+    assert result.returncode == 0
+    assert list(result.status()) == ["linear_backward", "rnn_forward"]  # rubric order, not argument order
+
+
+def test_unknown_step_is_a_usage_error():
+    proc = run_repo("--step", "no_such_step")
+    assert proc.returncode == 2
+    assert "no_such_step" in proc.stderr
+
+
+def test_exit_code_is_one_when_a_selected_step_fails_and_zero_when_others_fail(tree):
+    tree.replace("mytorch/loss.py", "return self.sm - self.labels", "return self.sm")
+    assert tree.run().returncode == 1
+    assert tree.run("--step", "loss_backward").returncode == 1
+    assert tree.run("--step", "loss_forward").returncode == 0
+
+
+def test_json_follows_gradescope_schema(tree):
+    tree.replace("mytorch/rnn_cell.py", "return self.activation(z)", "return z")
+    result = tree.run()
+    report = result.report
+    assert set(report) >= {"score", "max_score", "execution_time", "tests"}
+    assert isinstance(report["execution_time"], (int, float)) and report["execution_time"] >= 0
+    by_name = {t["name"]: t for t in report["tests"]}
+    assert list(by_name) == STEP_IDS
+    for t in report["tests"]:
+        assert set(t) == {"name", "score", "max_score", "status", "output"}
+        assert t["status"] in ("passed", "failed")
+        assert isinstance(t["output"], str) and t["output"]
+        assert t["score"] == (t["max_score"] if t["status"] == "passed" else 0)
+    assert by_name["rnn_forward"]["status"] == "failed"
+    assert "RNNCell.forward" in by_name["rnn_forward"]["output"]
+    assert report["score"] == sum(t["score"] for t in report["tests"])
+    assert report["max_score"] == sum(e.points for e in load_rubric())
+    json.dumps(report)
+
+
+def test_not_implemented_fails_only_that_step_and_points_to_the_file(tree):
+    tree.replace("mytorch/rnn_cell.py", "        z = x @ self.W_ih.T",
+                 '        raise NotImplementedError("rnn_forward: RNNCell.forward is not implemented yet")\n'
+                 "        z = x @ self.W_ih.T")
+    result = tree.run()
+    assert result.failed() == {"rnn_forward"}
+    out = result.output("rnn_forward")
+    assert "not implemented yet: rnn_forward: RNNCell.forward" in out
+    assert "start in mytorch/rnn_cell.py" in out
+    assert "Traceback" not in result.stdout
+
+
+def test_exception_shows_only_student_frames(tree):
+    tree.replace("mytorch/linear.py", "return x @ self.W.T + self.b", "return x @ self.W.T + self.b[:, None]")
+    result = tree.run()
+    out = result.output("linear_forward")
+    assert "ValueError" in out
+    assert "mytorch/linear.py:" in out and "in forward" in out
+    assert "autograder/" not in out and "numpy/" not in out
+
+
+def test_syntax_error_fails_steps_using_that_file_only(tree):
+    tree.replace("mytorch/gru_cell.py", "h_t = (1.0 - self.z) * h", "h_t = (1.0 - self.z) * h)")
+    result = tree.run()
+    assert result.failed() == {"gru_forward", "gru_backward"}
+    assert "SyntaxError in mytorch/gru_cell.py line" in result.output("gru_forward")
+
+
+def test_hang_times_out_and_later_steps_still_run(tree):
+    tree.replace("mytorch/linear.py", "        self.x = x\n        return x @ self.W.T",
+                 "        while True:\n            pass\n        return x @ self.W.T")
+    result = tree.run("--timeout", "1")
+    assert "linear_forward" in result.failed()
+    assert "timed out after 1 s" in result.output("linear_forward")
+    assert result.status()["gru_backward"] == "passed"
+
+
+def test_sys_exit_and_base_exceptions_are_contained(tree):
+    tree.replace("mytorch/loss.py", "        self.logits = x\n", "        raise SystemExit(3)\n")
+    result = tree.run()
+    assert result.failed() == {"loss_forward", "loss_backward"}
+    assert "exit(3)" in result.output("loss_forward")
+    assert result.report is not None
+
+
+def test_wrong_return_type_is_reported_as_type(tree):
+    tree.replace("mytorch/rnn_cell.py", "        return dx, dh\n", "        return [dx, dh]\n")
+    out = tree.run().output("rnn_backward")
+    assert "backward must return the tuple (dx, dh), got list" in out
+
+
+def test_dependency_failure_is_named(tree):
+    tree.replace("mytorch/activation.py", "return 1.0 - state * state", "return state")
+    result = tree.run()
+    assert {"activation", "rnn_backward"} <= result.failed()
+    assert "this step uses activation, which failed above" in result.output("rnn_backward")
+
+
+def test_student_modifying_inputs_in_place_cannot_corrupt_later_cases(tree):
+    # Scaling delta in place after using it is harmless: every call gets fresh copies.
+    tree.replace("mytorch/linear.py", "        return delta @ self.W\n",
+                 "        dx = delta @ self.W\n        delta *= 0\n        return dx\n")
+    assert tree.run().failed() == set()
+
+
+def test_numpy_warnings_from_student_code_are_reported_on_failure(tree):
+    tree.replace("mytorch/loss.py", "shifted = x - x.max(axis=1, keepdims=True)", "shifted = x")
+    out = tree.run().output("loss_forward")
+    assert "numpy warned: RuntimeWarning" in out and "mytorch/loss.py" in out
