@@ -5,7 +5,13 @@ import pytest
 from hw.char_rnn.model import CharRNN
 from hw.char_rnn.sampling import complete, make_draw, sample, softmax_with_temperature
 
-from char_rnn_oracle import scores_along, softmax_alpha
+pytest.importorskip("torch")
+from autograder.oracles.char_rnn import scores_along as oracle_scores, softmax_alpha  # noqa: E402
+
+
+def scores_along(params, layers, ixs, h0=None):
+    h0 = np.zeros((layers, 1, params["Whh"].shape[0])) if h0 is None else np.stack(h0)
+    return oracle_scores(dict(params), ixs, h0)
 
 
 class RecordingDraw:

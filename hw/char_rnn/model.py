@@ -152,10 +152,12 @@ class CharRNN:
         scores = top @ self.params["Why"].T + self.params["by"][:, 0]
         # Shifting each row by its max leaves softmax unchanged and keeps exp from overflowing.
         scores -= scores.max(axis=1, keepdims=True)
-        probs = np.exp(scores, out=scores)
-        probs /= probs.sum(axis=1, keepdims=True)
-        picked = probs[np.arange(T * B), targets.reshape(-1)]
-        loss = float(-np.log(picked).sum() / B)
+        probs = np.exp(scores)
+        sums = probs.sum(axis=1, keepdims=True)
+        probs /= sums
+        # log p from the shifted scores, not log(probs): a tiny probability would round to 0.
+        log_picked = scores[np.arange(T * B), targets.reshape(-1)] - np.log(sums[:, 0])
+        loss = float(-log_picked.sum() / B)
         # END SOLUTION
         return loss, WindowCache(inputs=inputs, targets=targets, hs=hs, probs=probs)
 
