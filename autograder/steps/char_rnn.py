@@ -212,7 +212,7 @@ WINDOW_SPECS = (
                  batch=2),
     _window_spec("V 9, hidden 3, 3 layers, window 4, batch 3, zero carried-in state", vocab=9, hidden=3,
                  layers=3, steps=4, batch=3, zero_state=True),
-    _window_spec("V 6, hidden 4, 1 layer, window 5, batch 2, scores ~1e3 (softmax needs the max shift)",
+    _window_spec("V 6, hidden 4, 1 layer, window 5, batch 2, scores ~1e3 (shift by the max; take log p as shifted score - log sum, not log of a probability that rounds to 0)",
                  vocab=6, hidden=4, steps=5, batch=2, output_scale=300.0, bias_scale=1e3),
 )
 

@@ -1,0 +1,93 @@
+"""Plausible student bugs in hw/char_rnn fail exactly the steps they should, naming the tensor."""
+
+import pytest
+
+from tests.mutants import Variant, mutant
+
+MODEL = "hw/char_rnn/model.py"
+SAMPLING = "hw/char_rnn/sampling.py"
+LOSS, BACKWARD = "char_rnn_loss", "char_rnn_backward"
+SAMPLE, COMPLETE = "char_rnn_sample", "char_rnn_complete"
+
+CHAR_RNN_MUTANTS = (
+    # char_rnn_loss
+    mutant("recurrence with Whh where Whh.T belongs", MODEL, "whh_t = whh.T", "whh_t = whh",
+           LOSS, ("cache.hs", "first wrong hidden state: layer 0, time index 1")),
+    mutant("loss summed over the streams", MODEL, "loss = float(-log_picked.sum() / B)",
+           "loss = float(-log_picked.sum())", LOSS, ("returned loss", "batch")),
+    mutant("softmax without the max shift", MODEL, "        scores -= scores.max(axis=1, keepdims=True)\n", "",
+           LOSS, ("cache.probs", "non-finite")),
+    mutant("upper layer reads the lower layer's previous states", MODEL,
+           "a = (below[1:].reshape(T * B, H)", "a = (below[:-1].reshape(T * B, H)",
+           LOSS, ("cache.hs", "layer 1")),
+    # char_rnn_backward
+    mutant("backward misses the tanh derivative", MODEL, "dtanh = 1.0 - h[1:] * h[1:]", "dtanh = 1.0 - h[1:]",
+           BACKWARD, "grads['bh']"),
+    mutant("gradient not averaged over the streams", MODEL, "        dscores /= B\n", "",
+           BACKWARD, ("grads['by']", "batch")),
+    mutant("dWhh pairs a step with its own state", MODEL,
+           "np.dot(dpre_flat.T, h[:-1].reshape(T * B, H), out=grads[whh])",
+           "np.dot(dpre_flat.T, h[1:].reshape(T * B, H), out=grads[whh])", BACKWARD, "grads['Whh']"),
+    mutant("repeated characters overwrite their Wxh column", MODEL,
+           "np.add.at(grads[wxh].T, cache.inputs.reshape(-1), dpre_flat)",
+           "grads[wxh].T[cache.inputs.reshape(-1)] += dpre_flat", BACKWARD,
+           "grads['Wxh']"),
+    mutant("backward recurrence with Whh.T where Whh belongs", MODEL,
+           "np.dot(rows[t + 1], self.params[whh], out=out)", "np.dot(rows[t + 1], self.params[whh].T, out=out)",
+           BACKWARD, "grads['bh']"),
+    # char_rnn_sample (complete calls sample, so most sampling bugs show there too)
+    mutant("temperature multiplies the scores", SAMPLING, "z = y / temperature", "z = y * temperature",
+           {SAMPLE, COMPLETE}, ("the distributions p passed to draw(p)", "temperature 0.5"), step=SAMPLE),
+    mutant("sampling without the max shift", SAMPLING, "    z = z - z.max()\n", "",
+           SAMPLE, ("the distributions p passed to draw(p)", "non-finite")),
+    mutant("the seed is fed at every step", SAMPLING, "y, h = model.step(np.array([ix]), h)",
+           "y, h = model.step(np.array([seed_ix]), h)", {SAMPLE, COMPLETE},
+           "the distributions p passed to draw(p)", step=SAMPLE),
+    mutant("the hidden state is not carried", SAMPLING, "y, h = model.step(np.array([ix]), h)",
+           "y, _ = model.step(np.array([ix]), h)", {SAMPLE, COMPLETE},
+           "the distributions p passed to draw(p)", step=SAMPLE),
+    mutant("draws with its own generator", SAMPLING,
+           "ix = draw(softmax_with_temperature(y[0], temperature))",
+           "ix = int(np.random.default_rng(0).choice(len(y[0]), p=softmax_with_temperature(y[0], temperature)))",
+           {SAMPLE, COMPLETE}, "draw(p) was never called", step=SAMPLE),
+    # char_rnn_complete
+    mutant("starter ignored but for its last character", SAMPLING, "for ix in starter[:-1]:",
+           "for ix in starter[:0]:", COMPLETE, "the distributions p passed to draw(p)"),
+    mutant("last starter character fed twice", SAMPLING, "for ix in starter[:-1]:", "for ix in starter:",
+           COMPLETE, "the distributions p passed to draw(p)"),
+    mutant("generation seeded with the first starter character", SAMPLING,
+           "return sample(model, h, starter[-1], n, temperature, draw)",
+           "return sample(model, h, starter[0], n, temperature, draw)", COMPLETE,
+           "the distributions p passed to draw(p)"),
+    mutant("a given state is ignored", SAMPLING, "    if h is None:\n        h = model.initial_state(1)",
+           "    h = model.initial_state(1)", COMPLETE, ("the distributions p passed to draw(p)", "given state")),
+)
+
+CHAR_RNN_VARIANTS = (
+    Variant("probabilities normalised out of place", MODEL, "        probs /= sums\n",
+            "        probs = probs / sums.reshape(-1, 1)\n"),
+    Variant("temperature as alpha times y", SAMPLING, "z = y / temperature", "z = (1.0 / temperature) * y"),
+    Variant("sampling loop that keeps its own index list", SAMPLING,
+            "        out.append(ix)\n", "        out = out + [ix]\n"),
+    Variant("wxh gradient through a one-hot product", MODEL,
+            "np.add.at(grads[wxh].T, cache.inputs.reshape(-1), dpre_flat)",
+            "grads[wxh][...] = dpre_flat.T @ np.eye(self.vocab_size)[cache.inputs.reshape(-1)]"),
+)
+
+
+@pytest.mark.parametrize("m", CHAR_RNN_MUTANTS, ids=str)
+def test_mutant_fails_its_step(tree, m):
+    tree.replace(m.file, m.old, m.new)
+    result = tree.run()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.failed() == set(m.fails), result.stdout
+    first_block = result.output(m.step)
+    for phrase in m.says:
+        assert phrase in first_block, f"{phrase!r} not in:\n{first_block}"
+
+
+@pytest.mark.parametrize("v", CHAR_RNN_VARIANTS, ids=str)
+def test_correct_variant_passes(tree, v):
+    tree.replace(v.file, v.old, v.new)
+    result = tree.run()
+    assert result.failed() == set(), result.stdout
