@@ -29,9 +29,9 @@ CHAR_RNN_MUTANTS = (
            "np.dot(dpre_flat.T, h[:-1].reshape(T * B, H), out=grads[whh])",
            "np.dot(dpre_flat.T, h[1:].reshape(T * B, H), out=grads[whh])", BACKWARD, "grads['Whh']"),
     mutant("repeated characters overwrite their Wxh column", MODEL,
-           "np.add.at(grads[wxh].T, cache.inputs.reshape(-1), dpre_flat)",
-           "grads[wxh].T[cache.inputs.reshape(-1)] += dpre_flat", BACKWARD,
-           "grads['Wxh']"),
+           "np.dot(dpre_flat.T, onehot, out=grads[wxh])",
+           "grads[wxh].fill(0.0)\n                grads[wxh].T[cache.inputs.reshape(-1)] = dpre_flat",
+           BACKWARD, "grads['Wxh']"),
     mutant("backward recurrence with Whh.T where Whh belongs", MODEL,
            "np.dot(rows[t + 1], self.params[whh], out=out)", "np.dot(rows[t + 1], self.params[whh].T, out=out)",
            BACKWARD, "grads['bh']"),
@@ -69,9 +69,8 @@ CHAR_RNN_VARIANTS = (
     Variant("temperature as alpha times y", SAMPLING, "z = y / temperature", "z = (1.0 / temperature) * y"),
     Variant("sampling loop that keeps its own index list", SAMPLING,
             "        out.append(ix)\n", "        out = out + [ix]\n"),
-    Variant("wxh gradient through a one-hot product", MODEL,
-            "np.add.at(grads[wxh].T, cache.inputs.reshape(-1), dpre_flat)",
-            "grads[wxh][...] = dpre_flat.T @ np.eye(self.vocab_size)[cache.inputs.reshape(-1)]"),
+    Variant("wxh gradient by scatter-add", MODEL, "np.dot(dpre_flat.T, onehot, out=grads[wxh])",
+            "grads[wxh].fill(0.0)\n                np.add.at(grads[wxh].T, cache.inputs.reshape(-1), dpre_flat)"),
 )
 
 

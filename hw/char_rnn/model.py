@@ -197,9 +197,12 @@ class CharRNN:
             np.dot(dpre_flat.T, h[:-1].reshape(T * B, H), out=grads[whh])
             grads[bh][:, 0] = dpre_flat.sum(axis=0)
             if layer == 0:
-                grads[wxh].fill(0.0)
-                # Characters can repeat in a window; add.at accumulates repeated columns.
-                np.add.at(grads[wxh].T, cache.inputs.reshape(-1), dpre_flat)
+                # Each step's gradient belongs in the column of its input character. One
+                # product with the window's one-hot matrix does that for all steps at once,
+                # adding up the steps that share a character.
+                onehot = np.zeros((T * B, self.vocab_size))
+                onehot[np.arange(T * B), cache.inputs.reshape(-1)] = 1.0
+                np.dot(dpre_flat.T, onehot, out=grads[wxh])
             else:
                 below = cache.hs[layer - 1][1:].reshape(T * B, H)
                 np.dot(dpre_flat.T, below, out=grads[wxh])

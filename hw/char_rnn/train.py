@@ -76,13 +76,14 @@ def settings_from(snap: Snapshot, config: TrainConfig) -> TrainConfig:
 
 def train(snap: Snapshot, data: np.ndarray, config: TrainConfig, updates: int,
           out_dir: str | Path, corpus_name: str, progress: bool = True,
-          log: TextIO | None = None) -> Snapshot:
+          log: TextIO | None = None, plot: bool = True) -> Snapshot:
     """Run `updates` more Adagrad updates on snap (modified in place) and return it.
 
     data: the text encoded with snap.vocab, int array of shape (N,)
     Writes into out_dir: snapshot.npz (every snapshot_every updates and at the end),
     samples.txt (a sample every sample_every updates, appended, so the text's evolution
-    can be read afterwards), smooth_loss.csv and smooth_loss.png (if matplotlib is there).
+    can be read afterwards), smooth_loss.csv and, when plot is set, smooth_loss.png (if
+    matplotlib is there).
     Resuming from the written snapshot continues exactly where this run stopped.
     """
     log = log if log is not None else sys.stdout
@@ -151,7 +152,7 @@ def train(snap: Snapshot, data: np.ndarray, config: TrainConfig, updates: int,
                header="update,smooth_loss", comments="", fmt=["%d", "%.6f"])
     log.write(f"smooth loss {smooth:.3f} after {state.iteration} updates; "
               f"snapshot {out / 'snapshot.npz'}\n")
-    if len(state.loss_history):
+    if plot and len(state.loss_history):
         log.write(save_loss_plot(state.loss_history, out / "smooth_loss.png",
                                  f"char-RNN smooth loss, {corpus_name}") + "\n")
     return snap
