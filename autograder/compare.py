@@ -106,7 +106,9 @@ def _compare_values(
             f"Greatest absolute difference: {_fmt(abs_diff[aidx])} at index {_index(aidx)} "
             f"(up to {_fmt(atol)} allowed, plus rtol {_fmt(rtol)} x |expected|)"
         )
-        lines.append(f"Greatest relative difference: {_fmt(rel[ridx])} at index {_index(ridx)} (up to {_fmt(rtol)} allowed)")
+        lines.append(
+            f"Greatest relative difference: {_fmt(rel[ridx])} at index {_index(ridx)} (up to {_fmt(rtol)} allowed)"
+        )
         lines.append(f"At index {_index(aidx)}: expected {_fmt(expected[aidx])}, got {_fmt(got[aidx])}")
     hint = _diagnose(got, expected, rtol, atol, alternatives, batch)
     if hint:
