@@ -198,3 +198,18 @@ def test_instructor_only_and_private_files_are_left_out(source):
     files = assemble(source).files
     assert "autograder/answer_key.py" not in files and "reference_data/private/hidden.npz" not in files
     assert not any(rel.startswith("autograder/release/") or rel == "autograder/references.py" for rel in files)
+
+
+def test_build_replaces_an_earlier_release_but_nothing_else(source, tmp_path):
+    from autograder.release.build import build
+
+    release, folder, archive = build(source, tmp_path / "out")
+    (folder / "stale.py").write_text("")
+    build(source, tmp_path / "out")
+    assert not (folder / "stale.py").exists() and archive.read_bytes() == release.archive()
+    other = tmp_path / "other"
+    (other / "release").mkdir(parents=True)
+    (other / "release" / "notes.txt").write_text("keep me")
+    with pytest.raises(BuildError, match="not an earlier release"):
+        build(source, other)
+    assert (other / "release" / "notes.txt").read_text() == "keep me"

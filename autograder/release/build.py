@@ -101,8 +101,11 @@ def assemble(source: Path) -> Release:
         data = (source / rel).read_bytes()
         text = _text(data)
         if contents.is_editable(rel):
+            if text is None:
+                problems.append(f"{rel}:1: not UTF-8 text")
+                continue
             try:
-                stubbed, found = strip(text if text is not None else "", rel, rubric)
+                stubbed, found = strip(text, rel, rubric)
             except MarkerError as exc:
                 problems.append(str(exc))
                 continue
@@ -159,6 +162,7 @@ def build(source: Path, out: Path) -> tuple[Release, Path, Path]:
     release = assemble(source)
     directory = out / "release"
     archive = out / f"{ARCHIVE_ROOT}.tar.gz"
+    out.mkdir(parents=True, exist_ok=True)
     write_tree(release, directory)
     archive.write_bytes(release.archive())
     return release, directory, archive

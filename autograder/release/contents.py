@@ -84,11 +84,9 @@ def instructor_modules(source: Path) -> set[str]:
     """-> the dotted names of every instructor-only module in the source (and each pattern's literal module)."""
     names = set()
     for pattern in INSTRUCTOR_ONLY:
-        literal = pattern.rstrip("*").rstrip("/")
-        if literal.endswith(".py"):
-            names.add(module_name(literal))
-        elif "*" not in literal and not literal.endswith("_"):
-            names.add(literal.replace("/", "."))
+        # Also the modules a pattern names that do not exist yet: importing them is just as wrong.
+        literal = pattern.split("*", 1)[0].rstrip("/")
+        names.add(module_name(literal) if literal.endswith(".py") else literal.replace("/", "."))
     for path in source.rglob("*.py"):
         rel = path.relative_to(source).as_posix()
         if is_instructor_only(rel):
