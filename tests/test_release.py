@@ -181,6 +181,7 @@ def test_solving_one_step_at_a_time(built, no_torch, tmp_path, step):
     assert failed_direct and "which failed above" in out
     for dep in failed_direct:
         assert dep in out.splitlines()[1], out
+    assert f"start in {BY_ID[failed_direct[0]].file}" in out  # where the fix starts, not this step's file
     # The cause is a dependency's stub, named as such, not a confusing error.
     assert any(f"not implemented yet: {d}: " in out for d in stubbed_deps), out
 
