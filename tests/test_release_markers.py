@@ -161,8 +161,8 @@ def test_copy_of_the_source_builds(source):
 
 def test_marker_outside_student_files_is_refused(source):
     line = edit(source, "autograder/report.py", "import json\n", "import json\n# BEGIN SOLUTION\n")
-    assert problems(source) == [f"autograder/report.py:{line + 1}: solution marker in a file students do not "
-                                "edit (it would ship as is)"]
+    expected = f"autograder/report.py:{line + 1}: solution marker in a file students do not edit (it would ship as is)"
+    assert problems(source) == [expected]
 
 
 def test_unclaimed_region_in_student_file_is_refused_by_the_build(source):

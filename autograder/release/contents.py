@@ -66,9 +66,9 @@ def shipped_sources(source: Path) -> list[str]:
             continue
         for path in base.rglob("*"):
             rel = path.relative_to(source).as_posix()
-            if path.is_file() and not _matches(rel, JUNK):
-                if not (is_instructor_only(rel) or is_private_data(rel)):
-                    found.append(rel)
+            kept = not (_matches(rel, JUNK) or is_instructor_only(rel) or is_private_data(rel))
+            if kept and path.is_file():
+                found.append(rel)
     return sorted(found)
 
 
