@@ -51,7 +51,7 @@ def gradescope_json(results: list[StepResult], execution_time: float) -> dict:
                 "score": r.points,
                 "max_score": r.max_points,
                 "status": "passed" if r.passed else "failed",
-                "output": "\n".join(r.message) if r.message else "PASS",
+                "output": "\n".join(r.message) if r.message else ("PASS" if r.passed else "FAIL"),
             }
             for r in results
         ],

@@ -105,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
 
     results: list[StepResult] = []
     failed: set[str] = set()
+    files = {e.id: e.file for e in rubric}
     for entry in selected:
         step = steps[entry.id]
         cases = list(stored.get(entry.id, []))
@@ -112,9 +113,10 @@ def main(argv: list[str] | None = None) -> int:
             cases += live_cases(step, oracles[entry.id], args.seed)
         result = _with_dependency_note(run_step(step, entry, cases, args.timeout), failed, entry.depends)
         if not result.passed:
-            failed.add(entry.id)
             if result.message and "not implemented yet" in result.message[0]:
-                result.message.append(f"  start in {entry.file}")
+                broken = [d for d in entry.depends if d in failed]
+                result.message.append(f"  start in {files[broken[0]] if broken else entry.file}")
+            failed.add(entry.id)
         results.append(result)
     elapsed = time.perf_counter() - started
 
@@ -122,6 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     if details:
         print(details + "\n")
     print(table(results))
+    first = next((r for r in results if not r.passed), None)
+    if first is not None:
+        print(f"\nfirst failing step: {first.id}; open {files[first.id]} first")
     if args.json:
         write_json(args.json, results, elapsed)
     return 0 if all(r.passed for r in results) else 1

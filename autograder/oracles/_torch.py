@@ -15,7 +15,9 @@ def array(t: torch.Tensor) -> np.ndarray:
     return t.detach().to(torch.float64).numpy().copy()
 
 
-def accumulate(per_call: list[dict[str, np.ndarray]], zero_grad_before: np.ndarray, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
+def accumulate(
+    per_call: list[dict[str, np.ndarray]], zero_grad_before: np.ndarray, keys: tuple[str, ...]
+) -> dict[str, np.ndarray]:
     """Parameter gradients of repeated backward calls as a module accumulates them.
 
     per_call: each call's own gradients; zero_grad_before[k]: zero_grad() ran before call k.

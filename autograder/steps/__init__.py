@@ -97,6 +97,11 @@ class Step:
         raise KeyError(key)
 
 
+def zero_grad_schedule(spec: Spec) -> np.ndarray:
+    """-> bool array (calls,): whether zero_grad() runs before each repeated call of the case."""
+    return np.array([k in spec.get("zero_grad_at", ()) for k in range(spec.get("calls", 1))])
+
+
 def _discover() -> dict[str, Step]:
     steps: dict[str, Step] = {}
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):

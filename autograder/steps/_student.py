@@ -1,7 +1,7 @@
 """Importing student code inside a step's isolated run."""
 
 import importlib
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -21,6 +21,21 @@ def grab(obj: Any, name: str) -> Any:
     """obj.name copied (so later student code can't change it), or MISSING if it was never set."""
     value = getattr(obj, name, MISSING)
     return np.array(value, copy=True) if isinstance(value, np.ndarray) else value
+
+
+def backward_calls(module: Any, inputs: dict[str, np.ndarray]) -> Iterator[int]:
+    """Yield k for each repeated call k of a case, calling module.zero_grad() first where the case says so."""
+    for k, reset in enumerate(inputs["zero_grad_before"]):
+        if reset:
+            module.zero_grad()
+        yield k
+
+
+def pair(result: Any, method: str) -> tuple[Any, Any]:
+    """result: what `method` returned -> its two members (dx, dh), copied. Anything else is a TypeError."""
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise TypeError(f"{method} must return the tuple (dx, dh), got {type(result).__name__}")
+    return owned(result[0]), owned(result[1])
 
 
 def owned(value: Any) -> Any:

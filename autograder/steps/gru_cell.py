@@ -8,8 +8,8 @@ zero_grad() runs before pair k.
 
 import numpy as np
 
-from autograder.steps import Output, Spec, Step
-from autograder.steps._student import grab, owned, student_attr
+from autograder.steps import Output, Spec, Step, zero_grad_schedule
+from autograder.steps._student import backward_calls, grab, owned, pair, student_attr
 
 WEIGHTS = ("Wzh", "Wrh", "Wh", "Wzx", "Wrx", "Wx")
 GRADS = tuple("d" + w for w in WEIGHTS)
@@ -27,7 +27,7 @@ def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
     if spec.get("zero_state"):
         inputs["h_prev"][:] = 0.0
     inputs["delta"] = rng.standard_normal((calls, 1, h))
-    inputs["zero_grad_before"] = np.array([k in spec.get("zero_grad_at", ()) for k in range(calls)])
+    inputs["zero_grad_before"] = zero_grad_schedule(spec)
     return inputs
 
 
@@ -47,14 +47,9 @@ def run_forward(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
 
 def run_backward(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
     cell = _new_cell(inputs)
-    for k in range(inputs["x"].shape[0]):
-        if inputs["zero_grad_before"][k]:
-            cell.zero_grad()
+    for k in backward_calls(cell, inputs):
         cell.forward(inputs["x"][k], inputs["h_prev"][k])
-        result = cell.backward(inputs["delta"][k])
-        if not (isinstance(result, tuple) and len(result) == 2):
-            raise TypeError(f"backward must return the tuple (dx, dh), got {type(result).__name__}")
-        out["dx"], out["dh"] = (owned(v) for v in result)
+        out["dx"], out["dh"] = pair(cell.backward(inputs["delta"][k]), "backward")
     out.update({g: grab(cell, g) for g in GRADS})
 
 

@@ -7,8 +7,8 @@ zero_grad() runs before call k (accumulation and reset are both graded).
 
 import numpy as np
 
-from autograder.steps import Output, Spec, Step
-from autograder.steps._student import grab, owned, student_attr
+from autograder.steps import Output, Spec, Step, zero_grad_schedule
+from autograder.steps._student import backward_calls, grab, owned, student_attr
 
 
 def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
@@ -21,7 +21,7 @@ def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
         "b": rng.standard_normal(m),
         "x": rng.standard_normal((calls, n, d)) * scale,
         "delta": rng.standard_normal((calls, n, m)),
-        "zero_grad_before": np.array([k in spec.get("zero_grad_at", ()) for k in range(calls)]),
+        "zero_grad_before": zero_grad_schedule(spec),
     }
 
 
@@ -40,9 +40,7 @@ def run_forward(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
 
 def run_backward(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
     layer = _new_layer(inputs)
-    for k in range(inputs["x"].shape[0]):
-        if inputs["zero_grad_before"][k]:
-            layer.zero_grad()
+    for k in backward_calls(layer, inputs):
         layer.forward(inputs["x"][k])
         out["dx"] = owned(layer.backward(inputs["delta"][k]))
     out["dW"], out["db"] = grab(layer, "dW"), grab(layer, "db")
