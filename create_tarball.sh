@@ -15,6 +15,9 @@ hw/__init__.py
 hw/rnn_classifier.py
 hw/char_predictor.py
 hw/mc.py
+hw/char_rnn/__init__.py
+hw/char_rnn/model.py
+hw/char_rnn/sampling.py
 "
 
 missing=""

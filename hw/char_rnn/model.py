@@ -130,7 +130,7 @@ class CharRNN:
         T, B = inputs.shape
         H = self.hidden_size
         hs: list[np.ndarray] = []
-        # BEGIN SOLUTION hint: project the whole window's inputs at once, then loop over t for the recurrence only; subtract the row max before exp
+        # BEGIN SOLUTION hint: project the whole window's inputs at once and loop over t for the recurrence only; subtract each row's max before exp, and take log p as the shifted score minus the log of the row sum
         below = None
         for layer in range(self.num_layers):
             wxh, whh, bh = (self.params[n] for n in layer_param_names(layer))
