@@ -3,8 +3,8 @@
     python benchmarks/char_rnn_speed.py [--data FILE] [--updates N] [--loss-updates N]
 
 Both train the same model (same initial weights, hidden 100, seq_length 25, lr 0.1,
-one stream) on the same text in one run; the script prints updates per second of each
-and their ratio, checks that both compute the same updates (equal weights after a few
+one stream) on the same text in one run, in interleaved rounds; the script prints the
+median updates per second of each and their ratio, checks that both compute the same updates (equal weights after a few
 updates), then characters per second with minibatches of parallel streams, and optionally
 the smooth loss after --loss-updates updates.
 """
@@ -53,6 +53,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", help="UTF-8 text (default: the built-in corpus)")
     parser.add_argument("--updates", type=int, default=2000, help="updates timed per implementation")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved timing rounds (median reported)")
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 8, 32],
                         help="stream counts for the characters-per-second table")
     parser.add_argument("--loss-updates", type=int, default=0,
@@ -75,14 +76,23 @@ def main() -> None:
     _, early = ours(text, vocab, 5, 1, out)
     gap = max(float(np.abs(check[k] - early.model.params[k]).max()) for k in check)
     print(f"largest weight difference after 5 updates: {gap:.1e}")
-    t_ours, snap = ours(text, vocab, args.updates, 1, out)
-    t0 = time.perf_counter()
-    baseline_smooth = textbook_train(start_params, text, vocab.index, args.updates, SEQ, LR)
-    t_base = time.perf_counter() - t0
-    rate_ours, rate_base = args.updates / t_ours, args.updates / t_base
-    print(f"\nupdates per second over {args.updates} updates, one stream:")
-    print(f"  textbook one-hot, per-step: {rate_base:9.1f} it/s  (smooth loss {baseline_smooth:.4f})")
-    print(f"  hw.char_rnn               : {rate_ours:9.1f} it/s  (smooth loss {snap.state.smooth_loss:.4f})")
+    # Interleaved rounds, each from the same fresh weights; the median of each side is
+    # reported, so a burst of load on a shared machine hits both sides alike.
+    ours_times, base_times = [], []
+    for _ in range(args.rounds):
+        seconds, snap = ours(text, vocab, args.updates, 1, out)
+        ours_times.append(seconds)
+        params = {k: v.copy() for k, v in start_params.items()}
+        t0 = time.perf_counter()
+        baseline_smooth = textbook_train(params, text, vocab.index, args.updates, SEQ, LR)
+        base_times.append(time.perf_counter() - t0)
+    rate_ours = args.updates / float(np.median(ours_times))
+    rate_base = args.updates / float(np.median(base_times))
+    print(f"\nupdates per second over {args.updates} updates, one stream, median of {args.rounds} rounds:")
+    print(f"  textbook one-hot, per-step: {rate_base:9.1f} it/s  (smooth loss {baseline_smooth:.4f})"
+          f"  rounds: {', '.join(f'{args.updates / t:.0f}' for t in base_times)}")
+    print(f"  hw.char_rnn               : {rate_ours:9.1f} it/s  (smooth loss {snap.state.smooth_loss:.4f})"
+          f"  rounds: {', '.join(f'{args.updates / t:.0f}' for t in ours_times)}")
     print(f"  speedup: {rate_ours / rate_base:.2f}x")
 
     print("\ncharacters per second with parallel streams (hw.char_rnn):")

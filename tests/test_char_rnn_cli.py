@@ -116,6 +116,14 @@ def test_ablating_nothing_changes_nothing(trained):
     np.testing.assert_allclose(ablated_probs(snap.model, h, np.array([], dtype=int)), softmax(y))
 
 
+def test_bad_input_is_one_line_not_a_traceback(trained, capsys, tmp_path):
+    snap = str(trained / "snapshot.npz")
+    assert main(["complete", "All~", "--snapshot", snap]) == 2
+    assert "error: character '~' is not in the vocabulary" in capsys.readouterr().err
+    assert main(["sample", "--snapshot", str(tmp_path / "missing.npz")]) == 2
+    assert "error:" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("command", ["train", "sample", "complete", "gradcheck", "explain"])
 def test_every_subcommand_has_help(command):
     result = subprocess.run([sys.executable, "-m", "hw.char_rnn", command, "--help"], cwd=REPO,

@@ -188,8 +188,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit status: 0 success, 1 a failed gradient check, 2 unusable input."""
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except (KeyError, ValueError, OSError) as err:
+        # Bad input (a character outside the vocabulary, a missing or malformed file)
+        # deserves one line, not a traceback.
+        message = err.args[0] if isinstance(err, KeyError) and err.args else err
+        print(f"error: {message}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
