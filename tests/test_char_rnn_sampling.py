@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from autograder.steps.char_rnn import RecordingDraw
 from hw.char_rnn.model import CharRNN
 from hw.char_rnn.sampling import complete, make_draw, sample, softmax_with_temperature
 
@@ -12,18 +13,6 @@ from autograder.oracles.char_rnn import scores_along as oracle_scores, softmax_a
 def scores_along(params, layers, ixs, h0=None):
     h0 = np.zeros((layers, 1, params["Whh"].shape[0])) if h0 is None else np.stack(h0)
     return oracle_scores(dict(params), ixs, h0)
-
-
-class RecordingDraw:
-    """A draw rule that records every distribution it is given and follows a fixed path."""
-
-    def __init__(self, path):
-        self.path = list(path)
-        self.seen: list[np.ndarray] = []
-
-    def __call__(self, p: np.ndarray) -> int:
-        self.seen.append(np.array(p, copy=True))
-        return self.path[len(self.seen) - 1]
 
 
 def trained_looking_model(layers: int = 1) -> CharRNN:

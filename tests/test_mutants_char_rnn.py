@@ -35,6 +35,9 @@ CHAR_RNN_MUTANTS = (
     mutant("backward recurrence with Whh.T where Whh belongs", MODEL,
            "np.dot(rows[t + 1], self.params[whh], out=out)", "np.dot(rows[t + 1], self.params[whh].T, out=out)",
            BACKWARD, "grads['bh']"),
+    mutant("a gradient stored in a new array instead of the buffer", MODEL,
+           'np.dot(dscores.T, top, out=grads["Why"])', 'grads["Why"] = dscores.T @ top', BACKWARD,
+           ("self.grads['Why'] was replaced by a new array", "flat buffer")),
     # char_rnn_sample (complete calls sample, so most sampling bugs show there too)
     mutant("temperature multiplies the scores", SAMPLING, "z = y / temperature", "z = y * temperature",
            {SAMPLE, COMPLETE}, ("the distributions p passed to draw(p)", "temperature 0.5"), step=SAMPLE),

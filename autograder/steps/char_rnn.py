@@ -21,7 +21,11 @@ MAX_LAYERS = 3
 
 
 def layer_names(layer: int) -> tuple[str, str, str]:
-    """Names of (Wxh, Whh, bh) for a layer, as in the snapshot: plain for layer 0, then '_l'."""
+    """Names of (Wxh, Whh, bh) for a layer, as in the snapshot: plain for layer 0, then '_l'.
+
+    Spelled out here rather than imported from hw.char_rnn.model: step modules must load
+    even when the student's files do not.
+    """
     suffix = "" if layer == 0 else f"_{layer}"
     return f"Wxh{suffix}", f"Whh{suffix}", f"bh{suffix}"
 
@@ -113,11 +117,18 @@ def run_backward(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
     cache_type = student_attr("hw.char_rnn.model", "WindowCache")
     cache = cache_type(inputs=inputs["inputs"], targets=inputs["targets"],
                        hs=list(inputs["hs"]), probs=inputs["probs"])
-    grads = model.backward(cache)
-    if not isinstance(grads, dict):
-        raise TypeError(f"backward must return the dict of gradients, got {type(grads).__name__}")
+    returned = model.backward(cache)
+    if not isinstance(returned, dict):
+        raise TypeError(f"backward must return the dict of gradients, got {type(returned).__name__}")
     for name in param_names(num_layers(inputs)):
-        out["d" + name] = owned(grads.get(name))
+        grad = model.grads[name]
+        # The optimizer and gradient clipping read model.flat_grads; a gradient stored in a
+        # new array instead of the view into it would be right here and lost in training.
+        if not np.shares_memory(grad, model.flat_grads):
+            raise TypeError(f"self.grads['{name}'] was replaced by a new array: write into it "
+                            f"(self.grads['{name}'][...] = ..., or out=self.grads['{name}']), "
+                            "because training reads the gradients from the flat buffer")
+        out["d" + name] = owned(grad)
 
 
 def locate_hidden(case, produced) -> list[str]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
@@ -66,13 +66,10 @@ def new_snapshot(vocab: Vocabulary, data_size: int, config: TrainConfig) -> Snap
 def settings_from(snap: Snapshot, config: TrainConfig) -> TrainConfig:
     """The config to resume with: the snapshot's own settings override the given ones."""
     s = snap.state.settings
-    return TrainConfig(hidden_size=snap.model.hidden_size, num_layers=snap.model.num_layers,
-                       seq_length=int(s.get("seq_length", config.seq_length)),
-                       lr=float(s.get("lr", config.lr)), batch=int(s.get("batch", config.batch)),
-                       seed=int(s.get("seed", config.seed)), sample_every=config.sample_every,
-                       sample_length=config.sample_length, snapshot_every=config.snapshot_every,
-                       history_every=config.history_every)
-
+    return replace(config, hidden_size=snap.model.hidden_size, num_layers=snap.model.num_layers,
+                   seq_length=int(s.get("seq_length", config.seq_length)),
+                   lr=float(s.get("lr", config.lr)), batch=int(s.get("batch", config.batch)),
+                   seed=int(s.get("seed", config.seed)))
 
 def train(snap: Snapshot, data: np.ndarray, config: TrainConfig, updates: int,
           out_dir: str | Path, corpus_name: str, progress: bool = True,
