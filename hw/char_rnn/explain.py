@@ -28,7 +28,7 @@ def softmax(y: np.ndarray) -> np.ndarray:
     """y: scores of shape (V,) -> probabilities of shape (V,).
 
     Its own copy rather than sampling.softmax_with_temperature, which is student work:
-    the explanation tool must work on the reference model before that is written.
+    the explanation tool works even before that is written.
     """
     e = np.exp(y - y.max())
     return e / e.sum()
