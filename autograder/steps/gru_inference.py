@@ -62,7 +62,7 @@ def locate(case: Case, produced: dict[str, Any]) -> list[str]:
     if not bad:
         return []
     t = bad[0]
-    lines = [f"first mismatch at time step {t} (row {t} of the logits; earlier rows are right)"]
+    lines = [f"inference: first mismatch at time step {t} (row {t} of its logits; earlier rows are right)"]
     calls = produced.get("_cell_calls") or []
     if len(calls) > t:
         h = calls[t].get("h")
