@@ -30,8 +30,10 @@ class StepResult:
 
     @property
     def summary(self) -> str:
-        """The first line of the message (for the table)."""
-        return self.message[0] if self.message else ""
+        """The first line of the message (for the table); for a stub, just what is not implemented."""
+        head = self.message[0] if self.message else ""
+        marker = "not implemented yet: "
+        return head[head.index(marker) + len(marker):] if marker in head else head
 
 
 def live_cases(step: Step, oracle: Oracle, stream: int) -> list[Case]:

@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         result = _with_dependency_note(run_step(step, entry, cases, args.timeout), failed, entry.depends)
         if not result.passed:
             if result.message and "not implemented yet" in result.message[0]:
+                # A failed dependency is where the fix starts, not this step's own file.
                 broken = [d for d in entry.depends if d in failed]
                 result.message.append(f"  start in {files[broken[0]] if broken else entry.file}")
             failed.add(entry.id)

@@ -153,3 +153,140 @@ CORRECT_VARIANTS = (
     Variant("gru forward via np.dot", GRU, "self.z = self.z_act(self.Wzh @ h + self.Wzx @ x)",
             "self.z = self.z_act(np.dot(self.Wzh, h) + np.dot(self.Wzx, x))"),
 )
+
+
+# --- the homework programs ---------------------------------------------------------------------
+
+CLS = "hw/rnn_classifier.py"
+CHAR = "hw/char_predictor.py"
+MC = "hw/mc.py"
+BOTH_CLS = {"rnn_classifier_forward", "rnn_classifier_backward"}
+_FWD_LOOP = (
+    "            layer_input = x[:, t, :]\n"
+    "            for l, cell in enumerate(self.rnn):\n"
+    "                hidden[l] = cell(layer_input, hidden[l])\n"
+    "                layer_input = hidden[l]\n"
+    "            self.hiddens.append(hidden.copy())\n"
+)
+
+HW_MUTANTS = (
+    # rnn_classifier_forward (the backward step runs the same forward, so it fails too)
+    mutant("classifier forgets the recurrence", CLS, "hidden[l] = cell(layer_input, hidden[l])",
+           "hidden[l] = cell(layer_input, self.hiddens[0][l])", BOTH_CLS,
+           ("returned logits", "first mismatch at time step 1, layer 0", "hidden state h passed to RNNCell.forward",
+            "not carried"), step="rnn_classifier_forward"),
+    mutant("classifier reads the sequence backwards", CLS, "layer_input = x[:, t, :]",
+           "layer_input = x[:, seq_len - 1 - t, :]", BOTH_CLS,
+           ("returned logits", "first mismatch at time step 0, layer 0", "read backwards"),
+           step="rnn_classifier_forward"),
+    mutant("classifier logits from the first layer", CLS, "logits = self.output_layer(hidden[-1])",
+           "logits = self.output_layer(hidden[0])", BOTH_CLS,
+           ("returned logits", "output layer received layer 0's state after time step 3"),
+           step="rnn_classifier_forward"),
+    mutant("classifier upper layers read the input again", CLS,
+           "                layer_input = hidden[l]\n", "", BOTH_CLS,
+           ("RNNPhonemeClassifier.forward", "ValueError", "hw/rnn_classifier.py"), step="rnn_classifier_forward"),
+    # rnn_classifier_backward
+    mutant("bptt misses the gradient from the layer above", CLS,
+           "                if l > 0:\n                    dh[l - 1] += dx\n", "", "rnn_classifier_backward",
+           ("self.rnn[0].dW_ih", "time step 3, layer 0", "missing the gradient from the layer above")),
+    mutant("bptt misses the gradient from the next time step", CLS,
+           "                dx, dh[l] = self.rnn[l].backward(dh[l], h, h_prev_l, h_prev_t)",
+           "                dx, _ = self.rnn[l].backward(dh[l], h, h_prev_l, h_prev_t)\n                dh[l] = 0.0",
+           "rnn_classifier_backward",
+           ("self.rnn[1].dW_ih", "time step 2, layer 1", "missing the gradient from the next time step")),
+    mutant("bptt passes h_t as h_prev_t", CLS, "h_prev_t = self.hiddens[t][l]", "h_prev_t = self.hiddens[t + 1][l]",
+           "rnn_classifier_backward",
+           ("self.rnn[1].dW_hh", "time step 3, layer 1", "h_prev_t received h_t where h_{t-1} belongs")),
+    mutant("bptt reads h one step early", CLS, "h = self.hiddens[t + 1][l]", "h = self.hiddens[t][l]",
+           "rnn_classifier_backward", ("self.rnn[1]", "time step 3, layer 1", "h received h_{t-1} where h_t belongs")),
+    mutant("bptt uses the layer below at the previous step", CLS,
+           "else self.hiddens[t + 1][l - 1]", "else self.hiddens[t][l - 1]", "rnn_classifier_backward",
+           ("self.rnn[1].dW_ih", "time step 3, layer 1", "h_prev_l", "layer 0's state after time step 2")),
+    mutant("bptt dh_0 not divided by the batch", CLS, "dh_0 = dh / batch_size", "dh_0 = dh",
+           "rnn_classifier_backward", ("returned dh_0", "batch size", "every call to RNNCell.backward")),
+    mutant("hiddens appended without a copy", CLS, "self.hiddens.append(hidden.copy())",
+           "self.hiddens.append(hidden)", "rnn_classifier_backward",
+           ("time step 3, layer 1", "h_prev_t received h_t where h_{t-1} belongs")),
+    mutant("hiddens stored one step late", CLS, _FWD_LOOP,
+           "            self.hiddens.append(hidden.copy())\n" + _FWD_LOOP.replace(
+               "            self.hiddens.append(hidden.copy())\n", ""), "rnn_classifier_backward",
+           ("time step 3, layer 1", "h received h_{t-1} where h_t belongs")),
+    # gru_inference
+    mutant("inference does not carry the hidden state", CHAR, "step_logits, h = net(x, h)",
+           "step_logits, _ = net(x, h)", "gru_inference",
+           ("inference", "first mismatch at time step 1", "zero initial state again")),
+    mutant("inference starts from ones", CHAR, "h = np.zeros(net.hidden_dim, dtype=np.float64)",
+           "h = np.ones(net.hidden_dim, dtype=np.float64)", "gru_inference",
+           ("inference", "first mismatch at time step 0", "not zeros")),
+    mutant("char forward projects the previous state", CHAR, "logits = self.projection(hnext)",
+           "logits = self.projection(h)", "gru_inference", ("CharacterPredictor.forward", "returned logits")),
+    mutant("char forward returns (hnext, logits)", CHAR, "return logits, hnext", "return hnext, logits",
+           "gru_inference", ("CharacterPredictor.forward", "returned hnext", "shape")),
+    mutant("inference returns only the last step", CHAR, "return np.stack(logits)", "return logits[-1]",
+           "gru_inference", ("inference", "returned logits (seq_len, num_classes)", "shape: expected (7, 6)")),
+    # mc
+    mutant("mc multi-select answered with one letter", MC, 'return ["a", "c", "e"]', 'return "a"', "mc",
+           ("question_2", "multi-select")),
+    mutant("mc letter outside the options", MC, 'return "b"', 'return "e"', "mc", ("question_1", "got 'e'")),
+    mutant("mc question left unanswered", MC, 'return ["a", "d", "e"]', "return None", "mc",
+           ("question_3", "not answered yet")),
+    mutant("mc stub still raises", MC, 'return "c"', 'raise NotImplementedError("mc: question_4")', "mc",
+           ("question_4", "not answered yet", "4 of 5")),
+    mutant("mc repeated letter", MC, 'return ["b", "d", "f"]', 'return ["b", "b"]', "mc",
+           ("question_5", "twice")),
+)
+
+_BWD_SOLUTION = """        for t in reversed(range(seq_len)):
+            for l in reversed(range(self.num_layers)):
+                h = self.hiddens[t + 1][l]
+                h_prev_l = self.x[:, t, :] if l == 0 else self.hiddens[t + 1][l - 1]
+                h_prev_t = self.hiddens[t][l]
+                dx, dh[l] = self.rnn[l].backward(dh[l], h, h_prev_l, h_prev_t)
+                if l > 0:
+                    dh[l - 1] += dx
+"""
+
+HW_VARIANTS = (
+    Variant("bptt with the layer loop outside the time loop", CLS, _BWD_SOLUTION, """        from_above = [None] * seq_len
+        from_above[-1] = dh[-1].copy()
+        for l in reversed(range(self.num_layers)):
+            carry = np.zeros((batch_size, self.hidden_size))
+            to_below = [None] * seq_len
+            for t in reversed(range(seq_len)):
+                incoming = carry + (from_above[t] if from_above[t] is not None else 0.0)
+                below = self.x[:, t, :] if l == 0 else self.hiddens[t + 1][l - 1]
+                to_below[t], carry = self.rnn[l].backward(
+                    incoming, self.hiddens[t + 1][l], below, self.hiddens[t][l])
+            dh[l] = carry
+            from_above = to_below
+"""),
+    Variant("bptt written inline without RNNCell.backward", CLS, _BWD_SOLUTION, """        for t in reversed(range(seq_len)):
+            for l in reversed(range(self.num_layers)):
+                cell = self.rnn[l]
+                below = self.x[:, t, :] if l == 0 else self.hiddens[t + 1][l - 1]
+                dz = dh[l] * (1.0 - self.hiddens[t + 1][l] ** 2)
+                cell.dW_ih += dz.T @ below / batch_size
+                cell.dW_hh += dz.T @ self.hiddens[t][l] / batch_size
+                cell.db_ih += dz.mean(axis=0)
+                cell.db_hh += dz.mean(axis=0)
+                dh[l] = dz @ cell.W_hh
+                if l > 0:
+                    dh[l - 1] += dz @ cell.W_ih
+"""),
+    Variant("classifier forward with the layer loop outside", CLS, "        for t in range(seq_len):\n" + _FWD_LOOP,
+            """        per_step = [hidden.copy() for _ in range(seq_len)]
+        layer_input = x
+        for l, cell in enumerate(self.rnn):
+            state = hidden[l]
+            outputs = []
+            for t in range(seq_len):
+                state = cell(layer_input[:, t, :], state)
+                per_step[t][l] = state
+                outputs.append(state)
+            layer_input = np.stack(outputs, axis=1)
+        self.hiddens.extend(per_step)
+        hidden = per_step[-1] if seq_len else hidden
+"""),
+    Variant("a well-formed but different multiple-choice answer passes locally", MC, 'return "c"', 'return "a"'),
+)

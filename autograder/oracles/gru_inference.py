@@ -1,0 +1,31 @@
+"""Oracle for `gru_inference`: the assignment's GRU step in torch ops (see gru_cell.py) and a linear projection."""
+
+import numpy as np
+import torch
+
+from autograder.oracles._torch import array, tensor
+from autograder.oracles.gru_cell import gru_step
+from autograder.steps.gru_inference import GRU_WEIGHTS
+
+
+def gru_inference(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """-> step_h, step_logits (one call from h1), logits (T, C) over the sequence from zeros, trace_hiddens (T + 1, H)."""
+    w = {k: tensor(inputs[k]) for k in GRU_WEIGHTS}
+    proj_w, proj_b = tensor(inputs["W"]), tensor(inputs["b"])
+    with torch.no_grad():
+        step_h = gru_step(w, tensor(inputs["x1"]), tensor(inputs["h1"]))["h_t"]
+        h = torch.zeros(inputs["Wh"].shape[0], dtype=torch.float64)
+        states, logits = [h], []
+        for x in tensor(inputs["inputs"]):
+            h = gru_step(w, x, h)["h_t"]
+            states.append(h)
+            logits.append(torch.nn.functional.linear(h, proj_w, proj_b))
+    return {
+        "step_h": array(step_h),
+        "step_logits": array(torch.nn.functional.linear(step_h, proj_w, proj_b)),
+        "logits": array(torch.stack(logits)),
+        "trace_hiddens": array(torch.stack(states)),
+    }
+
+
+ORACLES = {"gru_inference": gru_inference}

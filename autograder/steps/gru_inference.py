@@ -1,0 +1,105 @@
+"""Step `gru_inference`: CharacterPredictor.forward and inference() over whole sequences.
+
+One forward call from a random state is checked first (its hnext, then its
+logits); then inference() over a whole sequence from a zero state. When the
+sequence's logits are wrong, the message names the first time step whose row
+is wrong and, from the calls recorded on the GRU cell, whether the hidden
+state it was given there is the one the previous step produced.
+"""
+
+from typing import Any
+
+import numpy as np
+
+from autograder.steps import Case, Output, Spec, Step
+from autograder.steps._student import owned, student_attr
+from autograder.steps._trace import close, record_calls
+
+GRU_WEIGHTS = ("Wzh", "Wrh", "Wh", "Wzx", "Wrx", "Wx")
+
+
+def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
+    """-> the six GRU weights, W (C, H), b (C,), inputs (T, D), and x1 (D,), h1 (H,) for one forward call."""
+    d, h, c, t = spec["input"], spec["hidden"], spec["classes"], spec["seq"]
+    w = 1.0 / np.sqrt(h)
+    inputs = {name: rng.standard_normal((h, h)) * w for name in GRU_WEIGHTS[:3]}
+    inputs.update({name: rng.standard_normal((h, d)) * w for name in GRU_WEIGHTS[3:]})
+    inputs["W"] = rng.standard_normal((c, h)) * w
+    inputs["b"] = rng.standard_normal(c) * w
+    inputs["inputs"] = rng.standard_normal((t, d))
+    inputs["x1"] = rng.standard_normal(d)
+    inputs["h1"] = rng.standard_normal(h)
+    return inputs
+
+
+def _net(inputs: dict[str, np.ndarray]):
+    h, d = inputs["Wx"].shape
+    net = student_attr("hw.char_predictor", "CharacterPredictor")(d, h, inputs["W"].shape[0])
+    net.init_rnn_weights(*(inputs[k] for k in GRU_WEIGHTS))
+    net.projection.init_weights(inputs["W"], inputs["b"])
+    return net
+
+
+def run(inputs: dict[str, np.ndarray], out: dict[str, Any]) -> None:
+    result = _net(inputs).forward(inputs["x1"], inputs["h1"])
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise TypeError(f"CharacterPredictor.forward must return the tuple (logits, hnext), got {type(result).__name__}")
+    out["step_logits"], out["step_h"] = (owned(v) for v in result)
+    net = _net(inputs)
+    out["_cell_calls"] = []
+    record_calls(getattr(net, "rnn", None), "forward", out["_cell_calls"])
+    out["logits"] = owned(student_attr("hw.char_predictor", "inference")(net, inputs["inputs"]))
+
+
+def locate(case: Case, produced: dict[str, Any]) -> list[str]:
+    """-> the first time step whose logits are wrong, and whether its hidden state was carried correctly."""
+    exp = case.expected
+    got = produced.get("logits")
+    if "trace_hiddens" not in exp or not isinstance(got, np.ndarray) or got.shape != exp["logits"].shape:
+        return []
+    states = exp["trace_hiddens"]  # (T + 1, H): [0] zeros, [t + 1] the state after step t
+    bad = [t for t in range(got.shape[0]) if not close(got[t], exp["logits"][t])]
+    if not bad:
+        return []
+    t = bad[0]
+    lines = [f"inference: first mismatch at time step {t} (row {t} of its logits; earlier rows are right)"]
+    calls = produced.get("_cell_calls") or []
+    if len(calls) > t:
+        h = calls[t].get("h")
+        if not close(h, states[t]):
+            if t == 0:
+                lines.append("the hidden state given to GRUCell.forward at time step 0 is not zeros")
+            elif close(h, states[0]):
+                lines.append(f"at time step {t} GRUCell.forward was given the zero initial state again: "
+                             "carry hnext from one step to the next")
+            else:
+                lines.append(f"the hidden state given to GRUCell.forward at time step {t} is not the one "
+                             "the previous step returned")
+        elif not close(calls[t].get("x"), case.inputs["inputs"][t]):
+            lines.append(f"the input given to GRUCell.forward at time step {t} is not inputs[{t}]")
+    return lines
+
+
+SPECS = (
+    Spec("input 5, hidden 4, 6 classes, 7 steps", {"input": 5, "hidden": 4, "classes": 6, "seq": 7}),
+    Spec("input 1, hidden 1, 2 classes, 1 step", {"input": 1, "hidden": 1, "classes": 2, "seq": 1}),
+    Spec("input 3, hidden 6, 4 classes, 5 steps", {"input": 3, "hidden": 6, "classes": 4, "seq": 5}),
+    Spec("input 4, hidden 2, 3 classes, 12 steps", {"input": 4, "hidden": 2, "classes": 3, "seq": 12}),
+)
+
+STEPS = (
+    Step(
+        id="gru_inference",
+        target="CharacterPredictor",
+        specs=SPECS,
+        build=build,
+        run=run,
+        outputs=(
+            Output("step_h", where="CharacterPredictor.forward", tensor="returned hnext"),
+            Output("step_logits", where="CharacterPredictor.forward", tensor="returned logits"),
+            Output("logits", where="inference", tensor="returned logits (seq_len, num_classes)"),
+        ),
+        locate=locate,
+        batch_of=lambda spec: None,
+    ),
+)

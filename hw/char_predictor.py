@@ -1,0 +1,68 @@
+"""A GRU that predicts the next character, one character at a time.
+
+The cell is mytorch's bias-free, unbatched GRUCell; a Linear layer projects
+each hidden state to one logit per character.
+
+Shape legend: D input_dim (feature size of one character), H hidden_dim,
+C num_classes, T seq_len.
+"""
+
+import numpy as np
+
+from mytorch.gru_cell import GRUCell
+from mytorch.linear import Linear
+
+
+class CharacterPredictor:
+    """CharacterPredictor(input_dim, hidden_dim, num_classes).
+
+    Attributes:
+    - rnn: GRUCell(D, H)
+    - projection: Linear(H, C)
+    """
+
+    def __init__(self, input_dim: int, hidden_dim: int, num_classes: int) -> None:
+        # The cell is created first so that seeded random weights match the classic assignment.
+        self.rnn = GRUCell(input_dim, hidden_dim)
+        self.projection = Linear(hidden_dim, num_classes)
+        self.num_classes = num_classes
+        self.hidden_dim = hidden_dim
+
+    def init_rnn_weights(
+        self, w_hi: np.ndarray, w_hr: np.ndarray, w_hn: np.ndarray, w_ii: np.ndarray, w_ir: np.ndarray, w_in: np.ndarray
+    ) -> None:
+        """The six GRU weights, in GRUCell.init_weights order: three (H, H), then three (H, D)."""
+        self.rnn.init_weights(w_hi, w_hr, w_hn, w_ii, w_ir, w_in)
+
+    def __call__(self, x: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.forward(x, h)
+
+    def forward(self, x: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One time step.
+
+        - x: this step's input, of shape (D,)
+        - h: the previous hidden state, of shape (H,)
+        Returns (logits, hnext): logits of shape (C,), hnext the new hidden state of shape (H,).
+        """
+        # BEGIN SOLUTION hint: the GRU cell gives the next state; the projection turns it into logits
+        hnext = self.rnn(x, h)
+        logits = self.projection(hnext)
+        return logits, hnext
+        # END SOLUTION
+
+
+def inference(net: CharacterPredictor, inputs: np.ndarray) -> np.ndarray:
+    """Run net over a whole sequence, starting from a zero hidden state.
+
+    - net: a CharacterPredictor
+    - inputs: the sequence, of shape (T, D)
+    Returns logits of shape (T, C): row t holds the logits after reading inputs[t].
+    """
+    # BEGIN SOLUTION hint: carry the hidden state from one step to the next
+    h = np.zeros(net.hidden_dim, dtype=np.float64)
+    logits = []
+    for x in inputs:
+        step_logits, h = net(x, h)
+        logits.append(step_logits)
+    return np.stack(logits)
+    # END SOLUTION

@@ -1,0 +1,42 @@
+"""Multiple-choice answers. The questions are in the handout (and in autograder/mc_questions.py).
+
+Return one letter (a string such as "a") for a single-select question, and a
+list of every correct letter (such as ["a", "c"]) for a multi-select one.
+The runner checks that each answer is well-formed; they are marked at
+official grading.
+"""
+
+
+def question_1() -> str | None:
+    """Which of T, B, N, H is which for nn.RNNCell(10, 20) in a loop? One letter."""
+    # BEGIN SOLUTION
+    return "b"
+    # END SOLUTION
+
+
+def question_2() -> list[str] | None:
+    """nn.RNN(10, 20, 2): batch_first and the number of layers. A list of letters."""
+    # BEGIN SOLUTION
+    return ["a", "c", "e"]
+    # END SOLUTION
+
+
+def question_3() -> list[str] | None:
+    """BPTT formulas for a multi-layer RNN. A list of letters."""
+    # BEGIN SOLUTION
+    return ["a", "d", "e"]
+    # END SOLUTION
+
+
+def question_4() -> str | None:
+    """The RNN forward step with row-vector batches. One letter."""
+    # BEGIN SOLUTION
+    return "c"
+    # END SOLUTION
+
+
+def question_5() -> list[str] | None:
+    """Gradient formulas for the bias-free GRU. A list of letters."""
+    # BEGIN SOLUTION
+    return ["b", "d", "f"]
+    # END SOLUTION

@@ -1,0 +1,73 @@
+"""create_tarball.sh packs exactly the student-editable .py files and refuses to pack an incomplete copy."""
+
+import shutil
+import subprocess
+import tarfile
+
+import pytest
+
+from tests.tree import REPO
+
+
+@pytest.fixture
+def student_copy(tmp_path):
+    root = tmp_path / "student"
+    for name in ("mytorch", "hw", "autograder"):
+        shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO / "create_tarball.sh", root / "create_tarball.sh")
+    return root
+
+
+def pack(root, cwd=None):
+    return subprocess.run(["sh", str(root / "create_tarball.sh")], cwd=cwd or root, capture_output=True, text=True)
+
+
+def expected_members(root):
+    return sorted(p.relative_to(root).as_posix() for d in ("mytorch", "hw") for p in (root / d).rglob("*.py"))
+
+
+def test_packs_exactly_the_py_files_of_mytorch_and_hw(student_copy, tmp_path):
+    (student_copy / "hw" / "__pycache__").mkdir()
+    (student_copy / "hw" / "__pycache__" / "mc.cpython-311.pyc").write_bytes(b"\0")
+    (student_copy / "mytorch" / "notes.txt").write_text("scratch")
+    (student_copy / "hw" / "mc.py~").write_text("editor backup")
+    (student_copy / "hw" / "extra_helper.py").write_text("# a student's own helper\n")
+    # Run from elsewhere: the script finds its own folder.
+    proc = pack(student_copy, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    with tarfile.open(student_copy / "handin.tar") as tar:
+        names = sorted(m.name for m in tar.getmembers() if m.isfile())
+    assert names == expected_members(student_copy)
+    assert "hw/extra_helper.py" in names and "hw/rnn_classifier.py" in names
+    assert not any("__pycache__" in n or n.endswith((".pyc", ".txt", "~")) or n.startswith("autograder") for n in names)
+    # It says what it packed: a count, then one line per file.
+    assert f"packed handin.tar with {len(names)} files" in proc.stdout
+    for name in names:
+        assert f"  {name}" in proc.stdout.splitlines()
+
+
+def test_missing_required_file_fails_and_names_it(student_copy):
+    (student_copy / "hw" / "char_predictor.py").unlink()
+    (student_copy / "mytorch" / "gru_cell.py").unlink()
+    proc = pack(student_copy)
+    assert proc.returncode != 0
+    assert "hw/char_predictor.py" in proc.stderr and "mytorch/gru_cell.py" in proc.stderr
+    assert "missing" in proc.stderr
+    assert not (student_copy / "handin.tar").exists()
+
+
+def test_repacking_replaces_the_old_tar(student_copy):
+    assert pack(student_copy).returncode == 0
+    (student_copy / "hw" / "later.py").write_text("x = 1\n")
+    assert pack(student_copy).returncode == 0
+    with tarfile.open(student_copy / "handin.tar") as tar:
+        assert "hw/later.py" in tar.getnames()
+
+
+def test_every_required_file_exists_in_the_repository():
+    text = (REPO / "create_tarball.sh").read_text()
+    block = text.split('required="', 1)[1].split('"', 1)[0]
+    required = block.split()
+    assert "hw/rnn_classifier.py" in required and "hw/mc.py" in required
+    for rel in required:
+        assert (REPO / rel).is_file(), rel
