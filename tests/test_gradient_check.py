@@ -1,4 +1,4 @@
-"""The generic numerical gradient check, on CharRNN models of one and more layers."""
+"""mytorch.gradient_check: the generic numerical gradient check, on CharRNN models of any depth and on a mytorch module."""
 import numpy as np
 import pytest
 
@@ -93,3 +93,27 @@ def test_mismatched_inputs_are_rejected():
         check_gradients(lambda: 0.0, {"w": w}, {"v": w})
     with pytest.raises(TypeError, match="float64"):
         check_gradients(lambda: 0.0, {"w": w.astype(np.float32)}, {"w": w})
+
+
+def test_works_on_a_mytorch_module_too():
+    from mytorch.rnn_cell import RNNCell
+
+    rng = np.random.default_rng(5)
+    N, D, H = 3, 4, 5
+    cell = RNNCell(D, H)
+    cell.init_weights(*(rng.standard_normal(s) * 0.5 for s in ((H, D), (H, H), (H,), (H,))))
+    x, h0, delta = rng.standard_normal((N, D)), rng.standard_normal((N, H)), rng.standard_normal((N, H))
+
+    def loss() -> float:
+        # Parameter gradients of this toolkit are batch means: the loss they differentiate is
+        # the sum of delta * h' divided by the batch size.
+        return float((cell.forward(x, h0) * delta).sum() / N)
+
+    cell.zero_grad()
+    cell.backward(delta, cell.forward(x, h0), x, h0)
+    params = {"W_ih": cell.W_ih, "W_hh": cell.W_hh, "b_ih": cell.b_ih, "b_hh": cell.b_hh}
+    grads = {"W_ih": cell.dW_ih, "W_hh": cell.dW_hh, "b_ih": cell.db_ih, "b_hh": cell.db_hh}
+    report = check_gradients(loss, params, grads, num_checks=30)
+    assert report.passed, report.format()
+    grads["W_hh"] = grads["W_hh"] * 2
+    assert [r.name for r in check_gradients(loss, params, grads).failures()] == ["W_hh"]
