@@ -1,6 +1,6 @@
 """Training speed of hw.char_rnn against the textbook one-hot, per-step implementation.
 
-    python benchmarks/char_rnn_speed.py [--data FILE] [--updates N] [--loss-updates N]
+    python benchmarks/char_rnn_speed.py [--data FILE] [--updates N] [--rounds N] [--loss-updates N]
 
 Both train the same model (same initial weights, hidden 100, seq_length 25, lr 0.1,
 one stream) on the same text in one run, in interleaved rounds; the script prints the

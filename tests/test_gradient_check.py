@@ -1,4 +1,4 @@
-"""mytorch.gradient_check: the generic numerical gradient check, on CharRNN models of any depth and on a mytorch module."""
+"""mytorch.gradient_check on CharRNN models of any depth and on a mytorch module."""
 import numpy as np
 import pytest
 

@@ -223,18 +223,24 @@ WINDOW_SPECS = (
                  batch=2),
     _window_spec("V 9, hidden 3, 3 layers, window 4, batch 3, zero carried-in state", vocab=9, hidden=3,
                  layers=3, steps=4, batch=3, zero_state=True),
-    _window_spec("V 6, hidden 4, 1 layer, window 5, batch 2, scores ~1e3 (shift by the max; take log p as shifted score - log sum, not log of a probability that rounds to 0)",
+    _window_spec("V 6, hidden 4, 1 layer, window 5, batch 2, scores ~1e3 (shift by the max; take log p "
+                 "as shifted score - log sum, not log of a probability that rounds to 0)",
                  vocab=6, hidden=4, steps=5, batch=2, output_scale=300.0, bias_scale=1e3),
 )
 
 SAMPLE_SPECS = (
-    Spec("V 7, hidden 5, 1 layer, 8 characters, temperature 1", {"vocab": 7, "hidden": 5, "length": 8, "temperature": 1.0}),
-    Spec("V 10, hidden 4, 1 layer, 6 characters, temperature 0.5", {"vocab": 10, "hidden": 4, "length": 6, "temperature": 0.5}),
-    Spec("V 6, hidden 3, 2 layers, 7 characters, temperature 2", {"vocab": 6, "hidden": 3, "layers": 2, "length": 7, "temperature": 2.0}),
-    Spec("V 5, hidden 4, 1 layer, 1 character, zero state, temperature 1", {"vocab": 5, "hidden": 4, "length": 1, "temperature": 1.0, "zero_state": True}),
+    Spec("V 7, hidden 5, 1 layer, 8 characters, temperature 1",
+         {"vocab": 7, "hidden": 5, "length": 8, "temperature": 1.0}),
+    Spec("V 10, hidden 4, 1 layer, 6 characters, temperature 0.5",
+         {"vocab": 10, "hidden": 4, "length": 6, "temperature": 0.5}),
+    Spec("V 6, hidden 3, 2 layers, 7 characters, temperature 2",
+         {"vocab": 6, "hidden": 3, "layers": 2, "length": 7, "temperature": 2.0}),
+    Spec("V 5, hidden 4, 1 layer, 1 character, zero state, temperature 1",
+         {"vocab": 5, "hidden": 4, "length": 1, "temperature": 1.0, "zero_state": True}),
     Spec("V 8, hidden 5, 1 layer, 5 characters, temperature 1e-3 (alpha * y ~ 1e4: subtract the max)",
          {"vocab": 8, "hidden": 5, "length": 5, "temperature": 1e-3, "output_scale": 3.0}),
-    Spec("V 6, hidden 4, 3 layers, 4 characters, temperature 100", {"vocab": 6, "hidden": 4, "layers": 3, "length": 4, "temperature": 100.0}),
+    Spec("V 6, hidden 4, 3 layers, 4 characters, temperature 100",
+         {"vocab": 6, "hidden": 4, "layers": 3, "length": 4, "temperature": 100.0}),
 )
 
 COMPLETE_SPECS = (

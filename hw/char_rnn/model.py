@@ -130,7 +130,7 @@ class CharRNN:
         T, B = inputs.shape
         H = self.hidden_size
         hs: list[np.ndarray] = []
-        # BEGIN SOLUTION hint: project the whole window's inputs at once and loop over t for the recurrence only; subtract each row's max before exp, and take log p as the shifted score minus the log of the row sum
+        # BEGIN SOLUTION hint: loop over t for the recurrence only; log p = shifted score - log(row sum)
         below = None
         for layer in range(self.num_layers):
             wxh, whh, bh = (self.params[n] for n in layer_param_names(layer))
@@ -173,7 +173,7 @@ class CharRNN:
         T, B = cache.inputs.shape
         H = self.hidden_size
         grads = self.grads
-        # BEGIN SOLUTION hint: d loss / d scores is (probs - one_hot(targets)) / B; run the loop over t backwards for the recurrence only and get the weight gradients with one matrix product each
+        # BEGIN SOLUTION hint: dscores = (probs - onehot) / B; loop backwards over t for the recurrence only
         dscores = cache.probs.copy()
         dscores[np.arange(T * B), cache.targets.reshape(-1)] -= 1.0
         dscores /= B
