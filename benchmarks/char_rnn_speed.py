@@ -3,10 +3,10 @@
     python benchmarks/char_rnn_speed.py [--data FILE] [--updates N] [--rounds N] [--loss-updates N]
 
 Both train the same model (same initial weights, hidden 100, seq_length 25, lr 0.1,
-one stream) on the same text in one run, in interleaved rounds; the script prints the
-median updates per second of each and their ratio, checks that both compute the same updates (equal weights after a few
-updates), then characters per second with minibatches of parallel streams, and optionally
-the smooth loss after --loss-updates updates.
+one stream) on the same text in one run, in interleaved rounds. The script checks that
+both compute the same updates (equal weights after a few updates), prints the median
+updates per second of each and their ratio, then characters per second with minibatches
+of parallel streams, and optionally the smooth loss after --loss-updates updates.
 """
 from __future__ import annotations
 
