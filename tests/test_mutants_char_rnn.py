@@ -1,4 +1,9 @@
-"""Plausible student bugs in hw/char_rnn fail exactly the steps they should, naming the tensor."""
+"""Plausible student bugs in hw/char_rnn fail exactly the steps they should, naming the tensor.
+
+complete() hands over to sample() after the starter, so a bug in sampling also fails
+char_rnn_complete (whose message then points at char_rnn_sample); bugs in the starter
+handling fail char_rnn_complete alone.
+"""
 
 import pytest
 
@@ -77,10 +82,13 @@ CHAR_RNN_VARIANTS = (
 )
 
 
+CHAR_RNN_STEPS = (LOSS, BACKWARD, SAMPLE, COMPLETE)
+
+
 @pytest.mark.parametrize("m", CHAR_RNN_MUTANTS, ids=str)
 def test_mutant_fails_its_step(tree, m):
     tree.replace(m.file, m.old, m.new)
-    result = tree.run()
+    result = tree.run(*(a for s in CHAR_RNN_STEPS for a in ("--step", s)))
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.failed() == set(m.fails), result.stdout
     first_block = result.output(m.step)
@@ -93,3 +101,17 @@ def test_correct_variant_passes(tree, v):
     tree.replace(v.file, v.old, v.new)
     result = tree.run()
     assert result.failed() == set(), result.stdout
+
+
+def test_every_step_has_at_least_three_mutants_of_its_own():
+    for step in CHAR_RNN_STEPS:
+        first = [m for m in CHAR_RNN_MUTANTS if m.step == step]
+        assert len(first) >= 3, step
+        if step != SAMPLE:
+            assert len([m for m in first if m.fails == {step}]) >= 3, step
+
+
+def test_a_sampling_bug_in_complete_points_at_the_sample_step(tree):
+    tree.replace(SAMPLING, "z = y / temperature", "z = y * temperature")
+    result = tree.run("--step", SAMPLE, "--step", COMPLETE)
+    assert "uses char_rnn_sample, which failed above" in result.output(COMPLETE)
