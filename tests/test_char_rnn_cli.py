@@ -129,3 +129,20 @@ def test_every_subcommand_has_help(command):
     result = subprocess.run([sys.executable, "-m", "hw.char_rnn", command, "--help"], cwd=REPO,
                             capture_output=True, text=True)
     assert result.returncode == 0 and "usage: python -m hw.char_rnn" in result.stdout
+
+
+def test_training_resumes_from_a_course_snapshot(tmp_path, capsys):
+    from tests.test_char_rnn_snapshot import write_distributed_file
+
+    data = tmp_path / "tiny.txt"
+    data.write_text(TEXT, encoding="utf-8")
+    chars = sorted(set(TEXT), reverse=True)  # any order: the file's `chars` decides
+    course = tmp_path / "char-rnn-snapshot.npz"
+    write_distributed_file(course, chars, hidden=8)
+    out = tmp_path / "run"
+    assert main(["train", "--resume", str(course), "--data", str(data), "--out", str(out),
+                 "--updates", "30", "--seq-length", "12", "--no-progress", "--sample-every", "0"]) == 0
+    snap = load_snapshot(out / "snapshot.npz")
+    assert snap.vocab.chars == chars and snap.model.hidden_size == 8
+    assert snap.state.iteration == 30 and snap.state.settings["seq_length"] == 12
+    assert "resuming" in capsys.readouterr().out

@@ -56,9 +56,7 @@ def initial_smooth_loss(vocab_size: int, seq_length: int) -> float:
 def new_snapshot(vocab: Vocabulary, data_size: int, config: TrainConfig) -> Snapshot:
     """A freshly initialised model with zero Adagrad memory and an empty history."""
     model = CharRNN(len(vocab), config.hidden_size, config.num_layers, seed=config.seed)
-    state = TrainingState(smooth_loss=initial_smooth_loss(len(vocab), config.seq_length),
-                          settings={"seq_length": config.seq_length, "lr": config.lr,
-                                    "batch": config.batch, "seed": config.seed})
+    state = TrainingState(smooth_loss=initial_smooth_loss(len(vocab), config.seq_length))
     return Snapshot(model=model, vocab=vocab, memory=np.zeros_like(model.flat_params),
                     data_size=data_size, state=state)
 
@@ -89,6 +87,9 @@ def train(snap: Snapshot, data: np.ndarray, config: TrainConfig, updates: int,
     model, vocab, state = snap.model, snap.vocab, snap.state
     T, B = config.seq_length, config.batch
     streams = stream_segments(data, B, T)
+    # Recorded in every snapshot, also one that started as a course's file without them,
+    # so that resuming never falls back to whatever the next command line says.
+    state.settings = {"seq_length": T, "lr": config.lr, "batch": B, "seed": config.seed}
     optimizer = Adagrad(model.flat_params, lr=config.lr)
     optimizer.memory[...] = snap.memory
     snap.memory = optimizer.memory  # one array: the snapshot always sees the live memory
