@@ -105,7 +105,7 @@ def test_explain_ablation_numbers_are_what_they_claim(trained):
         assert c.ablated_prob != c.prob
         for u in c.units:
             assert u.input_weight == model.params["Wxh"][u.unit, vocab.index[":"]]
-    text = format_explanation(ex, vocab)
+    text = format_explanation(ex)
     assert f"{ex.chars[0].prob:.4f} -> {ex.chars[0].ablated_prob:.4f}" in text
 
 

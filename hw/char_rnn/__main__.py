@@ -98,7 +98,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     context = args.context.encode("utf-8").decode("unicode_escape") if args.escapes else args.context
     ex = explain(snap.model, snap.vocab, context, top_chars=args.top_chars,
                  top_units=args.top_units, seed=args.seed)
-    print(format_explanation(ex, snap.vocab))
+    print(format_explanation(ex))
     if not args.no_png:
         png = args.png or str(Path(args.snapshot).with_name("explain.png"))
         print(save_explanation_chart(ex, png))

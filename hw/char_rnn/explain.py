@@ -104,12 +104,10 @@ def explain(model: CharRNN, vocab: Vocabulary, context: str, top_chars: int = 3,
     if not context:
         raise ValueError("the context needs at least one character")
     ixs = vocab.encode(context)
-    hs = model.initial_state(1)
-    h_before_last = hs
-    y = None
-    for ix in ixs:
-        h_before_last = hs
-        y, hs = model.step(np.array([ix]), hs)
+    h_before_last = model.initial_state(1)
+    for ix in ixs[:-1]:
+        _, h_before_last = model.step(np.array([ix]), h_before_last)
+    y, hs = model.step(ixs[-1:], h_before_last)
     y = y[0]
     h = hs[-1][0]
     p = softmax(y)
@@ -138,7 +136,7 @@ def explain(model: CharRNN, vocab: Vocabulary, context: str, top_chars: int = 3,
     return Explanation(context, h, p, chars, random_trials)
 
 
-def format_explanation(ex: Explanation, vocab: Vocabulary) -> str:
+def format_explanation(ex: Explanation) -> str:
     """The text report."""
     last = show_char(ex.context[-1])
     lines = [f"context {ex.context!r}: what follows the last character {last}?",
