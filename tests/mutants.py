@@ -7,6 +7,8 @@ and a phrase the first failing step's message must contain.
 
 from dataclasses import dataclass
 
+from autograder.rubric import load_rubric
+
 
 @dataclass(frozen=True)
 class Mutant:
@@ -290,3 +292,36 @@ HW_VARIANTS = (
 """),
     Variant("a well-formed but different multiple-choice answer passes locally", MC, 'return "c"', 'return "a"'),
 )
+
+
+def downstream(failed: set[str]) -> set[str]:
+    """Steps that call, directly or through other steps, code of a step in `failed`."""
+    uses: set[str] = set()
+    for entry in load_rubric():  # rubric order: dependencies come first
+        if set(entry.depends) & (failed | uses):
+            uses.add(entry.id)
+    return uses - failed
+
+
+def check_mutant(tree, m: Mutant, steps: tuple[str, ...] = (), allow_downstream: bool = False) -> None:
+    """Plant m in tree, run the runner (on `steps` only, when given) and check the verdict.
+
+    The mutant's steps must fail and no other, except, with allow_downstream, steps
+    built on the broken code; the inspected step's message must contain every phrase.
+    """
+    tree.replace(m.file, m.old, m.new)
+    result = tree.run(*(a for s in steps for a in ("--step", s)))
+    assert result.returncode == 1, result.stdout + result.stderr
+    extra = result.failed() - set(m.fails)
+    assert set(m.fails) <= result.failed(), result.stdout
+    assert extra <= (downstream(set(m.fails)) if allow_downstream else set()), result.stdout
+    block = result.output(m.step)
+    for phrase in m.says:
+        assert phrase in block, f"{phrase!r} not in:\n{block}"
+
+
+def check_variant(tree, v: Variant) -> None:
+    """Plant a correct variant in tree: every step must still pass."""
+    tree.replace(v.file, v.old, v.new)
+    result = tree.run()
+    assert result.returncode == 0 and result.failed() == set(), result.stdout

@@ -7,7 +7,7 @@ handling fail char_rnn_complete alone.
 
 import pytest
 
-from tests.mutants import Variant, mutant
+from tests.mutants import Variant, check_mutant, check_variant, mutant
 
 MODEL = "hw/char_rnn/model.py"
 SAMPLING = "hw/char_rnn/sampling.py"
@@ -87,20 +87,12 @@ CHAR_RNN_STEPS = (LOSS, BACKWARD, SAMPLE, COMPLETE)
 
 @pytest.mark.parametrize("m", CHAR_RNN_MUTANTS, ids=str)
 def test_mutant_fails_its_step(tree, m):
-    tree.replace(m.file, m.old, m.new)
-    result = tree.run(*(a for s in CHAR_RNN_STEPS for a in ("--step", s)))
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert result.failed() == set(m.fails), result.stdout
-    first_block = result.output(m.step)
-    for phrase in m.says:
-        assert phrase in first_block, f"{phrase!r} not in:\n{first_block}"
+    check_mutant(tree, m, CHAR_RNN_STEPS)
 
 
 @pytest.mark.parametrize("v", CHAR_RNN_VARIANTS, ids=str)
 def test_correct_variant_passes(tree, v):
-    tree.replace(v.file, v.old, v.new)
-    result = tree.run()
-    assert result.failed() == set(), result.stdout
+    check_variant(tree, v)
 
 
 def test_every_step_has_at_least_three_mutants_of_its_own():
