@@ -59,6 +59,8 @@ def compare(
     if got.dtype != np.float64:
         if np.issubdtype(got.dtype, np.floating) or np.issubdtype(got.dtype, np.complexfloating):
             return [f"dtype: expected float64, got {got.dtype} (keep every array in float64)"]
+        if got.dtype.kind in "biu" and got.shape == expected.shape and np.array_equal(got, expected):
+            return [f"dtype: expected float64, got {got.dtype}; the values are right: convert with .astype(np.float64)"]
         return [f"dtype: expected float64, got {got.dtype} (an integer or boolean array loses the values)"]
     if got.shape != expected.shape:
         lines = [f"shape: expected {expected.shape}, got {got.shape}"]

@@ -22,6 +22,9 @@ def test_type_then_dtype_then_shape():
     assert "not produced" in compare(MISSING, e, **TOL)[0]
     assert "dtype: expected float64, got float32" in compare(e.astype(np.float32), e, **TOL)[0]
     assert "dtype" in compare(e.astype(np.int64), e, **TOL)[0]
+    mask = np.array([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]])
+    assert "the values are right" in compare(mask > 0, mask, **TOL)[0]
+    assert "the values are right" not in compare(np.ones((2, 3), dtype=np.int64), mask, **TOL)[0]
     lines = compare(np.zeros((3, 2)), e, **TOL)
     assert lines[0] == "shape: expected (2, 3), got (3, 2)" and "swapped" in lines[1]
     assert "single number" in compare(np.float64(1.0), np.zeros(4), **TOL)[0]
