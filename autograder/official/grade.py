@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import resource
+import select
 import shutil
 import signal
 import subprocess
@@ -42,6 +43,7 @@ MEMORY_BYTES = 4 * 1024**3
 FILE_BYTES = 256 * 1024**2
 LOG_BYTES = 4096
 STARTUP_GRACE = 15.0
+MAX_JSON_BYTES = 16 * 1024 * 1024
 # Shipped autograder files the worker does not need: the oracles compute expected values.
 NOT_FOR_WORKER = ("autograder/oracles/*",)
 WORKER_ENV = {
@@ -223,52 +225,90 @@ def _death(proc: subprocess.Popen, stopped_after: float | None, log: Path) -> li
     return [head] + [f"its last output line: {last[0][:200]}" for _ in last]
 
 
+class _Frames:
+    """Reads the worker's report frames from the pipe, in job order, refusing anything out of shape."""
+
+    def __init__(self, fd: int, first: int) -> None:
+        self.fd, self.next, self.buffer, self.closed = fd, first, b"", False
+        self.broken: str | None = None
+        self.idle = False  # the last poll found nothing to read
+
+    def poll(self, wait: float) -> list[tuple[int, bytes, bytes]]:
+        """Wait up to `wait` s for data -> the complete frames now available."""
+        if not self.closed and self.broken is None:
+            ready, _, _ = select.select([self.fd], [], [], wait)
+            self.idle = not ready
+            if ready:
+                chunk = os.read(self.fd, 1 << 20)
+                self.closed = not chunk
+                self.buffer += chunk
+        frames = []
+        head = len(codec.FRAME_MAGIC) + codec.FRAME_HEAD.size
+        while self.broken is None and len(self.buffer) >= head:
+            if not self.buffer.startswith(codec.FRAME_MAGIC):
+                self.broken = "the report stream is malformed"
+                break
+            n, lj, ln = codec.FRAME_HEAD.unpack(self.buffer[len(codec.FRAME_MAGIC):head])
+            if n != self.next or lj > MAX_JSON_BYTES or ln > codec.MAX_ARRAY_BYTES + (1 << 20):
+                self.broken = "the report stream is malformed (out of order or too large)"
+                break
+            if len(self.buffer) < head + lj + ln:
+                break
+            frames.append((n, self.buffer[head:head + lj], self.buffer[head + lj:head + lj + ln]))
+            self.buffer = self.buffer[head + lj + ln:]
+            self.next += 1
+        return frames
+
+
 def run_worker(plan: Plan, folder: Path, logs: Path) -> dict[int, Any]:
     """Run the jobs in `folder`, restarting after a death or a stop -> job index -> record.
 
-    A record is ('done', None) when the worker wrote a report, ('dead', message lines) when the
-    worker died or was stopped during that job, ('skipped', None) for the rest of that step.
+    A record is ('done', (json bytes, npz bytes)) for a reported job, ('dead', message lines)
+    when the worker died or was stopped during that job, ('skipped', None) for the rest of that step.
     """
-    results = folder / "results"
     n = len(plan.jobs)
     records: dict[int, Any] = {}
     start = 0
     cpu = int(sum(_job_budget(plan, j) for j in plan.jobs) + 60)
     while start < n:
         log = logs / f"worker-{start}.log"
-        with open(log, "wb") as out:
-            proc = plan.launch(
-                [sys.executable, "-I", "-B", str(folder / "_worker.py"), str(folder), str(start)],
-                cwd=folder, env={**WORKER_ENV, "HOME": str(folder), "TMPDIR": str(folder)},
-                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True, preexec_fn=_limits(plan.memory, cpu),
-            )
+        read_end, write_end = os.pipe()
+        try:
+            with open(log, "wb") as out:
+                proc = plan.launch(
+                    [sys.executable, "-I", "-B", str(folder / "_worker.py"), str(folder), str(start), str(write_end)],
+                    cwd=folder, env={**WORKER_ENV, "HOME": str(folder), "TMPDIR": str(folder)},
+                    stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, pass_fds=(write_end,),
+                    start_new_session=True, preexec_fn=_limits(plan.memory, cpu),
+                )
+        finally:
+            os.close(write_end)
+        frames = _Frames(read_end, start)
         current, since, grace = start, time.monotonic(), STARTUP_GRACE
         stopped_after = None
-        while True:
-            while current < n and (results / f"{current}.json").exists():
-                current, since, grace = current + 1, time.monotonic(), 0.0
-            if proc.poll() is not None or current >= n:
-                break
-            waited = time.monotonic() - since
-            if waited > _job_budget(plan, plan.jobs[current]) + grace:
-                stopped_after = waited
-                break
-            time.sleep(0.02)
-        if current >= n:
-            # Give an orderly exit a moment before stopping whatever is left.
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
-        _stop(proc)
-        while current < n and (results / f"{current}.json").exists():
-            current += 1
-        for i in range(start, current):
-            records[i] = ("done", None)
+        try:
+            while current < n:
+                for i, js, npz in frames.poll(0.05):
+                    records[i] = ("done", (js, npz))
+                    current, since, grace = i + 1, time.monotonic(), 0.0
+                # A child the code started may hold the pipe open after the worker is gone.
+                if frames.broken or frames.closed or (proc.poll() is not None and frames.idle):
+                    break
+                waited = time.monotonic() - since
+                if current < n and waited > _job_budget(plan, plan.jobs[current]) + grace:
+                    stopped_after = waited
+                    break
+            if current >= n:
+                try:  # an orderly exit, before whatever is left is stopped
+                    proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    pass
+            _stop(proc)
+        finally:
+            os.close(read_end)
         if current >= n:
             break
-        records[current] = ("dead", _death(proc, stopped_after, log))
+        records[current] = ("dead", [frames.broken] if frames.broken else _death(proc, stopped_after, log))
         step = plan.jobs[current].step
         start = current + 1
         while start < n and plan.jobs[start].step == step:
@@ -300,20 +340,13 @@ def prepare_folder(plan: Plan, files: dict[str, str], folder: Path) -> None:
 # --- judging ----------------------------------------------------------------------------------
 
 
-def _load_record(folder: Path, n: int) -> Any:
-    json_path, npz_path = folder / "results" / f"{n}.json", folder / "results" / f"{n}.npz"
-    for path in (json_path, npz_path):
-        if path.is_symlink() or not path.is_file():
-            raise codec.Malformed("the report files are missing or not plain files")
-    if json_path.stat().st_size > 16 * 1024 * 1024:
-        raise codec.Malformed("the report is too large")
+def _load_record(data: tuple[bytes, bytes]) -> Any:
+    js, npz = data
     try:
-        record = json.loads(json_path.read_text(encoding="utf-8"))
+        record = json.loads(js.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise codec.Malformed(f"the report is not valid JSON ({type(exc).__name__})") from None
-    if npz_path.stat().st_size > codec.MAX_ARRAY_BYTES + 1024 * 1024:
-        raise codec.Malformed("the arrays file is too large")
-    return record, codec.load_arrays(npz_path.read_bytes())
+    return record, codec.load_arrays(npz)
 
 
 def _produced(folder: Path, n: int, record: Any) -> Produced:
@@ -323,7 +356,7 @@ def _produced(folder: Path, n: int, record: Any) -> Produced:
     if status != "done":
         return Produced({}, ["the case was not run"])
     try:
-        data, arrays = _load_record(folder, n)
+        data, arrays = _load_record(lines)
         outputs, error, warnings = codec.decode_case(data, arrays, MISSING)
     except codec.Malformed as exc:
         return Produced({}, [f"the report of what the code produced is malformed ({exc})"])
@@ -337,7 +370,7 @@ def _mc_result(entry: RubricEntry, folder: Path, n: int, record: Any, key: dict[
     reported: Any = None
     if status == "done":
         try:
-            reported, _ = _load_record(folder, n)
+            reported, _ = _load_record(lines)
         except codec.Malformed as exc:
             result.message = [f"hw/mc.py: the report of the answers is malformed ({exc})"]
             return result

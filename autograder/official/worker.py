@@ -1,14 +1,17 @@
 """The worker: runs the student's code on case inputs in its own process, and reports what it produced.
 
-It is started by the grader as `python -I -B worker.py FOLDER START` inside a
+It is started by the grader as `python -I -B worker.py FOLDER START FD` inside a
 fresh folder holding the student's mytorch/ and hw/, the shipped autograder/
 (no reference data, no answer key, no oracles, no grading code) and a copy of
 this file. FOLDER/inputs.npz holds the inputs of every job (`j0007/x`, ...),
 FOLDER/plan.json the jobs in order (`{"timeout": s, "jobs": [{"step": id,
 "kind": "case"|"mc"}, ...]}`). The worker never sees expected values.
 
-For job n it writes FOLDER/results/n.npz (the arrays) and then n.json (the
-rest, in the small codec below); the grader decodes them with `decode`, which
+For each job n from START on it writes one frame to the pipe FD: `REC1`, then
+n, the JSON length and the .npz length (big-endian uint64), then the JSON (what
+was produced, in the small codec below) and the .npz (its arrays). Reports go
+through a pipe, not files, so files student code writes are never read; the
+grader takes frames in job order and decodes them with `decode_case`, which
 trusts nothing. Once a case raised, the step's later cases are reported as
 skipped: the step has failed already.
 
@@ -19,6 +22,7 @@ and the same file is imported by the grader for `decode`.
 import io
 import json
 import os
+import struct
 import sys
 import zipfile
 from pathlib import Path
@@ -92,11 +96,16 @@ def _lines(lines: list[str] | None) -> list[str] | None:
     return None if lines is None else [str(line)[:MAX_STR] for line in lines[:MAX_LINES]]
 
 
-def _write(results: Path, n: int, record: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+FRAME_MAGIC = b"REC1"
+FRAME_HEAD = struct.Struct(">QQQ")
+
+
+def _write(pipe: Any, n: int, record: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
     from autograder.npzio import npz_bytes
 
-    (results / f"{n}.npz").write_bytes(npz_bytes(arrays))
-    (results / f"{n}.json").write_text(json.dumps(record))
+    js, npz = json.dumps(record).encode(), npz_bytes(arrays)
+    pipe.write(FRAME_MAGIC + FRAME_HEAD.pack(n, len(js), len(npz)) + js + npz)
+    pipe.flush()
 
 
 def _run_case(step: Any, inputs: dict[str, np.ndarray], timeout: float) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -138,7 +147,7 @@ def _run_mc(timeout: float) -> dict[str, Any]:
     return {"kind": "mc", "answers": answers}
 
 
-def main(folder: Path, start: int) -> None:
+def main(folder: Path, start: int, fd: int) -> None:
     # The shipped autograder/ and the student's packages are imported from the folder itself.
     sys.path.insert(0, str(folder))
     os.chdir(folder)
@@ -149,8 +158,7 @@ def main(folder: Path, start: int) -> None:
     timeout = float(plan["timeout"])
     inputs_all = load_npz(folder / "inputs.npz")
     steps = all_steps()
-    results = folder / "results"
-    results.mkdir(exist_ok=True)
+    results = os.fdopen(fd, "wb")
     failed_steps: set[str] = set()
     for n, job in enumerate(plan["jobs"]):
         if n < start:
@@ -339,7 +347,7 @@ def decode_answer(value: Any) -> tuple[Any, str | None]:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]).resolve(), int(sys.argv[2]))
+    main(Path(sys.argv[1]).resolve(), int(sys.argv[2]), int(sys.argv[3]))
     sys.stdout.flush()
     # A student thread still running must not keep the process alive.
     os._exit(0)
