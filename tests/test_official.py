@@ -7,7 +7,6 @@ tar here; the honest ones are packed by the release's own create_tarball.sh.
 import hashlib
 import io
 import os
-import pickle
 import shutil
 import subprocess
 import sys
@@ -202,7 +201,7 @@ def test_links_duplicates_bad_text_size_and_garbage_are_rejected(tmp_path):
     }
     (tmp_path / "f.tar").write_bytes(b"this is not a tar archive at all" * 40)
     cases["garbage"] = (tmp_path / "f.tar", "not a readable tar")
-    for name, (path, reason) in cases.items():
+    for path, reason in cases.values():
         with pytest.raises(HandinError, match=reason):
             read_tar(path)
 

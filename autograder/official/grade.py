@@ -349,7 +349,7 @@ def _load_record(data: tuple[bytes, bytes]) -> Any:
     return record, codec.load_arrays(npz)
 
 
-def _produced(folder: Path, n: int, record: Any) -> Produced:
+def _produced(record: Any) -> Produced:
     status, lines = record
     if status == "dead":
         return Produced({}, lines)
@@ -363,7 +363,7 @@ def _produced(folder: Path, n: int, record: Any) -> Produced:
     return Produced(outputs, error, warnings)
 
 
-def _mc_result(entry: RubricEntry, folder: Path, n: int, record: Any, key: dict[int, Any]) -> StepResult:
+def _mc_result(entry: RubricEntry, record: Any, key: dict[int, Any]) -> StepResult:
     """Mark the reported answers against the key: points per right answer, right/wrong per question."""
     result = StepResult(entry.id, 0.0, entry.points, passed=False)
     status, lines = record
@@ -422,7 +422,7 @@ def _answer_key() -> dict[int, Any]:
     return ANSWERS
 
 
-def judge(plan: Plan, folder: Path, records: dict[int, Any]) -> list[StepResult]:
+def judge(plan: Plan, records: dict[int, Any]) -> list[StepResult]:
     """-> the StepResults of every rubric step, in rubric order, from the worker's reports."""
     index: dict[str, list[int]] = {}
     for n, job in enumerate(plan.jobs):
@@ -434,10 +434,10 @@ def judge(plan: Plan, folder: Path, records: dict[int, Any]) -> list[StepResult]
         step = plan.steps[entry.id]
         jobs = index.get(entry.id, [])
         if entry.id == "mc":
-            result = _mc_result(entry, folder, jobs[0], records.get(jobs[0], ("dead", ["not run"])), _answer_key())
+            result = _mc_result(entry, records.get(jobs[0], ("dead", ["not run"])), _answer_key())
         elif step.specs:
             def source(i: int, case: Case, jobs: list[int] = jobs) -> Produced:
-                return _produced(folder, jobs[i], records.get(jobs[i], ("skipped", None)))
+                return _produced(records.get(jobs[i], ("skipped", None)))
 
             try:
                 result = judge_step(step, entry, plan.cases[entry.id], source)
@@ -466,4 +466,4 @@ def grade_files(plan: Plan, files: dict[str, str]) -> list[StepResult]:
         except HandinError as exc:
             return rejected(plan, str(exc))
         records = run_worker(plan, folder, logs)
-        return judge(plan, folder, records)
+        return judge(plan, records)
