@@ -10,7 +10,7 @@ from typing import Any, Callable
 import numpy as np
 
 from autograder.compare import compare
-from autograder.isolation import run_isolated
+from autograder.isolation import Outcome, run_isolated
 from autograder.rubric import RubricEntry
 from autograder.steps import Case, Output, Step
 
@@ -94,45 +94,104 @@ def check_case(step: Step, case: Case, outputs: dict[str, Any]) -> list[str]:
     return lines
 
 
+@dataclass
+class Produced:
+    """What the student's code produced on one case: its outputs (possibly partial), an error, numpy's warnings.
+
+    The produce stage (running student code, in this process or in another)
+    makes it; the judge stage (`judge_case`) compares it with the expected values.
+    """
+
+    outputs: dict[str, Any] = field(default_factory=dict)
+    error: list[str] | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def produce(step: Step, inputs: dict[str, np.ndarray], timeout: float) -> Produced:
+    """Produce stage: run the student's code on one case's inputs, isolated, in this process."""
+    outputs: dict[str, Any] = {}
+    outcome = run_isolated(lambda: step.run(_copy_inputs(inputs), outputs), timeout)
+    return Produced(outputs, outcome.error, outcome.warnings)
+
+
+def judge_case(step: Step, case: Case, got: Produced) -> list[str]:
+    """Judge stage for one case: [] when it passes, else the failure message (with located diagnostics)."""
+    produced = got.outputs
+    if got.error:
+        # What was produced before the crash may already show the root cause.
+        partial = {k: v for k, v in case.expected.items() if k in produced or "~" in k}
+        earlier = check_case(step, Case(case.label, case.desc, case.inputs, partial, case.batch), produced)
+        crash = [f"{step.target}, {case.label} ({case.desc}): " + got.error[0]] + [
+            "  " + line for line in got.error[1:]
+        ]
+        message = earlier + ["  then it raised: " + crash[0]] + crash[1:] if earlier else crash
+    else:
+        message = check_case(step, case, produced)
+        if message and step.locate is not None:
+            message += ["  " + line for line in step.locate(case, produced)]
+    if message and got.warnings:
+        message.append("  numpy warned: " + got.warnings[0])
+    return message
+
+
+def judge_check(step: Step, entry: RubricEntry, outcome: Outcome) -> StepResult:
+    """Judge stage for a step without cases: its check() outcome -> the StepResult."""
+    result = StepResult(entry.id, 0.0, entry.points, passed=False)
+    if outcome.error:
+        result.message = [f"{step.target}: " + outcome.error[0]] + outcome.error[1:]
+        return result
+    passed, message = outcome.value
+    result.passed, result.message = passed, list(message)
+    result.points = entry.points if passed else 0.0
+    return result
+
+
+# How the passing message counts cases, by label prefix; other labels are stored cases.
+_CASE_KINDS = (("live", "live torch cases"), ("hidden", "hidden cases"))
+
+
+def judge_step(step: Step, entry: RubricEntry, cases: list[Case], source: Callable[[int, Case], Produced]) -> StepResult:
+    """Judge every case in order, stopping at the first failure.
+
+    source(index, case) -> what the student's code produced on that case; it is
+    only asked for the cases that are judged.
+    """
+    result = StepResult(entry.id, 0.0, entry.points, passed=False)
+    for i, case in enumerate(cases):
+        got = source(i, case)
+        result.cases_checked += 1
+        result.message = judge_case(step, case, got)
+        if result.message:
+            return result
+    result.passed = True
+    result.points = entry.points
+    counts = [(sum(1 for c in cases if c.label.startswith(prefix)), name) for prefix, name in _CASE_KINDS]
+    stored = len(cases) - sum(n for n, _ in counts)
+    result.message = [f"passed {stored} stored cases" + "".join(f" and {n} {name}" for n, name in counts if n)]
+    return result
+
+
 def run_step(
     step: Step,
     entry: RubricEntry,
     cases: list[Case],
     timeout: float,
 ) -> StepResult:
-    """Run the student's code on every case, stopping at the first failure."""
-    result = StepResult(entry.id, 0.0, entry.points, passed=False)
+    """Run the student's code on every case in this process, stopping at the first failure."""
     if step.check is not None:
-        outcome = run_isolated(step.check, timeout)
-        if outcome.error:
-            result.message = [f"{step.target}: " + outcome.error[0]] + outcome.error[1:]
-            return result
-        passed, message = outcome.value
-        result.passed, result.message = passed, list(message)
-        result.points = entry.points if passed else 0.0
-        return result
-    for case in cases:
-        produced: dict[str, Any] = {}
-        outcome = run_isolated(lambda: step.run(_copy_inputs(case.inputs), produced), timeout)
-        result.cases_checked += 1
-        if outcome.error:
-            # What was produced before the crash may already show the root cause.
-            partial = {k: v for k, v in case.expected.items() if k in produced or "~" in k}
-            earlier = check_case(step, Case(case.label, case.desc, case.inputs, partial, case.batch), produced)
-            crash = [f"{step.target}, {case.label} ({case.desc}): " + outcome.error[0]] + [
-                "  " + line for line in outcome.error[1:]
-            ]
-            result.message = earlier + ["  then it raised: " + crash[0]] + crash[1:] if earlier else crash
-        else:
-            result.message = check_case(step, case, produced)
-            if result.message and step.locate is not None:
-                result.message += ["  " + line for line in step.locate(case, produced)]
-        if result.message:
-            if outcome.warnings:
-                result.message.append("  numpy warned: " + outcome.warnings[0])
-            return result
-    result.passed = True
-    result.points = entry.points
-    live = sum(1 for c in cases if c.label.startswith("live"))
-    result.message = [f"passed {len(cases) - live} stored cases" + (f" and {live} live torch cases" if live else "")]
+        return judge_check(step, entry, run_isolated(step.check, timeout))
+    return judge_step(step, entry, cases, lambda i, case: produce(step, case.inputs, timeout))
+
+
+def with_dependency_note(result: StepResult, failed: set[str], entry: RubricEntry, files: dict[str, str]) -> StepResult:
+    """Add to a failed step's message which failed steps it uses and where to start; records it in `failed`."""
+    broken = [d for d in entry.depends if d in failed]
+    if not result.passed and broken:
+        names = ", ".join(broken)
+        result.message.insert(1, f"  note: this step uses {names}, which failed above: fix {names} first")
+    if not result.passed:
+        if result.message and "not implemented yet" in result.message[0]:
+            # A failed dependency is where the fix starts, not this step's own file.
+            result.message.append(f"  start in {files[broken[0]] if broken else entry.file}")
+        failed.add(entry.id)
     return result

@@ -17,7 +17,7 @@ if sys.path and Path(sys.path[0]).resolve() == _ROOT / "autograder":
     sys.path.pop(0)
 sys.path.insert(0, str(_ROOT))
 
-from autograder.engine import StepResult, live_cases, run_step  # noqa: E402
+from autograder.engine import StepResult, live_cases, run_step, with_dependency_note  # noqa: E402
 from autograder.isolation import hard_exit  # noqa: E402
 from autograder.reference_store import ReferenceError, load_cases, read_manifest  # noqa: E402
 from autograder.report import failure_details, table, write_json  # noqa: E402
@@ -74,14 +74,6 @@ def _torch_oracles(wanted: bool | None):
         return None
 
 
-def _with_dependency_note(result: StepResult, failed: set[str], depends: tuple[str, ...]) -> StepResult:
-    broken = [d for d in depends if d in failed]
-    if not result.passed and broken:
-        names = ", ".join(broken)
-        result.message.insert(1, f"  note: this step uses {names}, which failed above: fix {names} first")
-    return result
-
-
 def main(argv: list[str] | None = None) -> int:
     rubric = load_rubric()
     steps = all_steps()
@@ -111,14 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         cases = list(stored.get(entry.id, []))
         if oracles is not None and step.specs:
             cases += live_cases(step, oracles[entry.id], args.seed)
-        result = _with_dependency_note(run_step(step, entry, cases, args.timeout), failed, entry.depends)
-        if not result.passed:
-            if result.message and "not implemented yet" in result.message[0]:
-                # A failed dependency is where the fix starts, not this step's own file.
-                broken = [d for d in entry.depends if d in failed]
-                result.message.append(f"  start in {files[broken[0]] if broken else entry.file}")
-            failed.add(entry.id)
-        results.append(result)
+        results.append(with_dependency_note(run_step(step, entry, cases, args.timeout), failed, entry, files))
     elapsed = time.perf_counter() - started
 
     details = failure_details(results)
