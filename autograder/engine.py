@@ -63,6 +63,15 @@ def _header(step: Step, case: Case, out: Output) -> str:
     return f"{where}, {case.label} ({case.desc}): {out.tensor or out.key}"
 
 
+def _located(step: Step, case: Case, produced: dict[str, Any]) -> list[str]:
+    # The diagnosis reads whatever the student's code passed around; if that is too
+    # malformed to place, the verdict and its message stand without it.
+    try:
+        return list(step.locate(case, produced))
+    except Exception:  # noqa: BLE001
+        return []
+
+
 def check_case(step: Step, case: Case, outputs: dict[str, Any]) -> list[str]:
     """Compare one case's student outputs -> [] or the message for the first mismatching output."""
     alternatives: dict[str, dict[str, np.ndarray]] = {}
@@ -128,7 +137,7 @@ def judge_case(step: Step, case: Case, got: Produced) -> list[str]:
     else:
         message = check_case(step, case, produced)
         if message and step.locate is not None:
-            message += ["  " + line for line in step.locate(case, produced)]
+            message += ["  " + line for line in _located(step, case, produced)]
     if message and got.warnings:
         message.append("  numpy warned: " + got.warnings[0])
     return message

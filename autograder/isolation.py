@@ -55,19 +55,40 @@ def student_frames(exc: BaseException, limit: int = 4) -> list[str]:
     return lines
 
 
+MAX_LINE = 300
+
+
+def _text(obj: Any, render: Callable[[Any], str] = str) -> str:
+    # Student objects can define __str__/__repr__ that raise or return megabytes.
+    try:
+        text = render(obj)
+    except BaseException:  # noqa: BLE001
+        return f"<{type(obj).__name__} that cannot be shown>"
+    lines = text.strip().splitlines() if isinstance(text, str) else []
+    first = lines[0] if lines else ""
+    return first if len(first) <= MAX_LINE else first[: MAX_LINE - 3] + "..."
+
+
 def describe_exception(exc: BaseException, timeout: float) -> list[str]:
-    """exc: what student code raised -> a short message."""
+    """exc: what student code raised -> a short message (never raises)."""
+    try:
+        return _describe(exc, timeout)
+    except BaseException:  # noqa: BLE001 - a hostile exception must not take the runner down
+        return [f"{type(exc).__name__} (raised by the code; its details cannot be shown)"]
+
+
+def _describe(exc: BaseException, timeout: float) -> list[str]:
     if isinstance(exc, StepTimeout):
         head = f"timed out after {timeout:g} s (an endless loop, or far too much work?)"
     elif isinstance(exc, NotImplementedError):
-        head = f"not implemented yet: {exc}" if str(exc) else "not implemented yet (NotImplementedError)"
+        text = _text(exc)
+        head = f"not implemented yet: {text}" if text else "not implemented yet (NotImplementedError)"
     elif isinstance(exc, SystemExit):
-        head = f"the code called exit({exc.code!r})"
+        head = f"the code called exit({_text(exc.code, repr)})"
     elif isinstance(exc, SyntaxError) and exc.filename:
         return [f"SyntaxError in {_rel(exc.filename)} line {exc.lineno}: {exc.msg}"]
     else:
-        text = str(exc).strip().splitlines()
-        head = f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+        head = f"{type(exc).__name__}: {_text(exc)}".rstrip(": ")
     frames = student_frames(exc)
     return [head] + (["where:"] + ["  " + line for line in frames] if frames else [])
 

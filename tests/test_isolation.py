@@ -80,3 +80,19 @@ def test_numpy_warnings_are_collected_only_from_student_files():
         outcome = run_isolated(noisy, timeout=1)
     assert outcome.error is None and np.isinf(outcome.value[0])
     assert outcome.warnings == []  # raised from this test file, which is not a student file
+
+
+def test_hostile_exceptions_are_described_without_raising():
+    class Unprintable(Exception):
+        def __str__(self):
+            raise RuntimeError("no")
+
+    def raise_it():
+        raise Unprintable()
+
+    assert run_isolated(raise_it, timeout=1).error[0] == "Unprintable: <Unprintable that cannot be shown>"
+
+    def huge():
+        raise ValueError("x" * 100_000)
+
+    assert len(run_isolated(huge, timeout=1).error[0]) < 400
