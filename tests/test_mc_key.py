@@ -6,7 +6,6 @@ equal the key, and nothing students receive may contain or import it.
 """
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -17,6 +17,14 @@ def student_attr(module: str, name: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
+def new_module(module: str, name: str, sizes: tuple[int, ...], weights: list[np.ndarray]) -> Any:
+    """A fresh student module (e.g. RNNCell(d, h)) holding the case's weights, gradients zeroed."""
+    obj = student_attr(module, name)(*sizes)
+    obj.init_weights(*weights)
+    obj.zero_grad()
+    return obj
+
+
 def grab(obj: Any, name: str) -> Any:
     """obj.name copied (so later student code can't change it), or MISSING if it was never set."""
     value = getattr(obj, name, MISSING)

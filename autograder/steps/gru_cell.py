@@ -9,7 +9,7 @@ zero_grad() runs before pair k.
 import numpy as np
 
 from autograder.steps import Output, Spec, Step, zero_grad_schedule
-from autograder.steps._student import backward_calls, grab, owned, pair, student_attr
+from autograder.steps._student import backward_calls, grab, new_module, owned, pair
 
 WEIGHTS = ("Wzh", "Wrh", "Wh", "Wzx", "Wrx", "Wx")
 GRADS = tuple("d" + w for w in WEIGHTS)
@@ -33,10 +33,7 @@ def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
 
 def _new_cell(inputs: dict[str, np.ndarray]):
     h, d = inputs["Wx"].shape
-    cell = student_attr("mytorch.gru_cell", "GRUCell")(d, h)
-    cell.init_weights(*(inputs[k] for k in WEIGHTS))
-    cell.zero_grad()
-    return cell
+    return new_module("mytorch.gru_cell", "GRUCell", (d, h), [inputs[k] for k in WEIGHTS])
 
 
 def run_forward(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:

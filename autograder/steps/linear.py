@@ -8,7 +8,7 @@ zero_grad() runs before call k (accumulation and reset are both graded).
 import numpy as np
 
 from autograder.steps import Output, Spec, Step, zero_grad_schedule
-from autograder.steps._student import backward_calls, grab, owned, student_attr
+from autograder.steps._student import backward_calls, grab, new_module, owned
 
 
 def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
@@ -27,10 +27,7 @@ def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
 
 def _new_layer(inputs: dict[str, np.ndarray]):
     W, b = inputs["W"], inputs["b"]
-    layer = student_attr("mytorch.linear", "Linear")(W.shape[1], W.shape[0])
-    layer.init_weights(W, b)
-    layer.zero_grad()
-    return layer
+    return new_module("mytorch.linear", "Linear", (W.shape[1], W.shape[0]), [W, b])
 
 
 def run_forward(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:

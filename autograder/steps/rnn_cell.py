@@ -9,7 +9,7 @@ zero_grad() runs before call k.
 import numpy as np
 
 from autograder.steps import Output, Spec, Step, zero_grad_schedule
-from autograder.steps._student import backward_calls, grab, owned, pair, student_attr
+from autograder.steps._student import backward_calls, grab, new_module, owned, pair
 
 WEIGHTS = ("W_ih", "W_hh", "b_ih", "b_hh")
 GRADS = ("dW_ih", "dW_hh", "db_ih", "db_hh")
@@ -38,10 +38,7 @@ def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
 
 def _new_cell(inputs: dict[str, np.ndarray]):
     h, d = inputs["W_ih"].shape
-    cell = student_attr("mytorch.rnn_cell", "RNNCell")(d, h)
-    cell.init_weights(*(inputs[k] for k in WEIGHTS))
-    cell.zero_grad()
-    return cell
+    return new_module("mytorch.rnn_cell", "RNNCell", (d, h), [inputs[k] for k in WEIGHTS])
 
 
 def run_forward(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
