@@ -59,6 +59,10 @@ def _list(rubric) -> str:
     return "\n".join(lines)
 
 
+class SetupError(Exception):
+    """The runner cannot run as asked (e.g. --torch without torch)."""
+
+
 def _torch_oracles(wanted: bool | None):
     """-> the oracles, or None (with the reason printed once) when torch is not used."""
     if wanted is False:
@@ -69,7 +73,7 @@ def _torch_oracles(wanted: bool | None):
         return load_oracles()
     except ImportError as exc:
         if wanted:
-            raise ReferenceError(f"--torch was given but torch cannot be imported ({exc})") from None
+            raise SetupError(f"--torch was given but torch cannot be imported ({exc})") from None
         print("torch is not installed: checking against the stored references only.\n")
         return None
 
@@ -91,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         manifest = read_manifest()
         stored = {e.id: load_cases(e.id, manifest) for e in selected if steps[e.id].specs}
         oracles = _torch_oracles(args.torch)
-    except ReferenceError as exc:
+    except (ReferenceError, SetupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -141,6 +141,13 @@ def test_patching_the_comparison_inside_the_worker_changes_nothing(plan):
     assert total(graded) < FULL
 
 
+def linear_forward_replaced_by(code: str) -> dict[str, str]:
+    """The solution's files with Linear.forward replaced by `code` (the original is kept, renamed)."""
+    files = solution()
+    files[LINEAR] = files[LINEAR].replace("\n    def forward(self, x: np.ndarray)", code + "\n    def _unused(self, x: np.ndarray)")
+    return files
+
+
 def test_reference_data_is_not_in_the_worker_and_public_values_fail_hidden_cases(plan):
     look = (
         "\n    def forward(self, x):\n"
@@ -151,9 +158,7 @@ def test_reference_data_is_not_in_the_worker_and_public_values_fail_hidden_cases
         "            raise FileNotFoundError('no reference data here')\n"
         "        return np.zeros(1)\n"
     )
-    files = solution()
-    files[LINEAR] = files[LINEAR].replace("\n    def forward(self, x: np.ndarray)", look + "\n    def _unused(self, x: np.ndarray)")
-    graded = grade(plan, files)
+    graded = grade(plan, linear_forward_replaced_by(look))
     assert "FileNotFoundError: no reference data here" in graded["linear_forward"][2]
 
     # Someone who copied the public expected values into their code passes the public cases only.
@@ -167,9 +172,7 @@ def test_reference_data_is_not_in_the_worker_and_public_values_fail_hidden_cases
         "                return np.array(y)\n"
         "        return np.zeros((x.shape[0], self.W.shape[0]))\n"
     )
-    files = solution()
-    files[LINEAR] = files[LINEAR].replace("\n    def forward(self, x: np.ndarray)", cheat + "\n    def _unused(self, x: np.ndarray)")
-    graded = grade(plan, files)
+    graded = grade(plan, linear_forward_replaced_by(cheat))
     status, points, message = graded["linear_forward"]
     assert status == "failed" and points == 0
     assert message.startswith("Linear.forward, hidden case 1 (")
