@@ -126,14 +126,27 @@ def _call_in_thread(fn: Callable[[], Any], timeout: float) -> Any:
     return box.get("value")
 
 
+def _call_without_limit(fn: Callable[[], Any], timeout: float) -> Any:
+    return fn()
+
+
 def run_isolated(fn: Callable[[], Any], timeout: float) -> Outcome:
-    """fn: a call into student code; timeout: seconds -> its Outcome. Never raises except KeyboardInterrupt."""
-    use_alarm = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    """fn: a call into student code; timeout: seconds (0: no limit) -> its Outcome.
+
+    Never raises except KeyboardInterrupt.
+    """
+    if timeout <= 0:
+        # No limit, and the call stays in this thread, so a debugger's breakpoint() works.
+        call = _call_without_limit
+    elif hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+        call = _call_with_alarm
+    else:
+        call = _call_in_thread
     outcome = Outcome()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            outcome.value = (_call_with_alarm if use_alarm else _call_in_thread)(fn, timeout)
+            outcome.value = call(fn, timeout)
         except KeyboardInterrupt:
             raise
         except BaseException as exc:  # noqa: BLE001 - anything student code does is reported, not raised

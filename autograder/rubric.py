@@ -1,6 +1,20 @@
-"""The rubric: step order, points, dependencies and files, from rubric.toml."""
+"""The rubric: step order, points, dependencies and files, from rubric.json.
 
-import tomllib
+rubric.json holds one object per step, in the order the runner runs them:
+- `id`: the step id used by the runner, the stubs, the writeup and the reports;
+- `points`: what the step is worth;
+- `file`: where the student's code for the step lives (the runner points there);
+- `title`: one line for `--list` and the reports;
+- `depends`: steps whose code this step calls: when one of those fails, the
+  failure message says to fix it first;
+- `functions`: the functions (`Class.method` or a module-level name) whose
+  solution regions belong to the step: the release build names the step in
+  each stub it writes there.
+It is JSON, not TOML, because the student path supports Python 3.10, whose
+standard library has no TOML reader.
+"""
+
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,28 +34,31 @@ class RubricEntry:
 
 
 def load_rubric(path: Path = RUBRIC) -> list[RubricEntry]:
-    """path: a rubric TOML file -> its entries in run order.
+    """path: a rubric JSON file -> its entries in run order.
 
-    Raises ValueError on a duplicate id or a dependency that does not come earlier.
+    Raises ValueError on a malformed file, a duplicate id or a dependency that does not come earlier.
     """
-    with open(path, "rb") as f:
-        data = tomllib.load(f)
-    entries: list[RubricEntry] = []
+    try:
+        raw_steps = json.loads(path.read_text(encoding="utf-8"))["steps"]
+        entries = [
+            RubricEntry(
+                id=raw["id"],
+                points=raw["points"],
+                file=raw["file"],
+                title=raw.get("title", raw["id"]),
+                depends=tuple(raw.get("depends", ())),
+                functions=tuple(raw.get("functions", ())),
+            )
+            for raw in raw_steps
+        ]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path}: not a valid rubric ({exc!r})") from None
     seen: set[str] = set()
-    for raw in data.get("step", []):
-        entry = RubricEntry(
-            id=raw["id"],
-            points=raw["points"],
-            file=raw["file"],
-            title=raw.get("title", raw["id"]),
-            depends=tuple(raw.get("depends", ())),
-            functions=tuple(raw.get("functions", ())),
-        )
+    for entry in entries:
         if entry.id in seen:
             raise ValueError(f"{path}: step {entry.id!r} is listed twice")
         for dep in entry.depends:
             if dep not in seen:
                 raise ValueError(f"{path}: step {entry.id!r} depends on {dep!r}, which must come earlier")
         seen.add(entry.id)
-        entries.append(entry)
     return entries

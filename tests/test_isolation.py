@@ -96,3 +96,17 @@ def test_hostile_exceptions_are_described_without_raising():
         raise ValueError("x" * 100_000)
 
     assert len(run_isolated(huge, timeout=1).error[0]) < 400
+
+
+def test_timeout_0_is_no_limit_in_any_thread():
+    box = {}
+
+    def slow() -> str:
+        time.sleep(0.2)
+        return "done"
+
+    thread = threading.Thread(target=lambda: box.update(outcome=run_isolated(slow, 0)))
+    thread.start()
+    thread.join()
+    assert box["outcome"].value == "done" and box["outcome"].error is None
+    assert run_isolated(slow, 0).value == "done"

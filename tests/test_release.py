@@ -109,7 +109,7 @@ def test_release_holds_what_students_need_and_nothing_else(built):
     release, folder = built
     files = set(release.files)
     assert {"README.md", "create_tarball.sh", "requirements.txt", "autograder/runner.py",
-            "autograder/rubric.toml", "reference_data/manifest.json"} <= files
+            "autograder/rubric.json", "reference_data/manifest.json"} <= files
     assert {e.file for e in RUBRIC} <= files
     assert set(editable_sources()) <= files
     tops = {rel.split("/", 1)[0] for rel in files}

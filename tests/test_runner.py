@@ -1,8 +1,10 @@
 """The runner as a student uses it: table, exit codes, options, JSON, isolation of failures."""
 
 import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -179,3 +181,57 @@ def test_numpy_warnings_from_student_code_are_reported_on_failure(tree):
     tree.replace("mytorch/loss.py", "shifted = x - x.max(axis=1, keepdims=True)", "shifted = x")
     out = tree.run().output("loss_forward")
     assert "numpy warned: RuntimeWarning" in out and "mytorch/loss.py" in out
+
+
+@pytest.mark.parametrize("args, says", [
+    (("--timeout", "-1"), "--timeout: must be 0 or more"),
+    (("--timeout", "nan"), "--timeout: must be 0 or more"),
+    (("--timeout", "soon"), "--timeout: not a number"),
+    (("--seed", "-2"), "--seed: must be 0 or more"),
+    (("--frobnicate",), "unrecognized arguments"),
+])
+def test_bad_arguments_exit_2_with_one_message(args, says):
+    proc = run_repo(*args)
+    assert proc.returncode == 2 and says in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_timeout_0_means_no_limit(tree):
+    tree.replace("mytorch/linear.py", "        self.x = x\n        return x @ self.W.T",
+                 "        import time\n        time.sleep(0.3)\n        self.x = x\n        return x @ self.W.T")
+    assert "timed out after 0.2 s" in tree.run("--step", "linear_forward", "--timeout", "0.2").output("linear_forward")
+    assert tree.run("--step", "linear_forward", "--timeout", "0").failed() == set()
+
+
+def test_an_unwritable_json_path_exits_2(tmp_path):
+    proc = run_repo("--no-torch", "--step", "linear_forward", "--json", str(tmp_path / "missing" / "r.json"))
+    assert proc.returncode == 2 and "cannot write" in proc.stderr
+
+
+def test_missing_numpy_gets_one_line_and_exit_2(tmp_path):
+    fake = tmp_path / "numpy"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("raise ImportError('No module named numpy')\n")
+    proc = subprocess.run([sys.executable, "autograder/runner.py"], cwd=REPO, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(tmp_path)})
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: numpy is not installed") and proc.stderr.count("\n") == 1
+
+
+def _old_python() -> str | None:
+    # pyenv keeps older interpreters beside the supported ones on the development and CI machines.
+    import glob
+
+    found = sorted(glob.glob(str(Path.home() / ".pyenv/versions/3.[6-9].*/bin/python")))
+    found += sorted(glob.glob(str(Path.home() / ".pyenv/versions/2.7.*/bin/python")))
+    return found[-1] if found else shutil.which("python2")
+
+
+def test_unsupported_python_gets_one_line_and_exit_2():
+    python = _old_python()
+    if python is None:
+        pytest.skip("no Python older than 3.10 on this machine")
+    proc = subprocess.run([python, "autograder/runner.py"], cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("error: the autograder needs Python 3.10 or newer")
+    assert proc.stderr.count("\n") == 1

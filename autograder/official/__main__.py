@@ -26,7 +26,7 @@ from autograder.engine import StepResult
 from autograder.official.grade import (DEFAULT_HIDDEN, DEFAULT_TIMEOUT, GradingError, Plan, grade_files,
                                        make_plan, new_secret, read_secret, rejected)
 from autograder.official.handin import HandinError, read_folder, read_tar
-from autograder.reference_store import ReferenceError
+from autograder.reference_store import ReferenceDataError
 from autograder.report import table, write_json
 
 
@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote a new secret to {args.file}")
             return 0
         return cmd_grade(args) if args.command == "grade" else cmd_gradescope(args)
-    except (GradingError, ReferenceError) as exc:
+    except (GradingError, ReferenceDataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -1,7 +1,10 @@
 """Assemble the student release from the instructor's source, check it, and write it out."""
 
 import hashlib
+import os
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +14,7 @@ from autograder.release.markers import BEGIN, END, MarkerError, Region, strip
 from autograder.rubric import RubricEntry, load_rubric
 
 ARCHIVE_ROOT = "rnn-handout"
-RUBRIC = "autograder/rubric.toml"
+RUBRIC = "autograder/rubric.json"
 
 
 class BuildError(Exception):
@@ -85,6 +88,18 @@ def _check_rubric(rubric: list[RubricEntry], regions: list[Region], files: dict[
             warnings.append(f"{RUBRIC}: step {entry.id!r} names file {entry.file}, which is not in the release")
 
 
+def _check_references(source: Path, problems: list[str]) -> None:
+    # The source's own step definitions decide whether its data is stale, so ask them, in a fresh process.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run([sys.executable, "-m", "autograder.reference_store"], cwd=source, env=env,
+                          capture_output=True, text=True)
+    if proc.returncode == 1:
+        problems += [f"reference data: {line}" for line in proc.stdout.splitlines() if line.strip()]
+    elif proc.returncode != 0:
+        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        problems.append(f"reference data: could not be checked ({tail})")
+
+
 def assemble(source: Path) -> Release:
     """source: the instructor's repository root -> the Release. Raises BuildError listing every problem."""
     problems: list[str] = []
@@ -134,6 +149,7 @@ def assemble(source: Path) -> Release:
                 warnings.append(f"create_tarball.sh requires {rel}, which the source does not have: "
                                 "students cannot pack their handin until it exists")
     _check_rubric(rubric, regions, files, problems, warnings)
+    _check_references(source, problems)
     if problems:
         raise BuildError(problems)
     executable = {rel for rel in files if rel in contents.EXECUTABLE}

@@ -178,7 +178,7 @@ def _owner(path: str, line: int, defs, claims, rubric) -> tuple[str, str]:
             ids = ", ".join(e.id for e in entries)
             raise MarkerError(path, line, f"{name} is claimed by several rubric steps ({ids})")
     raise MarkerError(path, line, f"solution region in {'.'.join(parts)}, which no rubric step lists in "
-                                  "`functions` (autograder/rubric.toml)")
+                                  "`functions` (autograder/rubric.json)")
 
 
 def find_regions(text: str, path: str, rubric: list[RubricEntry]) -> list[Region]:

@@ -1,0 +1,159 @@
+"""The local runner's command line: what `python autograder/runner.py` runs.
+
+Each step runs the student's code on the stored reference cases (and, when
+torch is installed, on fresh random cases checked against torch live), then
+prints PASS or FAIL with the first thing that went wrong. Exit code 0 means
+every selected step passed, 1 that some failed, 2 that the runner could not
+run (bad arguments, unusable reference data or environment).
+"""
+
+import argparse
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from autograder.engine import StepResult, live_cases, run_step, with_dependency_note
+from autograder.isolation import hard_exit
+from autograder.reference_store import ReferenceDataError, load_cases, read_manifest
+from autograder.report import failure_details, table, write_json
+from autograder.rubric import load_rubric
+from autograder.steps import all_steps
+
+LIVE_STREAM = 1
+DEFAULT_TIMEOUT = 20.0
+
+
+def _parser(step_ids: list[str]) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python autograder/runner.py",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="steps, in order: " + ", ".join(step_ids),
+    )
+    p.add_argument("--step", action="append", metavar="ID", choices=step_ids,
+                   help="run only this step (repeatable); default: all steps")
+    p.add_argument("--list", action="store_true", help="list the steps with their points and exit")
+    p.add_argument("--json", type=Path, metavar="PATH",
+                   help="also write the results to PATH in Gradescope's results.json format")
+    torch_group = p.add_mutually_exclusive_group()
+    torch_group.add_argument("--torch", dest="torch", action="store_true", default=None,
+                             help="also check against torch live (an error if torch is missing)")
+    torch_group.add_argument("--no-torch", dest="torch", action="store_false",
+                             help="use only the stored references (default: use torch if it is installed)")
+    p.add_argument("--seed", type=_non_negative(int), default=LIVE_STREAM,
+                   help="which set of random live cases torch checks (default: %(default)s)")
+    p.add_argument("--timeout", type=_non_negative(float), default=DEFAULT_TIMEOUT,
+                   help="seconds one case may take before the step fails (default: %(default)s); "
+                        "0 means no limit, e.g. to stop at a breakpoint() in your code")
+    return p
+
+
+def _non_negative(kind):
+    """kind: int or float -> an argparse type that also rejects negative numbers."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not value >= 0:  # also rejects nan
+            raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
+def _list(rubric) -> str:
+    width = max(len(e.id) for e in rubric)
+    lines = [f"{e.id:<{width}}  {e.points:>4g} pts  {e.file:<24}  {e.title}" for e in rubric]
+    lines.append(f"{'total':<{width}}  {sum(e.points for e in rubric):>4g} pts")
+    return "\n".join(lines)
+
+
+class SetupError(Exception):
+    """The runner cannot run as asked (e.g. --torch without torch)."""
+
+
+def _torch_oracles(wanted: bool | None):
+    """-> the oracles, or None (with the reason printed once) when torch is not used."""
+    if wanted is False:
+        return None
+    try:
+        from autograder.oracles import load_oracles
+
+        return load_oracles()
+    except ImportError as exc:
+        if wanted:
+            raise SetupError(f"--torch was given but torch cannot be imported ({exc})") from None
+        print("torch is not installed: checking against the stored references only.\n")
+        return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    rubric = load_rubric()
+    steps = all_steps()
+    missing = [e.id for e in rubric if e.id not in steps]
+    if missing:
+        print(f"the rubric names steps that do not exist: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    args = _parser([e.id for e in rubric]).parse_args(argv)
+    if args.list:
+        print(_list(rubric))
+        return 0
+    selected = [e for e in rubric if not args.step or e.id in args.step]
+    started = time.perf_counter()
+    try:
+        manifest = read_manifest()
+        stored = {e.id: load_cases(e.id, manifest, step=steps[e.id]) for e in selected if steps[e.id].specs}
+        oracles = _torch_oracles(args.torch)
+    except (ReferenceDataError, SetupError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    results: list[StepResult] = []
+    failed: set[str] = set()
+    files = {e.id: e.file for e in rubric}
+    for entry in selected:
+        step = steps[entry.id]
+        cases = list(stored.get(entry.id, []))
+        if oracles is not None and step.specs:
+            cases += live_cases(step, oracles[entry.id], args.seed)
+        results.append(with_dependency_note(run_step(step, entry, cases, args.timeout), failed, entry, files))
+    elapsed = time.perf_counter() - started
+
+    details = failure_details(results)
+    if details:
+        print(details + "\n")
+    print(table(results))
+    first = next((r for r in results if not r.passed), None)
+    if first is not None:
+        print(f"\nfirst failing step: {first.id}; open {files[first.id]} first")
+    if args.json:
+        try:
+            write_json(args.json, results, elapsed)
+        except OSError as exc:
+            print(f"error: cannot write {args.json}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+    return 0 if all(r.passed for r in results) else 1
+
+
+def run(argv: list[str] | None = None) -> None:
+    """Run main() and exit with its code; a failure of the runner itself exits 2, never 1."""
+    try:
+        code = main(argv)
+    except KeyboardInterrupt:
+        code = 130
+    except Exception:  # noqa: BLE001 - student code is isolated; this is the runner's own failure
+        traceback.print_exc()
+        print("error: the autograder itself failed (the traceback above is not about your code)", file=sys.stderr)
+        code = 2
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # A hung student thread (platforms without SIGALRM) must not keep the runner alive.
+    hard_exit(code)
+
+
+if __name__ == "__main__":
+    run()
