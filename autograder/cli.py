@@ -13,14 +13,14 @@ import time
 import traceback
 from pathlib import Path
 
+from autograder.cases import LIVE_STREAM
 from autograder.engine import StepResult, live_cases, run_step, with_dependency_note
 from autograder.isolation import hard_exit
 from autograder.reference_store import ReferenceDataError, load_cases, read_manifest
 from autograder.report import failure_details, table, write_json
 from autograder.rubric import load_rubric
-from autograder.steps import all_steps
+from autograder.steps import Step, all_steps
 
-LIVE_STREAM = 1
 DEFAULT_TIMEOUT = 20.0
 
 
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         manifest = read_manifest()
-        stored = {e.id: load_cases(e.id, manifest, step=steps[e.id]) for e in selected if steps[e.id].specs}
+        stored = {e.id: load_cases(e.id, manifest, step=s) for e in selected if isinstance(s := steps[e.id], Step)}
         oracles = _torch_oracles(args.torch)
     except (ReferenceDataError, SetupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     for entry in selected:
         step = steps[entry.id]
         cases = list(stored.get(entry.id, []))
-        if oracles is not None and step.specs:
+        if oracles is not None and isinstance(step, Step):
             cases += live_cases(step, oracles[entry.id], args.seed)
         results.append(with_dependency_note(run_step(step, entry, cases, args.timeout), failed, entry, files))
     elapsed = time.perf_counter() - started

@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 
 from autograder.steps import MISSING
+from autograder.tolerance import Tolerance
 
-# What a stored alternative (`name~tag` in a case's expected values) means.
+# What each known-bug alternative of a case (see autograder/cases.py) means.
 KNOWN_BUGS = {
     "last_call_only": "it equals the gradient of the last backward call alone: "
     "gradients must accumulate (+=) until zero_grad()",
@@ -32,15 +33,14 @@ def compare(
     got: Any,
     expected: np.ndarray,
     *,
-    rtol: float,
-    atol: float,
+    tolerance: Tolerance,
     alternatives: dict[str, np.ndarray] | None = None,
     batch: int | None = None,
 ) -> list[str]:
     """got: what the student produced; expected: the reference array.
 
-    Returns [] when got matches (|got - expected| <= atol + rtol * |expected|
-    elementwise, finite), else the lines describing the first problem found.
+    Returns [] when got matches within `tolerance` (elementwise, finite), else
+    the lines describing the first problem found.
     alternatives: tag -> what a known bug would give (see KNOWN_BUGS).
     batch: the case's batch size, used to recognise mean/sum slips.
     """
@@ -71,21 +71,20 @@ def compare(
         elif expected.ndim == 1 and got.ndim == 2 and got.shape[1] == expected.shape[0]:
             lines.append("hint: expected one value per feature (H,): sum or average over the batch axis")
         return lines
-    return _compare_values(got, expected, rtol, atol, alternatives or {}, batch)
+    return _compare_values(got, expected, tolerance, alternatives or {}, batch)
 
 
 def _compare_values(
     got: np.ndarray,
     expected: np.ndarray,
-    rtol: float,
-    atol: float,
+    tolerance: Tolerance,
     alternatives: dict[str, np.ndarray],
     batch: int | None,
 ) -> list[str]:
+    rtol, atol = tolerance.rtol, tolerance.atol
+    ok = tolerance.within(got, expected)  # False wherever got is NaN or inf
     with np.errstate(invalid="ignore", over="ignore"):
         abs_diff = np.abs(got - expected)
-        allowed = atol + rtol * np.abs(expected)
-        ok = abs_diff <= allowed  # False wherever got is NaN or inf
     if ok.all():
         return []
     total = expected.size
@@ -112,37 +111,33 @@ def _compare_values(
             f"Greatest relative difference: {_fmt(rel[ridx])} at index {_index(ridx)} (up to {_fmt(rtol)} allowed)"
         )
         lines.append(f"At index {_index(aidx)}: expected {_fmt(expected[aidx])}, got {_fmt(got[aidx])}")
-    hint = _diagnose(got, expected, rtol, atol, alternatives, batch)
+    hint = _diagnose(got, expected, tolerance, alternatives, batch)
     if hint:
         lines.append("hint: " + hint)
     return lines
 
 
-def _close(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> bool:
-    return a.shape == b.shape and bool(np.all(np.abs(a - b) <= atol + rtol * np.abs(b)))
-
-
 def _diagnose(
     got: np.ndarray,
     expected: np.ndarray,
-    rtol: float,
-    atol: float,
+    tolerance: Tolerance,
     alternatives: dict[str, np.ndarray],
     batch: int | None,
 ) -> str | None:
     if not np.all(np.isfinite(got)):
         return None
+    close = tolerance.close
     for tag, alt in alternatives.items():
-        if _close(got, alt, rtol, atol) and not _close(alt, expected, rtol, atol):
+        if close(got, alt) and not close(alt, expected):
             return KNOWN_BUGS.get(tag, f"it matches the known slip {tag!r}")
     if not got.any() and expected.any():
         return "got all zeros: was it ever computed, or reset after computing?"
-    if got.ndim == 2 and got.shape[0] == got.shape[1] and got.shape[0] > 1 and _close(got, expected.T, rtol, atol):
+    if got.ndim == 2 and got.shape[0] == got.shape[1] and got.shape[0] > 1 and close(got, expected.T):
         return "got the transpose of the expected value (a weight used as W where W.T belongs, or the reverse?)"
     denom = float(np.sum(expected * expected))
     if denom > 0 and expected.size > 1:
         k = float(np.sum(got * expected)) / denom
-        if k != 0 and _close(got, k * expected, 1e-6, atol):
+        if k != 0 and close(got, k * expected):
             return _describe_factor(k, batch)
     return None
 

@@ -1,55 +1,86 @@
 """Running one step: cases in, student outputs compared, a StepResult out.
 
 Stages stay apart (cases, student run, comparison, scoring) so the local
-runner, official grading and the tests all share them.
+runner, official grading and the tests all share them: `produce` runs student
+code (here, or in a worker process elsewhere), `judge_case` / `judge_step`
+compare what it produced with the expected values, `judge_answers` checks a
+quiz's answers for form.
 """
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, Callable
 
 import numpy as np
 
+from autograder.cases import Case, CaseKind, Expected
 from autograder.compare import compare
-from autograder.isolation import Outcome, run_isolated
+from autograder.isolation import CodeError, ErrorKind, run_isolated
 from autograder.rubric import RubricEntry
-from autograder.steps import Case, Output, Step
+from autograder.steps import Answer, AnyStep, Output, Outputs, QuizStep, Step
 
-Oracle = Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]]
+Oracle = Callable[[dict[str, np.ndarray]], Expected]
+
+
+class Status(Enum):
+    """The verdict on a step; the value is how reports spell it."""
+
+    PASSED = "passed"
+    FAILED = "failed"  # it ran, and an output is wrong
+    NOT_IMPLEMENTED = "not implemented"
+    ERROR = "error"  # it raised, or exited
+    TIMED_OUT = "timed out"
+
+
+_STATUS_OF_ERROR = {
+    ErrorKind.EXCEPTION: Status.ERROR,
+    ErrorKind.NOT_IMPLEMENTED: Status.NOT_IMPLEMENTED,
+    ErrorKind.TIMED_OUT: Status.TIMED_OUT,
+}
 
 
 @dataclass
 class StepResult:
-    """The verdict on one step."""
+    """The verdict on one step: its status, a one-line headline and the lines that explain it."""
 
     id: str
     points: float
     max_points: float
-    passed: bool
-    message: list[str] = field(default_factory=list)
+    status: Status = Status.FAILED
+    headline: str = ""
+    details: list[str] = field(default_factory=list)
     cases_checked: int = 0
 
     @property
+    def passed(self) -> bool:
+        return self.status is Status.PASSED
+
+    @property
+    def message(self) -> list[str]:
+        """-> the headline followed by the details (what reports print)."""
+        return ([self.headline] if self.headline else []) + self.details
+
+    @property
     def summary(self) -> str:
-        """The first line of the message (for the table); for a stub, just what is not implemented."""
-        head = self.message[0] if self.message else ""
-        marker = "not implemented yet: "
-        return head[head.index(marker) + len(marker):] if marker in head else head
+        """The headline, for the table."""
+        return self.headline
 
 
-def live_cases(step: Step, oracle: Oracle, stream: int) -> list[Case]:
+@dataclass
+class Verdict:
+    """The judgement of one case: None when it passes, else a status with its headline and details."""
+
+    status: Status
+    headline: str
+    details: list[str] = field(default_factory=list)
+
+
+def live_cases(step: Step, oracle: Oracle, stream: int, kind: CaseKind = CaseKind.LIVE) -> list[Case]:
     """Fresh cases for the step's specs, drawn from `stream`, with expected values from the oracle."""
     cases = []
     for i, spec in enumerate(step.specs):
         inputs = step.build(step.rng(stream, i), spec)
-        cases.append(
-            Case(
-                label=f"live torch case {i + 1}",
-                desc=spec.desc,
-                inputs=inputs,
-                expected=oracle(inputs),
-                batch=step.batch_of(spec),
-            )
-        )
+        cases.append(Case.from_oracle(kind, i + 1, spec.desc, inputs, oracle(inputs), step.batch_of(spec)))
     return cases
 
 
@@ -63,32 +94,31 @@ def _header(step: Step, case: Case, out: Output) -> str:
     return f"{where}, {case.label} ({case.desc}): {out.tensor or out.key}"
 
 
-def _located(step: Step, case: Case, produced: dict[str, Any]) -> list[str]:
+def _located(step: Step, case: Case, produced: Outputs) -> list[str]:
     # The diagnosis reads whatever the student's code passed around; if that is too
     # malformed to place, the verdict and its message stand without it.
+    if step.locate is None:
+        return []
     try:
-        return list(step.locate(case, produced))
+        return list(step.locate(case, produced, step.tolerance))
     except Exception:  # noqa: BLE001
         return []
 
 
-def check_case(step: Step, case: Case, outputs: dict[str, Any]) -> list[str]:
-    """Compare one case's student outputs -> [] or the message for the first mismatching output."""
-    alternatives: dict[str, dict[str, np.ndarray]] = {}
-    for key, value in case.expected.items():
-        if "~" in key:
-            name, tag = key.split("~", 1)
-            alternatives.setdefault(name, {})[tag] = value
+def check_case(step: Step, case: Case, outputs: dict[str, Any], only: set[str] | None = None) -> list[str]:
+    """Compare one case's student outputs -> [] or the message for the first mismatching output.
+
+    only: compare just these output keys (the ones produced before a crash).
+    """
     failures: list[tuple[Output, list[str]]] = []
     for out in step.outputs:
-        if out.key not in case.expected:
+        if out.key not in case.expected or (only is not None and out.key not in only):
             continue
         problem = compare(
             outputs.get(out.key),
             case.expected[out.key],
-            rtol=step.rtol,
-            atol=step.atol,
-            alternatives=alternatives.get(out.key),
+            tolerance=step.tolerance,
+            alternatives=case.alternatives.get(out.key),
             batch=case.batch,
         )
         if problem:
@@ -111,84 +141,114 @@ class Produced:
     makes it; the judge stage (`judge_case`) compares it with the expected values.
     """
 
-    outputs: dict[str, Any] = field(default_factory=dict)
-    error: list[str] | None = None
+    outputs: Outputs = field(default_factory=Outputs)
+    error: CodeError | None = None
     warnings: list[str] = field(default_factory=list)
 
 
 def produce(step: Step, inputs: dict[str, np.ndarray], timeout: float) -> Produced:
     """Produce stage: run the student's code on one case's inputs, isolated, in this process."""
-    outputs: dict[str, Any] = {}
+    outputs = Outputs()
     outcome = run_isolated(lambda: step.run(_copy_inputs(inputs), outputs), timeout)
     return Produced(outputs, outcome.error, outcome.warnings)
 
 
-def judge_case(step: Step, case: Case, got: Produced) -> list[str]:
-    """Judge stage for one case: [] when it passes, else the failure message (with located diagnostics)."""
-    produced = got.outputs
-    if got.error:
+def judge_case(step: Step, case: Case, got: Produced) -> Verdict | None:
+    """Judge stage for one case: None when it passes, else its Verdict (with located diagnostics)."""
+    if got.error is not None:
+        status = _STATUS_OF_ERROR[got.error.kind]
+        if status is Status.NOT_IMPLEMENTED:
+            return Verdict(status, got.error.headline, ["  " + line for line in got.error.lines()[1:]])
         # What was produced before the crash may already show the root cause.
-        partial = {k: v for k, v in case.expected.items() if k in produced or "~" in k}
-        earlier = check_case(step, Case(case.label, case.desc, case.inputs, partial, case.batch), produced)
-        crash = [f"{step.target}, {case.label} ({case.desc}): " + got.error[0]] + [
-            "  " + line for line in got.error[1:]
-        ]
-        message = earlier + ["  then it raised: " + crash[0]] + crash[1:] if earlier else crash
-    else:
-        message = check_case(step, case, produced)
-        if message and step.locate is not None:
-            message += ["  " + line for line in _located(step, case, produced)]
-    if message and got.warnings:
+        earlier = check_case(step, case, got.outputs, only=set(got.outputs))
+        crash = f"{step.target}, {case.label} ({case.desc}): {got.error.headline}"
+        where = ["  " + line for line in got.error.lines()[1:]]
+        if earlier:
+            return Verdict(Status.FAILED, earlier[0], earlier[1:] + ["  then it raised: " + crash] + where)
+        return Verdict(status, crash, where)
+    message = check_case(step, case, got.outputs)
+    if not message:
+        return None
+    message += ["  " + line for line in _located(step, case, got.outputs)]
+    if got.warnings:
         message.append("  numpy warned: " + got.warnings[0])
-    return message
+    return Verdict(Status.FAILED, message[0], message[1:])
 
 
-def judge_check(step: Step, entry: RubricEntry, outcome: Outcome) -> StepResult:
-    """Judge stage for a step without cases: its check() outcome -> the StepResult."""
-    result = StepResult(entry.id, 0.0, entry.points, passed=False)
-    if outcome.error:
-        result.message = [f"{step.target}: " + outcome.error[0]] + outcome.error[1:]
-        return result
-    passed, message = outcome.value
-    result.passed, result.message = passed, list(message)
-    result.points = entry.points if passed else 0.0
-    return result
+def _passing_headline(cases: list[Case]) -> str:
+    counts = {kind: sum(1 for c in cases if c.kind is kind) for kind in CaseKind}
+    parts = [f"{counts[CaseKind.STORED]} stored {_plural(counts[CaseKind.STORED], 'case')}"]
+    parts += [f"{n} {kind.value}{'s' if n != 1 else ''}" for kind, n in counts.items()
+              if kind is not CaseKind.STORED and n]
+    return "passed " + " and ".join(parts)
 
 
-# How the passing message counts cases, by label prefix; other labels are stored cases.
-_CASE_KINDS = (("live", "live torch cases"), ("hidden", "hidden cases"))
+def _plural(n: int, word: str) -> str:
+    return word if n == 1 else word + "s"
 
 
-def judge_step(step: Step, entry: RubricEntry, cases: list[Case], source: Callable[[int, Case], Produced]) -> StepResult:
+def judge_step(step: Step, entry: RubricEntry, cases: list[Case], source: Callable[[int, Case], Produced],
+               ) -> StepResult:
     """Judge every case in order, stopping at the first failure.
 
     source(index, case) -> what the student's code produced on that case; it is
     only asked for the cases that are judged.
     """
-    result = StepResult(entry.id, 0.0, entry.points, passed=False)
+    result = StepResult(entry.id, 0.0, entry.points)
+    warnings: list[str] = []
     for i, case in enumerate(cases):
         got = source(i, case)
         result.cases_checked += 1
-        result.message = judge_case(step, case, got)
-        if result.message:
+        verdict = judge_case(step, case, got)
+        if verdict is not None:
+            result.status, result.headline, result.details = verdict.status, verdict.headline, verdict.details
             return result
-    result.passed = True
-    result.points = entry.points
-    counts = [(sum(1 for c in cases if c.label.startswith(prefix)), name) for prefix, name in _CASE_KINDS]
-    stored = len(cases) - sum(n for n, _ in counts)
-    result.message = [f"passed {stored} stored cases" + "".join(f" and {n} {name}" for n, name in counts if n)]
+        warnings += [w for w in got.warnings if w not in warnings]
+    result.status, result.points = Status.PASSED, entry.points
+    result.headline = _passing_headline(cases)
+    if warnings:
+        # Right values, but numpy saw something (e.g. an overflow that happened to give the right limit).
+        result.details = [f"note: numpy warned: {w}" for w in warnings[:3]]
     return result
 
 
-def run_step(
-    step: Step,
-    entry: RubricEntry,
-    cases: list[Case],
-    timeout: float,
-) -> StepResult:
-    """Run the student's code on every case in this process, stopping at the first failure."""
-    if step.check is not None:
-        return judge_check(step, entry, run_isolated(step.check, timeout))
+def judge_answers(step: QuizStep, entry: RubricEntry, answers: list[Answer] | CodeError) -> StepResult:
+    """Judge a quiz's answers for form only (they are marked against the key at official grading)."""
+    result = StepResult(entry.id, 0.0, entry.points)
+    if isinstance(answers, CodeError):
+        result.status, result.headline, result.details = _STATUS_OF_ERROR[answers.kind], \
+            f"{step.target}: {answers.headline}", answers.lines()[1:]
+        return result
+    by_number = {q.number: q for q in step.questions}
+    problems = []
+    for answer in answers:
+        name = step.function(answer.question)
+        if answer.not_implemented:
+            problems.append(f"{name}: not answered yet")
+        elif answer.error:
+            problems.append(f"{name}: {answer.error}")
+        else:
+            problem, _ = step.normalise(by_number[answer.question], answer.value)
+            if problem:
+                problems.append(f"{name}: {problem}")
+    if not problems:
+        result.status, result.points = Status.PASSED, entry.points
+        result.headline = "answers are well-formed; they are marked against the answer key at official grading"
+        return result
+    stubs = [a.stub for a in answers if a.stub is not None]
+    answered = len(answers) - len(problems)
+    result.status = Status.NOT_IMPLEMENTED if len(stubs) == len(answers) else Status.FAILED
+    result.headline = stubs[0] if result.status is Status.NOT_IMPLEMENTED \
+        else f"{answered} of {len(answers)} answers are well-formed"
+    result.details = ["  " + p for p in problems]
+    return result
+
+
+def run_step(step: AnyStep, entry: RubricEntry, cases: list[Case], timeout: float) -> StepResult:
+    """Run the student's code for one step in this process, stopping at the first failing case."""
+    if isinstance(step, QuizStep):
+        outcome = run_isolated(step.collect, timeout)
+        return judge_answers(step, entry, outcome.error if outcome.error else outcome.value)
     return judge_step(step, entry, cases, lambda i, case: produce(step, case.inputs, timeout))
 
 
@@ -197,10 +257,10 @@ def with_dependency_note(result: StepResult, failed: set[str], entry: RubricEntr
     broken = [d for d in entry.depends if d in failed]
     if not result.passed and broken:
         names = ", ".join(broken)
-        result.message.insert(1, f"  note: this step uses {names}, which failed above: fix {names} first")
+        result.details.insert(0, f"  note: this step uses {names}, which failed above: fix {names} first")
     if not result.passed:
-        if result.message and "not implemented yet" in result.message[0]:
+        if result.status is Status.NOT_IMPLEMENTED:
             # A failed dependency is where the fix starts, not this step's own file.
-            result.message.append(f"  start in {files[broken[0]] if broken else entry.file}")
+            result.details.append(f"  start in {files[broken[0]] if broken else entry.file}")
         failed.add(entry.id)
     return result

@@ -10,6 +10,7 @@ import threading
 import traceback
 import warnings
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any, Callable
 
@@ -20,12 +21,33 @@ class StepTimeout(BaseException):
     """Raised inside student code when its time is up (BaseException: `except Exception` can't swallow it)."""
 
 
+class ErrorKind(Enum):
+    """How student code failed to finish."""
+
+    EXCEPTION = "exception"  # it raised (SyntaxError and sys.exit() included)
+    NOT_IMPLEMENTED = "not implemented"  # it raised NotImplementedError: a stub
+    TIMED_OUT = "timed out"
+
+
+@dataclass
+class CodeError:
+    """Why student code failed: its kind, a one-line headline and the traceback lines in the student's files."""
+
+    kind: ErrorKind
+    headline: str
+    where: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """-> the headline, then the student's traceback lines under 'where:'."""
+        return [self.headline] + (["where:"] + ["  " + line for line in self.where] if self.where else [])
+
+
 @dataclass
 class Outcome:
-    """What running student code gave: a value, or an error message; plus numpy's warnings."""
+    """What running student code gave: a value, or a CodeError; plus numpy's warnings."""
 
     value: Any = None
-    error: list[str] | None = None
+    error: CodeError | None = None
     warnings: list[str] = field(default_factory=list)
 
 
@@ -69,28 +91,32 @@ def _text(obj: Any, render: Callable[[Any], str] = str) -> str:
     return first if len(first) <= MAX_LINE else first[: MAX_LINE - 3] + "..."
 
 
-def describe_exception(exc: BaseException, timeout: float) -> list[str]:
-    """exc: what student code raised -> a short message (never raises)."""
+def timed_out(timeout: float) -> CodeError:
+    """-> the error of code stopped after `timeout` seconds."""
+    return CodeError(ErrorKind.TIMED_OUT, f"timed out after {timeout:g} s (an endless loop, or far too much work?)")
+
+
+def describe_exception(exc: BaseException, timeout: float) -> CodeError:
+    """exc: what student code raised -> its CodeError (never raises)."""
     try:
         return _describe(exc, timeout)
     except BaseException:  # noqa: BLE001 - a hostile exception must not take the runner down
-        return [f"{type(exc).__name__} (raised by the code; its details cannot be shown)"]
+        return CodeError(ErrorKind.EXCEPTION, f"{type(exc).__name__} (raised by the code; its details cannot be shown)")
 
 
-def _describe(exc: BaseException, timeout: float) -> list[str]:
+def _describe(exc: BaseException, timeout: float) -> CodeError:
     if isinstance(exc, StepTimeout):
-        head = f"timed out after {timeout:g} s (an endless loop, or far too much work?)"
-    elif isinstance(exc, NotImplementedError):
-        text = _text(exc)
-        head = f"not implemented yet: {text}" if text else "not implemented yet (NotImplementedError)"
-    elif isinstance(exc, SystemExit):
+        return timed_out(timeout)
+    if isinstance(exc, NotImplementedError):
+        # The stub's own text names the step and the function; a bare raise gets a generic one.
+        return CodeError(ErrorKind.NOT_IMPLEMENTED, _text(exc) or "not implemented yet (NotImplementedError)")
+    if isinstance(exc, SystemExit):
         head = f"the code called exit({_text(exc.code, repr)})"
     elif isinstance(exc, SyntaxError) and exc.filename:
-        return [f"SyntaxError in {_rel(exc.filename)} line {exc.lineno}: {exc.msg}"]
+        return CodeError(ErrorKind.EXCEPTION, f"SyntaxError in {_rel(exc.filename)} line {exc.lineno}: {exc.msg}")
     else:
         head = f"{type(exc).__name__}: {_text(exc)}".rstrip(": ")
-    frames = student_frames(exc)
-    return [head] + (["where:"] + ["  " + line for line in frames] if frames else [])
+    return CodeError(ErrorKind.EXCEPTION, head, student_frames(exc))
 
 
 def _call_with_alarm(fn: Callable[[], Any], timeout: float) -> Any:

@@ -11,12 +11,14 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.case_files import cases_from_arrays
+from autograder.cases import Case
 from autograder.fingerprint import case_fingerprint, source_fingerprint
 from autograder.npzio import load_npz, sha256
 from autograder.paths import MANIFEST, REFERENCE_DIR, ROOT
-from autograder.steps import Case, Step, all_steps, cases_from_arrays
+from autograder.steps import Step, case_steps
 
-MANIFEST_FORMAT = 2
+MANIFEST_FORMAT = 3
 REGENERATE = "regenerate it with `python -m autograder.references` (instructors), or restore autograder/ and " \
              "reference_data/ from the handout"
 
@@ -92,7 +94,7 @@ def load_cases(step_id: str, manifest: dict[str, ManifestEntry], directory: Path
             f"{rel} has been changed (SHA-256 {digest[:12]}..., manifest says {entry.sha256[:12]}...): "
             "refusing to grade against it. Restore the original file from the handout."
         )
-    reason = stale_reason(step or all_steps()[step_id], entry)
+    reason = stale_reason(step or case_steps()[step_id], entry)
     if reason:
         raise ReferenceDataError(f"{rel} is stale: {reason}; refusing to grade against it. {REGENERATE[0].upper()}"
                                  f"{REGENERATE[1:]}.")
@@ -107,10 +109,10 @@ def reference_problems(directory: Path = REFERENCE_DIR) -> list[str]:
         manifest = read_manifest(directory / MANIFEST.name)
     except ReferenceDataError as exc:
         return [str(exc)]
-    steps = all_steps()
+    steps = case_steps()
     problems = []
     for entry in load_rubric():
-        if steps[entry.id].specs:
+        if entry.id in steps:
             try:
                 load_cases(entry.id, manifest, directory, steps[entry.id])
             except ReferenceDataError as exc:

@@ -21,6 +21,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.case_files import cases_from_arrays, cases_to_arrays
+from autograder.cases import PUBLIC_STREAM, Case, CaseKind
 from autograder.engine import live_cases
 from autograder.fingerprint import case_fingerprint, oracle_sources, source_fingerprint
 from autograder.npzio import load_npz, npz_bytes, sha256
@@ -28,9 +30,7 @@ from autograder.paths import MANIFEST, REFERENCE_DIR, ROOT
 from autograder.reference_diff import DiffKind, ReferenceDiff, diff_cases
 from autograder.reference_store import MANIFEST_FORMAT, ManifestEntry, ReferenceDataError, read_manifest
 from autograder.rubric import load_rubric
-from autograder.steps import Case, Step, all_steps, case_to_arrays, cases_from_arrays
-
-PUBLIC_STREAM = 0
+from autograder.steps import Step, case_steps
 
 
 @dataclass
@@ -46,14 +46,7 @@ class Regenerated:
 
 def reference_cases(step: Step, oracle) -> list[Case]:
     """step, its oracle -> the public cases (stream 0) with expected values."""
-    return live_cases(step, oracle, PUBLIC_STREAM)
-
-
-def _encode(cases: list[Case]) -> bytes:
-    arrays = {}
-    for i, case in enumerate(cases):
-        arrays.update(case_to_arrays(i, case))
-    return npz_bytes(arrays)
+    return live_cases(step, oracle, PUBLIC_STREAM, CaseKind.STORED)
 
 
 def _stored_cases(path: Path) -> list[Case] | None:
@@ -67,7 +60,7 @@ def regenerate(step: Step, oracle, directory: Path, stored: ManifestEntry | None
     """-> the step's regenerated file, keeping the stored bytes when they differ by rounding only."""
     name = f"{step.id}.npz"
     cases = reference_cases(step, oracle)
-    data = _encode(cases)
+    data = npz_bytes(cases_to_arrays(cases))
     old = _stored_cases(directory / name)
     if old is None:
         diff = ReferenceDiff(DiffKind.REAL, changes=["the file is new (nothing stored to compare with)"])
@@ -99,7 +92,7 @@ def regenerate_all(directory: Path = REFERENCE_DIR) -> list[Regenerated]:
     from autograder.oracles import load_oracles
 
     oracles = load_oracles()
-    steps = all_steps()
+    steps = case_steps()
     try:
         stored_manifest = read_manifest(directory / MANIFEST.name)
     except ReferenceDataError:
@@ -107,7 +100,7 @@ def regenerate_all(directory: Path = REFERENCE_DIR) -> list[Regenerated]:
     return [
         regenerate(steps[entry.id], oracles[entry.id], directory, stored_manifest.get(f"{entry.id}.npz"))
         for entry in load_rubric()
-        if steps[entry.id].specs
+        if entry.id in steps
     ]
 
 

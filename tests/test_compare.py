@@ -4,8 +4,9 @@ import numpy as np
 
 from autograder.compare import compare
 from autograder.steps import MISSING
+from autograder.tolerance import Tolerance
 
-TOL = {"rtol": 1e-6, "atol": 1e-8}
+TOL = {"tolerance": Tolerance(1e-6, 1e-8)}
 
 
 def test_equal_and_ulp_level_differences_pass():
@@ -59,18 +60,3 @@ def test_hints_for_common_slips():
     assert "all zeros" in " ".join(compare(np.zeros_like(e), e, **TOL))
     last = rng.standard_normal((4, 4))
     assert "accumulate" in " ".join(compare(last, e, alternatives={"last_call_only": last}, **TOL))
-
-
-def test_a_diagnosis_that_cannot_read_the_student_values_leaves_the_verdict_alone():
-    from autograder.engine import Produced, judge_case
-    from autograder.steps import Case, Output, Step
-
-    def locate(case, produced):
-        raise TypeError("the recorded call holds a list, not an array")
-
-    step = Step(id="s", target="Thing.forward", specs=(), build=lambda rng, spec: {}, run=lambda i, o: None,
-                outputs=(Output("y"),), locate=locate)
-    case = Case("case 1", "tiny", {}, {"y": np.ones(2)})
-    message = judge_case(step, case, Produced({"y": np.zeros(2)}))
-    assert message[0] == "Thing.forward, case 1 (tiny): y" and "all zeros" in message[-1]
-    assert judge_case(step, case, Produced({"y": np.ones(2)})) == []

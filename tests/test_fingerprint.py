@@ -5,6 +5,7 @@ import dataclasses
 from autograder.fingerprint import case_fingerprint, oracle_sources, source_fingerprint
 from autograder.paths import ROOT
 from autograder.steps import Output, Spec, all_steps
+from autograder.tolerance import Tolerance
 
 
 def test_case_fingerprint_changes_with_specs_and_outputs_only():
@@ -17,7 +18,7 @@ def test_case_fingerprint_changes_with_specs_and_outputs_only():
     more = dataclasses.replace(step, outputs=step.outputs + (Output("z"),))
     prints = {case_fingerprint(s) for s in (step, moved, renamed, more)}
     assert len(prints) == 4
-    assert case_fingerprint(dataclasses.replace(step, rtol=1e-3)) == case_fingerprint(step)
+    assert case_fingerprint(dataclasses.replace(step, tolerance=Tolerance(1e-3))) == case_fingerprint(step)
 
 
 def test_oracle_sources_follow_imports_within_the_oracle_package():

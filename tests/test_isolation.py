@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from autograder.isolation import run_isolated
+from autograder.isolation import ErrorKind, run_isolated
 
 
 def test_value_comes_back():
@@ -18,16 +18,18 @@ def test_exception_becomes_a_message():
         raise ValueError("shapes (2,3) and (2,3) not aligned\nmore detail")
 
     outcome = run_isolated(boom, timeout=1)
-    assert outcome.error[0] == "ValueError: shapes (2,3) and (2,3) not aligned"
+    assert outcome.error.headline == "ValueError: shapes (2,3) and (2,3) not aligned"
 
 
 def test_not_implemented_and_exit_are_named():
     def stub():
         raise NotImplementedError("rnn_forward: RNNCell.forward is not implemented yet")
 
-    assert run_isolated(stub, timeout=1).error[0] == (
-        "not implemented yet: rnn_forward: RNNCell.forward is not implemented yet")
-    assert "exit(3)" in run_isolated(lambda: exit(3), timeout=1).error[0]
+    stubbed = run_isolated(stub, timeout=1).error
+    assert stubbed.kind is ErrorKind.NOT_IMPLEMENTED
+    assert stubbed.lines() == ["rnn_forward: RNNCell.forward is not implemented yet"]
+    exited = run_isolated(lambda: exit(3), timeout=1).error
+    assert exited.kind is ErrorKind.EXCEPTION and "exit(3)" in exited.headline
 
 
 def spin():
@@ -38,7 +40,7 @@ def spin():
 def test_endless_loop_times_out_in_the_main_thread():
     start = time.perf_counter()
     outcome = run_isolated(spin, timeout=0.3)
-    assert "timed out after 0.3 s" in outcome.error[0]
+    assert "timed out after 0.3 s" in outcome.error.headline
     assert time.perf_counter() - start < 5
 
 
@@ -56,7 +58,7 @@ def test_endless_loop_times_out_where_no_alarm_can_be_used():
     worker.join(10)
     released.set()  # let the abandoned loop end, so it does not keep a core busy for later tests
     assert not worker.is_alive()
-    assert "timed out after 0.3 s" in box["outcome"].error[0]
+    assert "timed out after 0.3 s" in box["outcome"].error.headline
 
 
 def test_a_timeout_cannot_be_swallowed_by_except_exception():
@@ -67,7 +69,7 @@ def test_a_timeout_cannot_be_swallowed_by_except_exception():
             except Exception:  # noqa: BLE001 - what careless student code does
                 pass
 
-    assert "timed out" in run_isolated(stubborn, timeout=0.3).error[0]
+    assert "timed out" in run_isolated(stubborn, timeout=0.3).error.headline
 
 
 def test_numpy_warnings_are_collected_only_from_student_files():
@@ -90,12 +92,12 @@ def test_hostile_exceptions_are_described_without_raising():
     def raise_it():
         raise Unprintable()
 
-    assert run_isolated(raise_it, timeout=1).error[0] == "Unprintable: <Unprintable that cannot be shown>"
+    assert run_isolated(raise_it, timeout=1).error.headline == "Unprintable: <Unprintable that cannot be shown>"
 
     def huge():
         raise ValueError("x" * 100_000)
 
-    assert len(run_isolated(huge, timeout=1).error[0]) < 400
+    assert len(run_isolated(huge, timeout=1).error.headline) < 400
 
 
 def test_timeout_0_is_no_limit_in_any_thread():

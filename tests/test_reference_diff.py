@@ -3,11 +3,11 @@
 import numpy as np
 
 from autograder.reference_diff import ROUNDING_RTOL, DiffKind, diff_cases
-from autograder.steps import Case
+from autograder.cases import Case, CaseKind
 
 
 def case(desc: str = "batch 2", **expected: np.ndarray) -> Case:
-    return Case("case", desc, {"x": np.arange(6.0).reshape(2, 3)}, dict(expected), batch=2)
+    return Case(CaseKind.STORED, 1, desc, {"x": np.arange(6.0).reshape(2, 3)}, dict(expected), batch=2)
 
 
 def test_identical_cases():

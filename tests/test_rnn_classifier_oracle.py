@@ -17,7 +17,7 @@ CASES = [STEP.build(STEP.rng(7, i), spec) for i, spec in enumerate(STEP.specs)]
 def test_unrolled_cells_match_nn_rnn_and_decompose_the_deltas(inputs):
     whole, trace = network_outputs(inputs), unrolled_trace(inputs)
     np.testing.assert_allclose(trace["logits"], whole["logits"], rtol=1e-12, atol=1e-14)
-    states, deltas, above = trace["trace_hiddens"], trace["trace_deltas"], trace["trace_dabove"]
+    states, deltas, above = trace["hiddens"], trace["deltas"], trace["dabove"]
     steps, layers, batch = deltas.shape[0], deltas.shape[1], inputs["x"].shape[0]
     np.testing.assert_array_equal(states[0], inputs["h_0"])
     for layer in range(layers):

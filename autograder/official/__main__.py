@@ -23,8 +23,17 @@ import time
 from pathlib import Path
 
 from autograder.engine import StepResult
-from autograder.official.grade import (DEFAULT_HIDDEN, DEFAULT_TIMEOUT, GradingError, Plan, grade_files,
-                                       make_plan, new_secret, read_secret, rejected)
+from autograder.official.grade import (
+    DEFAULT_HIDDEN,
+    DEFAULT_TIMEOUT,
+    GradingError,
+    Plan,
+    grade_files,
+    make_plan,
+    new_secret,
+    read_secret,
+    rejected,
+)
 from autograder.official.handin import HandinError, read_folder, read_tar
 from autograder.reference_store import ReferenceDataError
 from autograder.report import table, write_json

@@ -17,15 +17,16 @@ def array(t: torch.Tensor) -> np.ndarray:
 
 def accumulate(
     per_call: list[dict[str, np.ndarray]], zero_grad_before: np.ndarray, keys: tuple[str, ...]
-) -> dict[str, np.ndarray]:
+) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
     """Parameter gradients of repeated backward calls as a module accumulates them.
 
     per_call: each call's own gradients; zero_grad_before[k]: zero_grad() ran before call k.
-    Returns the accumulated gradients, plus `key~last_call_only` (what assigning
-    instead of adding gives) and `key~no_zero_grad` (what ignoring zero_grad gives)
-    when those differ from the truth.
+    Returns (the accumulated gradients, the known-bug alternatives): per key,
+    `last_call_only` (what assigning instead of adding gives) and `no_zero_grad`
+    (what ignoring zero_grad gives), for the cases where those bugs show.
     """
     out: dict[str, np.ndarray] = {}
+    alternatives: dict[str, dict[str, np.ndarray]] = {}
     for key in keys:
         total = np.zeros_like(per_call[0][key])
         everything = np.zeros_like(per_call[0][key])
@@ -37,7 +38,7 @@ def accumulate(
         out[key] = total
         if len(per_call) > 1:
             if not zero_grad_before[len(per_call) - 1]:
-                out[key + "~last_call_only"] = per_call[-1][key]
+                alternatives.setdefault(key, {})["last_call_only"] = per_call[-1][key]
             if zero_grad_before.any():
-                out[key + "~no_zero_grad"] = everything
-    return out
+                alternatives.setdefault(key, {})["no_zero_grad"] = everything
+    return out, alternatives

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from autograder.oracles._torch import array, tensor
-from autograder.steps.char_rnn import num_layers, param_names, layer_names
+from autograder.steps.char_rnn import layer_names, num_layers, param_names
 
 
 def _layers(P: dict[str, torch.Tensor], L: int, onehots: torch.Tensor,

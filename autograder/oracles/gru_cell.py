@@ -8,9 +8,9 @@ autograd differentiate it.
 import numpy as np
 import torch
 
+from autograder.cases import Expected
 from autograder.oracles._torch import accumulate, array, tensor
-
-WEIGHTS = ("Wzh", "Wrh", "Wh", "Wzx", "Wrx", "Wx")
+from autograder.steps.gru_cell import WEIGHTS
 
 
 def gru_step(w: dict[str, torch.Tensor], x: torch.Tensor, h: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -29,7 +29,7 @@ def gru_forward(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {k: array(v) for k, v in result.items()}
 
 
-def gru_backward(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def gru_backward(inputs: dict[str, np.ndarray]) -> Expected:
     w = {k: tensor(inputs[k], grad=True) for k in WEIGHTS}
     per_call = []
     dx = dh = None
@@ -41,8 +41,8 @@ def gru_backward(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         dx, dh = array(gx).reshape(1, -1), array(gh).reshape(1, -1)
         per_call.append({"d" + k: array(g) for k, g in zip(WEIGHTS, gw)})
     out = {"dx": dx, "dh": dh}
-    out.update(accumulate(per_call, inputs["zero_grad_before"], tuple("d" + k for k in WEIGHTS)))
-    return out
+    grads, alternatives = accumulate(per_call, inputs["zero_grad_before"], tuple("d" + k for k in WEIGHTS))
+    return Expected({**out, **grads}, alternatives)
 
 
 ORACLES = {"gru_forward": gru_forward, "gru_backward": gru_backward}

@@ -3,13 +3,14 @@
 import numpy as np
 import torch
 
+from autograder.cases import Expected
 from autograder.oracles._torch import array, tensor
 from autograder.oracles.gru_cell import gru_step
 from autograder.steps.gru_inference import GRU_WEIGHTS
 
 
-def gru_inference(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """-> step_h, step_logits (one call from h1), logits (T, C) over the sequence from zeros, trace_hiddens (T + 1, H)."""
+def gru_inference(inputs: dict[str, np.ndarray]) -> Expected:
+    """-> step_h, step_logits (one call from h1), logits (T, C) over the sequence from zeros; trace: hiddens (T + 1, H)."""
     w = {k: tensor(inputs[k]) for k in GRU_WEIGHTS}
     proj_w, proj_b = tensor(inputs["W"]), tensor(inputs["b"])
     with torch.no_grad():
@@ -20,12 +21,12 @@ def gru_inference(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             h = gru_step(w, x, h)["h_t"]
             states.append(h)
             logits.append(torch.nn.functional.linear(h, proj_w, proj_b))
-    return {
+    values = {
         "step_h": array(step_h),
         "step_logits": array(torch.nn.functional.linear(step_h, proj_w, proj_b)),
         "logits": array(torch.stack(logits)),
-        "trace_hiddens": array(torch.stack(states)),
     }
+    return Expected(values, trace={"hiddens": array(torch.stack(states))})
 
 
 ORACLES = {"gru_inference": gru_inference}

@@ -3,9 +3,10 @@
 import numpy as np
 import torch
 
+from autograder.cases import Expected
 from autograder.oracles._torch import accumulate, array, tensor
+from autograder.steps.rnn_cell import WEIGHTS
 
-WEIGHTS = ("W_ih", "W_hh", "b_ih", "b_hh")
 TORCH_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 
@@ -25,7 +26,7 @@ def rnn_forward(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {"h": array(h)}
 
 
-def rnn_backward(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def rnn_backward(inputs: dict[str, np.ndarray]) -> Expected:
     cell = torch_cell(inputs)
     params = tuple(getattr(cell, name) for name in TORCH_NAMES)
     per_call = []
@@ -39,8 +40,8 @@ def rnn_backward(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         dx, dh = array(gx) * batch, array(gh) * batch
         per_call.append({"d" + w: array(g) for w, g in zip(WEIGHTS, gparams)})
     out = {"dx": dx, "dh": dh}
-    out.update(accumulate(per_call, inputs["zero_grad_before"], tuple("d" + w for w in WEIGHTS)))
-    return out
+    grads, alternatives = accumulate(per_call, inputs["zero_grad_before"], tuple("d" + w for w in WEIGHTS))
+    return Expected({**out, **grads}, alternatives)
 
 
 ORACLES = {"rnn_forward": rnn_forward, "rnn_backward": rnn_backward}

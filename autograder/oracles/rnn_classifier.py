@@ -3,7 +3,7 @@
 The graded values (logits, every gradient, dL/dh_0) come from torch.nn.RNN
 (tanh, batch_first) + torch.nn.Linear + CrossEntropyLoss(reduction='mean'),
 differentiated by autograd. The per-step values used only to locate a
-mismatch (`trace_*`) come from the same network unrolled with
+mismatch (its `trace`) come from the same network unrolled with
 torch.nn.RNNCell, so that autograd can give the gradient of every
 intermediate hidden state; tests check the two agree.
 """
@@ -11,10 +11,10 @@ intermediate hidden state; tests check the two agree.
 import numpy as np
 import torch
 
+from autograder.cases import Expected
 from autograder.oracles._torch import array, tensor
+from autograder.oracles.rnn_cell import TORCH_NAMES
 from autograder.steps.rnn_classifier import CELL_WEIGHTS, cell_weights, layers_of
-
-TORCH_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 
 def torch_network(inputs: dict[str, np.ndarray]) -> tuple[torch.nn.RNN, torch.nn.Linear]:
@@ -55,9 +55,9 @@ def unrolled_trace(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
     Returns:
     - logits (N, C)
-    - trace_hiddens (T + 1, L, N, H): [0] the initial state, [t + 1][l] layer l after time step t
-    - trace_deltas (T, L, N, H): dL/dh_t^(l) per sample (batch x the gradient of the mean loss)
-    - trace_dabove (T, L, N, H): the part of trace_deltas that arrives from the layer above
+    - hiddens (T + 1, L, N, H): [0] the initial state, [t + 1][l] layer l after time step t
+    - deltas (T, L, N, H): dL/dh_t^(l) per sample (batch x the gradient of the mean loss)
+    - dabove (T, L, N, H): the part of deltas that arrives from the layer above
       (from the output layer for the top layer at the last step; zero for the top layer before it)
     """
     x, labels = tensor(inputs["x"]), torch.tensor(inputs["labels"])
@@ -95,23 +95,23 @@ def unrolled_trace(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
                 above[t, layer] = dz @ cells[layer + 1].weight_ih
     return {
         "logits": array(logits),
-        "trace_hiddens": array(hid),
-        "trace_deltas": array(deltas),
-        "trace_dabove": array(above),
+        "hiddens": array(hid),
+        "deltas": array(deltas),
+        "dabove": array(above),
     }
 
 
-def rnn_classifier_forward(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def rnn_classifier_forward(inputs: dict[str, np.ndarray]) -> Expected:
     out = network_outputs(inputs)
-    return {"logits": out["logits"], "trace_hiddens": unrolled_trace(inputs)["trace_hiddens"]}
+    return Expected({"logits": out["logits"]}, trace={"hiddens": unrolled_trace(inputs)["hiddens"]})
 
 
-def rnn_classifier_backward(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def rnn_classifier_backward(inputs: dict[str, np.ndarray]) -> Expected:
     out = network_outputs(inputs)
     del out["logits"]
     trace = unrolled_trace(inputs)
-    out.update({k: v for k, v in trace.items() if k.startswith("trace_")})
-    return out
+    del trace["logits"]
+    return Expected(out, trace=trace)
 
 
 ORACLES = {"rnn_classifier_forward": rnn_classifier_forward, "rnn_classifier_backward": rnn_classifier_backward}

@@ -4,20 +4,27 @@ A step module defines `STEPS`, a tuple of `Step`. Each step knows:
 - its case specs (shapes and flavours), and `build(rng, spec)`, which draws
   the inputs of one case with numpy alone;
 - `run(inputs, out)`, which runs the student's code on those inputs and
-  stores what it produced in `out` as plain ndarrays, as soon as each is
-  known (so a later crash still leaves the earlier results to compare);
-- its outputs, in the order a failure should be reported.
+  stores what it produced in `out` (an `Outputs`) as plain ndarrays, as soon
+  as each is known (so a later crash still leaves the earlier results to
+  compare), and what it recorded for diagnostics in `out.records`;
+- its outputs, in the order a failure should be reported, and its tolerance.
 Expected values come from the torch oracles in `autograder.oracles`, either
 stored in `reference_data/` or computed live.
+
+A `QuizStep` is the other kind: questions whose answers are collected from
+the student's functions and marked (locally only for their form).
 """
 
 import importlib
 import pkgutil
 import zlib
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Union
 
 import numpy as np
+
+from autograder.cases import Case
+from autograder.tolerance import DEFAULT, Tolerance
 
 
 class _Missing:
@@ -53,48 +60,95 @@ class Output:
     tensor: str | None = None  # defaults to the key
 
 
-@dataclass
-class Case:
-    """One concrete case: inputs for the student, expected values from torch.
+class Outputs(dict):
+    """What student code produced on one case: output key -> value, plus `records` for diagnostics only.
 
-    Expected keys of the form `name~tag` are not compared: they hold what a
-    known bug would produce, so a failure can say which bug it looks like.
+    Records (e.g. the arguments each cell call received) are never graded; a
+    locator reads them to say where a mismatch starts.
     """
 
-    label: str
-    desc: str
-    inputs: dict[str, np.ndarray]
-    expected: dict[str, np.ndarray]
-    batch: int | None = None
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.records: dict[str, Any] = {}
+
+
+# locate(case, outputs, tolerance) -> extra lines placing a mismatch (e.g. at a time step and layer).
+Locator = Callable[[Case, Outputs, Tolerance], list[str]]
 
 
 @dataclass(frozen=True)
 class Step:
-    """One graded step. See the module docstring."""
+    """One graded step that runs cases and compares outputs. See the module docstring."""
 
     id: str
     target: str
     specs: tuple[Spec, ...]
     build: Callable[[np.random.Generator, Spec], dict[str, np.ndarray]]
-    run: Callable[[dict[str, np.ndarray], dict[str, Any]], None]
+    run: Callable[[dict[str, np.ndarray], Outputs], None]
     outputs: tuple[Output, ...]
-    rtol: float = 1e-6
-    atol: float = 1e-8
-    # A step without specs grades itself: check() -> (passed, message).
-    check: Callable[[], tuple[bool, str]] | None = None
-    # Optional: (case, outputs, trace) -> extra lines locating a mismatch (e.g. time step and layer).
-    locate: Callable[..., list[str]] | None = None
+    tolerance: Tolerance = DEFAULT  # used by every comparison and locator of its cases
+    locate: Locator | None = None
     batch_of: Callable[[Spec], int | None] = lambda spec: spec.get("batch")
 
     def rng(self, stream: int, index: int) -> np.random.Generator:
-        """The generator for case `index` of `stream` (0 public references, 1 live checks, others free)."""
+        """The generator for case `index` of `stream` (see the streams in autograder/cases.py)."""
         return np.random.default_rng([zlib.crc32(self.id.encode()), stream, index])
 
-    def output(self, key: str) -> Output:
-        for out in self.outputs:
-            if out.key == key:
-                return out
-        raise KeyError(key)
+
+@dataclass(frozen=True)
+class Answer:
+    """One collected answer: the value the student's function returned, or why there is none."""
+
+    question: int
+    value: Any = None
+    stub: str | None = None  # the NotImplementedError's text, while the answer is still a stub
+    error: str | None = None  # the function is missing or raised
+
+    @property
+    def not_implemented(self) -> bool:
+        return self.stub is not None
+
+
+@dataclass(frozen=True)
+class QuizStep:
+    """A step of questions: `collect()` runs the student's answer functions; answers are marked, never run as cases.
+
+    questions: the question objects (with `number`, `letters`, `multi`);
+    normalise(question, answer) -> (problem or None, normalised answer);
+    mark(answers, key) -> question number -> right or wrong.
+    """
+
+    id: str
+    target: str
+    module: str
+    questions: tuple[Any, ...]
+    normalise: Callable[[Any, Any], tuple[str | None, Any]]
+    mark: Callable[[dict[int, Any], dict[int, Any]], dict[int, bool]]
+
+    def function(self, number: int) -> str:
+        """-> the name of the student's function that answers question `number`."""
+        return f"question_{number}"
+
+    def collect(self) -> list[Answer]:
+        """Call every answer function of the student's module (in this process; isolate the call)."""
+        answers = []
+        for q in self.questions:
+            name = self.function(q.number)
+            try:
+                fn = getattr(importlib.import_module(self.module), name)
+            except AttributeError:
+                answers.append(Answer(q.number, error=f"{self.target} has no function {name}()"))
+                continue
+            try:
+                answers.append(Answer(q.number, fn()))
+            except NotImplementedError as exc:
+                answers.append(Answer(q.number, stub=str(exc) or f"{name} is not implemented yet"))
+            except Exception as exc:  # noqa: BLE001 - reported to the student
+                answers.append(Answer(q.number, error=f"{name}() raised {type(exc).__name__}: {exc}"))
+        return answers
+
+
+AnyStep = Union[Step, QuizStep]
 
 
 def zero_grad_schedule(spec: Spec) -> np.ndarray:
@@ -102,8 +156,8 @@ def zero_grad_schedule(spec: Spec) -> np.ndarray:
     return np.array([k in spec.get("zero_grad_at", ()) for k in range(spec.get("calls", 1))])
 
 
-def _discover() -> dict[str, Step]:
-    steps: dict[str, Step] = {}
+def _discover() -> dict[str, AnyStep]:
+    steps: dict[str, AnyStep] = {}
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
         module = importlib.import_module(f"{__name__}.{info.name}")
         for step in getattr(module, "STEPS", ()):
@@ -113,38 +167,11 @@ def _discover() -> dict[str, Step]:
     return steps
 
 
-def all_steps() -> dict[str, Step]:
-    """-> step id -> Step, for every step module in this package."""
+def all_steps() -> dict[str, AnyStep]:
+    """-> step id -> Step or QuizStep, for every step module in this package."""
     return _discover()
 
 
-def case_to_arrays(index: int, case: Case) -> dict[str, np.ndarray]:
-    """Flatten one case into npz members under the prefix `c<index>/`."""
-    prefix = f"c{index:02d}/"
-    arrays: dict[str, np.ndarray] = {prefix + "desc": np.array(case.desc)}
-    if case.batch is not None:
-        arrays[prefix + "batch"] = np.array(case.batch, dtype=np.int64)
-    arrays.update({prefix + "in/" + k: v for k, v in case.inputs.items()})
-    arrays.update({prefix + "out/" + k: v for k, v in case.expected.items()})
-    return arrays
-
-
-def cases_from_arrays(arrays: dict[str, np.ndarray], label_prefix: str = "case") -> list[Case]:
-    """Inverse of case_to_arrays over a whole file -> cases in index order."""
-    grouped: dict[str, dict[str, np.ndarray]] = {}
-    for name, arr in arrays.items():
-        prefix, _, rest = name.partition("/")
-        grouped.setdefault(prefix, {})[rest] = arr
-    cases = []
-    for n, prefix in enumerate(sorted(grouped), start=1):
-        members = grouped[prefix]
-        cases.append(
-            Case(
-                label=f"{label_prefix} {n}",
-                desc=str(members["desc"]),
-                inputs={k[3:]: v for k, v in members.items() if k.startswith("in/")},
-                expected={k[4:]: v for k, v in members.items() if k.startswith("out/")},
-                batch=int(members["batch"]) if "batch" in members else None,
-            )
-        )
-    return cases
+def case_steps() -> dict[str, Step]:
+    """-> step id -> Step, for the steps that run cases (the ones with reference data)."""
+    return {k: s for k, s in all_steps().items() if isinstance(s, Step)}

@@ -45,24 +45,3 @@ def record_calls(obj: Any, method: str, log: list[dict[str, Any]]) -> None:
         setattr(obj, method, wrapper)
     except (AttributeError, TypeError):
         pass
-
-
-def close(got: Any, expected: np.ndarray, rtol: float = 1e-6, atol: float = 1e-8) -> bool:
-    """Whether got is an array of expected's shape within the grading tolerances."""
-    if not isinstance(got, np.ndarray):
-        try:
-            got = np.asarray(got, dtype=np.float64)
-        except (TypeError, ValueError):
-            return False
-    if got.shape != expected.shape:
-        # A (1, H) row and an (H,) vector hold the same numbers.
-        if got.size != expected.size:
-            return False
-        got = got.reshape(expected.shape)
-    with np.errstate(invalid="ignore", over="ignore"):
-        return bool(np.all(np.abs(got - expected) <= atol + rtol * np.abs(expected)))
-
-
-def differs(a: np.ndarray, b: np.ndarray) -> bool:
-    """Whether two expected arrays are distinguishable (so a match to one rules out the other)."""
-    return not close(a, b)

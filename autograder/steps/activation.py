@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from autograder.steps import Output, Spec, Step
+from autograder.steps import Output, Outputs, Spec, Step
 from autograder.steps._student import grab, owned, student_attr
 
 NAMES = ("Identity", "Sigmoid", "Tanh", "ReLU")
@@ -33,7 +33,7 @@ def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
     return inputs
 
 
-def run(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
+def run(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     """For each activation: forward(x), its stored state, derivative(), derivative(state=...)."""
     for name in NAMES:
         act = student_attr("mytorch.activation", name)()

@@ -14,8 +14,10 @@ draw(p) once per character passes; the random numbers themselves never matter.
 
 import numpy as np
 
-from autograder.steps import Output, Spec, Step
+from autograder.cases import Case
+from autograder.steps import Output, Outputs, Spec, Step
 from autograder.steps._student import owned, student_attr
+from autograder.tolerance import Tolerance
 
 MAX_LAYERS = 3
 
@@ -104,7 +106,7 @@ def _model(inputs: dict[str, np.ndarray]):
     return model
 
 
-def run_loss(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
+def run_loss(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     model = _model(inputs)
     loss, cache = model.forward(inputs["inputs"], inputs["targets"], list(inputs["h0"]))
     out["hs"] = owned(np.stack(cache.hs))
@@ -112,7 +114,7 @@ def run_loss(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
     out["loss"] = owned(loss)
 
 
-def run_backward(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
+def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     model = _model(inputs)
     cache_type = student_attr("hw.char_rnn.model", "WindowCache")
     cache = cache_type(inputs=inputs["inputs"], targets=inputs["targets"],
@@ -131,13 +133,12 @@ def run_backward(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
         out["d" + name] = owned(grad)
 
 
-def locate_hidden(case, produced) -> list[str]:
+def locate_hidden(case: Case, produced: Outputs, tolerance: Tolerance) -> list[str]:
     """Where the hidden states first go wrong: the layer and time step."""
     got, expected = produced.get("hs"), case.expected.get("hs")
     if not isinstance(got, np.ndarray) or expected is None or got.shape != expected.shape:
         return []
-    with np.errstate(invalid="ignore"):
-        bad = ~(np.abs(got - expected) <= 1e-8 + 1e-6 * np.abs(expected))
+    bad = ~tolerance.within(got, expected)
     if not bad.any():
         return []
     layer, t = (int(i) for i in np.argwhere(bad)[0][:2])
@@ -190,7 +191,7 @@ def build_complete(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray
     return inputs
 
 
-def run_sample(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
+def run_sample(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     sample = student_attr("hw.char_rnn.sampling", "sample")
     draw = RecordingDraw(inputs["path"])
     result = sample(_model(inputs), list(inputs["h"]), int(inputs["seed_ix"]), len(inputs["path"]),
@@ -199,7 +200,7 @@ def run_sample(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
     out["indices"] = np.asarray(result, dtype=np.float64)
 
 
-def run_complete(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
+def run_complete(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     complete = student_attr("hw.char_rnn.sampling", "complete")
     draw = RecordingDraw(inputs["path"])
     kwargs = {"h": list(inputs["h"])} if bool(inputs["use_h"]) else {}

@@ -1,14 +1,14 @@
 """Steps `gru_forward` and `gru_backward`: the bias-free, unbatched GRUCell.
 
 Forward is graded on h_t and on the gates it exposes (z, r, h_tilda), in the
-order they are computed, so the first wrong one points at the bug. `calls`
-stacks repeated forward+backward pairs; `zero_grad_before[k]` says whether
-zero_grad() runs before pair k.
+order they are computed, so the first wrong one points at the bug. Repeated
+calls and zero_grad() as in _module.py.
 """
 
 import numpy as np
 
-from autograder.steps import Output, Spec, Step, zero_grad_schedule
+from autograder.steps import Output, Outputs, Spec, zero_grad_schedule
+from autograder.steps._module import accumulation_specs, gradient_outputs, module_steps
 from autograder.steps._student import backward_calls, grab, new_module, owned, pair
 
 WEIGHTS = ("Wzh", "Wrh", "Wh", "Wzx", "Wrx", "Wx")
@@ -36,13 +36,13 @@ def _new_cell(inputs: dict[str, np.ndarray]):
     return new_module("mytorch.gru_cell", "GRUCell", (d, h), [inputs[k] for k in WEIGHTS])
 
 
-def run_forward(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
+def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     cell = _new_cell(inputs)
     out["h_t"] = owned(cell.forward(inputs["x"][0], inputs["h_prev"][0]))
     out.update({name: grab(cell, name) for name in ("z", "r", "h_tilda")})
 
 
-def run_backward(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
+def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     cell = _new_cell(inputs)
     for k in backward_calls(cell, inputs):
         cell.forward(inputs["x"][k], inputs["h_prev"][k])
@@ -50,7 +50,7 @@ def run_backward(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
     out.update({g: grab(cell, g) for g in GRADS})
 
 
-FORWARD_SPECS = (
+SPECS = (
     Spec("input 5, hidden 3", {"input": 5, "hidden": 3}),
     Spec("input 1, hidden 1", {"input": 1, "hidden": 1}),
     Spec("input 3, hidden 3", {"input": 3, "hidden": 3}),
@@ -58,40 +58,19 @@ FORWARD_SPECS = (
     Spec("input 4, hidden 2, large-magnitude x (~1e2)", {"input": 4, "hidden": 2, "scale": 1e2}),
     Spec("input 7, hidden 5", {"input": 7, "hidden": 5}),
 )
-BACKWARD_SPECS = FORWARD_SPECS + (
-    Spec(
-        "input 3, hidden 4; forward+backward twice without zero_grad (gradients accumulate)",
-        {"input": 3, "hidden": 4, "calls": 2},
-    ),
-    Spec(
-        "input 2, hidden 3; backward, zero_grad(), forward+backward again",
-        {"input": 2, "hidden": 3, "calls": 2, "zero_grad_at": (1,)},
-    ),
-)
-
-STEPS = (
-    Step(
-        id="gru_forward",
-        target="GRUCell.forward",
-        specs=FORWARD_SPECS,
-        build=build,
-        run=run_forward,
-        outputs=(
-            Output("z", tensor="self.z (update gate)"),
-            Output("r", tensor="self.r (reset gate)"),
-            Output("h_tilda", tensor="self.h_tilda (candidate state)"),
-            Output("h_t", tensor="returned h_t"),
-        ),
-        batch_of=lambda spec: None,
-    ),
-    Step(
-        id="gru_backward",
-        target="GRUCell.backward",
-        specs=BACKWARD_SPECS,
-        build=build,
-        run=run_backward,
-        outputs=(Output("dx", tensor="returned dx"), Output("dh", tensor="returned dh"))
-        + tuple(Output(g) for g in GRADS),
-        batch_of=lambda spec: None,
-    ),
+STEPS = module_steps(
+    "GRUCell",
+    build,
+    forward=(run_forward, (
+        Output("z", tensor="self.z (update gate)"),
+        Output("r", tensor="self.r (reset gate)"),
+        Output("h_tilda", tensor="self.h_tilda (candidate state)"),
+        Output("h_t", tensor="returned h_t"),
+    )),
+    backward=(run_backward, gradient_outputs(("dx", "dh"), GRADS)),
+    specs=SPECS,
+    accumulation=accumulation_specs(lambda p: f"input {p['input']}, hidden {p['hidden']}",
+                                    twice={"input": 3, "hidden": 4}, reset={"input": 2, "hidden": 3}),
+    prefix="gru",
+    batch_of=lambda spec: None,
 )

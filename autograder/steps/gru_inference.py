@@ -7,15 +7,13 @@ is wrong and, from the calls recorded on the GRU cell, whether the hidden
 state it was given there is the one the previous step produced.
 """
 
-from typing import Any
-
 import numpy as np
 
-from autograder.steps import Case, Output, Spec, Step
+from autograder.locators.gru_inference import locate
+from autograder.steps import Output, Outputs, Spec, Step
 from autograder.steps._student import owned, student_attr
-from autograder.steps._trace import close, record_calls
-
-GRU_WEIGHTS = ("Wzh", "Wrh", "Wh", "Wzx", "Wrx", "Wx")
+from autograder.steps._trace import record_calls
+from autograder.steps.gru_cell import WEIGHTS as GRU_WEIGHTS
 
 
 def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
@@ -40,44 +38,15 @@ def _net(inputs: dict[str, np.ndarray]):
     return net
 
 
-def run(inputs: dict[str, np.ndarray], out: dict[str, Any]) -> None:
+def run(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     result = _net(inputs).forward(inputs["x1"], inputs["h1"])
     if not (isinstance(result, tuple) and len(result) == 2):
         raise TypeError(f"CharacterPredictor.forward must return the tuple (logits, hnext), got {type(result).__name__}")
     out["step_logits"], out["step_h"] = (owned(v) for v in result)
     net = _net(inputs)
-    out["_cell_calls"] = []
-    record_calls(getattr(net, "rnn", None), "forward", out["_cell_calls"])
+    out.records["cell_calls"] = []
+    record_calls(getattr(net, "rnn", None), "forward", out.records["cell_calls"])
     out["logits"] = owned(student_attr("hw.char_predictor", "inference")(net, inputs["inputs"]))
-
-
-def locate(case: Case, produced: dict[str, Any]) -> list[str]:
-    """-> the first time step whose logits are wrong, and whether its hidden state was carried correctly."""
-    exp = case.expected
-    got = produced.get("logits")
-    if "trace_hiddens" not in exp or not isinstance(got, np.ndarray) or got.shape != exp["logits"].shape:
-        return []
-    states = exp["trace_hiddens"]  # (T + 1, H): [0] zeros, [t + 1] the state after step t
-    bad = [t for t in range(got.shape[0]) if not close(got[t], exp["logits"][t])]
-    if not bad:
-        return []
-    t = bad[0]
-    lines = [f"inference: first mismatch at time step {t} (row {t} of its logits; earlier rows are right)"]
-    calls = produced.get("_cell_calls") or []
-    if len(calls) > t:
-        h = calls[t].get("h")
-        if not close(h, states[t]):
-            if t == 0:
-                lines.append("the hidden state given to GRUCell.forward at time step 0 is not zeros")
-            elif close(h, states[0]):
-                lines.append(f"at time step {t} GRUCell.forward was given the zero initial state again: "
-                             "carry hnext from one step to the next")
-            else:
-                lines.append(f"the hidden state given to GRUCell.forward at time step {t} is not the one "
-                             "the previous step returned")
-        elif not close(calls[t].get("x"), case.inputs["inputs"][t]):
-            lines.append(f"the input given to GRUCell.forward at time step {t} is not inputs[{t}]")
-    return lines
 
 
 SPECS = (

@@ -1,14 +1,13 @@
-"""Steps `linear_forward` and `linear_backward`: Linear.forward and Linear.backward.
-
-A case may call forward/backward more than once: `calls` stacks the inputs of
-each call on a leading axis, and `zero_grad_before[k]` says whether
-zero_grad() runs before call k (accumulation and reset are both graded).
-"""
+"""Steps `linear_forward` and `linear_backward`: Linear.forward and Linear.backward (see _module.py)."""
 
 import numpy as np
 
-from autograder.steps import Output, Spec, Step, zero_grad_schedule
+from autograder.steps import Output, Outputs, Spec, zero_grad_schedule
+from autograder.steps._module import accumulation_specs, gradient_outputs, module_steps
 from autograder.steps._student import backward_calls, grab, new_module, owned
+
+WEIGHTS = ("W", "b")
+GRADS = ("dW", "db")
 
 
 def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
@@ -26,60 +25,38 @@ def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
 
 
 def _new_layer(inputs: dict[str, np.ndarray]):
-    W, b = inputs["W"], inputs["b"]
-    return new_module("mytorch.linear", "Linear", (W.shape[1], W.shape[0]), [W, b])
+    m, d = inputs["W"].shape
+    return new_module("mytorch.linear", "Linear", (d, m), [inputs[k] for k in WEIGHTS])
 
 
-def run_forward(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
+def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     layer = _new_layer(inputs)
     out["y"] = owned(layer.forward(inputs["x"][0]))
 
 
-def run_backward(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
+def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     layer = _new_layer(inputs)
     for k in backward_calls(layer, inputs):
         layer.forward(inputs["x"][k])
         out["dx"] = owned(layer.backward(inputs["delta"][k]))
-    out["dW"], out["db"] = grab(layer, "dW"), grab(layer, "db")
+    out.update({g: grab(layer, g) for g in GRADS})
 
 
-FORWARD_SPECS = (
+SPECS = (
     Spec("batch 4, in 3, out 5", {"batch": 4, "in": 3, "out": 5}),
     Spec("batch 1, in 6, out 2", {"batch": 1, "in": 6, "out": 2}),
     Spec("batch 3, in 1, out 1", {"batch": 3, "in": 1, "out": 1}),
     Spec("batch 5, in 4, out 4, large-magnitude x", {"batch": 5, "in": 4, "out": 4, "scale": 1e3}),
     Spec("batch 8, in 7, out 3", {"batch": 8, "in": 7, "out": 3}),
 )
-BACKWARD_SPECS = FORWARD_SPECS + (
-    Spec(
-        "batch 3, in 4, out 2; forward+backward twice without zero_grad (gradients accumulate)",
-        {"batch": 3, "in": 4, "out": 2, "calls": 2},
-    ),
-    Spec(
-        "batch 2, in 3, out 3; backward, zero_grad(), backward again",
-        {"batch": 2, "in": 3, "out": 3, "calls": 2, "zero_grad_at": (1,)},
-    ),
-)
 
-STEPS = (
-    Step(
-        id="linear_forward",
-        target="Linear.forward",
-        specs=FORWARD_SPECS,
-        build=build,
-        run=run_forward,
-        outputs=(Output("y", tensor="output y"),),
-    ),
-    Step(
-        id="linear_backward",
-        target="Linear.backward",
-        specs=BACKWARD_SPECS,
-        build=build,
-        run=run_backward,
-        outputs=(
-            Output("dx", tensor="returned dx"),
-            Output("dW", tensor="dW"),
-            Output("db", tensor="db"),
-        ),
-    ),
+STEPS = module_steps(
+    "Linear",
+    build,
+    forward=(run_forward, (Output("y", tensor="output y"),)),
+    backward=(run_backward, gradient_outputs(("dx",), GRADS)),
+    specs=SPECS,
+    accumulation=accumulation_specs(lambda p: f"batch {p['batch']}, in {p['in']}, out {p['out']}",
+                                    twice={"batch": 3, "in": 4, "out": 2}, reset={"batch": 2, "in": 3, "out": 3}),
+    prefix="linear",
 )

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from autograder.steps import Output, Spec, Step
+from autograder.steps import Output, Outputs, Spec, Step
 from autograder.steps._student import owned, student_attr
 
 
@@ -22,11 +22,11 @@ def _forward(inputs: dict[str, np.ndarray]):
     return loss_fn, owned(loss_fn.forward(inputs["x"], inputs["y"]))
 
 
-def run_forward(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
+def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     out["loss"] = _forward(inputs)[1]
 
 
-def run_backward(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
+def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     loss_fn, _ = _forward(inputs)
     out["dx"] = owned(loss_fn.derivative())
 

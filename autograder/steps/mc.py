@@ -1,45 +1,13 @@
 """Step `mc`: the multiple-choice answers in hw/mc.py.
 
-Locally only the form of each answer is checked (one letter among the
-options, or a list of distinct letters for a multi-select question); the
-answers are marked against the instructor's key at official grading. The key
-is not part of what students receive, and this step never imports it.
+A quiz step: its answers are collected from `question_1()` ... `question_5()`.
+Locally only their form is checked (one letter among the options, or a list
+of distinct letters for a multi-select question); they are marked against the
+instructor's key at official grading. The key is not part of what students
+receive, and nothing here imports it.
 """
 
-from autograder.mc_questions import QUESTIONS, normalise
-from autograder.steps import Step
-from autograder.steps._student import student_attr
+from autograder.mc_questions import QUESTIONS, mark, normalise
+from autograder.steps import QuizStep
 
-
-def check() -> tuple[bool, list[str]]:
-    """-> (every answer well-formed, message lines)."""
-    problems = []
-    stub = None  # the first stub's message: the release ships every answer as one
-    for q in QUESTIONS:
-        name = f"question_{q.number}"
-        try:
-            answer = student_attr("hw.mc", name)()
-        except NotImplementedError as exc:
-            stub = stub or str(exc)
-            problems.append(f"{name}: not answered yet")
-            continue
-        except AttributeError:
-            problems.append(f"{name}: hw/mc.py has no function {name}()")
-            continue
-        except Exception as exc:  # noqa: BLE001 - reported to the student
-            problems.append(f"{name}: raised {type(exc).__name__}: {exc}")
-            continue
-        problem, _ = normalise(q, answer)
-        if problem:
-            problems.append(f"{name}: {problem}")
-    if problems:
-        answered = len(QUESTIONS) - len(problems)
-        head = f"{answered} of {len(QUESTIONS)} answers are well-formed"
-        if stub:
-            head = f"not implemented yet: {stub} ({head})"
-        return False, [head] + ["  " + p for p in problems]
-    return True, ["answers are well-formed; they are marked against the answer key at official grading"]
-
-
-STEPS = (Step(id="mc", target="hw/mc.py", specs=(), build=lambda rng, spec: {}, run=lambda inputs, out: None,
-              outputs=(), check=check),)
+STEPS = (QuizStep(id="mc", target="hw/mc.py", module="hw.mc", questions=QUESTIONS, normalise=normalise, mark=mark),)

@@ -1,14 +1,14 @@
 """Steps `rnn_forward` and `rnn_backward`: RNNCell.
 
 Backward is graded through its pinned arguments (delta, h, h_prev_l, h_prev_t)
-alone, so it does not depend on the student's forward. `calls` stacks the
-arguments of repeated backward calls; `zero_grad_before[k]` says whether
-zero_grad() runs before call k.
+alone, so it does not depend on the student's forward. Repeated calls and
+zero_grad() as in _module.py.
 """
 
 import numpy as np
 
-from autograder.steps import Output, Spec, Step, zero_grad_schedule
+from autograder.steps import Output, Outputs, Spec, zero_grad_schedule
+from autograder.steps._module import accumulation_specs, gradient_outputs, module_steps
 from autograder.steps._student import backward_calls, grab, new_module, owned, pair
 
 WEIGHTS = ("W_ih", "W_hh", "b_ih", "b_hh")
@@ -41,12 +41,12 @@ def _new_cell(inputs: dict[str, np.ndarray]):
     return new_module("mytorch.rnn_cell", "RNNCell", (d, h), [inputs[k] for k in WEIGHTS])
 
 
-def run_forward(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
+def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     cell = _new_cell(inputs)
     out["h"] = owned(cell.forward(inputs["x"][0], inputs["h_prev"][0]))
 
 
-def run_backward(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
+def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     cell = _new_cell(inputs)
     for k in backward_calls(cell, inputs):
         result = cell.backward(inputs["delta"][k], inputs["h"][k], inputs["x"][k], inputs["h_prev"][k])
@@ -68,7 +68,7 @@ def build_backward(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray
     return inputs
 
 
-FORWARD_SPECS = (
+SPECS = (
     Spec("batch 4, input 5, hidden 3", {"batch": 4, "input": 5, "hidden": 3}),
     Spec("batch 1, input 3, hidden 3", {"batch": 1, "input": 3, "hidden": 3}),
     Spec("batch 3, input 2, hidden 1", {"batch": 3, "input": 2, "hidden": 1}),
@@ -76,36 +76,15 @@ FORWARD_SPECS = (
     Spec("batch 2, input 3, hidden 4, large-magnitude x (~1e2)", {"batch": 2, "input": 3, "hidden": 4, "scale": 1e2}),
     Spec("batch 6, input 7, hidden 5", {"batch": 6, "input": 7, "hidden": 5}),
 )
-BACKWARD_SPECS = FORWARD_SPECS + (
-    Spec(
-        "batch 3, input 4, hidden 2; backward twice without zero_grad (gradients accumulate)",
-        {"batch": 3, "input": 4, "hidden": 2, "calls": 2},
-    ),
-    Spec(
-        "batch 2, input 2, hidden 3; backward, zero_grad(), backward again",
-        {"batch": 2, "input": 2, "hidden": 3, "calls": 2, "zero_grad_at": (1,)},
-    ),
-)
-
-STEPS = (
-    Step(
-        id="rnn_forward",
-        target="RNNCell.forward",
-        specs=FORWARD_SPECS,
-        build=build,
-        run=run_forward,
-        outputs=(Output("h", tensor="returned h'"),),
-    ),
-    Step(
-        id="rnn_backward",
-        target="RNNCell.backward",
-        specs=BACKWARD_SPECS,
-        build=build_backward,
-        run=run_backward,
-        outputs=(
-            Output("dx", tensor="returned dx"),
-            Output("dh", tensor="returned dh"),
-        )
-        + tuple(Output(g) for g in GRADS),
-    ),
+STEPS = module_steps(
+    "RNNCell",
+    build,
+    forward=(run_forward, (Output("h", tensor="returned h'"),)),
+    backward=(run_backward, gradient_outputs(("dx", "dh"), GRADS)),
+    specs=SPECS,
+    accumulation=accumulation_specs(lambda p: f"batch {p['batch']}, input {p['input']}, hidden {p['hidden']}",
+                                    twice={"batch": 3, "input": 4, "hidden": 2},
+                                    reset={"batch": 2, "input": 2, "hidden": 3}, calls="backward"),
+    prefix="rnn",
+    build_backward=build_backward,
 )

@@ -1,0 +1,69 @@
+"""Cases: the inputs one run of student code gets, and what torch says it must produce.
+
+A case knows where it comes from (`CaseKind`): stored with the public
+references, drawn live and checked against torch in the student's run, or
+hidden (drawn from the course secret at official grading). Besides the
+graded expected values it may carry, as separate fields, what known bugs
+would produce (`alternatives`, to name the bug in a hint) and intermediate
+values torch computed on the way (`trace`, to say where a mismatch starts).
+Neither is ever graded.
+"""
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+
+Arrays = dict[str, np.ndarray]
+
+# Random streams cases are drawn from (see Step.rng): the public references and the runner's live
+# torch checks; official grading derives its hidden streams from the course secret.
+PUBLIC_STREAM = 0
+LIVE_STREAM = 1
+
+
+class CaseKind(Enum):
+    """Where a case comes from; the value is how messages name one."""
+
+    STORED = "case"
+    LIVE = "live torch case"
+    HIDDEN = "hidden case"
+
+
+@dataclass
+class Expected:
+    """What a torch oracle computes for one case's inputs.
+
+    values: output key -> the graded expected array;
+    alternatives: output key -> {bug tag -> what that bug would produce};
+    trace: name -> an intermediate value, for locating a mismatch.
+    """
+
+    values: Arrays
+    alternatives: dict[str, Arrays] = field(default_factory=dict)
+    trace: Arrays = field(default_factory=dict)
+
+
+@dataclass
+class Case:
+    """One concrete case: its inputs and its expected values (see the module docstring)."""
+
+    kind: CaseKind
+    index: int  # 1-based, within its kind
+    desc: str
+    inputs: Arrays
+    expected: Arrays
+    alternatives: dict[str, Arrays] = field(default_factory=dict)
+    trace: Arrays = field(default_factory=dict)
+    batch: int | None = None
+
+    @property
+    def label(self) -> str:
+        """How messages name the case: 'case 3', 'live torch case 1', 'hidden case 2'."""
+        return f"{self.kind.value} {self.index}"
+
+    @classmethod
+    def from_oracle(cls, kind: CaseKind, index: int, desc: str, inputs: Arrays, expected: Expected,
+                    batch: int | None) -> "Case":
+        """A case whose expected values, alternatives and trace come from one oracle result."""
+        return cls(kind, index, desc, inputs, expected.values, expected.alternatives, expected.trace, batch)

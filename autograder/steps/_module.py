@@ -1,0 +1,58 @@
+"""The common shape of a module's two steps: forward, then backward with parameter gradients.
+
+Every module with parameters (Linear, RNNCell, GRUCell, LSTMCell) is graded
+the same way: forward on a set of shapes and flavours; backward on the same
+cases plus two more, one where forward+backward runs twice without
+zero_grad() (gradients must accumulate) and one where zero_grad() runs in
+between (it must reset them). `calls` stacks the inputs of repeated calls on
+a leading axis; `zero_grad_before[k]` says whether zero_grad() runs first.
+"""
+
+from typing import Callable
+
+from autograder.steps import Output, Spec, Step
+
+
+def accumulation_specs(describe: Callable[[dict], str], twice: dict, reset: dict,
+                       calls: str = "forward+backward") -> tuple[Spec, Spec]:
+    """describe(params) -> the shape part of a description; twice, reset: the two cases' shapes;
+    calls: what one repetition runs, for the description.
+
+    -> the accumulation case (two calls) and the reset case (two calls, zero_grad() before the second).
+    """
+    return (
+        Spec(f"{describe(twice)}; {calls} twice without zero_grad (gradients accumulate)", {**twice, "calls": 2}),
+        Spec(f"{describe(reset)}; {calls}, zero_grad(), {calls} again", {**reset, "calls": 2, "zero_grad_at": (1,)}),
+    )
+
+
+def module_steps(
+    module: str,
+    build: Callable,
+    forward: tuple[Callable, tuple[Output, ...]],
+    backward: tuple[Callable, tuple[Output, ...]],
+    specs: tuple[Spec, ...],
+    accumulation: tuple[Spec, Spec],
+    prefix: str,
+    build_backward: Callable | None = None,
+    **options,
+) -> tuple[Step, Step]:
+    """module: e.g. 'RNNCell'; forward, backward: (run function, graded outputs); prefix: e.g. 'rnn'.
+
+    -> the steps `<prefix>_forward` (on specs) and `<prefix>_backward` (on specs + accumulation).
+    build_backward: the backward step's own case builder, when it needs more inputs than forward's.
+    options: further Step fields shared by both (e.g. batch_of).
+    """
+    run_forward, forward_outputs = forward
+    run_backward, backward_outputs = backward
+    return (
+        Step(id=f"{prefix}_forward", target=f"{module}.forward", specs=specs, build=build, run=run_forward,
+             outputs=forward_outputs, **options),
+        Step(id=f"{prefix}_backward", target=f"{module}.backward", specs=specs + accumulation,
+             build=build_backward or build, run=run_backward, outputs=backward_outputs, **options),
+    )
+
+
+def gradient_outputs(returned: tuple[str, ...], grads: tuple[str, ...]) -> tuple[Output, ...]:
+    """returned: names of what backward returns, in order; grads: gradient attributes -> the graded outputs."""
+    return tuple(Output(name, tensor=f"returned {name}") for name in returned) + tuple(Output(g) for g in grads)

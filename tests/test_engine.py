@@ -1,0 +1,148 @@
+"""The engine: typed verdicts from what student code produced, case kinds, quizzes, dependency notes."""
+
+import numpy as np
+
+from autograder.cases import Case, CaseKind
+from autograder.engine import Produced, Status, judge_answers, judge_case, judge_step, run_step, with_dependency_note
+from autograder.isolation import CodeError, ErrorKind
+from autograder.rubric import RubricEntry
+from autograder.steps import Answer, Output, Outputs, QuizStep, Step
+from autograder.tolerance import Tolerance
+
+ENTRY = RubricEntry("s", 5, "mytorch/thing.py", "Thing", ())
+
+
+def make_step(locate=None, tolerance=Tolerance()) -> Step:
+    return Step(id="s", target="Thing.forward", specs=(), build=lambda rng, spec: {}, run=lambda i, o: None,
+                outputs=(Output("y"), Output("z")), locate=locate, tolerance=tolerance)
+
+
+def case(kind=CaseKind.STORED, index=1, **alternatives) -> Case:
+    return Case(kind, index, "tiny", {}, {"y": np.ones(2), "z": np.ones(2)}, alternatives=alternatives)
+
+
+def produced(y, z=None, error=None, warnings=()) -> Produced:
+    out = Outputs(y=y)
+    if z is not None:
+        out["z"] = z
+    return Produced(out, error, list(warnings))
+
+
+def test_passing_case_has_no_verdict_and_a_mismatch_names_case_and_tensor():
+    step = make_step()
+    assert judge_case(step, case(), produced(np.ones(2), np.ones(2))) is None
+    verdict = judge_case(step, case(CaseKind.LIVE, 3), produced(np.zeros(2), np.zeros(2)))
+    assert verdict.status is Status.FAILED
+    assert verdict.headline == "Thing.forward, live torch case 3 (tiny): y"
+    assert any("all zeros" in line for line in verdict.details)
+    assert verdict.details[-1] == "  also wrong in this case: z"
+
+
+def test_the_step_tolerance_decides():
+    loose = make_step(tolerance=Tolerance(1e-2, 0.0))
+    near = produced(np.ones(2) * 1.001, np.ones(2))
+    assert judge_case(loose, case(), near) is None
+    assert judge_case(make_step(), case(), near).status is Status.FAILED
+
+
+def test_alternatives_are_fields_that_name_the_bug():
+    verdict = judge_case(make_step(), case(y={"last_call_only": np.full(2, 0.5)}),
+                         produced(np.full(2, 0.5), np.ones(2)))
+    assert "accumulate (+=)" in verdict.details[-1]
+
+
+def test_errors_keep_their_kind():
+    step = make_step()
+    stub = CodeError(ErrorKind.NOT_IMPLEMENTED, "s: Thing.forward is not implemented yet")
+    verdict = judge_case(step, case(), produced(np.ones(2), error=stub))
+    assert (verdict.status, verdict.headline, verdict.details) == (Status.NOT_IMPLEMENTED, stub.headline, [])
+    slow = judge_case(step, case(), produced(np.ones(2), error=CodeError(ErrorKind.TIMED_OUT, "timed out after 1 s")))
+    assert slow.status is Status.TIMED_OUT and slow.headline == "Thing.forward, case 1 (tiny): timed out after 1 s"
+    crash = CodeError(ErrorKind.EXCEPTION, "ValueError: bad", ["mytorch/thing.py:3 in forward"])
+    assert judge_case(step, case(), produced(np.ones(2), error=crash)).status is Status.ERROR
+    # A wrong output produced before the crash is the root cause, so it leads.
+    verdict = judge_case(step, case(), produced(np.zeros(2), error=crash))
+    assert verdict.status is Status.FAILED and verdict.headline.endswith(": y")
+    assert "  then it raised: Thing.forward, case 1 (tiny): ValueError: bad" in verdict.details
+
+
+def test_a_locator_that_cannot_read_the_student_values_leaves_the_verdict_alone():
+    def locate(case, outputs, tolerance):
+        raise TypeError("the recorded call holds a list, not an array")
+
+    verdict = judge_case(make_step(locate), case(), produced(np.zeros(2), np.ones(2)))
+    assert verdict.headline == "Thing.forward, case 1 (tiny): y" and "all zeros" in verdict.details[-1]
+
+
+def test_a_locator_reads_records_and_the_tolerance():
+    seen = {}
+
+    def locate(case, outputs, tolerance):
+        seen.update(records=outputs.records, tolerance=tolerance)
+        return ["first mismatch at time step 2"]
+
+    out = Outputs(y=np.zeros(2), z=np.ones(2))
+    out.records["calls"] = [1, 2]
+    verdict = judge_case(make_step(locate, Tolerance(1e-3, 1e-9)), case(), Produced(out))
+    assert verdict.details[-1] == "  first mismatch at time step 2"
+    assert seen == {"records": {"calls": [1, 2]}, "tolerance": Tolerance(1e-3, 1e-9)}
+
+
+def test_judge_step_counts_cases_by_kind_and_notes_warnings_of_a_passing_step():
+    cases = [case(CaseKind.STORED, 1), case(CaseKind.STORED, 2), case(CaseKind.LIVE, 1), case(CaseKind.HIDDEN, 1),
+             case(CaseKind.HIDDEN, 2)]
+    good = produced(np.ones(2), np.ones(2), warnings=["RuntimeWarning: overflow encountered in exp (mytorch/a.py:3)"])
+    result = judge_step(make_step(), ENTRY, cases, lambda i, c: good)
+    assert result.passed and result.points == 5 and result.cases_checked == 5
+    assert result.headline == "passed 2 stored cases and 1 live torch case and 2 hidden cases"
+    assert result.details == ["note: numpy warned: RuntimeWarning: overflow encountered in exp (mytorch/a.py:3)"]
+    asked = []
+    bad = judge_step(make_step(), ENTRY, cases, lambda i, c: asked.append(i) or produced(np.zeros(2), np.ones(2)))
+    assert bad.status is Status.FAILED and bad.points == 0 and asked == [0]
+
+
+QUIZ = QuizStep(id="q", target="hw/q.py", module="hw.q", questions=(),
+                normalise=lambda q, a: (None if a in ("a", "b") else f"not a letter: {a!r}", a),
+                mark=lambda answers, key: {})
+
+
+class Q:
+    def __init__(self, number):
+        self.number = number
+
+
+def quiz(*answers):
+    return QuizStep(**{**QUIZ.__dict__, "questions": tuple(Q(a.question) for a in answers)}), list(answers)
+
+
+def test_quiz_answers_are_judged_for_form():
+    step, answers = quiz(Answer(1, "a"), Answer(2, "b"))
+    entry = RubricEntry("q", 10, "hw/q.py", "quiz", ())
+    assert judge_answers(step, entry, answers).status is Status.PASSED
+    step, answers = quiz(Answer(1, "a"), Answer(2, "zz"), Answer(3, error="hw/q.py has no function question_3()"))
+    result = judge_answers(step, entry, answers)
+    assert (result.status, result.points, result.headline) == (Status.FAILED, 0, "1 of 3 answers are well-formed")
+    assert result.details == ["  question_2: not a letter: 'zz'", "  question_3: hw/q.py has no function question_3()"]
+    stub = "q: hw/q.py is not implemented yet"
+    step, answers = quiz(Answer(1, stub=stub), Answer(2, stub=stub))
+    result = judge_answers(step, entry, answers)
+    assert (result.status, result.headline) == (Status.NOT_IMPLEMENTED, stub)
+
+
+def test_run_step_dispatches_on_the_kind_of_step(tmp_path, monkeypatch):
+    (tmp_path / "quizmod.py").write_text("def question_1():\n    return 'a'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    step = QuizStep(**{**QUIZ.__dict__, "module": "quizmod", "questions": (Q(1),)})
+    assert run_step(step, RubricEntry("q", 10, "quizmod.py", "quiz", ()), [], timeout=5).passed
+
+
+def test_dependency_note_and_where_to_start():
+    failed = {"base"}
+    entry = RubricEntry("s", 5, "mytorch/thing.py", "Thing", ("base",))
+    result = judge_step(make_step(), entry, [case()], lambda i, c: produced(
+        np.ones(2), error=CodeError(ErrorKind.NOT_IMPLEMENTED, "s: Thing.forward is not implemented yet")))
+    with_dependency_note(result, failed, entry, {"base": "mytorch/base.py", "s": "mytorch/thing.py"})
+    assert result.message == ["s: Thing.forward is not implemented yet",
+                              "  note: this step uses base, which failed above: fix base first",
+                              "  start in mytorch/base.py"]
+    assert failed == {"base", "s"}
