@@ -138,15 +138,11 @@ class LSTMCell:
         dc = d_c_total * f
 
         # Back through the gate activations, into the pre-activations a (N, 4H), in torch's gate order.
-        d_a = np.concatenate(
-            [
-                d_i * self.sigmoid.derivative(state=i),
-                d_f * self.sigmoid.derivative(state=f),
-                d_g * self.tanh.derivative(state=g),
-                d_o * self.sigmoid.derivative(state=o),
-            ],
-            axis=1,
-        )
+        d_a_i = d_i * self.sigmoid.derivative(state=i)
+        d_a_f = d_f * self.sigmoid.derivative(state=f)
+        d_a_g = d_g * self.tanh.derivative(state=g)
+        d_a_o = d_o * self.sigmoid.derivative(state=o)
+        d_a = np.concatenate([d_a_i, d_a_f, d_a_g, d_a_o], axis=1)
         self.dW_ih += d_a.T @ self.x / batch_size
         self.dW_hh += d_a.T @ self.h / batch_size
         self.db_ih += d_a.sum(axis=0) / batch_size
