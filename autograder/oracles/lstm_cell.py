@@ -30,7 +30,7 @@ def lstm_backward(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     cell = torch_cell(inputs)
     params = tuple(getattr(cell, name) for name in TORCH_NAMES)
     per_call = []
-    dx = dh = dc = None
+    out: dict[str, np.ndarray] = {}
     calls = zip(inputs["x"], inputs["h_prev"], inputs["c_prev"], inputs["dh_new"], inputs["dc_new"])
     for x, h_prev, c_prev, dh_new, dc_new in calls:
         xt, ht, ct = tensor(x, grad=True), tensor(h_prev, grad=True), tensor(c_prev, grad=True)
@@ -40,9 +40,9 @@ def lstm_backward(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         batch = x.shape[0]
         loss = ((h_new * tensor(dh_new)).sum() + (c_new * tensor(dc_new)).sum()) / batch
         gx, gh, gc, *gparams = torch.autograd.grad(loss, (xt, ht, ct) + params)
-        dx, dh, dc = array(gx) * batch, array(gh) * batch, array(gc) * batch
+        # The last call's dx, dh, dc are compared.
+        out.update(dx=array(gx) * batch, dh=array(gh) * batch, dc=array(gc) * batch)
         per_call.append({"d" + w: array(g) for w, g in zip(WEIGHTS, gparams)})
-    out = {"dx": dx, "dh": dh, "dc": dc}
     out.update(accumulate(per_call, inputs["zero_grad_before"], tuple("d" + w for w in WEIGHTS)))
     return out
 
