@@ -76,6 +76,7 @@ class LSTMCell:
         self.db_hh = np.zeros(4 * h)
 
     def __call__(self, x: np.ndarray, h: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Same as forward(x, h, c)."""
         return self.forward(x, h, c)
 
     def forward(self, x: np.ndarray, h: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -129,13 +130,13 @@ class LSTMCell:
 
         # h_new = o * tanh(c_new): c_new reaches the loss directly and through h_new.
         d_o = dh_new * tanh_c_new
-        d_c_total = dc_new + dh_new * o * self.tanh.derivative(state=tanh_c_new)
+        dc_total = dc_new + dh_new * o * self.tanh.derivative(state=tanh_c_new)
 
-        # c_new = f * c + i * g
-        d_i = d_c_total * g
-        d_f = d_c_total * self.c
-        d_g = d_c_total * i
-        dc = d_c_total * f
+        # Back through c_new = f * c + i * g: c is the cached previous cell state.
+        d_i = dc_total * g
+        d_f = dc_total * self.c
+        d_g = dc_total * i
+        dc = dc_total * f
 
         # Back through the gate activations, into the pre-activations a (N, 4H), in torch's gate order.
         d_a_i = d_i * self.sigmoid.derivative(state=i)
