@@ -11,6 +11,7 @@ mytorch/linear.py
 mytorch/loss.py
 mytorch/rnn_cell.py
 mytorch/gru_cell.py
+mytorch/lstm_cell.py
 hw/__init__.py
 hw/rnn_classifier.py
 hw/char_predictor.py

@@ -35,6 +35,8 @@ LIN = "mytorch/linear.py"
 LOSS = "mytorch/loss.py"
 RNN = "mytorch/rnn_cell.py"
 GRU = "mytorch/gru_cell.py"
+LSTM = "mytorch/lstm_cell.py"
+BOTH_LSTM = {"lstm_forward", "lstm_backward"}
 
 CORE_MUTANTS = (
     # activation
@@ -117,6 +119,39 @@ CORE_MUTANTS = (
            "dx += self.Wzx.T @ d_a_z", "gru_backward", "returned dx"),
     mutant("gru dWrx transposed", GRU, "self.dWrx += np.outer(d_a_r, x)", "self.dWrx += np.outer(x, d_a_r).T.T",
            "gru_backward", "dWrx"),
+    # lstm_forward (the backward step runs the same forward, so it fails too)
+    mutant("lstm input and forget gates swapped", LSTM,
+           "self.i = self.sigmoid(a[:, 0:H])\n        self.f = self.sigmoid(a[:, H:2 * H])",
+           "self.f = self.sigmoid(a[:, 0:H])\n        self.i = self.sigmoid(a[:, H:2 * H])", BOTH_LSTM,
+           ("LSTMCell.forward", "returned c_new", "also wrong in this case: returned h_new"), step="lstm_forward"),
+    mutant("lstm c_new misses the forget-gate term", LSTM, "c_new = self.f * c + self.i * self.g",
+           "c_new = self.i * self.g", BOTH_LSTM, ("LSTMCell.forward", "returned c_new"), step="lstm_forward"),
+    mutant("lstm h_new uses c_new where tanh(c_new) belongs", LSTM, "h_new = self.o * self.tanh_c_new",
+           "h_new = self.o * c_new", "lstm_forward", "returned h_new"),
+    mutant("lstm forward returns (c_new, h_new)", LSTM, "        return h_new, c_new\n",
+           "        return c_new, h_new\n", "lstm_forward", "returned c_new"),
+    # lstm_backward
+    mutant("lstm sigmoid derivative as if the stored output were the input", LSTM,
+           "d_o * self.sigmoid.derivative(state=o)", "d_o * self.sigmoid.derivative(state=self.sigmoid(o))",
+           "lstm_backward", ("LSTMCell.backward", "returned dx")),
+    mutant("lstm derivative() without state reads the last gate's output", LSTM,
+           "d_i * self.sigmoid.derivative(state=i)", "d_i * self.sigmoid.derivative()", "lstm_backward",
+           "returned dx"),
+    mutant("lstm dc misses the path through h_new", LSTM,
+           "dc_total = dc_new + dh_new * o * self.tanh.derivative(state=tanh_c_new)", "dc_total = dc_new",
+           "lstm_backward", ("returned dx", "returned dc")),
+    mutant("lstm backward stacks the gate gradients as i, f, o, g", LSTM,
+           "[d_a_i, d_a_f, d_a_g, d_a_o]", "[d_a_i, d_a_f, d_a_o, d_a_g]", "lstm_backward", "returned dx"),
+    mutant("lstm dc through the input gate", LSTM, "dc = dc_total * f", "dc = dc_total * i", "lstm_backward",
+           "returned dc"),
+    mutant("lstm dW_hh assigned instead of accumulated", LSTM, "self.dW_hh += d_a.T @ self.h / batch_size",
+           "self.dW_hh = d_a.T @ self.h / batch_size", "lstm_backward", ("dW_hh", "accumulate")),
+    mutant("lstm db_ih summed instead of averaged", LSTM, "self.db_ih += d_a.sum(axis=0) / batch_size",
+           "self.db_ih += d_a.sum(axis=0)", "lstm_backward", ("db_ih", "batch mean")),
+    mutant("lstm dh averaged over the batch", LSTM, "dh = d_a @ self.W_hh\n", "dh = d_a @ self.W_hh / batch_size\n",
+           "lstm_backward", ("returned dh", "per-sample")),
+    mutant("lstm dx with the transposed weight", LSTM, "dx = d_a @ self.W_ih\n", "dx = d_a @ self.W_ih.T\n",
+           "lstm_backward", ("LSTMCell.backward", "ValueError", "mytorch/lstm_cell.py")),
 )
 
 
@@ -154,6 +189,19 @@ CORRECT_VARIANTS = (
             "return dx.reshape(1, -1), dh.reshape(1, -1)", "return dx[None, :], dh.reshape(-1, 1).T"),
     Variant("gru forward via np.dot", GRU, "self.z = self.z_act(self.Wzh @ h + self.Wzx @ x)",
             "self.z = self.z_act(np.dot(self.Wzh, h) + np.dot(self.Wzx, x))"),
+    Variant("lstm forward as one matmul on [x, h]", LSTM,
+            "a = x @ self.W_ih.T + self.b_ih + h @ self.W_hh.T + self.b_hh",
+            "a = np.hstack([x, h]) @ np.hstack([self.W_ih, self.W_hh]).T + (self.b_ih + self.b_hh)"),
+    Variant("lstm forward with 2-D biases", LSTM, "a = x @ self.W_ih.T + self.b_ih + h @ self.W_hh.T + self.b_hh",
+            "a = x @ self.W_ih.T + h @ self.W_hh.T + self.b_ih.reshape(1, -1) + self.b_hh[None, :]"),
+    Variant("lstm tanh(c_new) by np.tanh", LSTM, "self.tanh_c_new = self.tanh(c_new)",
+            "self.tanh_c_new = np.tanh(c_new)"),
+    Variant("lstm backward with explicit derivatives in another order", LSTM,
+            "dc_total = dc_new + dh_new * o * self.tanh.derivative(state=tanh_c_new)",
+            "dc_total = dh_new * o * (1.0 - tanh_c_new**2) + dc_new"),
+    Variant("lstm backward with mean and einsum", LSTM, "self.db_ih += d_a.sum(axis=0) / batch_size\n        "
+            "self.db_hh += d_a.sum(axis=0) / batch_size",
+            "self.db_ih += d_a.mean(axis=0)\n        self.db_hh += np.einsum('nk->k', d_a) / batch_size"),
 )
 
 
