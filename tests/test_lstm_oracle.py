@@ -36,14 +36,14 @@ def test_forward_is_the_writeup_formula_in_gate_order_i_f_g_o(index):
 def test_deltas_are_per_sample_and_parameter_gradients_batch_means():
     spec = BACKWARD.specs[0]
     inputs = BACKWARD.build(BACKWARD.rng(7, 0), spec)
-    whole = lstm_backward(inputs)
+    whole = lstm_backward(inputs).values
     batch = spec["batch"]
     alone = []
     for n in range(batch):
         one = dict(inputs)
         for key in ("x", "h_prev", "c_prev", "dh_new", "dc_new"):
             one[key] = inputs[key][:, n:n + 1]
-        alone.append(lstm_backward(one))
+        alone.append(lstm_backward(one).values)
     for key in ("dx", "dh", "dc"):
         np.testing.assert_allclose(whole[key], np.concatenate([a[key] for a in alone]), rtol=1e-10, atol=1e-13)
     for key in ("dW_ih", "dW_hh", "db_ih", "db_hh"):
@@ -60,5 +60,5 @@ def test_repeated_calls_accumulate_and_zero_grad_resets():
         inputs = BACKWARD.build(BACKWARD.rng(7, 0), spec)
         out = lstm_backward(inputs)
         for key in ("dW_ih", "dW_hh", "db_ih", "db_hh"):
-            alternative = out[f"{key}~{tag}"]
-            assert not np.allclose(out[key], alternative), (spec.desc, key)
+            alternative = out.alternatives[key][tag]
+            assert not np.allclose(out.values[key], alternative), (spec.desc, key)

@@ -3,10 +3,10 @@
 import numpy as np
 import torch
 
+from autograder.cases import Expected
 from autograder.oracles._torch import accumulate, array, tensor
-
-WEIGHTS = ("W_ih", "W_hh", "b_ih", "b_hh")
-TORCH_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+from autograder.oracles.rnn_cell import TORCH_NAMES
+from autograder.steps.lstm_cell import WEIGHTS
 
 
 def torch_cell(inputs: dict[str, np.ndarray]) -> torch.nn.LSTMCell:
@@ -26,7 +26,7 @@ def lstm_forward(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {"h_new": array(h_new), "c_new": array(c_new)}
 
 
-def lstm_backward(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def lstm_backward(inputs: dict[str, np.ndarray]) -> Expected:
     cell = torch_cell(inputs)
     params = tuple(getattr(cell, name) for name in TORCH_NAMES)
     per_call = []
@@ -43,8 +43,8 @@ def lstm_backward(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         # The last call's dx, dh, dc are compared.
         out.update(dx=array(gx) * batch, dh=array(gh) * batch, dc=array(gc) * batch)
         per_call.append({"d" + w: array(g) for w, g in zip(WEIGHTS, gparams)})
-    out.update(accumulate(per_call, inputs["zero_grad_before"], tuple("d" + w for w in WEIGHTS)))
-    return out
+    grads, alternatives = accumulate(per_call, inputs["zero_grad_before"], tuple("d" + w for w in WEIGHTS))
+    return Expected({**out, **grads}, alternatives)
 
 
 ORACLES = {"lstm_forward": lstm_forward, "lstm_backward": lstm_backward}

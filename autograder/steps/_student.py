@@ -39,11 +39,11 @@ def backward_calls(module: Any, inputs: dict[str, np.ndarray]) -> Iterator[int]:
         yield k
 
 
-def pair(result: Any, method: str) -> tuple[Any, Any]:
-    """result: what `method` returned -> its two members (dx, dh), copied. Anything else is a TypeError."""
-    if not (isinstance(result, tuple) and len(result) == 2):
-        raise TypeError(f"{method} must return the tuple (dx, dh), got {type(result).__name__}")
-    return owned(result[0]), owned(result[1])
+def members(result: Any, method: str, names: tuple[str, ...] = ("dx", "dh")) -> tuple[Any, ...]:
+    """result: what `method` returned -> its members, copied. Anything but a tuple of len(names) is a TypeError."""
+    if not (isinstance(result, tuple) and len(result) == len(names)):
+        raise TypeError(f"{method} must return the tuple ({', '.join(names)}), got {type(result).__name__}")
+    return tuple(owned(r) for r in result)
 
 
 def owned(value: Any) -> Any:

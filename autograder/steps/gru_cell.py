@@ -9,7 +9,7 @@ import numpy as np
 
 from autograder.steps import Output, Outputs, Spec, zero_grad_schedule
 from autograder.steps._module import accumulation_specs, gradient_outputs, module_steps
-from autograder.steps._student import backward_calls, grab, new_module, owned, pair
+from autograder.steps._student import backward_calls, grab, members, new_module, owned
 
 WEIGHTS = ("Wzh", "Wrh", "Wh", "Wzx", "Wrx", "Wx")
 GRADS = tuple("d" + w for w in WEIGHTS)
@@ -46,7 +46,7 @@ def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     cell = _new_cell(inputs)
     for k in backward_calls(cell, inputs):
         cell.forward(inputs["x"][k], inputs["h_prev"][k])
-        out["dx"], out["dh"] = pair(cell.backward(inputs["delta"][k]), "backward")
+        out["dx"], out["dh"] = members(cell.backward(inputs["delta"][k]), "backward")
     out.update({g: grab(cell, g) for g in GRADS})
 
 

@@ -3,17 +3,15 @@
 Forward is graded on c_new before h_new, since h_new is computed from c_new:
 the first wrong tensor points at the bug. Backward runs the student's forward
 and then backward on each call's inputs, so it depends on lstm_forward.
-`calls` stacks repeated forward+backward pairs; `zero_grad_before[k]` says
-whether zero_grad() runs before pair k.
+Repeated calls and zero_grad() as in _module.py.
 """
 
 import numpy as np
 
-from autograder.steps import Output, Spec, Step, zero_grad_schedule
-from autograder.steps._student import backward_calls, grab, new_module, owned
-
-WEIGHTS = ("W_ih", "W_hh", "b_ih", "b_hh")
-GRADS = ("dW_ih", "dW_hh", "db_ih", "db_hh")
+from autograder.steps import Output, Outputs, Spec, zero_grad_schedule
+from autograder.steps._module import accumulation_specs, gradient_outputs, module_steps
+from autograder.steps._student import backward_calls, grab, members, new_module
+from autograder.steps.rnn_cell import GRADS, WEIGHTS  # the same four parameters, four times taller
 
 
 def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
@@ -46,29 +44,22 @@ def _new_cell(inputs: dict[str, np.ndarray]):
     return new_module("mytorch.lstm_cell", "LSTMCell", (d, four_h // 4), [inputs[k] for k in WEIGHTS])
 
 
-def _members(result, method: str, names: tuple[str, ...]) -> tuple:
-    """result: what `method` returned -> its members, copied. Anything but a tuple of len(names) is a TypeError."""
-    if not (isinstance(result, tuple) and len(result) == len(names)):
-        raise TypeError(f"{method} must return the tuple ({', '.join(names)}), got {type(result).__name__}")
-    return tuple(owned(r) for r in result)
-
-
-def run_forward(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
+def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     cell = _new_cell(inputs)
     result = cell.forward(inputs["x"][0], inputs["h_prev"][0], inputs["c_prev"][0])
-    out["h_new"], out["c_new"] = _members(result, "forward", ("h_new", "c_new"))
+    out["h_new"], out["c_new"] = members(result, "forward", ("h_new", "c_new"))
 
 
-def run_backward(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
+def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     cell = _new_cell(inputs)
     for k in backward_calls(cell, inputs):
         cell.forward(inputs["x"][k], inputs["h_prev"][k], inputs["c_prev"][k])
         result = cell.backward(inputs["dh_new"][k], inputs["dc_new"][k])
-        out["dx"], out["dh"], out["dc"] = _members(result, "backward", ("dx", "dh", "dc"))
+        out["dx"], out["dh"], out["dc"] = members(result, "backward", ("dx", "dh", "dc"))
     out.update({g: grab(cell, g) for g in GRADS})
 
 
-FORWARD_SPECS = (
+SPECS = (
     Spec("batch 4, input 5, hidden 3", {"batch": 4, "input": 5, "hidden": 3}),
     Spec("batch 1, input 3, hidden 3", {"batch": 1, "input": 3, "hidden": 3}),
     Spec("batch 3, input 2, hidden 1", {"batch": 3, "input": 2, "hidden": 1}),
@@ -76,37 +67,14 @@ FORWARD_SPECS = (
     Spec("batch 2, input 3, hidden 4, large-magnitude x (~1e2)", {"batch": 2, "input": 3, "hidden": 4, "scale": 1e2}),
     Spec("batch 6, input 7, hidden 5", {"batch": 6, "input": 7, "hidden": 5}),
 )
-BACKWARD_SPECS = FORWARD_SPECS + (
-    Spec(
-        "batch 3, input 4, hidden 2; forward+backward twice without zero_grad (gradients accumulate)",
-        {"batch": 3, "input": 4, "hidden": 2, "calls": 2},
-    ),
-    Spec(
-        "batch 2, input 2, hidden 3; forward+backward, zero_grad(), forward+backward again",
-        {"batch": 2, "input": 2, "hidden": 3, "calls": 2, "zero_grad_at": (1,)},
-    ),
-)
-
-STEPS = (
-    Step(
-        id="lstm_forward",
-        target="LSTMCell.forward",
-        specs=FORWARD_SPECS,
-        build=build,
-        run=run_forward,
-        outputs=(Output("c_new", tensor="returned c_new"), Output("h_new", tensor="returned h_new")),
-    ),
-    Step(
-        id="lstm_backward",
-        target="LSTMCell.backward",
-        specs=BACKWARD_SPECS,
-        build=build,
-        run=run_backward,
-        outputs=(
-            Output("dx", tensor="returned dx"),
-            Output("dh", tensor="returned dh"),
-            Output("dc", tensor="returned dc"),
-        )
-        + tuple(Output(g) for g in GRADS),
-    ),
+STEPS = module_steps(
+    "LSTMCell",
+    build,
+    forward=(run_forward, (Output("c_new", tensor="returned c_new"), Output("h_new", tensor="returned h_new"))),
+    backward=(run_backward, gradient_outputs(("dx", "dh", "dc"), GRADS)),
+    specs=SPECS,
+    accumulation=accumulation_specs(lambda p: f"batch {p['batch']}, input {p['input']}, hidden {p['hidden']}",
+                                    twice={"batch": 3, "input": 4, "hidden": 2},
+                                    reset={"batch": 2, "input": 2, "hidden": 3}),
+    prefix="lstm",
 )

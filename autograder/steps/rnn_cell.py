@@ -9,7 +9,7 @@ import numpy as np
 
 from autograder.steps import Output, Outputs, Spec, zero_grad_schedule
 from autograder.steps._module import accumulation_specs, gradient_outputs, module_steps
-from autograder.steps._student import backward_calls, grab, new_module, owned, pair
+from autograder.steps._student import backward_calls, grab, members, new_module, owned
 
 WEIGHTS = ("W_ih", "W_hh", "b_ih", "b_hh")
 GRADS = ("dW_ih", "dW_hh", "db_ih", "db_hh")
@@ -50,7 +50,7 @@ def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     cell = _new_cell(inputs)
     for k in backward_calls(cell, inputs):
         result = cell.backward(inputs["delta"][k], inputs["h"][k], inputs["x"][k], inputs["h_prev"][k])
-        out["dx"], out["dh"] = pair(result, "backward")
+        out["dx"], out["dh"] = members(result, "backward")
     out.update({g: grab(cell, g) for g in GRADS})
 
 
