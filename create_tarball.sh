@@ -11,6 +11,8 @@ mytorch/linear.py
 mytorch/loss.py
 mytorch/rnn_cell.py
 mytorch/gru_cell.py
+mytorch/ctc.py
+mytorch/search.py
 hw/__init__.py
 hw/rnn_classifier.py
 hw/char_predictor.py
