@@ -60,13 +60,13 @@ def log_alpha(logy: torch.Tensor, logA: torch.Tensor, start_on_symbol: bool = Tr
     return torch.stack(rows)
 
 
-def log_beta(logy: torch.Tensor, logA: torch.Tensor, end_on_blank: bool = True) -> torch.Tensor:
+def log_beta(logy: torch.Tensor, logA: torch.Tensor, end_on_final_blank: bool = True) -> torch.Tensor:
     """logy: (T, S) -> log beta (T, S), y_t excluded."""
     T, S = logy.shape
     last = torch.full((S,), NEG_INF, dtype=torch.float64)
-    last[S - 1] = 0.0
-    if end_on_blank:
-        last[S - 2] = 0.0
+    last[S - 2] = 0.0
+    if end_on_final_blank:
+        last[S - 1] = 0.0
     rows = [last]
     for t in range(T - 2, -1, -1):
         rows.append(torch.logsumexp(logA + (logy[t + 1] + rows[-1])[None, :], dim=1))
@@ -87,13 +87,13 @@ def scaled(log_rows: torch.Tensor, reverse: bool = False) -> tuple[np.ndarray, n
 def lattice(probs: np.ndarray, target: np.ndarray, short: bool, **slip) -> dict[str, np.ndarray]:
     """One sequence: probs (T, C), target (L,) -> its lattice outputs (see the step's outputs).
 
-    slip: equal_skip, blank_stays, start_on_symbol, end_on_blank, with_emission change one rule.
+    slip: equal_skip, blank_stays, start_on_symbol, end_on_final_blank, with_emission change one rule.
     """
     ext, skip, equal_skip = extend(target)
     logA = log_transitions(ext, equal_skip if slip.get("equal_skip") else skip, slip.get("blank_stays", True))
     logy = torch.log(tensor(probs))[:, ext]
     la = log_alpha(logy, logA, slip.get("start_on_symbol", True))
-    lb = log_beta(logy, logA, slip.get("end_on_blank", True))
+    lb = log_beta(logy, logA, slip.get("end_on_final_blank", True))
     if slip.get("with_emission"):
         lb = lb + logy
     out = {"ext": np.array(ext, dtype=np.float64), "skip": np.array(equal_skip if slip.get("equal_skip") else skip,
@@ -116,7 +116,7 @@ SLIPS = {
     "equal_skip": ({"equal_skip": True}, ("skip", "alpha_hat", "alpha", "beta_hat", "beta", "gamma", "loss")),
     "no_blank_stay": ({"blank_stays": False}, ("alpha_hat", "alpha", "beta_hat", "beta", "gamma", "loss")),
     "start_blank_only": ({"start_on_symbol": False}, ("alpha_hat", "alpha", "gamma", "loss")),
-    "end_symbol_only": ({"end_on_blank": False}, ("beta_hat", "beta", "gamma")),
+    "end_symbol_only": ({"end_on_final_blank": False}, ("beta_hat", "beta", "gamma")),
     "beta_with_emission": ({"with_emission": True}, ("beta_hat", "beta", "beta_log_scale")),
 }
 LATTICE_KEYS = ("ext", "skip", "alpha_hat", "alpha_log_scale", "beta_hat", "beta_log_scale", "gamma", "alpha", "beta")

@@ -4,7 +4,7 @@ A case is a padded batch: `logits` (T, B, C) probabilities (softmax of random sc
 padding steps included), `target` (B, L_max) ints padded with 0, `input_lengths` and
 `target_lengths` (B,). `ctc_forward` runs the student's CTC methods on each sequence
 and stacks what they return with the batch first, zero-padded to the longest sequence
-(so index (b, t, r) is sequence b), then CTCLoss.forward on the whole batch. The
+(messages name them `alpha_hat[b, t, r]`: sequence b of the batch), then CTCLoss.forward on the whole batch. The
 unscaled alpha and beta (which underflow) and, to keep the stored files small, the scaled
 rows are compared only on short inputs (`short`); the log scales, gamma and the loss on
 every case, up to T in the hundreds.
@@ -161,7 +161,6 @@ def _batch(spec: Spec) -> int:
     return len(spec["targets"])
 
 
-LATTICE = "stacked over the batch at (b, t, r)"
 STEPS = (
     Step(
         id="ctc_forward",
@@ -170,15 +169,15 @@ STEPS = (
         build=build,
         run=run_forward,
         outputs=(
-            Output("ext", "CTC.extend_target_with_blank", "extended_symbols, stacked over the batch at (b, r)"),
-            Output("skip", "CTC.extend_target_with_blank", "skip_connect, stacked over the batch at (b, r)"),
-            Output("alpha_hat", "CTC.get_scaled_forward_probs", f"alpha_hat, {LATTICE}"),
-            Output("alpha_log_scale", "CTC.get_scaled_forward_probs", "log_scale, stacked over the batch at (b, t)"),
-            Output("beta_hat", "CTC.get_scaled_backward_probs", f"beta_hat, {LATTICE}"),
-            Output("beta_log_scale", "CTC.get_scaled_backward_probs", "log_scale, stacked over the batch at (b, t)"),
-            Output("gamma", "CTC.get_posterior_probs", f"gamma from the scaled alpha_hat and beta_hat, {LATTICE}"),
-            Output("alpha", "CTC.get_forward_probs", f"alpha, {LATTICE}"),
-            Output("beta", "CTC.get_backward_probs", f"beta, {LATTICE}"),
+            Output("ext", "CTC.extend_target_with_blank", "extended_symbols[b, r]"),
+            Output("skip", "CTC.extend_target_with_blank", "skip_connect[b, r]"),
+            Output("alpha_hat", "CTC.get_scaled_forward_probs", "alpha_hat[b, t, r]"),
+            Output("alpha_log_scale", "CTC.get_scaled_forward_probs", "log_scale[b, t]"),
+            Output("beta_hat", "CTC.get_scaled_backward_probs", "beta_hat[b, t, r]"),
+            Output("beta_log_scale", "CTC.get_scaled_backward_probs", "log_scale[b, t]"),
+            Output("gamma", "CTC.get_posterior_probs", "gamma[b, t, r] (from alpha_hat and beta_hat)"),
+            Output("alpha", "CTC.get_forward_probs", "alpha[b, t, r]"),
+            Output("beta", "CTC.get_backward_probs", "beta[b, t, r]"),
             Output("loss", "CTCLoss.forward", "returned loss"),
         ),
         batch_of=_batch,
