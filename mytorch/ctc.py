@@ -64,13 +64,13 @@ class CTC:
         log_scale = np.zeros(T)
         row = np.zeros(S)
         row[:2] = y[0, :2]
-        for t in range(T):
+        for t, y_t in enumerate(y):
             if t > 0:
                 prev = alpha_hat[t - 1]
                 row = prev.copy()
                 row[1:] += prev[:-1]
                 row[2:] += np.where(skip, prev[:-2], 0.0)
-                row *= y[t]
+                row *= y_t
             total = row.sum()
             alpha_hat[t] = row / total
             log_scale[t] = np.log(total)

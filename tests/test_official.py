@@ -404,8 +404,9 @@ def test_grade_command_is_deterministic_and_writes_the_gradebook(built, tmp_path
     assert books[0] == books[1]
     lines = books[0].decode().splitlines()
     assert lines[0] == "handin,total,max," + ",".join(e.id for e in RUBRIC)
-    assert [line.split(",")[:3] for line in lines[1:]] == [["alice", "170", "170"], ["bob", "0", "170"],
-                                                            ["carol", "0", "170"]]
+    full = f"{sum(e.points for e in RUBRIC):g}"
+    assert [line.split(",")[:3] for line in lines[1:]] == [["alice", full, full], ["bob", "0", full],
+                                                            ["carol", "0", full]]
     import json
     bob = json.loads((tmp_path / "o1" / "bob" / "results.json").read_text())
     assert bob["score"] == 0 and "handin rejected: '../x.py': path with '..'" in bob["tests"][0]["output"]

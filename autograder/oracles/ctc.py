@@ -68,7 +68,7 @@ def log_beta(logy: torch.Tensor, logA: torch.Tensor, end_on_final_blank: bool = 
     if end_on_final_blank:
         last[S - 1] = 0.0
     rows = [last]
-    for t in range(T - 2, -1, -1):
+    for t in reversed(range(T - 1)):
         rows.append(torch.logsumexp(logA + (logy[t + 1] + rows[-1])[None, :], dim=1))
     return torch.stack(rows[::-1])
 

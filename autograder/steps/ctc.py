@@ -10,7 +10,8 @@ rows are compared only on short inputs (`short`); the log scales, gamma and the 
 every case, up to T in the hundreds.
 """
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
