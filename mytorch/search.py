@@ -40,12 +40,12 @@ def BeamSearch(SymbolSets: list[str], y_probs: np.ndarray, BeamWidth: int) -> tu
 
     A candidate is a compressed path together with how its alignment ends (in a blank or
     in a symbol), with a score: the total probability of the alignments it stands for.
-    - At t = 0 the candidates are "" ending in a blank (score y[0, 0]) and each symbol c
-      ending in c (score y[c, 0]).
+    - At t = 0 the candidates are "" ending in a blank (score y_probs[0, 0, 0]) and each
+      symbol SymbolSets[k] ending in itself (score y_probs[k + 1, 0, 0]).
     - At every t >= 1: first prune: sort the scores of all candidates (both endings
       together) in decreasing order; the cutoff is the BeamWidth-th score (the last one
       when there are fewer); keep the candidates scoring >= cutoff. Then extend every
-      kept candidate by every class of step t, multiplying its score by y[class, t]:
+      kept candidate by every class of step t, multiplying its score by y_probs[class, t, 0]:
       a blank keeps the path and ends it in a blank; a symbol c appended to a path
       ending in a blank gives path + c; appended to a path ending in a symbol it gives
       the same path if c is its last symbol, else path + c. Candidates that arrive at the
