@@ -59,9 +59,10 @@ class CTC:
         # BEGIN SOLUTION hint: one row at a time: the recursion from the previous (already scaled) row, then divide by its sum and keep the log of the sum
         T, S = len(logits), len(extended_symbols)
         y = logits[:, extended_symbols]
-        skip = np.asarray(skip_connect[2:], dtype=bool)
+        # 1.0 where position r may be entered from r - 2: a product is cheaper than a choice per position.
+        skip = np.asarray(skip_connect[2:], dtype=np.float64)
         alpha_hat = np.zeros((T, S))
-        log_scale = np.zeros(T)
+        totals = np.zeros(T)
         row = np.zeros(S)
         row[:2] = y[0, :2]
         for t, y_t in enumerate(y):
@@ -69,12 +70,12 @@ class CTC:
                 prev = alpha_hat[t - 1]
                 row = prev.copy()
                 row[1:] += prev[:-1]
-                row[2:] += np.where(skip, prev[:-2], 0.0)
+                row[2:] += skip * prev[:-2]
                 row *= y_t
             total = row.sum()
             alpha_hat[t] = row / total
-            log_scale[t] = np.log(total)
-        return alpha_hat, log_scale
+            totals[t] = total
+        return alpha_hat, np.log(totals)
         # END SOLUTION
 
     def get_scaled_backward_probs(
@@ -94,9 +95,9 @@ class CTC:
         # BEGIN SOLUTION hint: mirror the forward recursion: row t comes from row t + 1 weighted by y_{t+1}
         T, S = len(logits), len(extended_symbols)
         y = logits[:, extended_symbols]
-        skip = np.asarray(skip_connect[2:], dtype=bool)
+        skip = np.asarray(skip_connect[2:], dtype=np.float64)
         beta_hat = np.zeros((T, S))
-        log_scale = np.zeros(T)
+        totals = np.zeros(T)
         row = np.zeros(S)
         row[-2:] = 1.0
         for t in range(T - 1, -1, -1):
@@ -104,11 +105,11 @@ class CTC:
                 nxt = beta_hat[t + 1] * y[t + 1]
                 row = nxt.copy()
                 row[:-1] += nxt[1:]
-                row[:-2] += np.where(skip, nxt[2:], 0.0)
+                row[:-2] += skip * nxt[2:]
             total = row.sum()
             beta_hat[t] = row / total
-            log_scale[t] = np.log(total)
-        return beta_hat, log_scale
+            totals[t] = total
+        return beta_hat, np.log(totals)
         # END SOLUTION
 
     def get_forward_probs(

@@ -18,7 +18,7 @@ _BACKWARD_LOOP = (
     "                nxt = beta_hat[t + 1] * y[t + 1]\n"
     "                row = nxt.copy()\n"
     "                row[:-1] += nxt[1:]\n"
-    "                row[:-2] += np.where(skip, nxt[2:], 0.0)\n"
+    "                row[:-2] += skip * nxt[2:]\n"
     "            total = row.sum()\n"
 )
 _PRUNE = (
