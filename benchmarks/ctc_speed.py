@@ -6,7 +6,7 @@ The CTC inputs are a batch of softmax outputs (T, B, symbols + 1) with targets o
 to 40 symbols. mytorch.ctc.CTCLoss runs forward() then backward(); torch.nn.CTCLoss
 (CPU, reduction 'sum', the same probabilities as log-probabilities) runs its forward
 and autograd backward, in float32 (what training code uses) and float64, with
-torch's default number of threads. Both give the same loss (printed). Beam search
+torch's default number of threads, and in float32 with one thread as numpy uses. Both give the same loss (printed). Beam search
 decodes one sequence of T steps over the same number of symbols. Every figure is the
 median of the rounds, run interleaved so that load on the machine hits all alike.
 """
@@ -67,21 +67,28 @@ def main(argv: list[str] | None = None) -> None:
     lengths = torch.as_tensor(target), torch.as_tensor(input_lengths), torch.as_tensor(target_lengths)
     ctc_loss = torch.nn.CTCLoss(blank=0, reduction="sum")
 
-    def theirs(dtype):
-        lp = log_probs[dtype].detach().requires_grad_()
-        loss = ctc_loss(lp, *lengths)
-        loss.backward()
-        return loss.item()
+    default_threads = torch.get_num_threads()
+
+    def theirs(dtype, threads=default_threads):
+        torch.set_num_threads(threads)
+        try:
+            lp = log_probs[dtype].detach().requires_grad_()
+            loss = ctc_loss(lp, *lengths)
+            loss.backward()
+            return loss.item()
+        finally:
+            torch.set_num_threads(default_threads)
 
     y_probs = np.ascontiguousarray(probs[:, 0, :].T[:, :, None])
     alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
     if args.symbols > len(alphabet):
         parser.error(f"at most {len(alphabet)} symbols (BeamSearch takes single-character symbols)")
     symbols = list(alphabet[: args.symbols])
-    times: dict[str, list[float]] = {"ours": [], "torch32": [], "torch64": [], "beam": []}
+    times: dict[str, list[float]] = {"ours": [], "torch32": [], "torch32_1": [], "torch64": [], "beam": []}
     values = {}
     for _ in range(args.rounds):
         for name, fn in (("ours", ours), ("torch32", lambda: theirs(torch.float32)),
+                         ("torch32_1", lambda: theirs(torch.float32, threads=1)),
                          ("torch64", lambda: theirs(torch.float64)),
                          ("beam", lambda: BeamSearch(symbols, y_probs, args.width))):
             elapsed, values[name] = time_call(fn)
@@ -94,7 +101,9 @@ def main(argv: list[str] | None = None) -> None:
           f"{values['torch64']:.6f}")
     print(f"  torch.nn.CTCLoss (float32)                {med['torch32']:8.2f} ms   sum of -log P = "
           f"{values['torch32']:.2f}")
-    print(f"  ratio mytorch / torch float32             {med['ours'] / med['torch32']:8.2f}x")
+    print(f"  torch.nn.CTCLoss (float32, 1 thread)      {med['torch32_1']:8.2f} ms")
+    fastest = min(med["torch32"], med["torch32_1"], med["torch64"])
+    print(f"  ratio mytorch / fastest torch             {med['ours'] / fastest:8.2f}x")
     print(f"BeamSearch width {args.width}, one sequence of T {args.T}, {args.symbols} symbols: {med['beam']:.1f} ms")
 
 
