@@ -136,6 +136,29 @@ def run_backward(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
     out["dY"] = owned(loss.backward())
 
 
+def locate_frame(case, produced: dict[str, Any]) -> list[str]:
+    """Where the first wrong lattice goes wrong: the sequence, and the first frame in its recursion's order."""
+    for key, name, backward in (("alpha_hat", "alpha_hat", False), ("beta_hat", "beta_hat", True),
+                                ("gamma", "gamma", False), ("alpha", "alpha", False), ("beta", "beta", True)):
+        got, expected = produced.get(key), case.expected.get(key)
+        if not isinstance(got, np.ndarray) or expected is None or got.shape != expected.shape:
+            continue
+        with np.errstate(invalid="ignore"):
+            bad = ~(np.abs(got - expected) <= 1e-8 + 1e-6 * np.abs(expected))
+        if not bad.any():
+            continue
+        b = int(np.argwhere(bad)[0][0])
+        frames = np.flatnonzero(bad[b].any(axis=1))
+        t = int(frames[-1] if backward else frames[0])
+        positions = [int(r) for r in np.flatnonzero(bad[b, t])]
+        T = int(case.inputs["input_lengths"][b])
+        edge = " (its first row: the start)" if t == 0 and not backward else (
+            " (its last row: the end)" if t == T - 1 and backward else "")
+        order = "going backward from t = T - 1" if backward else "going forward from t = 0"
+        return [f"first wrong row of {name}, {order}: sequence b = {b}, t = {t}{edge}, positions r = {positions}"]
+    return []
+
+
 def _spec(desc: str, **params) -> Spec:
     return Spec(desc, params)
 
@@ -181,6 +204,7 @@ STEPS = (
             Output("beta", "CTC.get_backward_probs", "beta[b, t, r]"),
             Output("loss", "CTCLoss.forward", "returned loss"),
         ),
+        locate=locate_frame,
         batch_of=_batch,
     ),
     Step(
