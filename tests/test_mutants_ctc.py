@@ -87,7 +87,11 @@ CTC_MUTANTS = (
            "float(probs.max(axis=0)[0])", GREEDY, "forward_prob"),
     mutant("blank taken as the first symbol", SEARCH, "symbols.append(SymbolSets[k - 1])",
            "symbols.append(SymbolSets[k % len(SymbolSets)])", GREEDY, "forward_path"),
+    mutant("path returned as a list of symbols", SEARCH, '    return "".join(symbols), forward_prob',
+           "    return symbols, forward_prob", GREEDY, ("forward_path must be a str", "got list")),
     # beam_search
+    mutant("scores returned as a list of pairs", SEARCH, "    return best_path, merged\n",
+           "    return best_path, sorted(merged.items())\n", BEAM, "mergedPathScores must be a dict path -> score"),
     mutant("paths ending in a blank and in a symbol pruned separately", SEARCH, _PRUNE,
            "        def cut(scores):\n"
            "            ranked = sorted(scores.values(), reverse=True)\n"
