@@ -70,16 +70,22 @@ def stack(parts: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def _array(value: Any, shape: tuple[int, ...], what: str, numeric_ok: bool = False) -> np.ndarray:
-    """A returned value checked against the shape this sequence needs (its values are compared later)."""
-    if numeric_ok and isinstance(value, (list, tuple)):
+def _array(value: Any, shape: tuple[int, ...], what: str, indices: bool = False) -> np.ndarray:
+    """A returned value checked against the shape this sequence needs (its values are compared later).
+
+    indices: the value holds indices or flags (any integer or boolean array, or a list of them);
+    otherwise it must be a float64 array.
+    """
+    if indices and isinstance(value, (list, tuple)):
         value = np.asarray(value)
     if not isinstance(value, np.ndarray):
         raise TypeError(f"{what} must be a numpy array of shape {shape}, got {type(value).__name__}")
     if value.shape != shape:
         raise ValueError(f"{what} has shape {value.shape}; for this sequence it must be {shape}")
-    if not (np.issubdtype(value.dtype, np.number) or value.dtype == np.bool_):
-        raise TypeError(f"{what} must hold numbers, got dtype {value.dtype}")
+    if indices and value.dtype.kind not in "biu":
+        raise TypeError(f"{what} must hold integers, got dtype {value.dtype}")
+    if not indices and value.dtype != np.float64:
+        raise TypeError(f"{what} must be float64, got dtype {value.dtype} (keep every array in float64)")
     return value
 
 
@@ -97,8 +103,8 @@ def run_forward(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
         S = 2 * len(target) + 1
         ext, skip = _pair(ctc.extend_target_with_blank(target), "extend_target_with_blank")
         lattices.append({"probs": probs, "T": len(probs), "S": S,
-                         "ext": _array(ext, (S,), "extended_symbols", numeric_ok=True),
-                         "skip": _array(skip, (S,), "skip_connect", numeric_ok=True)})
+                         "ext": _array(ext, (S,), "extended_symbols", indices=True),
+                         "skip": _array(skip, (S,), "skip_connect", indices=True)})
     for key in ("ext", "skip"):
         out[key] = stack([np.array(d[key], dtype=np.float64) for d in lattices])
 
@@ -108,7 +114,7 @@ def run_forward(inputs: dict[str, np.ndarray], out: dict[str, object]) -> None:
             args = (d["probs"], np.array(d["ext"], copy=True), np.array(d["skip"], copy=True))
             got = getattr(ctc, method)(*args)
             got = _pair(got, method) if len(names) == 2 else (got,)
-            shapes = [(d["T"], d["S"]) if n not in ("alpha_log_scale", "beta_log_scale") else (d["T"],) for n in names]
+            shapes = [(d["T"],) if n.endswith("log_scale") else (d["T"], d["S"]) for n in names]
             results.append([_array(g, s, f"{method}: {n}") for g, s, n in zip(got, shapes, names)])
             if names[0] in ("alpha_hat", "beta_hat"):
                 d[names[0]] = results[-1][0]
