@@ -32,6 +32,10 @@ KNOWN_BUGS = {
     "the loss is the plain mean of -log P over the batch",
     "expected_divergence": "it is the expected divergence -sum gamma log y, not -log P: the loss is minus the "
     "log of the total probability of the target (log P from the scaled forward pass)",
+    "wrt_log_probs": "it is the gradient with respect to log y (-sum of gamma per symbol): "
+    "dY is with respect to the probabilities y themselves, so divide by y",
+    "wrt_scores": "it is y - (sum of gamma per symbol), the gradient with respect to the scores before a softmax "
+    "(what torch's CTC backward returns): dY is with respect to the probabilities y, -(sum of gamma) / y",
     # Decoders (mytorch/search.py)
     "blanks_first": "it matches removing the blanks before merging repeats: merge runs of the same class "
     "first, so 'a-a' gives 'aa'",

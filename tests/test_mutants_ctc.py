@@ -76,7 +76,9 @@ CTC_MUTANTS = (
            "np.add.at(per_symbol, (slice(None), extended), gamma)", "per_symbol[:, extended] = gamma", BWD,
            "returned dY"),
     mutant("gradient without the division by y", CTC, "dY[:n_in, b] = -per_symbol / y",
-           "dY[:n_in, b] = -per_symbol", BWD, "returned dY"),
+           "dY[:n_in, b] = -per_symbol", BWD, ("returned dY", "with respect to log y")),
+    mutant("gradient with respect to the softmax scores", CTC, "dY[:n_in, b] = -per_symbol / y",
+           "dY[:n_in, b] = y - per_symbol", BWD, ("returned dY", "before a softmax")),
     # greedy_search
     mutant("blanks removed before merging repeats", SEARCH, "        previous = k\n",
            "        previous = k if k != 0 else previous\n", GREEDY,

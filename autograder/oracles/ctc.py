@@ -160,7 +160,12 @@ def ctc_backward(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     in_time = torch.arange(probs.shape[0])[:, None] < torch.as_tensor(inputs["input_lengths"])[None, :]
     g_log = g_log - torch.where(in_time[:, :, None], log_probs.exp(), torch.zeros(()))
     (dY,) = torch.autograd.grad(log_probs, probs, g_log)
-    return {"dY": array(dY)}
+    out = {"dY": array(dY)}
+    if bool(inputs["short"]):
+        # What the gradient with respect to log y, or to the scores before a softmax, would be.
+        out["dY~wrt_log_probs"] = array(g_log)
+        out["dY~wrt_scores"] = array(torch.where(in_time[:, :, None], g_log + probs.detach(), torch.zeros(())))
+    return out
 
 
 ORACLES = {"ctc_forward": ctc_forward, "ctc_backward": ctc_backward}
