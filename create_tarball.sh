@@ -12,6 +12,8 @@ mytorch/loss.py
 mytorch/rnn_cell.py
 mytorch/gru_cell.py
 mytorch/lstm_cell.py
+mytorch/ctc.py
+mytorch/search.py
 hw/__init__.py
 hw/rnn_classifier.py
 hw/char_predictor.py

@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     for entry in selected:
         step = steps[entry.id]
         cases = list(stored.get(entry.id, []))
-        if oracles is not None and isinstance(step, Step):
+        if oracles is not None and isinstance(step, Step) and entry.id in oracles:
             cases += live_cases(step, oracles[entry.id], args.seed)
         results.append(with_dependency_note(run_step(step, entry, cases, args.timeout), failed, entry, files))
     elapsed = time.perf_counter() - started

@@ -21,6 +21,9 @@ STUDENT_README = "handout/STUDENT_README.md"
 INSTRUCTOR_ONLY = (
     "autograder/references.py",
     "autograder/answer_key.py",
+    # The decoders' oracle is a plain implementation of the pinned beam rule: it would be the answer.
+    # Without it the students' runner checks those steps on the stored cases only.
+    "autograder/oracles/search.py",
     "autograder/release/*",
     "autograder/official*",
 )

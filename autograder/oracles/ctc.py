@@ -1,0 +1,177 @@
+"""Oracles for `ctc_forward` and `ctc_backward`.
+
+The loss is torch.nn.CTCLoss (float64, reduction 'none', averaged here over the batch).
+Its gradient comes from autograd through that loss, with one correction: torch's CTC
+backward returns, as the gradient with respect to log_probs, the true gradient plus
+exp(log_probs) (the gradient it returns assumes log_probs came out of a log_softmax,
+through which that term cancels). Subtracting exp(log_probs) over each sequence's time
+steps gives the gradient of -log P itself, which the chain rule through log turns into
+the gradient with respect to the probabilities. tests/test_ctc_oracle.py checks it
+against central differences of torch's loss.
+
+The lattice (alpha, beta, gamma and the scaled rows) is written differently from the
+usual loops: as products with an (S, S) transition matrix, in log space with
+torch.logsumexp, so it holds for any T. The same code with one rule changed gives what
+a known slip produces (alternatives, only for short inputs, for hints).
+"""
+
+import numpy as np
+import torch
+
+from autograder.cases import Expected
+from autograder.oracles._torch import array, tensor
+from autograder.steps.ctc import sequences, stack
+
+NEG_INF = float("-inf")
+
+
+def extend(target: np.ndarray) -> tuple[list[int], list[int], list[int]]:
+    """target (L,) -> extended symbols, correct skip flags, and the flags of a skip allowed between equal symbols."""
+    ext = [0]
+    for s in target:
+        ext += [int(s), 0]
+    skip = [int(r >= 2 and ext[r] != 0 and ext[r] != ext[r - 2]) for r in range(len(ext))]
+    equal_skip = [int(r >= 2 and ext[r] != 0) for r in range(len(ext))]
+    return ext, skip, equal_skip
+
+
+def log_transitions(ext: list[int], skip: list[int], blank_stays: bool = True) -> torch.Tensor:
+    """-> log A of shape (S, S): A[q, r] = 1 where the lattice may go from position q to r in one step."""
+    S = len(ext)
+    A = torch.zeros(S, S, dtype=torch.float64)
+    for r in range(S):
+        A[r, r] = 0.0 if (ext[r] == 0 and not blank_stays) else 1.0
+        if r >= 1:
+            A[r - 1, r] = 1.0
+        if skip[r]:
+            A[r - 2, r] = 1.0
+    return torch.log(A)
+
+
+def log_alpha(logy: torch.Tensor, logA: torch.Tensor, start_on_symbol: bool = True) -> torch.Tensor:
+    """logy: (T, S) log y_t(ext[r]) -> log alpha (T, S)."""
+    T, S = logy.shape
+    first = torch.full((S,), NEG_INF, dtype=torch.float64)
+    first[0] = logy[0, 0]
+    if start_on_symbol:
+        first[1] = logy[0, 1]
+    rows = [first]
+    for t in range(1, T):
+        rows.append(torch.logsumexp(rows[-1][:, None] + logA, dim=0) + logy[t])
+    return torch.stack(rows)
+
+
+def log_beta(logy: torch.Tensor, logA: torch.Tensor, end_on_final_blank: bool = True) -> torch.Tensor:
+    """logy: (T, S) -> log beta (T, S), y_t excluded."""
+    T, S = logy.shape
+    last = torch.full((S,), NEG_INF, dtype=torch.float64)
+    last[S - 2] = 0.0
+    if end_on_final_blank:
+        last[S - 1] = 0.0
+    rows = [last]
+    for t in reversed(range(T - 1)):
+        rows.append(torch.logsumexp(logA + (logy[t + 1] + rows[-1])[None, :], dim=1))
+    return torch.stack(rows[::-1])
+
+
+def scaled(log_rows: torch.Tensor, reverse: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """log rows (T, S) -> (rows scaled to sum 1, the log scale of each step) as the solution pins them."""
+    totals = torch.logsumexp(log_rows, dim=1)
+    scale = totals.clone()
+    if reverse:
+        scale[:-1] = totals[:-1] - totals[1:]
+    else:
+        scale[1:] = totals[1:] - totals[:-1]
+    return array(torch.softmax(log_rows, dim=1)), array(scale)
+
+
+def lattice(probs: np.ndarray, target: np.ndarray, short: bool, **slip) -> dict[str, np.ndarray]:
+    """One sequence: probs (T, C), target (L,) -> its lattice outputs (see the step's outputs).
+
+    slip: equal_skip, blank_stays, start_on_symbol, end_on_final_blank, with_emission change one rule.
+    """
+    ext, skip, equal_skip = extend(target)
+    logA = log_transitions(ext, equal_skip if slip.get("equal_skip") else skip, slip.get("blank_stays", True))
+    logy = torch.log(tensor(probs))[:, ext]
+    la = log_alpha(logy, logA, slip.get("start_on_symbol", True))
+    lb = log_beta(logy, logA, slip.get("end_on_final_blank", True))
+    if slip.get("with_emission"):
+        lb = lb + logy
+    out = {"ext": np.array(ext, dtype=np.float64), "skip": np.array(equal_skip if slip.get("equal_skip") else skip,
+                                                                   dtype=np.float64)}
+    out["alpha_hat"], out["alpha_log_scale"] = scaled(la)
+    out["beta_hat"], out["beta_log_scale"] = scaled(lb, reverse=True)
+    out["gamma"] = array(torch.softmax(la + lb, dim=1))
+    if short:
+        # Long inputs are graded through the log scales, gamma and the loss, which keeps the stored files small.
+        out["alpha"], out["beta"] = array(la.exp()), array(lb.exp())
+    else:
+        del out["alpha_hat"], out["beta_hat"]
+    out["nll"] = -float(torch.logsumexp(la[-1, -2:], dim=0))
+    out["expected_divergence"] = -float((torch.softmax(la + lb, dim=1) * logy).sum())
+    return out
+
+
+# Each slip: the rule it changes, and the lattice outputs it changes.
+SLIPS = {
+    "equal_skip": ({"equal_skip": True}, ("skip", "alpha_hat", "alpha", "beta_hat", "beta", "gamma", "loss")),
+    "no_blank_stay": ({"blank_stays": False}, ("alpha_hat", "alpha", "beta_hat", "beta", "gamma", "loss")),
+    "start_blank_only": ({"start_on_symbol": False}, ("alpha_hat", "alpha", "gamma", "loss")),
+    "end_symbol_only": ({"end_on_final_blank": False}, ("beta_hat", "beta", "gamma")),
+    "beta_with_emission": ({"with_emission": True}, ("beta_hat", "beta", "beta_log_scale")),
+}
+LATTICE_KEYS = ("ext", "skip", "alpha_hat", "alpha_log_scale", "beta_hat", "beta_log_scale", "gamma", "alpha", "beta")
+
+
+def torch_losses(inputs: dict[str, np.ndarray], log_probs: torch.Tensor) -> torch.Tensor:
+    """log_probs (T, B, C) -> -log P(target_b) per sequence (B,), from torch.nn.CTCLoss."""
+    ctc = torch.nn.CTCLoss(blank=0, reduction="none")
+    return ctc(log_probs, torch.as_tensor(inputs["target"], dtype=torch.long),
+               torch.as_tensor(inputs["input_lengths"], dtype=torch.long),
+               torch.as_tensor(inputs["target_lengths"], dtype=torch.long))
+
+
+def ctc_forward(inputs: dict[str, np.ndarray]) -> Expected:
+    short = bool(inputs["short"])
+    seqs = list(sequences(inputs))
+    per_seq = [lattice(p, tg, short) for p, tg in seqs]
+    out = {k: stack([d[k] for d in per_seq]) for k in LATTICE_KEYS if k in per_seq[0]}
+    with torch.no_grad():
+        nll = torch_losses(inputs, torch.log(tensor(inputs["logits"])))
+    B = len(seqs)
+    out["loss"] = np.array(float(nll.mean()))
+    alternatives: dict[str, dict[str, np.ndarray]] = {}
+    if short:
+        alternatives["loss"] = {
+            "batch_sum": np.array(float(nll.sum())),
+            "target_length_mean": np.array(float((nll / tensor(inputs["target_lengths"])).mean())),
+            "expected_divergence": np.array(np.mean([d["expected_divergence"] for d in per_seq])),
+        }
+        for tag, (rule, keys) in SLIPS.items():
+            slipped = [lattice(p, tg, short, **rule) for p, tg in seqs]
+            for key in keys:
+                if key == "loss":
+                    alternatives["loss"][tag] = np.array(sum(d["nll"] for d in slipped) / B)
+                else:
+                    alternatives.setdefault(key, {})[tag] = stack([d[key] for d in slipped])
+    return Expected(out, alternatives)
+
+
+def ctc_backward(inputs: dict[str, np.ndarray]) -> Expected:
+    probs = tensor(inputs["logits"], grad=True)
+    log_probs = torch.log(probs)
+    (g_log,) = torch.autograd.grad(torch_losses(inputs, log_probs).sum(), log_probs, retain_graph=True)
+    in_time = torch.arange(probs.shape[0])[:, None] < torch.as_tensor(inputs["input_lengths"])[None, :]
+    g_log = g_log - torch.where(in_time[:, :, None], log_probs.exp(), torch.zeros(()))
+    (dY,) = torch.autograd.grad(log_probs, probs, g_log)
+    alternatives = {}
+    if bool(inputs["short"]):
+        # What the gradient with respect to log y, or to the scores before a softmax, would be.
+        alternatives["dY"] = {
+            "wrt_log_probs": array(g_log),
+            "wrt_scores": array(torch.where(in_time[:, :, None], g_log + probs.detach(), torch.zeros(()))),
+        }
+    return Expected({"dY": array(dY)}, alternatives)
+
+
+ORACLES = {"ctc_forward": ctc_forward, "ctc_backward": ctc_backward}

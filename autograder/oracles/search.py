@@ -1,0 +1,131 @@
+"""Oracles for `greedy_search` and `beam_search`.
+
+Greedy search: torch.argmax and torch.max over the classes, compressed here.
+Beam search: when the beam is at least as wide as the number of candidates, the
+pinned rule never prunes, and the final scores are the exact probabilities of every
+output sequence: enumerated here over all (K + 1)^T alignments. For narrower beams, an
+implementation of the pinned rule written apart from the solution: candidates are
+(path, ends in blank) pairs in one dict, extended per class. The same code with one
+rule changed gives what a known slip produces (alternatives, for hints).
+"""
+
+import itertools
+
+import numpy as np
+import torch
+
+from autograder.cases import Expected
+from autograder.oracles._torch import array, tensor
+from autograder.steps._paths import encode, encode_scores, symbols_of
+
+EXACT_LIMIT = 20_000  # alignments enumerated at most
+
+
+def compress(alignment, merge: bool = True, blanks_first: bool = False) -> tuple[int, ...]:
+    """Classes per step (0 blank) -> the output sequence of symbol classes."""
+    seq = [int(k) for k in alignment]
+    if blanks_first:
+        seq = [k for k in seq if k != 0]
+    if merge:
+        seq = [k for i, k in enumerate(seq) if i == 0 or k != seq[i - 1]]
+    return tuple(k for k in seq if k != 0)
+
+
+def _as_str(seq: tuple[int, ...], symbols: list[str]) -> str:
+    return "".join(symbols[k - 1] for k in seq)
+
+
+def greedy_search(inputs: dict[str, np.ndarray]) -> Expected:
+    symbols = symbols_of(inputs)
+    y = tensor(inputs["y_probs"][:, :, 0])
+    best_prob, best = torch.max(y, dim=0)
+    alignment = array(best).astype(np.int64)
+    out = {
+        "path": encode(_as_str(compress(alignment), symbols), symbols, "path"),
+        "prob": np.array(float(torch.prod(best_prob))),
+    }
+    slips = (("blanks_first", {"blanks_first": True}), ("no_merge", {"merge": False}))
+    paths = {tag: encode(_as_str(compress(alignment, **kwargs), symbols), symbols, "path") for tag, kwargs in slips}
+    return Expected(out, {"path": paths})
+
+
+def candidate_count_bound(K: int, T: int) -> int:
+    """The most candidates any pruning of a T-step search can see: two endings per sequence of length <= T - 1."""
+    return 2 * sum(K**n for n in range(T))
+
+
+def exact_scores(y: np.ndarray, symbols: list[str]) -> dict[str, float]:
+    """y (K + 1, T) -> output sequence -> the sum of the probabilities of its alignments."""
+    C, T = y.shape
+    totals: dict[str, float] = {}
+    for alignment in itertools.product(range(C), repeat=T):
+        p = float(np.prod(y[list(alignment), np.arange(T)]))
+        key = _as_str(compress(alignment), symbols)
+        totals[key] = totals.get(key, 0.0) + p
+    return totals
+
+
+def pinned_beam(y: np.ndarray, symbols: list[str], width: int, slip: str | None = None) -> dict[str, float]:
+    """y (K + 1, T) -> final path -> score by the rule pinned in BeamSearch's docstring (or a slip of it)."""
+    C, T = y.shape
+    beam: dict[tuple[str, bool], float] = {("", True): float(y[0, 0])}
+    for k in range(1, C):
+        beam[(symbols[k - 1], False)] = float(y[k, 0])
+    for t in range(1, T):
+        if slip == "separate_prune":
+            kept = {}
+            for ending in (True, False):
+                part = {c: s for c, s in beam.items() if c[1] == ending}
+                kept.update(_prune(part, width))
+            beam = kept
+        else:
+            beam = _prune(beam, width)
+        nxt: dict[tuple[str, bool], float] = {}
+        for (path, in_blank), score in beam.items():
+            for k in range(C):
+                if k == 0:
+                    key = (path, True)
+                else:
+                    c = symbols[k - 1]
+                    same = not in_blank and path.endswith(c)
+                    key = (path if same else path + c, False)
+                nxt[key] = nxt.get(key, 0.0) + score * float(y[k, t])
+        beam = nxt
+    if slip == "prune_final":
+        beam = _prune(beam, width)
+    final: dict[str, float] = {}
+    for (path, in_blank), score in beam.items():
+        if slip == "unmerged_final" and in_blank and (path, False) in beam:
+            continue
+        final[path] = final.get(path, 0.0) + score
+    return final
+
+
+def _prune(beam: dict, width: int) -> dict:
+    if len(beam) <= width:
+        return dict(beam)
+    cutoff = np.sort(np.array(list(beam.values())))[::-1][width - 1]
+    return {c: s for c, s in beam.items() if s >= cutoff}
+
+
+def beam_search(inputs: dict[str, np.ndarray]) -> Expected:
+    symbols = symbols_of(inputs)
+    y = inputs["y_probs"][:, :, 0]
+    C, T = y.shape
+    width = int(inputs["beam_width"])
+    if width >= candidate_count_bound(C - 1, T) and C**T <= EXACT_LIMIT:
+        scores = exact_scores(y, symbols)
+    else:
+        scores = pinned_beam(y, symbols, width)
+    best = max(scores, key=scores.__getitem__)
+    out = {"best_path": encode(best, symbols, "best")}
+    out["paths"], out["scores"] = encode_scores(scores, symbols)
+    alternatives: dict[str, dict[str, np.ndarray]] = {"paths": {}, "scores": {}, "best_path": {}}
+    for slip in ("separate_prune", "prune_final", "unmerged_final"):
+        alt = pinned_beam(y, symbols, width, slip)
+        alternatives["paths"][slip], alternatives["scores"][slip] = encode_scores(alt, symbols)
+        alternatives["best_path"][slip] = encode(max(alt, key=alt.__getitem__), symbols, "best")
+    return Expected(out, alternatives)
+
+
+ORACLES = {"greedy_search": greedy_search, "beam_search": beam_search}

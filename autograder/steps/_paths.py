@@ -1,0 +1,50 @@
+"""Decoder outputs as arrays: a path (str) as symbol codes, and beam search's merged scores as two arrays.
+
+Codes count from 1 (SymbolSets[0] is 1; 0 pads), so paths of different
+lengths stack into one zero-padded array that a plain comparison can judge.
+"""
+
+from typing import Any
+
+import numpy as np
+
+SYMBOLS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def symbols_of(inputs: dict[str, np.ndarray]) -> list[str]:
+    return list(SYMBOLS[: inputs["y_probs"].shape[0] - 1])
+
+
+def encode(path: Any, symbols: list[str], what: str) -> np.ndarray:
+    """A returned path (str) -> its codes as float64 (n,); anything else is an error naming `what`."""
+    if not isinstance(path, str):
+        raise TypeError(f"{what} must be a str (symbols joined, e.g. 'abc'), got {type(path).__name__}")
+    unknown = sorted(set(path) - set(symbols))
+    if unknown:
+        raise ValueError(f"{what} {path[:60]!r} holds {unknown[0]!r}, which is not in SymbolSets {symbols}")
+    return np.array([symbols.index(c) + 1 for c in path], dtype=np.float64)
+
+
+def decode(codes: np.ndarray) -> str:
+    """Codes (n,) (0 is padding) -> the path as a str."""
+    return "".join(SYMBOLS[int(c) - 1] for c in codes if 0 < c <= len(SYMBOLS) and c == int(c))
+
+
+def encode_scores(scores: Any, symbols: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """mergedPathScores (dict str -> number) -> (paths (P, n) codes sorted by length then codes, scores (P,))."""
+    if not isinstance(scores, dict):
+        raise TypeError(f"mergedPathScores must be a dict path -> score, got {type(scores).__name__}")
+    rows = []
+    for path, score in scores.items():
+        codes = encode(path, symbols, "a path of mergedPathScores")
+        if not isinstance(score, (float, int, np.floating, np.integer)) or isinstance(score, (bool, np.bool_)):
+            raise TypeError(f"mergedPathScores[{path!r}] must be a number, got {type(score).__name__}")
+        rows.append((len(codes), tuple(codes), float(score)))
+    rows.sort()
+    width = max((n for n, _, _ in rows), default=0)
+    paths = np.zeros((len(rows), width))
+    for i, (n, codes, _) in enumerate(rows):
+        paths[i, :n] = codes
+    return paths, np.array([s for _, _, s in rows], dtype=np.float64)
+
+

@@ -1,0 +1,203 @@
+"""Steps `ctc_forward` and `ctc_backward`: mytorch/ctc.py.
+
+A case is a padded batch: `logits` (T, B, C) probabilities (softmax of random scores,
+padding steps included), `target` (B, L_max) ints padded with 0, `input_lengths` and
+`target_lengths` (B,). `ctc_forward` runs the student's CTC methods on each sequence
+and stacks what they return with the batch first, zero-padded to the longest sequence
+(messages name them `alpha_hat[b, t, r]`: sequence b of the batch), then CTCLoss.forward on the whole batch. The
+unscaled alpha and beta (which underflow) and, to keep the stored files small, the scaled
+rows are compared only on short inputs (`short`); the log scales, gamma and the loss on
+every case, up to T in the hundreds.
+"""
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from autograder.locators.ctc import locate
+from autograder.steps import Output, Outputs, Spec, Step
+from autograder.steps._student import owned, student_attr
+
+SHORT_T = 30
+
+
+def _softmax(z: np.ndarray, axis: int) -> np.ndarray:
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
+    """-> logits (T, B, C), target (B, L_max), input_lengths (B,), target_lengths (B,), short ()."""
+    K = spec["symbols"]
+    target_lengths = np.array(spec["targets"], dtype=np.int64)
+    targets = []
+    for n in target_lengths:
+        tg = rng.integers(1, K + 1, size=n)
+        if spec.get("repeat"):
+            tg[1::2] = tg[0::2][: n // 2]  # pairs of equal neighbours: a a b b ...
+        targets.append(tg)
+    if spec.get("minimal"):
+        # The fewest steps that can emit the target: one per symbol, plus a blank between equal neighbours.
+        input_lengths = np.array([len(t) + int(np.sum(t[1:] == t[:-1])) for t in targets], dtype=np.int64)
+    else:
+        input_lengths = np.array(spec["lengths"], dtype=np.int64)
+    T, B = int(input_lengths.max()), len(targets)
+    target = np.zeros((B, int(target_lengths.max())), dtype=np.int64)
+    for b, tg in enumerate(targets):
+        target[b, : len(tg)] = tg
+    logits = _softmax(rng.standard_normal((T, B, K + 1)) * spec.get("scale", 1.0), axis=2)
+    return {
+        "logits": logits,
+        "target": target,
+        "input_lengths": input_lengths,
+        "target_lengths": target_lengths,
+        "short": np.array(T <= SHORT_T),
+    }
+
+
+def sequences(inputs: dict[str, np.ndarray]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Yield (probabilities (T_b, C), target (L_b,)) for each sequence of the batch, copied."""
+    for b, (n_in, n_target) in enumerate(zip(inputs["input_lengths"], inputs["target_lengths"])):
+        yield inputs["logits"][:n_in, b].copy(), inputs["target"][b, :n_target].copy()
+
+
+def stack(parts: list[np.ndarray]) -> np.ndarray:
+    """Per-sequence arrays of equal rank -> one float64 array with the batch first, zero-padded."""
+    shape = (len(parts),) + tuple(max(p.shape[i] for p in parts) for i in range(parts[0].ndim))
+    out = np.zeros(shape)
+    for b, p in enumerate(parts):
+        out[(b,) + tuple(slice(0, n) for n in p.shape)] = p
+    return out
+
+
+def _array(value: Any, shape: tuple[int, ...], what: str, indices: bool = False) -> np.ndarray:
+    """A returned value checked against the shape this sequence needs (its values are compared later).
+
+    indices: the value holds indices or flags (any integer or boolean array, or a list of them);
+    otherwise it must be a float64 array.
+    """
+    if indices and isinstance(value, (list, tuple)):
+        value = np.asarray(value)
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{what} must be a numpy array of shape {shape}, got {type(value).__name__}")
+    if value.shape != shape:
+        raise ValueError(f"{what} has shape {value.shape}; for this sequence it must be {shape}")
+    if indices and value.dtype.kind not in "biu":
+        raise TypeError(f"{what} must hold integers, got dtype {value.dtype}")
+    if not indices and value.dtype != np.float64:
+        raise TypeError(f"{what} must be float64, got dtype {value.dtype} (keep every array in float64)")
+    return value
+
+
+def _pair(result: Any, method: str) -> tuple[Any, Any]:
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise TypeError(f"{method} must return a tuple of two arrays, got {type(result).__name__}")
+    return result
+
+
+def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    ctc = student_attr("mytorch.ctc", "CTC")(BLANK=0)
+    seqs = list(sequences(inputs))
+    lattices = []
+    for probs, target in seqs:
+        S = 2 * len(target) + 1
+        ext, skip = _pair(ctc.extend_target_with_blank(target), "extend_target_with_blank")
+        lattices.append({"probs": probs, "T": len(probs), "S": S,
+                         "ext": _array(ext, (S,), "extended_symbols", indices=True),
+                         "skip": _array(skip, (S,), "skip_connect", indices=True)})
+    for key in ("ext", "skip"):
+        out[key] = stack([np.array(d[key], dtype=np.float64) for d in lattices])
+
+    def each(method: str, names: tuple[str, ...]) -> None:
+        results = []
+        for d in lattices:
+            args = (d["probs"], np.array(d["ext"], copy=True), np.array(d["skip"], copy=True))
+            got = getattr(ctc, method)(*args)
+            got = _pair(got, method) if len(names) == 2 else (got,)
+            shapes = [(d["T"],) if n.endswith("log_scale") else (d["T"], d["S"]) for n in names]
+            results.append([_array(g, s, f"{method}: {n}") for g, s, n in zip(got, shapes, names)])
+            if names[0] in ("alpha_hat", "beta_hat"):
+                d[names[0]] = results[-1][0]
+        for i, name in enumerate(names):
+            out[name] = stack([np.array(r[i], dtype=np.float64) for r in results])
+
+    each("get_scaled_forward_probs", ("alpha_hat", "alpha_log_scale"))
+    each("get_scaled_backward_probs", ("beta_hat", "beta_log_scale"))
+    gammas = []
+    for d in lattices:
+        got = ctc.get_posterior_probs(np.array(d["alpha_hat"], copy=True), np.array(d["beta_hat"], copy=True))
+        gammas.append(np.array(_array(got, (d["T"], d["S"]), "get_posterior_probs"), dtype=np.float64))
+    out["gamma"] = stack(gammas)
+    if bool(inputs["short"]):
+        each("get_forward_probs", ("alpha",))
+        each("get_backward_probs", ("beta",))
+    loss = student_attr("mytorch.ctc", "CTCLoss")(BLANK=0)
+    out["loss"] = owned(loss.forward(inputs["logits"], inputs["target"], inputs["input_lengths"],
+                                     inputs["target_lengths"]))
+
+
+def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    loss = student_attr("mytorch.ctc", "CTCLoss")(BLANK=0)
+    loss.forward(inputs["logits"], inputs["target"], inputs["input_lengths"], inputs["target_lengths"])
+    out["dY"] = owned(loss.backward())
+
+
+def _spec(desc: str, **params) -> Spec:
+    return Spec(desc, params)
+
+
+SPECS = (
+    _spec("one sequence, T 6, 3 symbols, target of 2", symbols=3, targets=[2], lengths=[6]),
+    _spec("padded batch of 3: T 8, 5, 7; targets of 3, 1, 2; 4 symbols", symbols=4, targets=[3, 1, 2],
+          lengths=[8, 5, 7]),
+    _spec("one sequence, T 10, target with repeated symbols (a a b b)", symbols=3, targets=[4], lengths=[10],
+          repeat=True),
+    _spec("target of length 1, T 1 and T 5", symbols=2, targets=[1, 1], lengths=[1, 5]),
+    _spec("T equal to the fewest steps the target needs (a a b b needs 5), batch of 2", symbols=4,
+          targets=[4, 3], minimal=True, repeat=True),
+    _spec("batch of 2, T 12 and 9, targets of 5 and 4, peaked outputs", symbols=5, targets=[5, 4],
+          lengths=[12, 9], scale=4.0),
+    _spec("long inputs: T 300 and 180, 20 symbols, targets of 12 and 8 (plain probabilities underflow)",
+          symbols=20, targets=[12, 8], lengths=[300, 180], scale=2.0),
+    _spec("long input: T 200, 40 symbols, target of 30 with repeats", symbols=40, targets=[30], lengths=[200],
+          repeat=True, scale=2.0),
+)
+
+
+def _batch(spec: Spec) -> int:
+    return len(spec["targets"])
+
+
+STEPS = (
+    Step(
+        id="ctc_forward",
+        target="CTC and CTCLoss.forward",
+        specs=SPECS,
+        build=build,
+        run=run_forward,
+        outputs=(
+            Output("ext", "CTC.extend_target_with_blank", "extended_symbols[b, r]"),
+            Output("skip", "CTC.extend_target_with_blank", "skip_connect[b, r]"),
+            Output("alpha_hat", "CTC.get_scaled_forward_probs", "alpha_hat[b, t, r]"),
+            Output("alpha_log_scale", "CTC.get_scaled_forward_probs", "log_scale[b, t]"),
+            Output("beta_hat", "CTC.get_scaled_backward_probs", "beta_hat[b, t, r]"),
+            Output("beta_log_scale", "CTC.get_scaled_backward_probs", "log_scale[b, t]"),
+            Output("gamma", "CTC.get_posterior_probs", "gamma[b, t, r] (from alpha_hat and beta_hat)"),
+            Output("alpha", "CTC.get_forward_probs", "alpha[b, t, r]"),
+            Output("beta", "CTC.get_backward_probs", "beta[b, t, r]"),
+            Output("loss", "CTCLoss.forward", "returned loss"),
+        ),
+        locate=locate,
+        batch_of=_batch,
+    ),
+    Step(
+        id="ctc_backward",
+        target="CTCLoss.backward",
+        specs=SPECS,
+        build=build,
+        run=run_backward,
+        outputs=(Output("dY", tensor="returned dY (T, B, C)"),),
+        batch_of=_batch,
+    ),
+)

@@ -1,0 +1,107 @@
+"""Steps `greedy_search` and `beam_search`: mytorch/search.py.
+
+A case is `y_probs` (K + 1, T, 1), probabilities with the blank in row 0, and for beam
+search `beam_width` (). The symbols are the first K letters of SYMBOLS. Returned paths
+are compared as symbol codes (1 for SymbolSets[0], ...); beam search's merged scores as
+`paths`, a (P, n) array of the codes of every returned path, zero-padded and sorted by
+length then codes, with `scores` (P,) in that order. When a path differs, the message
+also spells both as strings.
+"""
+
+
+import numpy as np
+
+from autograder.locators.search import locate_path
+from autograder.steps import Output, Outputs, Spec, Step
+from autograder.steps._paths import SYMBOLS, decode, encode, encode_scores, symbols_of  # noqa: F401 (decode re-exported)
+from autograder.steps._student import student_attr
+
+
+def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
+    """-> y_probs (K + 1, T, 1) (plus beam_width () for beam search)."""
+    K, T = spec["symbols"], spec["T"]
+    scores = rng.standard_normal((K + 1, T)) * spec.get("scale", 1.0)
+    if "pattern" in spec.params:
+        # A fixed best alignment (runs, blanks between equal symbols) with random runners-up.
+        scores[np.array(spec["pattern"]), np.arange(T)] += 4.0
+    e = np.exp(scores - scores.max(axis=0))
+    inputs = {"y_probs": (e / e.sum(axis=0))[:, :, None]}
+    if "width" in spec.params:
+        inputs["beam_width"] = np.array(spec["width"], dtype=np.int64)
+    return inputs
+
+
+def run_greedy(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    symbols = symbols_of(inputs)
+    result = student_attr("mytorch.search", "GreedySearch")(list(symbols), inputs["y_probs"])
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise TypeError(f"GreedySearch must return (forward_path, forward_prob), got {type(result).__name__}")
+    out["path"] = encode(result[0], symbols, "forward_path")
+    out["prob"] = result[1]
+
+
+def run_beam(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    symbols = symbols_of(inputs)
+    result = student_attr("mytorch.search", "BeamSearch")(list(symbols), inputs["y_probs"], int(inputs["beam_width"]))
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise TypeError(f"BeamSearch must return (bestPath, mergedPathScores), got {type(result).__name__}")
+    out["best_path"] = encode(result[0], symbols, "bestPath")
+    out["paths"], out["scores"] = encode_scores(result[1], symbols)
+
+
+def _spec(desc: str, **params) -> Spec:
+    return Spec(desc, params)
+
+
+# Best alignment a a - a b b - - c c - c: merging runs before dropping blanks gives "aabcc".
+PATTERN = [1, 1, 0, 1, 2, 2, 0, 0, 3, 3, 0, 3]
+GREEDY_SPECS = (
+    _spec("3 symbols, T 10", symbols=3, T=10),
+    _spec("3 symbols, T 12, best alignment a a - a b b - - c c - c (repeats and blanks)", symbols=3, T=12,
+          pattern=PATTERN),
+    _spec("1 symbol, T 6", symbols=1, T=6),
+    _spec("4 symbols, T 1", symbols=4, T=1),
+    _spec("8 symbols, T 40, peaked outputs", symbols=8, T=40, scale=3.0),
+    _spec("20 symbols, T 300", symbols=20, T=300, scale=2.0),
+)
+BEAM_SPECS = (
+    _spec("width 1, 3 symbols, T 6", symbols=3, T=6, width=1),
+    _spec("width 2, 3 symbols, T 8", symbols=3, T=8, width=2),
+    _spec("width 3, 4 symbols, T 10", symbols=4, T=10, width=3),
+    _spec("width 2, 3 symbols, T 12, best alignment a a - a b b - - c c - c", symbols=3, T=12, width=2,
+          pattern=PATTERN, scale=0.5),
+    _spec("width 100, wider than the number of paths: 2 symbols, T 5 (every output sequence, exact)",
+          symbols=2, T=5, width=100),
+    _spec("width 1000, wider than the number of paths: 3 symbols, T 5 (every output sequence, exact)",
+          symbols=3, T=5, width=1000),
+    _spec("width 4, 1 symbol, T 7", symbols=1, T=7, width=4),
+    _spec("width 10, 10 symbols, T 30", symbols=10, T=30, width=10),
+)
+
+PATH_WHERE = "returned forward_path, as symbol codes (1 = SymbolSets[0])"
+STEPS = (
+    Step(
+        id="greedy_search",
+        target="GreedySearch",
+        specs=GREEDY_SPECS,
+        build=build,
+        run=run_greedy,
+        outputs=(Output("path", tensor=PATH_WHERE), Output("prob", tensor="returned forward_prob")),
+        locate=locate_path,
+        batch_of=lambda spec: None,
+    ),
+    Step(
+        id="beam_search",
+        target="BeamSearch",
+        specs=BEAM_SPECS,
+        build=build,
+        run=run_beam,
+        outputs=(
+            Output("best_path", tensor="returned bestPath, as symbol codes (1 = SymbolSets[0])"),
+            Output("paths", tensor="the paths of mergedPathScores, as symbol codes sorted by length, then codes"),
+            Output("scores", tensor="the scores of mergedPathScores, in that order"),
+        ),
+        locate=locate_path,
+        batch_of=lambda spec: None,
+    ),
+)

@@ -1,0 +1,153 @@
+"""Plausible bugs in mytorch/ctc.py and mytorch/search.py fail exactly the steps they should, naming the slip.
+
+CTCLoss.backward reads what CTCLoss.forward kept (the posteriors), so a lattice bug
+also fails ctc_backward, whose message then points at ctc_forward; bugs in the loss
+value or in backward alone fail their own step only.
+"""
+
+import pytest
+
+from tests.mutants import Variant, check_mutant, check_variant, mutant
+
+CTC = "mytorch/ctc.py"
+SEARCH = "mytorch/search.py"
+FWD, BWD, GREEDY, BEAM = "ctc_forward", "ctc_backward", "greedy_search", "beam_search"
+BOTH = {FWD, BWD}
+
+_BACKWARD_LOOP = (
+    "                nxt = beta_hat[t + 1] * y[t + 1]\n"
+    "                row = nxt.copy()\n"
+    "                row[:-1] += nxt[1:]\n"
+    "                row[:-2] += skip * nxt[2:]\n"
+    "            total = row.sum()\n"
+)
+_PRUNE = (
+    "        ranked = sorted(list(blank_scores.values()) + list(symbol_scores.values()), reverse=True)\n"
+    "        cutoff = ranked[min(BeamWidth, len(ranked)) - 1]\n"
+    "        blank_kept = {p: s for p, s in blank_scores.items() if s >= cutoff}\n"
+    "        symbol_kept = {p: s for p, s in symbol_scores.items() if s >= cutoff}\n"
+)
+_LOSS = "            losses[b] = -(log_a.sum() + np.log(alpha_hat[-1, -2:].sum()))\n"
+
+CTC_MUTANTS = (
+    # ctc_forward: the lattice
+    mutant("skip connection between equal symbols", CTC, "skip_connect[3::2] = target[1:] != target[:-1]",
+           "skip_connect[3::2] = 1", BOTH, ("skip_connect[b, r]", "equal symbols"), step=FWD),
+    mutant("no blank to blank transition", CTC, "                row = prev.copy()\n",
+           "                row = np.where(extended_symbols == self.BLANK, 0.0, prev)\n", BOTH,
+           ("alpha_hat[b, t, r]", "blank to blank"), step=FWD),
+    mutant("lattice starts only on the blank", CTC, "row[:2] = y[0, :2]", "row[:1] = y[0, :1]", BOTH,
+           ("alpha_hat[b, t, r]", "starts only on the first blank",
+            "first wrong row of alpha_hat, going forward from t = 0: sequence b = 0, t = 0 (its first row: the start)"),
+           step=FWD),
+    mutant("lattice ends only on the last symbol", CTC, "row[-2:] = 1.0", "row[-2:-1] = 1.0", BOTH,
+           ("beta_hat[b, t, r]", "ends only on the last symbol", "going backward from t = T - 1",
+            "t = 5 (its last row: the end)"), step=FWD),
+    mutant("beta includes the emission at t", CTC, _BACKWARD_LOOP,
+           _BACKWARD_LOOP.replace("nxt = beta_hat[t + 1] * y[t + 1]", "nxt = beta_hat[t + 1]").replace(
+               "            total = row.sum()\n", "            row = row * y[t]\n            total = row.sum()\n"),
+           BOTH, ("beta_hat[b, t, r]", "includes y_t"), step=FWD),
+    mutant("scaled rows not normalised", CTC, "            alpha_hat[t] = row / total\n",
+           "            alpha_hat[t] = row\n", BOTH, "alpha_hat[b, t, r]", step=FWD),
+    mutant("posteriors normalised over the whole lattice", CTC,
+           "return joint / joint.sum(axis=1, keepdims=True)", "return joint / joint.sum()", BOTH,
+           "gamma[b, t, r]", step=FWD),
+    mutant("unscaled alpha without the scales", CTC,
+           "return alpha_hat * np.exp(np.cumsum(log_scale))[:, None]", "return alpha_hat", FWD, "alpha[b, t, r]"),
+    # ctc_forward: the loss
+    mutant("loss is the expected divergence", CTC, _LOSS,
+           "            losses[b] = -(self.gammas[-1] * np.log(probs[:, extended])).sum()\n", FWD,
+           ("returned loss", "expected divergence")),
+    mutant("loss summed over the batch", CTC, "return float(losses.mean())", "return float(losses.sum())", FWD,
+           ("returned loss", "sum over the batch")),
+    mutant("loss divided by the target length", CTC, "return float(losses.mean())",
+           "return float((losses / np.asarray(target_lengths)).mean())", FWD, ("returned loss", "target length")),
+    mutant("P from the final blank only", CTC, "np.log(alpha_hat[-1, -2:].sum())", "np.log(alpha_hat[-1, -1])",
+           FWD, "returned loss"),
+    mutant("loss from unscaled probabilities", CTC, _LOSS,
+           "            losses[b] = -np.log(self.ctc.get_forward_probs(probs, extended, skip)[-1, -2:].sum())\n",
+           FWD, ("returned loss", "long input", "non-finite")),
+    # ctc_backward
+    mutant("gradient divided by the batch", CTC, "dY[:n_in, b] = -per_symbol / y",
+           "dY[:n_in, b] = -per_symbol / y / len(self.input_lengths)", BWD, ("returned dY", "batch size")),
+    mutant("gradient sign flipped", CTC, "dY[:n_in, b] = -per_symbol / y", "dY[:n_in, b] = per_symbol / y", BWD,
+           ("returned dY", "sign")),
+    mutant("repeated positions overwrite each other", CTC,
+           "np.add.at(per_symbol, (slice(None), extended), gamma)", "per_symbol[:, extended] = gamma", BWD,
+           "returned dY"),
+    mutant("gradient without the division by y", CTC, "dY[:n_in, b] = -per_symbol / y",
+           "dY[:n_in, b] = -per_symbol", BWD, ("returned dY", "with respect to log y")),
+    mutant("gradient with respect to the softmax scores", CTC, "dY[:n_in, b] = -per_symbol / y",
+           "dY[:n_in, b] = y - per_symbol", BWD, ("returned dY", "before a softmax")),
+    # greedy_search
+    mutant("blanks removed before merging repeats", SEARCH, "        previous = k\n",
+           "        previous = k if k != 0 else previous\n", GREEDY,
+           ("forward_path", "expected 'aabcc', got 'abc'", "removing the blanks before merging")),
+    mutant("repeats not merged", SEARCH, "        if k != 0 and k != previous:", "        if k != 0:", GREEDY,
+           ("forward_path", "without merging")),
+    mutant("greedy probability of the first step only", SEARCH, "float(np.prod(probs.max(axis=0)))",
+           "float(probs.max(axis=0)[0])", GREEDY, "forward_prob"),
+    mutant("blank taken as the first symbol", SEARCH, "symbols.append(SymbolSets[k - 1])",
+           "symbols.append(SymbolSets[k % len(SymbolSets)])", GREEDY, "forward_path"),
+    mutant("path returned as a list of symbols", SEARCH, '    return "".join(symbols), forward_prob',
+           "    return symbols, forward_prob", GREEDY, ("forward_path must be a str", "got list")),
+    # beam_search
+    mutant("scores returned as a list of pairs", SEARCH, "    return best_path, merged\n",
+           "    return best_path, sorted(merged.items())\n", BEAM, "mergedPathScores must be a dict path -> score"),
+    mutant("paths ending in a blank and in a symbol pruned separately", SEARCH, _PRUNE,
+           "        def cut(scores):\n"
+           "            ranked = sorted(scores.values(), reverse=True)\n"
+           "            return ranked[min(BeamWidth, len(ranked)) - 1]\n"
+           "        blank_kept = {p: s for p, s in blank_scores.items() if s >= cut(blank_scores)}\n"
+           "        symbol_kept = {p: s for p, s in symbol_scores.items() if s >= cut(symbol_scores)}\n",
+           BEAM, "pruning the paths ending in a blank and those ending in a symbol separately"),
+    mutant("a repeated symbol always extends the path", SEARCH, "extended = path if c == path[-1] else path + c",
+           "extended = path + c", BEAM, ("bestPath", "expected 'abc', got 'aabc'")),
+    mutant("final scores not merged", SEARCH, "merged[path] = merged.get(path, 0.0) + score",
+           "merged[path] = score", BEAM, ("mergedPathScores", "leave out the paths ending in a blank")),
+    mutant("one candidate too many survives", SEARCH, "cutoff = ranked[min(BeamWidth, len(ranked)) - 1]",
+           "cutoff = ranked[min(BeamWidth, len(ranked) - 1)]", BEAM, ("width 1", "mergedPathScores")),
+    mutant("best path by the smallest score", SEARCH, "best_path = max(merged, key=merged.__getitem__)",
+           "best_path = min(merged, key=merged.__getitem__)", BEAM, "bestPath"),
+)
+
+CTC_VARIANTS = (
+    Variant("loss from the backward side", CTC, _LOSS,
+            "            again, log_b = self.ctc.get_scaled_backward_probs(probs, extended, skip)\n"
+            "            losses[b] = -(log_b.sum() + np.log((again[0, :2] * probs[0, extended[:2]]).sum()))\n"),
+    Variant("skip_connect as booleans", CTC, "skip_connect = np.zeros(len(extended_symbols), dtype=np.int64)",
+            "skip_connect = np.zeros(len(extended_symbols), dtype=bool)"),
+    Variant("extended target returned as lists", CTC, "        return extended_symbols, skip_connect\n",
+            "        return list(extended_symbols), list(skip_connect)\n"),
+    Variant("greedy with itertools.groupby", SEARCH,
+            "    symbols = []\n    previous = 0\n    for k in best:\n"
+            "        if k != 0 and k != previous:\n            symbols.append(SymbolSets[k - 1])\n"
+            "        previous = k\n",
+            "    import itertools\n"
+            "    symbols = [SymbolSets[k - 1] for k, _ in itertools.groupby(best) if k != 0]\n"),
+    Variant("beam cutoff by heapq.nlargest", SEARCH, "cutoff = ranked[min(BeamWidth, len(ranked)) - 1]",
+            "cutoff = __import__('heapq').nlargest(BeamWidth, ranked)[-1]"),
+)
+
+CTC_STEPS = (FWD, BWD, GREEDY, BEAM)
+
+
+@pytest.mark.parametrize("m", CTC_MUTANTS, ids=str)
+def test_mutant_fails_its_step(tree, m):
+    check_mutant(tree, m, CTC_STEPS)
+
+
+@pytest.mark.parametrize("v", CTC_VARIANTS, ids=str)
+def test_correct_variant_passes(tree, v):
+    check_variant(tree, v)
+
+
+def test_every_step_has_at_least_three_mutants_of_its_own():
+    for step in CTC_STEPS:
+        assert len([m for m in CTC_MUTANTS if m.step == step and m.fails == {step}]) >= 3, step
+
+
+def test_a_lattice_bug_in_backward_points_at_the_forward_step(tree):
+    tree.replace(CTC, "row[:2] = y[0, :2]", "row[:1] = y[0, :1]")
+    result = tree.run("--step", FWD, "--step", BWD)
+    assert "uses ctc_forward, which failed above" in result.output(BWD)
