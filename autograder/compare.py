@@ -21,7 +21,8 @@ KNOWN_BUGS = {
     # CTC (mytorch/ctc.py)
     "equal_skip": "it matches a lattice that also skips the blank between two equal symbols: "
     "skip_connect[r] is 1 only when extended_symbols[r] differs from extended_symbols[r - 2]",
-    "no_blank_stay": "it matches a lattice where a blank position cannot stay on itself (blank to blank) from t - 1 to t",
+    "no_blank_stay": "it matches a lattice where a blank position cannot stay on itself (blank to blank) "
+    "from t - 1 to t",
     "start_blank_only": "it matches a lattice that starts only on the first blank: at t = 0 both position 0 "
     "(blank) and position 1 (the first symbol) are possible",
     "end_symbol_only": "it matches a lattice that ends only on the last symbol: beta[T - 1] is 1 at both "
@@ -53,7 +54,7 @@ def _fmt(x: float) -> str:
     return f"{x:.6g}"
 
 
-def _index(idx: tuple[int, ...]) -> str:
+def _index(idx: tuple[Any, ...]) -> str:
     return "(" + ", ".join(str(i) for i in idx) + ("," if len(idx) == 1 else "") + ")"
 
 
@@ -84,22 +85,31 @@ def compare(
         return [f"type: expected a numpy.ndarray of shape {expected.shape}, got {type(got).__name__}"]
     # A subclass (np.matrix, or one overriding arithmetic) is compared as the plain array it holds.
     got = np.asarray(got)
-    if got.dtype != np.float64:
-        if np.issubdtype(got.dtype, np.floating) or np.issubdtype(got.dtype, np.complexfloating):
-            return [f"dtype: expected float64, got {got.dtype} (keep every array in float64)"]
-        if got.dtype.kind in "biu" and got.shape == expected.shape and np.array_equal(got, expected):
-            return [f"dtype: expected float64, got {got.dtype}; the values are right: convert with .astype(np.float64)"]
-        return [f"dtype: expected float64, got {got.dtype} (an integer or boolean array loses the values)"]
-    if got.shape != expected.shape:
-        lines = [f"shape: expected {expected.shape}, got {got.shape}"]
-        if got.ndim == 2 and got.shape == expected.shape[::-1]:
-            lines.append("hint: the axes look swapped (a transposed weight or a missing .T?)")
-        elif got.size == expected.size:
-            lines.append("hint: same number of elements, different layout (check reshape/squeeze)")
-        elif expected.ndim == 1 and got.ndim == 2 and got.shape[1] == expected.shape[0]:
-            lines.append("hint: expected one value per feature (H,): sum or average over the batch axis")
-        return lines
-    return _compare_values(got, expected, tolerance, alternatives or {}, batch)
+    problem = _dtype_problem(got, expected) or _shape_problem(got, expected)
+    return problem or _compare_values(got, expected, tolerance, alternatives or {}, batch)
+
+
+def _dtype_problem(got: np.ndarray, expected: np.ndarray) -> list[str]:
+    if got.dtype == np.float64:
+        return []
+    if np.issubdtype(got.dtype, np.floating) or np.issubdtype(got.dtype, np.complexfloating):
+        return [f"dtype: expected float64, got {got.dtype} (keep every array in float64)"]
+    if got.dtype.kind in "biu" and got.shape == expected.shape and np.array_equal(got, expected):
+        return [f"dtype: expected float64, got {got.dtype}; the values are right: convert with .astype(np.float64)"]
+    return [f"dtype: expected float64, got {got.dtype} (an integer or boolean array loses the values)"]
+
+
+def _shape_problem(got: np.ndarray, expected: np.ndarray) -> list[str]:
+    if got.shape == expected.shape:
+        return []
+    lines = [f"shape: expected {expected.shape}, got {got.shape}"]
+    if got.ndim == 2 and got.shape == expected.shape[::-1]:
+        lines.append("hint: the axes look swapped (a transposed weight or a missing .T?)")
+    elif got.size == expected.size:
+        lines.append("hint: same number of elements, different layout (check reshape/squeeze)")
+    elif expected.ndim == 1 and got.ndim == 2 and got.shape[1] == expected.shape[0]:
+        lines.append("hint: expected one value per feature (H,): sum or average over the batch axis")
+    return lines
 
 
 def _compare_values(

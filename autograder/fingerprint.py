@@ -46,7 +46,10 @@ def case_fingerprint(step: Step) -> str:
 
 
 def source_fingerprint(sources: list[str], root: Path) -> str | None:
-    """sources: repository-relative paths; root: the repository -> hex SHA-256 of their text, or None if one is missing."""
+    """sources: repository-relative paths; root: the repository.
+
+    Returns the hex SHA-256 of their text, or None if one of them is missing.
+    """
     digest = hashlib.sha256()
     for rel in sorted(sources):
         try:

@@ -77,6 +77,23 @@ def _array_change(old: np.ndarray, new: np.ndarray) -> tuple[str | None, float]:
             f"largest magnitude {scale:.3g})"), relative
 
 
+def _diff_arrays(result: ReferenceDiff, name: str, part: str, old: dict, new: dict) -> None:
+    for key in sorted(set(old) | set(new)):
+        if key not in new:
+            result._real(f"{name}: {part} {key} is no longer generated")
+        elif key not in old:
+            result._real(f"{name}: {part} {key} is new")
+        else:
+            change, relative = _array_change(old[key], new[key])
+            if change:
+                result._real(f"{name}: {part} {key}: {change}")
+            elif relative > 0:
+                if result.kind is DiffKind.IDENTICAL:
+                    result.kind = DiffKind.ROUNDING
+                if relative > result.largest:
+                    result.largest, result.largest_where = relative, f"{name}, {part} {key}"
+
+
 def diff_cases(old: list[Case], new: list[Case]) -> ReferenceDiff:
     """old: the stored cases; new: the regenerated ones -> how they differ."""
     result = ReferenceDiff()
@@ -93,19 +110,10 @@ def diff_cases(old: list[Case], new: list[Case]) -> ReferenceDiff:
             result._real(f"case {k + 1}: description {a.desc!r} -> {b.desc!r}")
         if a.batch != b.batch:
             result._real(f"{name}: batch {a.batch} -> {b.batch}")
-        for part, old_arrays, new_arrays in (("input", a.inputs, b.inputs), ("expected", a.expected, b.expected)):
-            for key in sorted(set(old_arrays) | set(new_arrays)):
-                if key not in new_arrays:
-                    result._real(f"{name}: {part} {key} is no longer generated")
-                elif key not in old_arrays:
-                    result._real(f"{name}: {part} {key} is new")
-                else:
-                    change, relative = _array_change(old_arrays[key], new_arrays[key])
-                    if change:
-                        result._real(f"{name}: {part} {key}: {change}")
-                    elif relative > 0:
-                        if result.kind is DiffKind.IDENTICAL:
-                            result.kind = DiffKind.ROUNDING
-                        if relative > result.largest:
-                            result.largest, result.largest_where = relative, f"{name}, {part} {key}"
+        _diff_arrays(result, name, "input", a.inputs, b.inputs)
+        _diff_arrays(result, name, "expected", a.expected, b.expected)
+        for key in sorted(set(a.alternatives) | set(b.alternatives)):
+            old_alts, new_alts = a.alternatives.get(key, {}), b.alternatives.get(key, {})
+            _diff_arrays(result, name, f"alternative of {key}:", old_alts, new_alts)
+        _diff_arrays(result, name, "trace", a.trace, b.trace)
     return result

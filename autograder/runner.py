@@ -20,7 +20,7 @@ def _refuse(message):
 
 if sys.version_info[:2] < MIN_PYTHON:
     _refuse("the autograder needs Python %d.%d or newer; %s is Python %d.%d"
-            % (MIN_PYTHON + (sys.executable,) + tuple(sys.version_info[:2])))
+            % (MIN_PYTHON[0], MIN_PYTHON[1], sys.executable, sys.version_info[0], sys.version_info[1]))
 
 # Run as a script, Python puts autograder/ first on the path; the package root is one up.
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

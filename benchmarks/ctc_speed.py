@@ -6,7 +6,8 @@ The CTC inputs are a batch of softmax outputs (T, B, symbols + 1) with targets o
 to 40 symbols. mytorch.ctc.CTCLoss runs forward() then backward(); torch.nn.CTCLoss
 (CPU, reduction 'sum', the same probabilities as log-probabilities) runs its forward
 and autograd backward, in float32 (what training code uses) and float64, with
-torch's default number of threads, and in float32 with one thread as numpy uses. Both give the same loss (printed). Beam search
+torch's default number of threads, and in float32 with one thread as numpy uses. Both give the
+same loss (printed). Beam search
 decodes one sequence of T steps over the same number of symbols. Every figure is the
 median of the rounds, run interleaved so that load on the machine hits all alike.
 """

@@ -31,7 +31,15 @@ class CharacterPredictor:
     def init_rnn_weights(
         self, w_hi: np.ndarray, w_hr: np.ndarray, w_hn: np.ndarray, w_ii: np.ndarray, w_ir: np.ndarray, w_in: np.ndarray
     ) -> None:
-        """The six GRU weights, in GRUCell.init_weights order: three (H, H), then three (H, D)."""
+        """Set the GRU cell's six weights (the names are the classic assignment's).
+
+        - w_hi: becomes GRUCell.Wzh, the update gate's hidden weights, of shape (H, H)
+        - w_hr: becomes GRUCell.Wrh, the reset gate's hidden weights, of shape (H, H)
+        - w_hn: becomes GRUCell.Wh, the candidate state's hidden weights, of shape (H, H)
+        - w_ii: becomes GRUCell.Wzx, the update gate's input weights, of shape (H, D)
+        - w_ir: becomes GRUCell.Wrx, the reset gate's input weights, of shape (H, D)
+        - w_in: becomes GRUCell.Wx, the candidate state's input weights, of shape (H, D)
+        """
         self.rnn.init_weights(w_hi, w_hr, w_hn, w_ii, w_ir, w_in)
 
     def __call__(self, x: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -44,11 +52,12 @@ class CharacterPredictor:
         - h: the previous hidden state, of shape (H,)
         Returns (logits, hnext): logits of shape (C,), hnext the new hidden state of shape (H,).
         """
+        logits, hnext = None, None
         # BEGIN SOLUTION hint: the GRU cell gives the next state; the projection turns it into logits
         hnext = self.rnn(x, h)
         logits = self.projection(hnext)
-        return logits, hnext
         # END SOLUTION
+        return logits, hnext
 
 
 def inference(net: CharacterPredictor, inputs: np.ndarray) -> np.ndarray:
@@ -58,11 +67,13 @@ def inference(net: CharacterPredictor, inputs: np.ndarray) -> np.ndarray:
     - inputs: the sequence, of shape (T, D)
     Returns logits of shape (T, C): row t holds the logits after reading inputs[t].
     """
+    logits = None
     # BEGIN SOLUTION hint: carry the hidden state from one step to the next
     h = np.zeros(net.hidden_dim, dtype=np.float64)
-    logits = []
+    per_step = []
     for x in inputs:
         step_logits, h = net(x, h)
-        logits.append(step_logits)
-    return np.stack(logits)
+        per_step.append(step_logits)
+    logits = np.stack(per_step)
     # END SOLUTION
+    return logits

@@ -30,7 +30,7 @@ class RNNPhonemeClassifier:
         self.hidden_size = hidden_size
         self.output_size = output_size
         self.num_layers = num_layers
-        self.rnn = [RNNCell(input_size if l == 0 else hidden_size, hidden_size) for l in range(num_layers)]
+        self.rnn = [RNNCell(input_size if layer == 0 else hidden_size, hidden_size) for layer in range(num_layers)]
         self.output_layer = Linear(hidden_size, output_size)
         self.x: np.ndarray | None = None
         self.hiddens: list[np.ndarray] = []
@@ -66,12 +66,12 @@ class RNNPhonemeClassifier:
         self.x = x
         self.hiddens = [hidden.copy()]
         logits = None
-        # BEGIN SOLUTION hint: for each time step, feed each layer the output of the layer below; append a copy of the states to self.hiddens after every time step
+        # BEGIN SOLUTION hint: per time step, each layer gets the layer below's output; store a copy in self.hiddens
         for t in range(seq_len):
             layer_input = x[:, t, :]
-            for l, cell in enumerate(self.rnn):
-                hidden[l] = cell(layer_input, hidden[l])
-                layer_input = hidden[l]
+            for layer, cell in enumerate(self.rnn):
+                hidden[layer] = cell(layer_input, hidden[layer])
+                layer_input = hidden[layer]
             self.hiddens.append(hidden.copy())
         logits = self.output_layer(hidden[-1])
         # END SOLUTION
@@ -86,30 +86,33 @@ class RNNPhonemeClassifier:
         Adds the gradients of every cell and of the output layer to their dW/db attributes.
         """
         batch_size, seq_len = self.x.shape[0], self.x.shape[1]
-        # dh[l] collects dL/dh per sample for layer l at the time step being processed.
+        # dh[layer] collects dL/dh per sample for that layer at the time step being processed.
         dh = np.zeros((self.num_layers, batch_size, self.hidden_size), dtype=np.float64)
         dh[-1] = self.output_layer.backward(delta)
+        dh_0 = None
         # Pseudocode:
-        # for t from T-1 down to 0:
-        #     for l from L-1 down to 0:
-        #         h        = layer l's output at step t       (self.hiddens has the initial state first)
-        #         h_prev_l = layer l's input at step t        (x[:, t] for layer 0)
-        #         h_prev_t = layer l's output at step t - 1
-        #         dx, dh[l] = self.rnn[l].backward(dh[l], h, h_prev_l, h_prev_t)
-        #         below the top layer's input is layer l-1's output: add dx to dh[l - 1]
-        # dh_0 = dh / batch size
+        # for t from T - 1 down to 0:
+        #     for layer from L - 1 down to 0:
+        #         h        = this layer's output at step t (self.hiddens[0] is the initial state,
+        #                    so that is self.hiddens[t + 1][layer])
+        #         h_prev_l = this layer's input at step t: x[:, t] for layer 0, else the output of
+        #                    the layer below at step t
+        #         h_prev_t = this layer's output at step t - 1
+        #         dx, dh[layer] = self.rnn[layer].backward(dh[layer], h, h_prev_l, h_prev_t)
+        #         if layer > 0: dx is a gradient for the output of the layer below: add it to dh[layer - 1]
+        # dh_0 = dh divided by the batch size
         # BEGIN SOLUTION
         for t in reversed(range(seq_len)):
-            for l in reversed(range(self.num_layers)):
-                h = self.hiddens[t + 1][l]
-                h_prev_l = self.x[:, t, :] if l == 0 else self.hiddens[t + 1][l - 1]
-                h_prev_t = self.hiddens[t][l]
-                dx, dh[l] = self.rnn[l].backward(dh[l], h, h_prev_l, h_prev_t)
-                if l > 0:
-                    dh[l - 1] += dx
+            for layer in reversed(range(self.num_layers)):
+                h = self.hiddens[t + 1][layer]
+                h_prev_l = self.x[:, t, :] if layer == 0 else self.hiddens[t + 1][layer - 1]
+                h_prev_t = self.hiddens[t][layer]
+                dx, dh[layer] = self.rnn[layer].backward(dh[layer], h, h_prev_l, h_prev_t)
+                if layer > 0:
+                    dh[layer - 1] += dx
         dh_0 = dh / batch_size
-        return dh_0
         # END SOLUTION
+        return dh_0
 
 
 RNN_Phoneme_Classifier = RNNPhonemeClassifier

@@ -56,7 +56,7 @@ class CTC:
         - alpha_hat: of shape (T, S), alpha_hat[t] = alpha[t] / alpha[t].sum()
         - log_scale: of shape (T,), with alpha[t] = alpha_hat[t] * exp(log_scale[:t + 1].sum())
         """
-        # BEGIN SOLUTION hint: one row at a time: the recursion from the previous (already scaled) row, then divide by its sum and keep the log of the sum
+        # BEGIN SOLUTION hint: row by row: recurse from the scaled previous row, divide by the sum, keep log(sum)
         T, S = len(logits), len(extended_symbols)
         y = logits[:, extended_symbols]
         # 1.0 where position r may be entered from r - 2: a product is cheaper than a choice per position.
@@ -171,7 +171,7 @@ class CTCLoss:
         Returns the mean over the batch of -log P(target_b | logits_b), a float. Must stay
         accurate for T in the hundreds. Keep what backward() needs.
         """
-        # BEGIN SOLUTION hint: use the scaled recursions: log P is the sum of the log scales plus the log of what alpha_hat holds at the last two positions
+        # BEGIN SOLUTION hint: log P = sum of the log scales + log(alpha_hat[T - 1] at the last two positions)
         self.logits = logits
         self.input_lengths = np.asarray(input_lengths, dtype=np.int64)
         self.extended_symbols = []

@@ -44,7 +44,11 @@ class GRUCell:
     def init_weights(
         self, Wzh: np.ndarray, Wrh: np.ndarray, Wh: np.ndarray, Wzx: np.ndarray, Wrx: np.ndarray, Wx: np.ndarray
     ) -> None:
-        """Wzh, Wrh, Wh: (H, H); Wzx, Wrx, Wx: (H, D)."""
+        """Set the six weights.
+
+        - Wzh, Wrh, Wh: the hidden-to-hidden weights of z, r and h~, each of shape (H, H)
+        - Wzx, Wrx, Wx: the input-to-hidden weights of z, r and h~, each of shape (H, D)
+        """
         self.Wzh = Wzh
         self.Wrh = Wrh
         self.Wh = Wh

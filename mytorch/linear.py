@@ -24,7 +24,11 @@ class Linear:
         self.x: np.ndarray | None = None
 
     def init_weights(self, W: np.ndarray, b: np.ndarray) -> None:
-        """W: (M, D); b: (M,). Gradients are left as they are."""
+        """Set the parameters; the gradients are left as they are.
+
+        - W: weights, of shape (M, D)
+        - b: bias, of shape (M,)
+        """
         self.W = W
         self.b = b
 
@@ -37,16 +41,24 @@ class Linear:
         return self.forward(x)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """x: input of shape (N, D) -> output of shape (N, M). Keeps x for backward."""
+        """Compute y = x W^T + b, and keep x for backward.
+
+        - x: input, of shape (N, D)
+        Returns y: output, of shape (N, M).
+        """
         # BEGIN SOLUTION
         self.x = x
         return x @ self.W.T + self.b
         # END SOLUTION
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
-        """delta: dL/dy per sample, of shape (N, M) -> dx: dL/dx per sample, of shape (N, D).
+        """Backward through the last forward.
 
-        Adds the batch means dL/dW (M, D) and dL/db (M,) to self.dW and self.db.
+        - delta: dL/dy per sample, of shape (N, M)
+        Returns dx: dL/dx per sample, of shape (N, D).
+        Adds to the gradients (they accumulate until zero_grad()):
+        - dW: the batch mean of dL/dW, of shape (M, D)
+        - db: the batch mean of dL/db, of shape (M,)
         """
         # BEGIN SOLUTION
         batch_size = delta.shape[0]

@@ -18,9 +18,12 @@ class SoftmaxCrossEntropy:
         return self.forward(x, y)
 
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """x: logits of shape (N, C); y: one-hot labels of shape (N, C) -> loss of shape (N,).
+        """The loss of each sample; keeps what derivative() needs.
 
-        Must stay finite for logits of magnitude 1e3.
+        - x: logits, of shape (N, C)
+        - y: one-hot labels, of shape (N, C)
+        Returns loss: -sum_c y_c log softmax(x)_c per sample, of shape (N,). It must stay
+        finite for logits of magnitude 1e3.
         """
         # BEGIN SOLUTION
         self.logits = x
@@ -34,7 +37,10 @@ class SoftmaxCrossEntropy:
         # END SOLUTION
 
     def derivative(self) -> np.ndarray:
-        """-> dL/dx per sample, of shape (N, C): softmax(x) - y for the last forward."""
+        """The derivative of the last forward's loss.
+
+        Returns dx: dL/dx per sample, softmax(x) - y, of shape (N, C) (not divided by N).
+        """
         # BEGIN SOLUTION
         return self.sm - self.labels
         # END SOLUTION

@@ -213,16 +213,16 @@ MC = "hw/mc.py"
 BOTH_CLS = {"rnn_classifier_forward", "rnn_classifier_backward"}
 _FWD_LOOP = (
     "            layer_input = x[:, t, :]\n"
-    "            for l, cell in enumerate(self.rnn):\n"
-    "                hidden[l] = cell(layer_input, hidden[l])\n"
-    "                layer_input = hidden[l]\n"
+    "            for layer, cell in enumerate(self.rnn):\n"
+    "                hidden[layer] = cell(layer_input, hidden[layer])\n"
+    "                layer_input = hidden[layer]\n"
     "            self.hiddens.append(hidden.copy())\n"
 )
 
 HW_MUTANTS = (
     # rnn_classifier_forward (the backward step runs the same forward, so it fails too)
-    mutant("classifier forgets the recurrence", CLS, "hidden[l] = cell(layer_input, hidden[l])",
-           "hidden[l] = cell(layer_input, self.hiddens[0][l])", BOTH_CLS,
+    mutant("classifier forgets the recurrence", CLS, "hidden[layer] = cell(layer_input, hidden[layer])",
+           "hidden[layer] = cell(layer_input, self.hiddens[0][layer])", BOTH_CLS,
            ("returned logits", "first mismatch at time step 1, layer 0", "hidden state h passed to RNNCell.forward",
             "not carried"), step="rnn_classifier_forward"),
     mutant("classifier reads the sequence backwards", CLS, "layer_input = x[:, t, :]",
@@ -234,24 +234,25 @@ HW_MUTANTS = (
            ("returned logits", "output layer received layer 0's state after time step 3"),
            step="rnn_classifier_forward"),
     mutant("classifier upper layers read the input again", CLS,
-           "                layer_input = hidden[l]\n", "", BOTH_CLS,
+           "                layer_input = hidden[layer]\n", "", BOTH_CLS,
            ("RNNPhonemeClassifier.forward", "ValueError", "hw/rnn_classifier.py"), step="rnn_classifier_forward"),
     # rnn_classifier_backward
     mutant("bptt misses the gradient from the layer above", CLS,
-           "                if l > 0:\n                    dh[l - 1] += dx\n", "", "rnn_classifier_backward",
+           "                if layer > 0:\n                    dh[layer - 1] += dx\n", "", "rnn_classifier_backward",
            ("self.rnn[0].dW_ih", "time step 3, layer 0", "missing the gradient from the layer above")),
     mutant("bptt misses the gradient from the next time step", CLS,
-           "                dx, dh[l] = self.rnn[l].backward(dh[l], h, h_prev_l, h_prev_t)",
-           "                dx, _ = self.rnn[l].backward(dh[l], h, h_prev_l, h_prev_t)\n                dh[l] = 0.0",
+           "                dx, dh[layer] = self.rnn[layer].backward(dh[layer], h, h_prev_l, h_prev_t)",
+           "                dx, _ = self.rnn[layer].backward(dh[layer], h, h_prev_l, h_prev_t)\n"
+           "                dh[layer] = 0.0",
            "rnn_classifier_backward",
            ("self.rnn[1].dW_ih", "time step 2, layer 1", "missing the gradient from the next time step")),
-    mutant("bptt passes h_t as h_prev_t", CLS, "h_prev_t = self.hiddens[t][l]", "h_prev_t = self.hiddens[t + 1][l]",
-           "rnn_classifier_backward",
+    mutant("bptt passes h_t as h_prev_t", CLS, "h_prev_t = self.hiddens[t][layer]",
+           "h_prev_t = self.hiddens[t + 1][layer]", "rnn_classifier_backward",
            ("self.rnn[1].dW_hh", "time step 3, layer 1", "h_prev_t received h_t where h_{t-1} belongs")),
-    mutant("bptt reads h one step early", CLS, "h = self.hiddens[t + 1][l]", "h = self.hiddens[t][l]",
+    mutant("bptt reads h one step early", CLS, "h = self.hiddens[t + 1][layer]", "h = self.hiddens[t][layer]",
            "rnn_classifier_backward", ("self.rnn[1]", "time step 3, layer 1", "h received h_{t-1} where h_t belongs")),
     mutant("bptt uses the layer below at the previous step", CLS,
-           "else self.hiddens[t + 1][l - 1]", "else self.hiddens[t][l - 1]", "rnn_classifier_backward",
+           "else self.hiddens[t + 1][layer - 1]", "else self.hiddens[t][layer - 1]", "rnn_classifier_backward",
            ("self.rnn[1].dW_ih", "time step 3, layer 1", "h_prev_l", "layer 0's state after time step 2")),
     mutant("bptt dh_0 not divided by the batch", CLS, "dh_0 = dh / batch_size", "dh_0 = dh",
            "rnn_classifier_backward", ("returned dh_0", "batch size", "every call to RNNCell.backward")),
@@ -273,7 +274,7 @@ HW_MUTANTS = (
            "logits = self.projection(h)", "gru_inference", ("CharacterPredictor.forward", "returned logits")),
     mutant("char forward returns (hnext, logits)", CHAR, "return logits, hnext", "return hnext, logits",
            "gru_inference", ("CharacterPredictor.forward", "returned hnext", "shape")),
-    mutant("inference returns only the last step", CHAR, "return np.stack(logits)", "return logits[-1]",
+    mutant("inference returns only the last step", CHAR, "logits = np.stack(per_step)", "logits = per_step[-1]",
            "gru_inference", ("inference", "returned logits (seq_len, num_classes)", "shape: expected (7, 6)")),
     # mc
     mutant("mc multi-select answered with one letter", MC, 'return ["a", "c", "e"]', 'return "a"', "mc",
@@ -288,51 +289,53 @@ HW_MUTANTS = (
 )
 
 _BWD_SOLUTION = """        for t in reversed(range(seq_len)):
-            for l in reversed(range(self.num_layers)):
-                h = self.hiddens[t + 1][l]
-                h_prev_l = self.x[:, t, :] if l == 0 else self.hiddens[t + 1][l - 1]
-                h_prev_t = self.hiddens[t][l]
-                dx, dh[l] = self.rnn[l].backward(dh[l], h, h_prev_l, h_prev_t)
-                if l > 0:
-                    dh[l - 1] += dx
+            for layer in reversed(range(self.num_layers)):
+                h = self.hiddens[t + 1][layer]
+                h_prev_l = self.x[:, t, :] if layer == 0 else self.hiddens[t + 1][layer - 1]
+                h_prev_t = self.hiddens[t][layer]
+                dx, dh[layer] = self.rnn[layer].backward(dh[layer], h, h_prev_l, h_prev_t)
+                if layer > 0:
+                    dh[layer - 1] += dx
 """
 
 HW_VARIANTS = (
-    Variant("bptt with the layer loop outside the time loop", CLS, _BWD_SOLUTION, """        from_above = [None] * seq_len
+    Variant("bptt with the layer loop outside the time loop", CLS, _BWD_SOLUTION, """\
+        from_above = [None] * seq_len
         from_above[-1] = dh[-1].copy()
-        for l in reversed(range(self.num_layers)):
+        for layer in reversed(range(self.num_layers)):
             carry = np.zeros((batch_size, self.hidden_size))
             to_below = [None] * seq_len
             for t in reversed(range(seq_len)):
                 incoming = carry + (from_above[t] if from_above[t] is not None else 0.0)
-                below = self.x[:, t, :] if l == 0 else self.hiddens[t + 1][l - 1]
-                to_below[t], carry = self.rnn[l].backward(
-                    incoming, self.hiddens[t + 1][l], below, self.hiddens[t][l])
-            dh[l] = carry
+                below = self.x[:, t, :] if layer == 0 else self.hiddens[t + 1][layer - 1]
+                to_below[t], carry = self.rnn[layer].backward(
+                    incoming, self.hiddens[t + 1][layer], below, self.hiddens[t][layer])
+            dh[layer] = carry
             from_above = to_below
 """),
-    Variant("bptt written inline without RNNCell.backward", CLS, _BWD_SOLUTION, """        for t in reversed(range(seq_len)):
-            for l in reversed(range(self.num_layers)):
-                cell = self.rnn[l]
-                below = self.x[:, t, :] if l == 0 else self.hiddens[t + 1][l - 1]
-                dz = dh[l] * (1.0 - self.hiddens[t + 1][l] ** 2)
+    Variant("bptt written inline without RNNCell.backward", CLS, _BWD_SOLUTION, """\
+        for t in reversed(range(seq_len)):
+            for layer in reversed(range(self.num_layers)):
+                cell = self.rnn[layer]
+                below = self.x[:, t, :] if layer == 0 else self.hiddens[t + 1][layer - 1]
+                dz = dh[layer] * (1.0 - self.hiddens[t + 1][layer] ** 2)
                 cell.dW_ih += dz.T @ below / batch_size
-                cell.dW_hh += dz.T @ self.hiddens[t][l] / batch_size
+                cell.dW_hh += dz.T @ self.hiddens[t][layer] / batch_size
                 cell.db_ih += dz.mean(axis=0)
                 cell.db_hh += dz.mean(axis=0)
-                dh[l] = dz @ cell.W_hh
-                if l > 0:
-                    dh[l - 1] += dz @ cell.W_ih
+                dh[layer] = dz @ cell.W_hh
+                if layer > 0:
+                    dh[layer - 1] += dz @ cell.W_ih
 """),
     Variant("classifier forward with the layer loop outside", CLS, "        for t in range(seq_len):\n" + _FWD_LOOP,
             """        per_step = [hidden.copy() for _ in range(seq_len)]
         layer_input = x
-        for l, cell in enumerate(self.rnn):
-            state = hidden[l]
+        for layer, cell in enumerate(self.rnn):
+            state = hidden[layer]
             outputs = []
             for t in range(seq_len):
                 state = cell(layer_input[:, t, :], state)
-                per_step[t][l] = state
+                per_step[t][layer] = state
                 outputs.append(state)
             layer_input = np.stack(outputs, axis=1)
         self.hiddens.extend(per_step)

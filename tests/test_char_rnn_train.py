@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from hw.char_rnn.snapshot import load_snapshot
-from hw.char_rnn.train import (TrainConfig, initial_smooth_loss, new_snapshot, settings_from,
-                               stream_segments, train)
+from hw.char_rnn.train import TrainConfig, initial_smooth_loss, new_snapshot, settings_from, stream_segments, train
 from hw.char_rnn.vocab import Vocabulary
 
 TEXT = ("First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n"

@@ -7,12 +7,12 @@ from autograder.engine import Produced, Status, judge_answers, judge_case, judge
 from autograder.isolation import CodeError, ErrorKind
 from autograder.rubric import RubricEntry
 from autograder.steps import Answer, Output, Outputs, QuizStep, Step
-from autograder.tolerance import Tolerance
+from autograder.tolerance import DEFAULT, Tolerance
 
 ENTRY = RubricEntry("s", 5, "mytorch/thing.py", "Thing", ())
 
 
-def make_step(locate=None, tolerance=Tolerance()) -> Step:
+def make_step(locate=None, tolerance=DEFAULT) -> Step:
     return Step(id="s", target="Thing.forward", specs=(), build=lambda rng, spec: {}, run=lambda i, o: None,
                 outputs=(Output("y"), Output("z")), locate=locate, tolerance=tolerance)
 

@@ -114,7 +114,7 @@ def test_questions_appear_with_all_options(q):
 
 def test_the_pasted_failure_is_what_the_runner_prints(tree):
     """The example failure in the writeup comes from a real run, and stays in sync with the messages."""
-    tree.replace("hw/rnn_classifier.py", "                if l > 0:\n                    dh[l - 1] += dx\n", "")
+    tree.replace("hw/rnn_classifier.py", "                if layer > 0:\n                    dh[layer - 1] += dx\n", "")
     result = tree.run("--step", "rnn_classifier_backward")
     printed = [line for line in result.stdout.splitlines() if line.strip()]
     start = printed.index("--- rnn_classifier_backward: FAIL")

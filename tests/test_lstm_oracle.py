@@ -1,4 +1,4 @@
-"""The LSTM oracle is the writeup's cell (torch's gate order) with this assignment's per-sample and batch-mean conventions."""
+"""The LSTM oracle is the writeup's cell (torch's gate order) with the per-sample and batch-mean conventions."""
 
 import numpy as np
 import pytest

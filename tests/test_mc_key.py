@@ -10,10 +10,9 @@ import re
 import numpy as np
 import pytest
 
-from autograder.release import contents
-
 from autograder.answer_key import ANSWERS
 from autograder.mc_questions import QUESTIONS, mark, normalise
+from autograder.release import contents
 from tests.tree import REPO
 
 torch = pytest.importorskip("torch")
@@ -106,7 +105,8 @@ def test_q3_bptt_formulas_numerically():
         "a": torch.allclose(two_terms, dh(t, layer)),
         "b": torch.allclose(only_above, dh(t, layer)),
         "c": torch.allclose(matrix_product, dz(t, layer)),
-        "d": all(torch.allclose(dh(s, ly) * (1 - hs[s + 1][ly] ** 2), dz(s, ly)) for s in range(steps) for ly in (0, 1)),
+        "d": all(torch.allclose(dh(s, ly) * (1 - hs[s + 1][ly] ** 2), dz(s, ly))
+                 for s in range(steps) for ly in (0, 1)),
         "e": torch.allclose(summed, cells[1].weight_hh.grad),
         "f": torch.allclose(last_only, cells[1].weight_hh.grad),
     }
@@ -118,7 +118,8 @@ def test_q4_forward_expression_against_torch():
     rng = np.random.default_rng(4)
     n, d, h = 3, 5, 4
     x, hp = rng.standard_normal((n, d)), rng.standard_normal((n, h))
-    w_ih, w_hh, b_ih, b_hh = rng.standard_normal((h, d)), rng.standard_normal((h, h)), rng.standard_normal(h), rng.standard_normal(h)
+    w_ih, w_hh = rng.standard_normal((h, d)), rng.standard_normal((h, h))
+    b_ih, b_hh = rng.standard_normal(h), rng.standard_normal(h)
     cell = torch.nn.RNNCell(d, h)
     with torch.no_grad():
         for name, value in zip(("weight_ih", "weight_hh", "bias_ih", "bias_hh"), (w_ih, w_hh, b_ih, b_hh)):

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from autograder.reference_diff import ROUNDING_RTOL, DiffKind, diff_cases
 from autograder.cases import Case, CaseKind
+from autograder.reference_diff import ROUNDING_RTOL, DiffKind, diff_cases
 
 
 def case(desc: str = "batch 2", **expected: np.ndarray) -> Case:

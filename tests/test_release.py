@@ -97,7 +97,9 @@ def test_stubs_name_their_step_and_keep_hints(built):
         text = (folder / region.path).read_text()
         what = region.function or region.path
         assert f'{region.indent}raise NotImplementedError("{region.step}: {what} is not implemented yet")\n' in text
-        assert f"{region.indent}# TODO ({region.step}): {region.hint or 'implement ' + what}\n" in text
+        todo = [line[len(region.indent) + 2:].strip() for line in region.stub()[:-1]]
+        assert " ".join(todo) == f"TODO ({region.step}): {region.hint or 'implement ' + what}"
+        assert "".join(region.stub()) in text and all(len(line) <= 121 for line in region.stub())
     for rel, data in release.files.items():
         if rel.endswith(".py"):
             compile(data, rel, "exec", dont_inherit=True)

@@ -31,8 +31,7 @@ def test_the_oracle_agrees_with_the_pinned_rule_wherever_it_enumerates(index):
     inputs = build(np.random.default_rng(index), BEAM_SPECS[index])
     y = inputs["y_probs"][:, :, 0]
     symbols = list("abcdefghijklmnopqrstuvwxyz"[: y.shape[0] - 1])
-    result = beam_search(inputs)
-    out, alt = result.values, result.alternatives
+    out = beam_search(inputs).values
     pinned = pinned_beam(y, symbols, int(inputs["beam_width"]))
     assert sorted(pinned) == sorted(decode(row) for row in out["paths"])
     order = sorted(pinned, key=lambda p: (len(p), p))

@@ -3,6 +3,7 @@
 import shutil
 import subprocess
 import tarfile
+from pathlib import Path
 
 import pytest
 
@@ -71,3 +72,15 @@ def test_every_required_file_exists_in_the_repository():
     assert "hw/rnn_classifier.py" in required and "hw/mc.py" in required
     for rel in required:
         assert (REPO / rel).is_file(), rel
+
+
+def test_required_files_are_the_rubric_files_and_their_packages():
+    from autograder.release.contents import tarball_required
+    from autograder.rubric import load_rubric
+
+    files = {e.file for e in load_rubric()}
+    packages = {str(Path(f).parent / "__init__.py") for f in files}
+    packages |= {str(Path(p).parent.parent / "__init__.py") for p in packages if Path(p).parent.parent != Path(".")}
+    required = tarball_required((REPO / "create_tarball.sh").read_text())
+    assert len(required) == len(set(required))
+    assert set(required) == files | packages, "create_tarball.sh's required list must follow autograder/rubric.json"

@@ -107,8 +107,8 @@ def lattice(probs: np.ndarray, target: np.ndarray, short: bool, **slip) -> dict[
         out["alpha"], out["beta"] = array(la.exp()), array(lb.exp())
     else:
         del out["alpha_hat"], out["beta_hat"]
-    out["nll"] = -float(torch.logsumexp(la[-1, -2:], dim=0))
-    out["expected_divergence"] = -float((torch.softmax(la + lb, dim=1) * logy).sum())
+    out["nll"] = np.array(-float(torch.logsumexp(la[-1, -2:], dim=0)))
+    out["expected_divergence"] = np.array(-float((torch.softmax(la + lb, dim=1) * logy).sum()))
     return out
 
 

@@ -32,15 +32,14 @@ def gru_forward(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 def gru_backward(inputs: dict[str, np.ndarray]) -> Expected:
     w = {k: tensor(inputs[k], grad=True) for k in WEIGHTS}
     per_call = []
-    dx = dh = None
+    out: dict[str, np.ndarray] = {}
     for x, h_prev, delta in zip(inputs["x"], inputs["h_prev"], inputs["delta"]):
         xt, ht = tensor(x, grad=True), tensor(h_prev, grad=True)
         h_t = gru_step(w, xt, ht)["h_t"]
         loss = (h_t * tensor(delta).reshape(-1)).sum()
         gx, gh, *gw = torch.autograd.grad(loss, (xt, ht) + tuple(w[k] for k in WEIGHTS))
-        dx, dh = array(gx).reshape(1, -1), array(gh).reshape(1, -1)
+        out["dx"], out["dh"] = array(gx).reshape(1, -1), array(gh).reshape(1, -1)
         per_call.append({"d" + k: array(g) for k, g in zip(WEIGHTS, gw)})
-    out = {"dx": dx, "dh": dh}
     grads, alternatives = accumulate(per_call, inputs["zero_grad_before"], tuple("d" + k for k in WEIGHTS))
     return Expected({**out, **grads}, alternatives)
 

@@ -10,7 +10,8 @@ from autograder.steps.gru_inference import GRU_WEIGHTS
 
 
 def gru_inference(inputs: dict[str, np.ndarray]) -> Expected:
-    """-> step_h, step_logits (one call from h1), logits (T, C) over the sequence from zeros; trace: hiddens (T + 1, H)."""
+    """-> step_h, step_logits (one call from h1), logits (T, C) over the sequence from zeros;
+    trace: hiddens (T + 1, H)."""
     w = {k: tensor(inputs[k]) for k in GRU_WEIGHTS}
     proj_w, proj_b = tensor(inputs["W"]), tensor(inputs["b"])
     with torch.no_grad():

@@ -24,7 +24,7 @@ def linear_forward(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 def linear_backward(inputs: dict[str, np.ndarray]) -> Expected:
     layer = _layer(inputs)
     per_call = []
-    dx = None
+    out: dict[str, np.ndarray] = {}
     for x, delta in zip(inputs["x"], inputs["delta"]):
         xt = tensor(x, grad=True)
         y = layer(xt)
@@ -33,9 +33,8 @@ def linear_backward(inputs: dict[str, np.ndarray]) -> Expected:
         batch = x.shape[0]
         loss = (y * tensor(delta)).sum() / batch
         gx, gW, gb = torch.autograd.grad(loss, (xt, layer.weight, layer.bias))
-        dx = array(gx) * batch
+        out["dx"] = array(gx) * batch
         per_call.append({"dW": array(gW), "db": array(gb)})
-    out = {"dx": dx}
     grads, alternatives = accumulate(per_call, inputs["zero_grad_before"], ("dW", "db"))
     return Expected({**out, **grads}, alternatives)
 

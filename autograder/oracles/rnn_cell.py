@@ -30,16 +30,15 @@ def rnn_backward(inputs: dict[str, np.ndarray]) -> Expected:
     cell = torch_cell(inputs)
     params = tuple(getattr(cell, name) for name in TORCH_NAMES)
     per_call = []
-    dx = dh = None
+    out: dict[str, np.ndarray] = {}
     for x, h_prev, delta in zip(inputs["x"], inputs["h_prev"], inputs["delta"]):
         xt, ht = tensor(x, grad=True), tensor(h_prev, grad=True)
         h = cell(xt, ht)
         batch = x.shape[0]
         loss = (h * tensor(delta)).sum() / batch
         gx, gh, *gparams = torch.autograd.grad(loss, (xt, ht) + params)
-        dx, dh = array(gx) * batch, array(gh) * batch
+        out["dx"], out["dh"] = array(gx) * batch, array(gh) * batch
         per_call.append({"d" + w: array(g) for w, g in zip(WEIGHTS, gparams)})
-    out = {"dx": dx, "dh": dh}
     grads, alternatives = accumulate(per_call, inputs["zero_grad_before"], tuple("d" + w for w in WEIGHTS))
     return Expected({**out, **grads}, alternatives)
 

@@ -27,15 +27,15 @@ def tar_gz_bytes(files: dict[str, bytes], executable: set[str], root: str) -> by
     for rel in files:
         parts = rel.split("/")[:-1]
         dirs.update(f"{root}/" + "/".join(parts[: i + 1]) for i in range(len(parts)))
-    entries = [(d, None) for d in dirs] + [(f"{root}/{rel}", rel) for rel in files]
+    entries: list[tuple[str, str | None]] = [(d, None) for d in dirs] + [(f"{root}/{rel}", rel) for rel in files]
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.GNU_FORMAT) as tar:
-        for name, rel in sorted(entries):
-            if rel is None:
+        for name, member in sorted(entries, key=lambda e: e[0]):
+            if member is None:
                 tar.addfile(_info(name, DIR_MODE, tarfile.DIRTYPE))
             else:
-                data = files[rel]
-                mode = EXEC_MODE if rel in executable else FILE_MODE
+                data = files[member]
+                mode = EXEC_MODE if member in executable else FILE_MODE
                 tar.addfile(_info(name, mode, tarfile.REGTYPE, len(data)), io.BytesIO(data))
     packed = io.BytesIO()
     # filename='' and mtime=0 keep the gzip header free of the build's name and time.

@@ -100,6 +100,32 @@ def _check_references(source: Path, problems: list[str]) -> None:
         problems.append(f"reference data: could not be checked ({tail})")
 
 
+def _shipped_bytes(source: Path, rel: str, rubric: list[RubricEntry], regions: list[Region],
+                   problems: list[str]) -> bytes | None:
+    """-> what ships for one source file (stubbed, for a student file; its regions join `regions`), or None."""
+    data = (source / rel).read_bytes()
+    text = _text(data)
+    if contents.is_editable(rel):
+        if text is None:
+            problems.append(f"{rel}:1: not UTF-8 text")
+            return None
+        try:
+            stubbed, found = strip(text, rel, rubric)
+        except MarkerError as exc:
+            problems.append(str(exc))
+            return None
+        regions += found
+        return stubbed.encode("utf-8")
+    if text is not None:
+        _check_not_editable(rel, text, problems)
+        if rel.endswith(".py"):
+            try:
+                compile(text, rel, "exec", dont_inherit=True)
+            except SyntaxError as exc:
+                problems.append(f"{rel}:{exc.lineno}: does not compile: {exc.msg}")
+    return data
+
+
 def assemble(source: Path) -> Release:
     """source: the instructor's repository root -> the Release. Raises BuildError listing every problem."""
     problems: list[str] = []
@@ -113,27 +139,9 @@ def assemble(source: Path) -> Release:
     files: dict[str, bytes] = {}
     regions: list[Region] = []
     for rel in contents.shipped_sources(source):
-        data = (source / rel).read_bytes()
-        text = _text(data)
-        if contents.is_editable(rel):
-            if text is None:
-                problems.append(f"{rel}:1: not UTF-8 text")
-                continue
-            try:
-                stubbed, found = strip(text, rel, rubric)
-            except MarkerError as exc:
-                problems.append(str(exc))
-                continue
-            data = stubbed.encode("utf-8")
-            regions += found
-        elif text is not None:
-            _check_not_editable(rel, text, problems)
-            if rel.endswith(".py"):
-                try:
-                    compile(text, rel, "exec", dont_inherit=True)
-                except SyntaxError as exc:
-                    problems.append(f"{rel}:{exc.lineno}: does not compile: {exc.msg}")
-        files["README.md" if rel == contents.STUDENT_README else rel] = data
+        data = _shipped_bytes(source, rel, rubric, regions, problems)
+        if data is not None:
+            files["README.md" if rel == contents.STUDENT_README else rel] = data
 
     _check_imports(files, contents.instructor_modules(source), problems)
     for n, req in contents.bad_requirements(files.get("requirements.txt", b"").decode()):

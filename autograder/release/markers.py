@@ -19,6 +19,7 @@ import ast
 import io
 import json
 import re
+import textwrap
 import tokenize
 from dataclasses import dataclass
 from typing import Callable, Iterable
@@ -28,6 +29,8 @@ from autograder.rubric import RubricEntry
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
 HINT = "hint:"
+# The longest line a stub may have (the project's line length).
+STUB_WIDTH = 120
 # Anything that looks like a marker (any case, spacing or trailing text) must be an exact one.
 _LOOKS_LIKE_MARKER = re.compile(r"#\s*(BEGIN|END)[\s_-]*SOLUTION", re.IGNORECASE)
 _IN_STRING = re.compile(r"(BEGIN|END)[\s_-]*SOLUTION", re.IGNORECASE)
@@ -62,12 +65,16 @@ class Region:
     body: tuple[str, ...]
 
     def stub(self) -> list[str]:
-        """-> the lines (with newlines) that replace the region in the student's file."""
+        """-> the lines (with newlines) that replace the region in the student's file.
+
+        The TODO comment is wrapped so that no line is longer than STUB_WIDTH.
+        """
         what = self.function or self.path
         todo = self.hint or f"implement {what}"
         message = f"{self.step}: {what} is not implemented yet"
-        return [
-            f"{self.indent}# TODO ({self.step}): {todo}\n",
+        wrapped = textwrap.wrap(f"TODO ({self.step}): {todo}", width=STUB_WIDTH - len(self.indent) - 2,
+                                subsequent_indent="  ", break_on_hyphens=False)
+        return [f"{self.indent}# {line}\n" for line in wrapped] + [
             f"{self.indent}raise NotImplementedError({json.dumps(message, ensure_ascii=False)})\n",
         ]
 
@@ -137,7 +144,7 @@ def _functions(tree: ast.AST) -> list[tuple[int, int, list[str]]]:
         for child in ast.iter_child_nodes(node):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 first = min([child.lineno] + [d.lineno for d in child.decorator_list])
-                out.append((first, child.end_lineno, names + [child.name]))
+                out.append((first, child.end_lineno or child.lineno, names + [child.name]))
                 visit(child, names + [child.name])
             elif isinstance(child, ast.ClassDef):
                 visit(child, names + [child.name])

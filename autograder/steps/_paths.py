@@ -43,8 +43,8 @@ def encode_scores(scores: Any, symbols: list[str]) -> tuple[np.ndarray, np.ndarr
     rows.sort()
     width = max((n for n, _, _ in rows), default=0)
     paths = np.zeros((len(rows), width))
-    for i, (n, codes, _) in enumerate(rows):
-        paths[i, :n] = codes
+    for i, (n, row, _) in enumerate(rows):
+        paths[i, :n] = row
     return paths, np.array([s for _, _, s in rows], dtype=np.float64)
 
 

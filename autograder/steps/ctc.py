@@ -99,7 +99,7 @@ def _pair(result: Any, method: str) -> tuple[Any, Any]:
 def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     ctc = student_attr("mytorch.ctc", "CTC")(BLANK=0)
     seqs = list(sequences(inputs))
-    lattices = []
+    lattices: list[dict[str, Any]] = []
     for probs, target in seqs:
         S = 2 * len(target) + 1
         ext, skip = _pair(ctc.extend_target_with_blank(target), "extend_target_with_blank")

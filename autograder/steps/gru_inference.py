@@ -11,7 +11,7 @@ import numpy as np
 
 from autograder.locators.gru_inference import locate
 from autograder.steps import Output, Outputs, Spec, Step
-from autograder.steps._student import owned, student_attr
+from autograder.steps._student import members, owned, student_attr
 from autograder.steps._trace import record_calls
 from autograder.steps.gru_cell import WEIGHTS as GRU_WEIGHTS
 
@@ -40,9 +40,7 @@ def _net(inputs: dict[str, np.ndarray]):
 
 def run(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     result = _net(inputs).forward(inputs["x1"], inputs["h1"])
-    if not (isinstance(result, tuple) and len(result) == 2):
-        raise TypeError(f"CharacterPredictor.forward must return the tuple (logits, hnext), got {type(result).__name__}")
-    out["step_logits"], out["step_h"] = (owned(v) for v in result)
+    out["step_logits"], out["step_h"] = members(result, "CharacterPredictor.forward", ("logits", "hnext"))
     net = _net(inputs)
     out.records["cell_calls"] = []
     record_calls(getattr(net, "rnn", None), "forward", out.records["cell_calls"])

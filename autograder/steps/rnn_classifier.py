@@ -82,7 +82,8 @@ def _model(inputs: dict[str, np.ndarray]):
 
 def _forward(model: Any, inputs: dict[str, np.ndarray], out: Outputs) -> None:
     """Run the student's forward with every cell's forward recorded."""
-    out.records["fwd_calls"] = calls = [[] for _ in range(layers_of(inputs))]
+    calls: list[list[dict[str, Any]]] = [[] for _ in range(layers_of(inputs))]
+    out.records["fwd_calls"] = calls
     out.records["linear_calls"] = []
     for log, cell in zip(calls, list(getattr(model, "rnn", []))):
         record_calls(cell, "forward", log)
@@ -103,7 +104,8 @@ def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
 def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     model = _model(inputs)
     _forward(model, inputs, out)
-    out.records["bwd_calls"] = calls = [[] for _ in range(layers_of(inputs))]
+    calls: list[list[dict[str, Any]]] = [[] for _ in range(layers_of(inputs))]
+    out.records["bwd_calls"] = calls
     for log, cell in zip(calls, list(getattr(model, "rnn", []))):
         record_calls(cell, "backward", log)
     out["dh_0"] = owned(model.backward(inputs["delta"]))

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from hw.char_rnn.model import CharRNN
-from hw.char_rnn.plot import pyplot_or_none, MATPLOTLIB_MISSING
+from hw.char_rnn.plot import MATPLOTLIB_MISSING, pyplot_or_none
 from hw.char_rnn.vocab import Vocabulary
 
 

@@ -46,10 +46,10 @@ def param_shapes(vocab_size: int, hidden_size: int, num_layers: int) -> dict[str
 class WindowCache:
     """What the backward pass needs from the forward pass over one window.
 
-    inputs:  int array of shape (T, B), the characters fed in
-    targets: int array of shape (T, B), the characters to predict
-    hs:      per layer, array of shape (T + 1, B, H); hs[l][0] is the carried-in state
-    probs:   array of shape (T * B, V), softmax outputs, rows ordered (t, b)
+    - inputs: the characters fed in, int array of shape (T, B)
+    - targets: the characters to predict, int array of shape (T, B)
+    - hs: one array per layer, of shape (T + 1, B, H); hs[layer][0] is the carried-in state
+    - probs: softmax outputs, of shape (T * B, V), rows ordered (t, b)
     """
 
     inputs: np.ndarray
@@ -99,10 +99,11 @@ class CharRNN:
     def step(self, ix: np.ndarray, hs: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
         """Advance the network by one character.
 
-        ix: int array of shape (B,), the current characters
-        hs: list of L arrays of shape (B, H), the hidden state before this character
-        Returns (y, new_hs): y of shape (B, V) holds the unnormalised scores of the next
-        character, new_hs is a new list of L arrays of shape (B, H). hs is not modified.
+        - ix: the current characters, int array of shape (B,)
+        - hs: the hidden state before this character, a list of L arrays of shape (B, H) (not modified)
+        Returns (y, new_hs):
+        - y: the unnormalised scores of the next character, of shape (B, V)
+        - new_hs: the new hidden state, a new list of L arrays of shape (B, H)
         """
         new_hs = []
         below = None
@@ -120,16 +121,19 @@ class CharRNN:
                 h0: list[np.ndarray]) -> tuple[float, WindowCache]:
         """Loss of one window, the recurrence being the only loop over time.
 
-        inputs:  int array of shape (T, B)
-        targets: int array of shape (T, B); targets[t] is the character after inputs[t]
-        h0:      list of L arrays of shape (B, H), the state carried in from the last window
-        Returns (loss, cache): loss = sum over t of -log p_t[targets[t]], averaged over B;
-        cache for backward(). The state to carry into the next window is
-        [hs[-1] for hs in cache.hs].
+        - inputs: the characters fed in, int array of shape (T, B)
+        - targets: the characters to predict, int array of shape (T, B); targets[t] follows inputs[t]
+        - h0: the state carried in from the last window, a list of L arrays of shape (B, H)
+        Returns (loss, cache):
+        - loss: sum over t of -log p_t[targets[t]], averaged over the B streams, a float
+        - cache: the WindowCache backward() needs; the state to carry into the next window is
+          [hs[-1] for hs in cache.hs]
         """
         T, B = inputs.shape
         H = self.hidden_size
         hs: list[np.ndarray] = []
+        probs = np.zeros((T * B, self.vocab_size))
+        loss = 0.0
         # BEGIN SOLUTION hint: loop over t for the recurrence only; log p = shifted score - log(row sum)
         below = None
         for layer in range(self.num_layers):
@@ -164,11 +168,14 @@ class CharRNN:
     def backward(self, cache: WindowCache) -> dict[str, np.ndarray]:
         """Gradients of forward()'s loss with respect to every parameter.
 
-        cache: the WindowCache returned by forward()
-        Writes the gradients into self.grads (overwriting, not accumulating: each window is
-        one update) and returns self.grads, whose arrays have the parameters' shapes.
-        The state carried in (h0) is treated as a constant: truncated backpropagation
-        stops at the window's start.
+        - cache: the WindowCache returned by forward()
+        Returns self.grads: parameter name -> dL/dparameter, of the parameter's shape.
+        Write each gradient into the array self.grads[name] already holds (grads[name][...] = ...,
+        or out=grads[name]); never bind a new array to grads[name]: those arrays are views of the
+        one buffer self.flat_grads that gradient clipping and the optimizer read, and the grader
+        fails a gradient that is not in it. Overwrite, do not accumulate: each window is one
+        update. The carried-in state h0 is a constant: truncated backpropagation stops at the
+        window's start.
         """
         T, B = cache.inputs.shape
         H = self.hidden_size
