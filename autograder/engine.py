@@ -13,6 +13,7 @@ from autograder.compare import compare
 from autograder.isolation import Outcome, run_isolated
 from autograder.rubric import RubricEntry
 from autograder.steps import Case, Output, Step
+from autograder.text import plural
 
 Oracle = Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]]
 
@@ -27,13 +28,16 @@ class StepResult:
     passed: bool
     message: list[str] = field(default_factory=list)
     cases_checked: int = 0
+    # Passed what can be checked here, but its points are awarded only at official grading
+    # (rubric `marked_officially`): `points` stays 0 and reports say it is not yet marked.
+    not_yet_marked: bool = False
 
     @property
     def summary(self) -> str:
-        """The first line of the message (for the table); for a stub, just what is not implemented."""
+        """The first line of the message (for the table); for a stub, from "not implemented yet" on."""
         head = self.message[0] if self.message else ""
-        marker = "not implemented yet: "
-        return head[head.index(marker) + len(marker):] if marker in head else head
+        marker = "not implemented yet"
+        return head[head.index(marker):] if marker in head else head
 
 
 def live_cases(step: Step, oracle: Oracle, stream: int) -> list[Case]:
@@ -151,12 +155,13 @@ def judge_check(step: Step, entry: RubricEntry, outcome: Outcome) -> StepResult:
         return result
     passed, message = outcome.value
     result.passed, result.message = passed, list(message)
-    result.points = entry.points if passed else 0.0
+    result.not_yet_marked = passed and entry.marked_officially
+    result.points = entry.points if passed and not result.not_yet_marked else 0.0
     return result
 
 
 # How the passing message counts cases, by label prefix; other labels are stored cases.
-_CASE_KINDS = (("live", "live torch cases"), ("hidden", "hidden cases"))
+_CASE_KINDS = (("live", "live torch case"), ("hidden", "hidden case"))
 
 
 def judge_step(step: Step, entry: RubricEntry, cases: list[Case], source: Callable[[int, Case], Produced]) -> StepResult:
@@ -176,7 +181,8 @@ def judge_step(step: Step, entry: RubricEntry, cases: list[Case], source: Callab
     result.points = entry.points
     counts = [(sum(1 for c in cases if c.label.startswith(prefix)), name) for prefix, name in _CASE_KINDS]
     stored = len(cases) - sum(n for n, _ in counts)
-    result.message = [f"passed {stored} stored cases" + "".join(f" and {n} {name}" for n, name in counts if n)]
+    result.message = ["passed " + " and ".join([plural(stored, "stored case")] + [
+        plural(n, name) for n, name in counts if n])]
     return result
 
 

@@ -5,6 +5,7 @@ message with only the traceback lines that are in the student's own files.
 """
 
 import os
+import re
 import signal
 import threading
 import traceback
@@ -77,12 +78,16 @@ def describe_exception(exc: BaseException, timeout: float) -> list[str]:
         return [f"{type(exc).__name__} (raised by the code; its details cannot be shown)"]
 
 
+_NOT_YET = re.compile(r"\s*\b(is\s+)?not implemented yet\W*$", re.IGNORECASE)
+
+
 def _describe(exc: BaseException, timeout: float) -> list[str]:
     if isinstance(exc, StepTimeout):
         head = f"timed out after {timeout:g} s (an endless loop, or far too much work?)"
     elif isinstance(exc, NotImplementedError):
-        text = _text(exc)
-        head = f"not implemented yet: {text}" if text else "not implemented yet (NotImplementedError)"
+        # The release's stubs say "<step>: <Class.method> is not implemented yet": say it once.
+        what = _NOT_YET.sub("", _text(exc)).rstrip(" :")
+        head = f"not implemented yet: {what}" if what else "not implemented yet (NotImplementedError)"
     elif isinstance(exc, SystemExit):
         head = f"the code called exit({_text(exc.code, repr)})"
     elif isinstance(exc, SyntaxError) and exc.filename:

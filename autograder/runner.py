@@ -17,12 +17,14 @@ if sys.path and Path(sys.path[0]).resolve() == _ROOT / "autograder":
     sys.path.pop(0)
 sys.path.insert(0, str(_ROOT))
 
+from autograder import __version__  # noqa: E402
 from autograder.engine import StepResult, live_cases, run_step, with_dependency_note  # noqa: E402
 from autograder.isolation import hard_exit  # noqa: E402
 from autograder.reference_store import ReferenceError, load_cases, read_manifest  # noqa: E402
 from autograder.report import failure_details, table, write_json  # noqa: E402
-from autograder.rubric import load_rubric  # noqa: E402
+from autograder.rubric import load_rubric, select_steps  # noqa: E402
 from autograder.steps import all_steps  # noqa: E402
+from autograder.text import plural  # noqa: E402
 
 LIVE_STREAM = 1
 DEFAULT_TIMEOUT = 20.0
@@ -35,8 +37,10 @@ def _parser(step_ids: list[str]) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="steps, in order: " + ", ".join(step_ids),
     )
-    p.add_argument("--step", action="append", metavar="ID", choices=step_ids,
-                   help="run only this step (repeatable); default: all steps")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.add_argument("--step", action="append", metavar="ID",
+                   help="run only this step, or every step whose id starts with ID_ (e.g. linear: "
+                        "linear_forward and linear_backward); repeatable; default: all steps")
     p.add_argument("--list", action="store_true", help="list the steps with their points and exit")
     p.add_argument("--json", type=Path, metavar="PATH",
                    help="also write the results to PATH in Gradescope's results.json format")
@@ -85,11 +89,19 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"the rubric names steps that do not exist: {', '.join(missing)}", file=sys.stderr)
         return 2
-    args = _parser([e.id for e in rubric]).parse_args(argv)
+    parser = _parser([e.id for e in rubric])
+    args = parser.parse_args(argv)
     if args.list:
         print(_list(rubric))
         return 0
-    selected = [e for e in rubric if not args.step or e.id in args.step]
+    selected = rubric
+    if args.step:
+        ids, unknown = select_steps([e.id for e in rubric], args.step)
+        if unknown:
+            parser.error(f"argument --step: no step is called or starts with {', '.join(map(repr, unknown))} "
+                         "(see --list)")
+        selected = [e for e in rubric if e.id in ids]
+        print(f"selected {plural(len(ids), 'step')}: {', '.join(ids)}\n")
     started = time.perf_counter()
     try:
         manifest = read_manifest()

@@ -97,15 +97,6 @@ def test_gradcheck_still_fails_a_wrong_gradient_of_a_trained_snapshot(tmp_path, 
     assert [r.name for r in report.failures()] == ["Whh"]
 
 
-def test_version_is_the_toolkits(capsys):
-    from autograder import __version__
-
-    with pytest.raises(SystemExit) as exit_:
-        main(["--version"])
-    assert exit_.value.code == 0
-    assert capsys.readouterr().out.strip() == f"python -m hw.char_rnn {__version__}"
-
-
 def test_explain_reports_and_draws_or_says_why_not(trained, capsys, tmp_path):
     png = tmp_path / "explain.png"
     assert main(["explain", "--snapshot", str(trained / "snapshot.npz"), "--context", "First Citizen:",

@@ -25,8 +25,17 @@ def test_not_implemented_and_exit_are_named():
     def stub():
         raise NotImplementedError("rnn_forward: RNNCell.forward is not implemented yet")
 
-    assert run_isolated(stub, timeout=1).error[0] == (
-        "not implemented yet: rnn_forward: RNNCell.forward is not implemented yet")
+    # Said once, though the stub's own message says it too.
+    assert run_isolated(stub, timeout=1).error[0] == "not implemented yet: rnn_forward: RNNCell.forward"
+
+    def bare():
+        raise NotImplementedError
+
+    def own_words():
+        raise NotImplementedError("TODO later")
+
+    assert run_isolated(bare, timeout=1).error[0] == "not implemented yet (NotImplementedError)"
+    assert run_isolated(own_words, timeout=1).error[0] == "not implemented yet: TODO later"
     assert "exit(3)" in run_isolated(lambda: exit(3), timeout=1).error[0]
 
 

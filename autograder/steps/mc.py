@@ -6,6 +6,7 @@ answers are marked against the instructor's key at official grading. The key
 is not part of what students receive, and this step never imports it.
 """
 
+from autograder.isolation import describe_exception
 from autograder.mc_questions import QUESTIONS, normalise
 from autograder.steps import Step
 from autograder.steps._student import student_attr
@@ -20,7 +21,7 @@ def check() -> tuple[bool, list[str]]:
         try:
             answer = student_attr("hw.mc", name)()
         except NotImplementedError as exc:
-            stub = stub or str(exc)
+            stub = stub or describe_exception(exc, 0)[0]
             problems.append(f"{name}: not answered yet")
             continue
         except AttributeError:
@@ -36,9 +37,10 @@ def check() -> tuple[bool, list[str]]:
         answered = len(QUESTIONS) - len(problems)
         head = f"{answered} of {len(QUESTIONS)} answers are well-formed"
         if stub:
-            head = f"not implemented yet: {stub} ({head})"
+            head = f"{stub} ({head})"
         return False, [head] + ["  " + p for p in problems]
-    return True, ["answers are well-formed; they are marked against the answer key at official grading"]
+    return True, [f"all {len(QUESTIONS)} answers are well-formed",
+                  "  right or wrong: they are marked against the answer key at official grading"]
 
 
 STEPS = (Step(id="mc", target="hw/mc.py", specs=(), build=lambda rng, spec: {}, run=lambda inputs, out: None,

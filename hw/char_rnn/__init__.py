@@ -13,7 +13,7 @@ from typing import Any
 _HOMES = {"CharRNN": "model", "WindowCache": "model", "complete": "sampling", "make_draw": "sampling",
           "sample": "sampling", "softmax_with_temperature": "sampling"}
 
-__all__ = sorted(_HOMES)
+__all__ = ["CharRNN", "WindowCache", "complete", "make_draw", "sample", "softmax_with_temperature"]
 
 
 def __getattr__(name: str) -> Any:
