@@ -17,7 +17,9 @@ both compute the same updates from the same weights.
    medians of the updates and seconds to reach --target, how many times sooner than the
    baseline, and the smooth loss after 5, 10, 20 and 40 s.
 Timings on a shared machine move between rounds: interleaving makes a burst of load hit
-every side alike, and medians keep one slow round from deciding.
+every side alike, and medians keep one slow round from deciding. Both the wall clock and
+the process's CPU time are reported: with one BLAS thread they agree on an idle machine,
+and CPU time hardly moves when other jobs take turns on the cores.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ import io
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -45,30 +48,52 @@ from hw.char_rnn.vocab import Vocabulary  # noqa: E402
 HIDDEN, SEQ, LR = 100, 25, 0.1
 SHARED_TEXT = ROOT.parent / "shared" / "data" / "shakespeare_train.txt"
 CHECKPOINTS = (5.0, 10.0, 20.0, 40.0)
-Trace = list[tuple[int, float, float]]  # (update, seconds, smooth loss)
 
 
-def ours(text: str, vocab: Vocabulary, updates: int, batch: int, out: Path,
-         trace_every: int = 1000, seed: int = 0) -> tuple[float, Trace, float]:
-    """-> (seconds, trace, final smooth loss) for `updates` updates of hw.char_rnn's train()."""
+class Point(NamedTuple):
+    """One record of a training run: seconds since its start, on the wall clock and in CPU time."""
+
+    update: int
+    wall: float
+    cpu: float
+    smooth: float
+
+
+class Recorder:
+    """Starts the clocks; record(update, smooth) is the training loop's callback."""
+
+    def __init__(self) -> None:
+        self.points: list[Point] = []
+        self.wall0, self.cpu0 = time.perf_counter(), time.process_time()
+
+    def record(self, update: int, smooth: float) -> None:
+        self.points.append(Point(update, time.perf_counter() - self.wall0, time.process_time() - self.cpu0, smooth))
+
+    def elapsed(self) -> tuple[float, float]:
+        """-> (wall seconds, CPU seconds) since the start."""
+        return time.perf_counter() - self.wall0, time.process_time() - self.cpu0
+
+
+def ours(text: str, vocab: Vocabulary, updates: int, batch: int, out: Path, every: int = 1000,
+         seed: int = 0) -> tuple[tuple[float, float], list[Point]]:
+    """-> ((wall, CPU) seconds, trace) for `updates` updates of hw.char_rnn's train()."""
     config = TrainConfig(hidden_size=HIDDEN, seq_length=SEQ, lr=LR, batch=batch, seed=seed,
-                         sample_every=0, snapshot_every=0, history_every=trace_every)
+                         sample_every=0, snapshot_every=0, history_every=every)
     snap = new_snapshot(vocab, len(text), config)
     data = vocab.encode(text)
-    trace: Trace = []
-    start = time.perf_counter()
+    clock = Recorder()
     train(snap, data, config, updates, out, "benchmark", progress=False, log=io.StringIO(), plot=False,
-          on_history=lambda it, smooth: trace.append((it, time.perf_counter() - start, smooth)))
-    return time.perf_counter() - start, trace, snap.state.smooth_loss
+          on_history=clock.record)
+    return clock.elapsed(), clock.points
 
 
 def baseline(start_params: dict[str, np.ndarray], text: str, vocab: Vocabulary, updates: int,
-             trace_every: int = 0) -> tuple[float, Trace, float]:
-    """-> (seconds, trace, final smooth loss) for `updates` updates of the min-char-rnn loop."""
+             every: int = 1000) -> tuple[tuple[float, float], list[Point]]:
+    """-> ((wall, CPU) seconds, trace) for `updates` updates of the min-char-rnn loop."""
     params = {k: v.copy() for k, v in start_params.items()}
-    start = time.perf_counter()
-    smooth, trace = min_char_rnn.train(params, text, vocab.index, updates, SEQ, LR, trace_every)
-    return time.perf_counter() - start, trace, smooth
+    clock = Recorder()
+    min_char_rnn.train(params, text, vocab.index, updates, SEQ, LR, every=every, on_smooth=clock.record)
+    return clock.elapsed(), clock.points
 
 
 def start_weights(vocab: Vocabulary, text: str, seed: int) -> dict[str, np.ndarray]:
@@ -77,25 +102,18 @@ def start_weights(vocab: Vocabulary, text: str, seed: int) -> dict[str, np.ndarr
     return {k: v.copy() for k, v in model.params.items()}
 
 
-def time_to(trace: Trace, target: float) -> float | None:
-    """Seconds until the smooth loss first reached target, or None."""
-    return next((seconds for _, seconds, loss in trace if loss <= target), None)
+def first(trace: list[Point], target: float) -> Point | None:
+    """The first record at which the smooth loss had reached target, or None."""
+    return next((p for p in trace if p.smooth <= target), None)
 
 
-def updates_to(trace: Trace, target: float) -> int | None:
-    """Updates until the smooth loss first reached target, or None."""
-    return next((n for n, _, loss in trace if loss <= target), None)
+def loss_at(trace: list[Point], cpu_seconds: float) -> float | None:
+    """The smooth loss at the last record made by `cpu_seconds` of CPU time, or None past the run's end."""
+    before = [p.smooth for p in trace if p.cpu <= cpu_seconds]
+    return before[-1] if before and trace[-1].cpu >= cpu_seconds else None
 
 
-def loss_at(trace: Trace, seconds: float) -> float | None:
-    """The smooth loss at the last record made by `seconds`, or None past the end of the run."""
-    if not trace or trace[-1][1] < seconds:
-        return None
-    before = [loss for _, t, loss in trace if t <= seconds]
-    return before[-1] if before else None
-
-
-def median(values: list[float | None]) -> float | None:
+def median(values: list) -> float | None:
     """The median, counting None (not reached) as larger than any number; None if that is the median."""
     ranked = sorted(values, key=lambda v: (v is None, v or 0.0))
     return ranked[len(ranked) // 2]
@@ -105,58 +123,71 @@ def fmt(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
+def ratio(base: float | None, ours_: float | None) -> str:
+    return "-" if base is None or ours_ is None else f"{base / ours_:.2f}x"
+
+
 def speed(text: str, vocab: Vocabulary, start_params: dict, args: argparse.Namespace, out: Path) -> None:
-    ours_times, base_times = [], []
+    times: dict[str, list[tuple[float, float]]] = {"min-char-rnn loop": [], "hw.char_rnn": []}
     for _ in range(args.rounds):
-        ours_times.append(ours(text, vocab, args.updates, 1, out)[0])
-        base_times.append(baseline(start_params, text, vocab, args.updates)[0])
-    rate_ours = args.updates / float(np.median(ours_times))
-    rate_base = args.updates / float(np.median(base_times))
+        times["hw.char_rnn"].append(ours(text, vocab, args.updates, 1, out)[0])
+        times["min-char-rnn loop"].append(baseline(start_params, text, vocab, args.updates)[0])
     print(f"\n1. updates per second over {args.updates} updates, one stream, median of {args.rounds} "
-          "interleaved rounds:")
-    for name, rate, times in (("min-char-rnn loop", rate_base, base_times), ("hw.char_rnn", rate_ours, ours_times)):
-        print(f"  {name:<17}: {rate:8.1f} it/s   rounds: {', '.join(f'{args.updates / t:.0f}' for t in times)}")
-    print(f"  speedup: {rate_ours / rate_base:.2f}x")
-    print("  characters per second of hw.char_rnn with parallel streams (one round each):")
+          "interleaved rounds (by wall clock; by CPU time):")
+    rates = {}
+    for name, pairs in times.items():
+        wall = args.updates / median([w for w, _ in pairs])
+        cpu = args.updates / median([c for _, c in pairs])
+        rates[name] = (wall, cpu)
+        print(f"  {name:<17}: {wall:7.1f} it/s; {cpu:7.1f} it/s   rounds (wall): "
+              + ", ".join(f"{args.updates / w:.0f}" for w, _ in pairs))
+    (bw, bc), (ow, oc) = rates["min-char-rnn loop"], rates["hw.char_rnn"]
+    print(f"  speedup: {ow / bw:.2f}x by wall clock, {oc / bc:.2f}x by CPU time")
+    print("  characters per second of hw.char_rnn with parallel streams (one round each, CPU time):")
     for batch in args.batches:
-        seconds = ours(text, vocab, args.updates, batch, out)[0]
-        print(f"    {batch:3d} streams: {args.updates / seconds:8.1f} it/s  "
-              f"{args.updates * SEQ * batch / seconds:9.0f} chars/s")
+        _, cpu = ours(text, vocab, args.updates, batch, out)[0]
+        chars = args.updates * SEQ * batch / cpu
+        print(f"    {batch:3d} streams: {args.updates / cpu:8.1f} it/s  {chars:9.0f} chars/s")
 
 
 def loss_per_second(text: str, vocab: Vocabulary, args: argparse.Namespace, out: Path) -> None:
     runs = [("min-char-rnn loop", 1, args.baseline_updates)] + [
         (f"hw.char_rnn, {b} stream{'s' if b > 1 else ''}", b, n) for b, n in args.loss_updates]
-    traces: dict[str, list[Trace]] = {name: [] for name, _, _ in runs}
+    traces: dict[str, list[list[Point]]] = {name: [] for name, _, _ in runs}
     for r in range(args.rounds):
         # Each round starts every run from the weights of seed r: where a run first crosses
         # the target depends on its trajectory, so several seeds are needed for a fair median.
         start_params = start_weights(vocab, text, seed=r)
         for name, batch, updates in runs:
             if name.startswith("min-char-rnn"):
-                _, trace, _ = baseline(start_params, text, vocab, updates, trace_every=100)
+                (wall, cpu), trace = baseline(start_params, text, vocab, updates, every=100)
             else:
-                _, trace, _ = ours(text, vocab, updates, batch, out, trace_every=100, seed=r)
+                (wall, cpu), trace = ours(text, vocab, updates, batch, out, every=100, seed=r)
             traces[name].append(trace)
-            print(f"  round {r + 1} (seed {r}): {name:<24} {updates:6d} updates in {trace[-1][1]:6.1f} s, "
-                  f"reached {args.target:g} at {fmt(time_to(trace, args.target), '.1f')} s "
-                  f"(update {fmt(updates_to(trace, args.target), 'd')})", flush=True)
-    base = median([time_to(t, args.target) for t in traces[runs[0][0]]])
-    print(f"\n2. smooth loss per second of training (medians over {args.rounds} interleaved rounds, seeds "
-          f"0 to {args.rounds - 1}):")
-    header = "".join(f"  at {c:g} s" for c in CHECKPOINTS)
-    print(f"  {'run':<24} {'it/s':>6} {'updates to':>10} {'s to':>6} {'vs loop':>8}{header}")
-    print(f"  {'':<24} {'':>6} {format(args.target, 'g'):>10} {format(args.target, 'g'):>6}")
+            hit = first(trace, args.target)
+            print(f"  round {r + 1} (seed {r}): {name:<24} {updates:6d} updates in {wall:6.1f} s ({cpu:6.1f} s CPU); "
+                  + (f"{args.target:g} at update {hit.update}, {hit.wall:.1f} s ({hit.cpu:.1f} s CPU)" if hit
+                     else f"{args.target:g} not reached"), flush=True)
+    hits = {name: [first(t, args.target) for t in traces[name]] for name, _, _ in runs}
+    base = hits[runs[0][0]]
+    base_cpu, base_wall = median([h and h.cpu for h in base]), median([h and h.wall for h in base])
+    target = format(args.target, "g")
+    print(f"\n2. smooth loss per second of training: medians over {args.rounds} interleaved rounds (seeds 0 to "
+          f"{args.rounds - 1})")
+    print(f"  {'run':<24} {'it/s':>6} {'updates':>8} {'CPU s':>6} {'vs loop':>8} {'wall s':>7} {'vs loop':>8}"
+          + "".join(f"{'at ' + format(c, 'g') + ' s':>9}" for c in CHECKPOINTS))
+    print(f"  {'':<24} {'':>6} {'to ' + target:>8} {'to ' + target:>6} {'':>8} {'to ' + target:>7} {'':>8}"
+          + f"{'(smooth loss after so many CPU seconds)':>{9 * len(CHECKPOINTS)}}")
     for name, _, updates in runs:
-        seconds = median([time_to(t, args.target) for t in traces[name]])
-        steps = median([updates_to(t, args.target) for t in traces[name]])
-        rate = median([updates / t[-1][1] for t in traces[name]])
-        ratio = None if seconds is None or base is None else base / seconds
+        cpu = median([h and h.cpu for h in hits[name]])
+        wall = median([h and h.wall for h in hits[name]])
+        steps = median([h and h.update for h in hits[name]])
+        rate = median([t[-1].update / t[-1].cpu for t in traces[name]])
         at = "".join(f"{fmt(median([loss_at(t, c) for t in traces[name]]), '.2f'):>9}" for c in CHECKPOINTS)
-        print(f"  {name:<24} {fmt(rate, '6.0f')} {fmt(steps, 'd'):>10} {fmt(seconds, '6.1f'):>6} "
-              f"{fmt(ratio, '.2f') + 'x':>8}{at}")
-    print(f"  ('-': {args.target:g} not reached, or the run had ended by then; 'vs loop': how many times "
-          "sooner than the min-char-rnn loop)")
+        print(f"  {name:<24} {fmt(rate, '6.0f')} {fmt(steps, 'd'):>8} {fmt(cpu, '.1f'):>6} {ratio(base_cpu, cpu):>8} "
+              f"{fmt(wall, '.1f'):>7} {ratio(base_wall, wall):>8}{at}")
+    print("  ('-': not reached, or the run had ended by then; 'vs loop': how many times sooner than the "
+          "min-char-rnn loop)")
 
 
 def batch_and_updates(text: str) -> tuple[int, int]:

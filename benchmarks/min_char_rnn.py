@@ -17,7 +17,7 @@ can start this loop and hw.char_rnn from the same ones.
 """
 from __future__ import annotations
 
-import time
+from typing import Callable
 
 import numpy as np
 
@@ -67,20 +67,18 @@ def loss_fun(params: dict[str, np.ndarray], inputs: list[int], targets: list[int
 
 
 def train(params: dict[str, np.ndarray], text: str, char_to_ix: dict[str, int], updates: int,
-          seq_length: int = 25, lr: float = 0.1,
-          trace_every: int = 0) -> tuple[float, list[tuple[int, float, float]]]:
-    """Train params in place for `updates` windows.
+          seq_length: int = 25, lr: float = 0.1, every: int = 100,
+          on_smooth: Callable[[int, float], None] | None = None) -> float:
+    """Train params in place for `updates` windows -> the final smooth loss.
 
-    Returns (final smooth loss, trace): trace holds (update, seconds since the start, smooth
-    loss) every trace_every updates (none when 0).
+    on_smooth: called with (update, smooth loss) every `every` updates, as hw.char_rnn's
+    train() calls its on_history
     """
     H = params["Whh"].shape[0]
     memory = {k: np.zeros_like(params[k]) for k in NAMES}
     smooth = -np.log(1.0 / len(char_to_ix)) * seq_length
-    trace: list[tuple[int, float, float]] = []
     p, n = 0, 0
     hprev = np.zeros((H, 1))
-    start = time.perf_counter()
     while n < updates:
         if p + seq_length + 1 >= len(text) or n == 0:
             hprev = np.zeros((H, 1))
@@ -94,6 +92,6 @@ def train(params: dict[str, np.ndarray], text: str, char_to_ix: dict[str, int], 
             params[k] += -lr * grads[k] / np.sqrt(memory[k] + 1e-8)
         p += seq_length
         n += 1
-        if trace_every and n % trace_every == 0:
-            trace.append((n, time.perf_counter() - start, float(smooth)))
-    return float(smooth), trace
+        if on_smooth is not None and n % every == 0:
+            on_smooth(n, float(smooth))
+    return float(smooth)

@@ -117,3 +117,12 @@ def test_outputs_are_written(tmp_path):
     csv = (out / "smooth_loss.csv").read_text().splitlines()
     assert csv[0] == "update,smooth_loss" and len(csv) == 9
     assert (out / "snapshot.npz").exists()
+
+
+def test_on_history_sees_every_point_of_the_loss_history(tmp_path):
+    config = small_config(sample_every=0)
+    vocab = Vocabulary.from_text(TEXT)
+    seen = []
+    snap = train(new_snapshot(vocab, len(TEXT), config), vocab.encode(TEXT), config, 45, tmp_path, "test text",
+                 progress=False, log=io.StringIO(), plot=False, on_history=lambda it, s: seen.append((it, s)))
+    assert seen == [tuple(row) for row in snap.state.loss_history] and [it for it, _ in seen] == [10, 20, 30, 40]
