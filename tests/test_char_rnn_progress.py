@@ -56,6 +56,16 @@ def test_a_log_gets_plain_lines_every_tenth_of_the_run():
     assert lines[-1].startswith("update 300/300  smooth loss 40.000")
 
 
+def test_the_bar_shows_position_rate_and_smooth_loss():
+    term = Terminal()
+    bar = ProgressBar(10, start=5, stream=term)
+    bar.update(4, 51.25, force=True)
+    bar.close(50.5)
+    frames = term.getvalue().split("\r")
+    assert "9/15" in frames[1] and "it/s" in frames[1] and "smooth loss   51.250" in frames[1]
+    assert "15/15" in frames[2] and frames[2].endswith("50.500\n")
+
+
 def test_a_terminal_gets_one_bar_redrawn_in_place():
     term = Terminal()
     bar = ProgressBar(50, stream=term, min_interval=0.0)
