@@ -13,7 +13,7 @@ from hw.char_rnn.blas import DEFAULT_THREADS, limit_blas_threads
 DEFAULT_OUT = "runs/char_rnn"
 
 
-def _threads(text: str) -> int:
+def thread_count(text: str) -> int:
     n = int(text)
     if n < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {n}")
@@ -23,7 +23,7 @@ def _threads(text: str) -> int:
 def _common() -> argparse.ArgumentParser:
     """Options every command takes."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--blas-threads", type=_threads, metavar="N",
+    common.add_argument("--blas-threads", type=thread_count, metavar="N",
                         help=f"threads numpy's BLAS may use (default {DEFAULT_THREADS}, or what "
                              "OPENBLAS_NUM_THREADS/OMP_NUM_THREADS say; 0: the library's own default, "
                              "usually every core); more than one only pays for large models")
