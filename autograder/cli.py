@@ -13,13 +13,15 @@ import time
 import traceback
 from pathlib import Path
 
+from autograder import __version__
 from autograder.cases import LIVE_STREAM
 from autograder.engine import StepResult, live_cases, run_step, with_dependency_note
 from autograder.isolation import hard_exit
 from autograder.reference_store import ReferenceDataError, load_cases, read_manifest
 from autograder.report import failure_details, table, write_json
-from autograder.rubric import load_rubric
+from autograder.rubric import load_rubric, select_steps
 from autograder.steps import Step, all_steps
+from autograder.text import plural
 
 DEFAULT_TIMEOUT = 20.0
 
@@ -31,8 +33,10 @@ def _parser(step_ids: list[str]) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="steps, in order: " + ", ".join(step_ids),
     )
-    p.add_argument("--step", action="append", metavar="ID", choices=step_ids,
-                   help="run only this step (repeatable); default: all steps")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.add_argument("--step", action="append", metavar="ID",
+                   help="run only this step, or every step whose id starts with ID_ (e.g. linear: "
+                        "linear_forward and linear_backward); repeatable; default: all steps")
     p.add_argument("--list", action="store_true", help="list the steps with their points and exit")
     p.add_argument("--json", type=Path, metavar="PATH",
                    help="also write the results to PATH in Gradescope's results.json format")
@@ -98,11 +102,19 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"the rubric names steps that do not exist: {', '.join(missing)}", file=sys.stderr)
         return 2
-    args = _parser([e.id for e in rubric]).parse_args(argv)
+    parser = _parser([e.id for e in rubric])
+    args = parser.parse_args(argv)
     if args.list:
         print(_list(rubric))
         return 0
-    selected = [e for e in rubric if not args.step or e.id in args.step]
+    selected = rubric
+    if args.step:
+        ids, unknown = select_steps([e.id for e in rubric], args.step)
+        if unknown:
+            parser.error(f"argument --step: no step is called or starts with {', '.join(map(repr, unknown))} "
+                         "(see --list)")
+        selected = [e for e in rubric if e.id in ids]
+        print(f"selected {plural(len(ids), 'step')}: {', '.join(ids)}\n")
     started = time.perf_counter()
     try:
         manifest = read_manifest()
@@ -127,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     if details:
         print(details + "\n")
     print(table(results))
-    first = next((r for r in results if not r.passed), None)
+    first = next((r for r in results if r.failed), None)
     if first is not None:
         print(f"\nfirst failing step: {first.id}; open {files[first.id]} first")
     if args.json:
@@ -136,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as exc:
             print(f"error: cannot write {args.json}: {exc.strerror or exc}", file=sys.stderr)
             return 2
-    return 0 if all(r.passed for r in results) else 1
+    return 1 if any(r.failed for r in results) else 0
 
 
 def run(argv: list[str] | None = None) -> None:

@@ -18,6 +18,7 @@ from autograder.compare import compare
 from autograder.isolation import CodeError, ErrorKind, run_isolated
 from autograder.rubric import RubricEntry
 from autograder.steps import Answer, AnyStep, Output, Outputs, QuizStep, Step
+from autograder.text import plural
 
 Oracle = Callable[[dict[str, np.ndarray]], Expected]
 
@@ -26,6 +27,7 @@ class Status(Enum):
     """The verdict on a step; the value is how reports spell it."""
 
     PASSED = "passed"
+    NOT_MARKED = "not yet marked"  # right in form; only official grading can mark it (a quiz, locally)
     FAILED = "failed"  # it ran, and an output is wrong
     NOT_IMPLEMENTED = "not implemented"
     ERROR = "error"  # it raised, or exited
@@ -54,6 +56,11 @@ class StepResult:
     @property
     def passed(self) -> bool:
         return self.status is Status.PASSED
+
+    @property
+    def failed(self) -> bool:
+        """Something is wrong (a step that is only not yet marked has not failed)."""
+        return self.status not in (Status.PASSED, Status.NOT_MARKED)
 
     @property
     def message(self) -> list[str]:
@@ -177,14 +184,9 @@ def judge_case(step: Step, case: Case, got: Produced) -> Verdict | None:
 
 def _passing_headline(cases: list[Case]) -> str:
     counts = {kind: sum(1 for c in cases if c.kind is kind) for kind in CaseKind}
-    parts = [f"{counts[CaseKind.STORED]} stored {_plural(counts[CaseKind.STORED], 'case')}"]
-    parts += [f"{n} {kind.value}{'s' if n != 1 else ''}" for kind, n in counts.items()
-              if kind is not CaseKind.STORED and n]
+    parts = [plural(counts[CaseKind.STORED], "stored case")]
+    parts += [plural(n, kind.value) for kind, n in counts.items() if kind is not CaseKind.STORED and n]
     return "passed " + " and ".join(parts)
-
-
-def _plural(n: int, word: str) -> str:
-    return word if n == 1 else word + "s"
 
 
 def judge_step(step: Step, entry: RubricEntry, cases: list[Case], source: Callable[[int, Case], Produced],
@@ -213,7 +215,8 @@ def judge_step(step: Step, entry: RubricEntry, cases: list[Case], source: Callab
 
 
 def judge_answers(step: QuizStep, entry: RubricEntry, answers: list[Answer] | CodeError) -> StepResult:
-    """Judge a quiz's answers for form only (they are marked against the key at official grading)."""
+    """Judge a quiz's answers for form only: well-formed answers are NOT_MARKED, with no points,
+    since only official grading has the key."""
     result = StepResult(entry.id, 0.0, entry.points)
     if isinstance(answers, CodeError):
         result.status, result.headline, result.details = _STATUS_OF_ERROR[answers.kind], \
@@ -232,8 +235,11 @@ def judge_answers(step: QuizStep, entry: RubricEntry, answers: list[Answer] | Co
             if problem:
                 problems.append(f"{name}: {problem}")
     if not problems:
-        result.status, result.points = Status.PASSED, entry.points
-        result.headline = "answers are well-formed; they are marked against the answer key at official grading"
+        result.status = Status.NOT_MARKED
+        result.headline = (f"all {plural(len(answers), 'answer')} are well-formed" if len(answers) != 1
+                           else "the answer is well-formed")
+        result.details = [f"  right or wrong: they are marked against the answer key at official grading, "
+                          f"which awards their {plural(entry.points, 'point')}"]
         return result
     stubs = [a.stub for a in answers if a.stub is not None]
     answered = len(answers) - len(problems)
@@ -255,10 +261,10 @@ def run_step(step: AnyStep, entry: RubricEntry, cases: list[Case], timeout: floa
 def with_dependency_note(result: StepResult, failed: set[str], entry: RubricEntry, files: dict[str, str]) -> StepResult:
     """Add to a failed step's message which failed steps it uses and where to start; records it in `failed`."""
     broken = [d for d in entry.depends if d in failed]
-    if not result.passed and broken:
+    if result.failed and broken:
         names = ", ".join(broken)
         result.details.insert(0, f"  note: this step uses {names}, which failed above: fix {names} first")
-    if not result.passed:
+    if result.failed:
         if result.status is Status.NOT_IMPLEMENTED:
             # A failed dependency is where the fix starts, not this step's own file.
             result.details.append(f"  start in {files[broken[0]] if broken else entry.file}")

@@ -109,7 +109,12 @@ def _describe(exc: BaseException, timeout: float) -> CodeError:
         return timed_out(timeout)
     if isinstance(exc, NotImplementedError):
         # The stub's own text names the step and the function; a bare raise gets a generic one.
-        return CodeError(ErrorKind.NOT_IMPLEMENTED, _text(exc) or "not implemented yet (NotImplementedError)")
+        # The release's stubs say "<step>: <Class.method> is not implemented yet"; other texts get that said.
+        text = _text(exc)
+        if not text:
+            return CodeError(ErrorKind.NOT_IMPLEMENTED, "not implemented yet (NotImplementedError)")
+        return CodeError(ErrorKind.NOT_IMPLEMENTED, text if "not implemented" in text.lower()
+                         else f"not implemented yet: {text}")
     if isinstance(exc, SystemExit):
         head = f"the code called exit({_text(exc.code, repr)})"
     elif isinstance(exc, SyntaxError) and exc.filename:

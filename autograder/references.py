@@ -21,6 +21,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder import __version__
 from autograder.case_files import cases_from_arrays, cases_to_arrays
 from autograder.cases import PUBLIC_STREAM, Case, CaseKind
 from autograder.engine import live_cases
@@ -139,6 +140,7 @@ def _report(files: list[Regenerated], directory: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.references", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--check", action="store_true", help="compare with the stored files instead of writing")
     parser.add_argument("--dir", type=Path, default=REFERENCE_DIR, help="reference folder (default: %(default)s)")
     args = parser.parse_args(argv)

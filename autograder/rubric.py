@@ -62,3 +62,16 @@ def load_rubric(path: Path = RUBRIC) -> list[RubricEntry]:
                 raise ValueError(f"{path}: step {entry.id!r} depends on {dep!r}, which must come earlier")
         seen.add(entry.id)
     return entries
+
+
+def select_steps(step_ids: list[str], wanted: list[str]) -> tuple[list[str], list[str]]:
+    """step_ids: every step id, in run order; wanted: ids or group prefixes (`linear` names
+    linear_forward and linear_backward: the ids that start with `linear_`).
+
+    Returns (the ids named, in run order; the entries of `wanted` that name no step).
+    """
+    def named(w: str) -> list[str]:
+        return [s for s in step_ids if s == w or s.startswith(w + "_")]
+
+    chosen = {s for w in wanted for s in named(w)}
+    return [s for s in step_ids if s in chosen], [w for w in wanted if not named(w)]

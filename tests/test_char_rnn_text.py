@@ -1,11 +1,8 @@
-"""Vocabulary, the built-in corpus and the progress bar."""
-import io
-
+"""Vocabulary and the built-in corpus."""
 import numpy as np
 import pytest
 
 from hw.char_rnn.corpus import default_corpus, load_text
-from hw.char_rnn.progress import ProgressBar
 from hw.char_rnn.vocab import Vocabulary
 
 
@@ -35,13 +32,3 @@ def test_any_utf8_file_can_be_the_corpus(tmp_path):
     path.write_text("a", encoding="utf-8")
     with pytest.raises(ValueError, match="at least two"):
         load_text(path)
-
-
-def test_progress_bar_shows_position_rate_and_smooth_loss():
-    out = io.StringIO()
-    bar = ProgressBar(10, start=5, stream=out)
-    bar.update(4, 51.25, force=True)
-    bar.close(50.5)
-    lines = out.getvalue().split("\r")
-    assert "9/15" in lines[1] and "it/s" in lines[1] and "smooth loss   51.250" in lines[1]
-    assert "15/15" in lines[2] and lines[2].endswith("50.500\n")

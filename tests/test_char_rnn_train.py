@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from hw.char_rnn.snapshot import load_snapshot
-from hw.char_rnn.train import TrainConfig, initial_smooth_loss, new_snapshot, settings_from, stream_segments, train
+from hw.char_rnn.train import (
+    TrainConfig,
+    first_sample_update,
+    initial_smooth_loss,
+    new_snapshot,
+    settings_from,
+    stream_segments,
+    train,
+)
 from hw.char_rnn.vocab import Vocabulary
 
 TEXT = ("First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n"
@@ -62,8 +70,11 @@ def test_resuming_continues_exactly(tmp_path):
     np.testing.assert_array_equal(resumed.memory, straight.memory)
     assert resumed.state.smooth_loss == straight.state.smooth_loss
     np.testing.assert_array_equal(resumed.state.loss_history, straight.state.loss_history)
-    assert (tmp_path / "resumed" / "samples.txt").read_text() == \
-        (tmp_path / "straight" / "samples.txt").read_text()
+    # The periodic samples (every 40) match; each run adds its own early one (a tenth of it in).
+    straight_samples = read_samples(tmp_path / "straight" / "samples.txt")
+    resumed_samples = read_samples(tmp_path / "resumed" / "samples.txt")
+    assert list(straight_samples) == [10, 40, 80] and list(resumed_samples) == [6, 40, 64, 80]
+    assert [straight_samples[k] for k in (40, 80)] == [resumed_samples[k] for k in (40, 80)]
     assert first.state.iteration == 60
 
 
@@ -83,11 +94,42 @@ def test_one_update_is_clipped_adagrad(tmp_path):
     np.testing.assert_allclose(snap.memory, g * g, rtol=1e-12)
 
 
+def read_samples(path) -> dict[int, str]:
+    """samples.txt -> update -> the entry logged there."""
+    entries = path.read_text().split("--- update ")[1:]
+    return {int(entry.split(",")[0]): entry for entry in entries}
+
+
+@pytest.mark.parametrize("start, updates, every, first", [
+    (0, 500, 10_000, 50),        # a short run: a tenth of it
+    (0, 100_000, 10_000, 1000),  # a long one: at update 1,000
+    (0, 5, 10_000, 1),           # never at update 0
+    (30_000, 5000, 10_000, 30_500),  # resumed: counted from where it starts
+    (0, 100_000, 500, None),     # the first periodic sample comes first anyway
+    (0, 500, 0, None),           # samples off
+])
+def test_first_sample_comes_early(start, updates, every, first):
+    assert first_sample_update(start, updates, every) == first
+
+
+def test_a_short_run_with_default_settings_writes_a_sample(tmp_path):
+    run(tmp_path, "short", 50, small_config(sample_every=TrainConfig().sample_every))
+    assert list(read_samples(tmp_path / "short" / "samples.txt")) == [5]
+
+
 def test_outputs_are_written(tmp_path):
     run(tmp_path, "out", 80, small_config())
     out = tmp_path / "out"
-    samples = (out / "samples.txt").read_text()
-    assert samples.count("--- update ") == 2 and "--- update 80, smooth loss" in samples
+    assert list(read_samples(out / "samples.txt")) == [8, 40, 80]
     csv = (out / "smooth_loss.csv").read_text().splitlines()
     assert csv[0] == "update,smooth_loss" and len(csv) == 9
     assert (out / "snapshot.npz").exists()
+
+
+def test_on_history_sees_every_point_of_the_loss_history(tmp_path):
+    config = small_config(sample_every=0)
+    vocab = Vocabulary.from_text(TEXT)
+    seen = []
+    snap = train(new_snapshot(vocab, len(TEXT), config), vocab.encode(TEXT), config, 45, tmp_path, "test text",
+                 progress=False, log=io.StringIO(), plot=False, on_history=lambda it, s: seen.append((it, s)))
+    assert seen == [tuple(row) for row in snap.state.loss_history] and [it for it, _ in seen] == [10, 20, 30, 40]

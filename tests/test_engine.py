@@ -118,7 +118,9 @@ def quiz(*answers):
 def test_quiz_answers_are_judged_for_form():
     step, answers = quiz(Answer(1, "a"), Answer(2, "b"))
     entry = RubricEntry("q", 10, "hw/q.py", "quiz", ())
-    assert judge_answers(step, entry, answers).status is Status.PASSED
+    unmarked = judge_answers(step, entry, answers)
+    assert (unmarked.status, unmarked.points, unmarked.failed) == (Status.NOT_MARKED, 0, False)
+    assert unmarked.headline == "all 2 answers are well-formed" and "official grading" in unmarked.details[0]
     step, answers = quiz(Answer(1, "a"), Answer(2, "zz"), Answer(3, error="hw/q.py has no function question_3()"))
     result = judge_answers(step, entry, answers)
     assert (result.status, result.points, result.headline) == (Status.FAILED, 0, "1 of 3 answers are well-formed")
@@ -133,7 +135,7 @@ def test_run_step_dispatches_on_the_kind_of_step(tmp_path, monkeypatch):
     (tmp_path / "quizmod.py").write_text("def question_1():\n    return 'a'\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     step = QuizStep(**{**QUIZ.__dict__, "module": "quizmod", "questions": (Q(1),)})
-    assert run_step(step, RubricEntry("q", 10, "quizmod.py", "quiz", ()), [], timeout=5).passed
+    assert run_step(step, RubricEntry("q", 10, "quizmod.py", "quiz", ()), [], timeout=5).status is Status.NOT_MARKED
 
 
 def test_dependency_note_and_where_to_start():

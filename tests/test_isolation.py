@@ -31,6 +31,15 @@ def test_not_implemented_and_exit_are_named():
     exited = run_isolated(lambda: exit(3), timeout=1).error
     assert exited.kind is ErrorKind.EXCEPTION and "exit(3)" in exited.headline
 
+    def bare():
+        raise NotImplementedError
+
+    def own_words():
+        raise NotImplementedError("TODO later")
+
+    assert run_isolated(bare, timeout=1).error.headline == "not implemented yet (NotImplementedError)"
+    assert run_isolated(own_words, timeout=1).error.headline == "not implemented yet: TODO later"
+
 
 def spin():
     while True:

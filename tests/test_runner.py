@@ -12,6 +12,8 @@ from autograder.rubric import load_rubric
 from tests.tree import REPO
 
 STEP_IDS = [e.id for e in load_rubric()]
+MC_POINTS = next(e.points for e in load_rubric() if e.id == "mc")
+MC = "hw/mc.py"
 
 
 def run_repo(*args: str) -> subprocess.CompletedProcess:
@@ -52,9 +54,38 @@ def test_table_lists_every_step_with_points_and_total():
     lines = proc.stdout.splitlines()
     for entry in load_rubric():
         row = next(line for line in lines if line.startswith(entry.id + " "))
+        if entry.id == "mc":
+            continue
         assert f"{entry.points:g} / {entry.points:g}" in row and row.rstrip().endswith("PASS")
     total = sum(e.points for e in load_rubric())
-    assert any(line.startswith("total") and f"{total:g} / {total:g}" in line for line in lines)
+    assert any(line.startswith("total") and f"{total - MC_POINTS:g} / {total:g}" in line for line in lines)
+
+
+def test_mc_is_never_scored_locally_and_the_total_says_so(tree):
+    # A well-formed answer: wrong or right, the runner cannot know.
+    tree.replace(MC, 'return "c"', 'return "a"')
+    result = tree.run()
+    assert result.returncode == 0
+    row = next(line for line in result.stdout.splitlines() if line.startswith("mc "))
+    assert row.split()[1:5] == ["-", "/", f"{MC_POINTS:g}", "NOT"] and "MARKED" in row
+    assert "PASS" not in row and row.endswith("NOT MARKED  all 5 answers are well-formed")
+    total = next(line for line in result.stdout.splitlines() if line.startswith("total"))
+    assert f"not counting the {MC_POINTS:g} points of mc, marked at official grading" in total
+    mc = next(t for t in result.report["tests"] if t["name"] == "mc")
+    assert mc["score"] == 0 and mc["status"] == "passed"
+    assert mc["output"].startswith(f"not yet marked: its {MC_POINTS:g} points are awarded at official grading")
+    assert result.report["score"] == sum(t["score"] for t in result.report["tests"])
+    assert "not counting the" in result.report["output"]
+
+
+def test_a_malformed_mc_answer_fails(tree):
+    tree.replace(MC, 'return "c"', 'return "z"')
+    result = tree.run()
+    assert result.failed() == {"mc"}
+    row = next(line for line in result.stdout.splitlines() if line.startswith("mc "))
+    assert f"0 / {MC_POINTS:g}" in row and "FAIL" in row
+    total = next(line for line in result.stdout.splitlines() if line.startswith("total"))
+    assert "not counting" not in total
 
 
 def test_list_shows_steps_and_points():
@@ -68,7 +99,7 @@ def test_list_shows_steps_and_points():
 def test_help_explains_every_option():
     proc = run_repo("--help")
     assert proc.returncode == 0
-    for option in ("--step", "--list", "--json", "--torch", "--no-torch", "--timeout", "--seed"):
+    for option in ("--step", "--list", "--json", "--torch", "--no-torch", "--timeout", "--seed", "--version"):
         assert option in proc.stdout
 
 
@@ -76,12 +107,27 @@ def test_step_selection_runs_only_those_steps(tree):
     result = tree.run("--step", "rnn_forward", "--step", "linear_backward")
     assert result.returncode == 0
     assert list(result.status()) == ["linear_backward", "rnn_forward"]  # rubric order, not argument order
+    assert result.stdout.startswith("selected 2 steps: linear_backward, rnn_forward\n")
 
 
-def test_unknown_step_is_a_usage_error():
-    proc = run_repo("--step", "no_such_step")
+def test_a_step_group_prefix_selects_the_group_and_says_which(tree):
+    result = tree.run("--step", "linear", "--step", "char_rnn", "--step", "linear_forward")
+    assert result.returncode == 0
+    expected = ["linear_forward", "linear_backward", "char_rnn_loss", "char_rnn_backward", "char_rnn_sample",
+                "char_rnn_complete"]
+    assert list(result.status()) == expected
+    assert result.stdout.startswith(f"selected 6 steps: {', '.join(expected)}\n")
+    one = tree.run("--step", "activation")
+    assert list(one.status()) == ["activation"] and one.stdout.startswith("selected 1 step: activation\n")
+
+
+@pytest.mark.parametrize("wanted", ["no_such_step", "line", "linear_", "forward"])
+def test_a_step_or_prefix_that_names_nothing_is_a_usage_error(wanted):
+    proc = run_repo("--step", "linear", "--step", wanted)
     assert proc.returncode == 2
-    assert "no_such_step" in proc.stderr
+    assert proc.stderr.splitlines()[0].startswith("usage: python autograder/runner.py")
+    assert f"error: argument --step: no step is called or starts with '{wanted}'" in proc.stderr
+    assert proc.stdout == ""
 
 
 def test_exit_code_is_one_when_a_selected_step_fails_and_zero_when_others_fail(tree):
@@ -103,7 +149,7 @@ def test_json_follows_gradescope_schema(tree):
         assert set(t) == {"name", "score", "max_score", "status", "output"}
         assert t["status"] in ("passed", "failed")
         assert isinstance(t["output"], str) and t["output"]
-        assert t["score"] == (t["max_score"] if t["status"] == "passed" else 0)
+        assert t["score"] == (t["max_score"] if t["status"] == "passed" and t["name"] != "mc" else 0)
     assert by_name["rnn_forward"]["status"] == "failed"
     assert "RNNCell.forward" in by_name["rnn_forward"]["output"]
     assert report["score"] == sum(t["score"] for t in report["tests"])
@@ -120,6 +166,8 @@ def test_not_implemented_fails_only_that_step_and_points_to_the_file(tree):
     assert result.failed() == {"rnn_forward", "rnn_classifier_forward", "rnn_classifier_backward"}
     out = result.output("rnn_forward")
     assert out.splitlines()[0] == "rnn_forward: RNNCell.forward is not implemented yet"
+    row = next(line for line in result.stdout.splitlines() if line.startswith("rnn_forward "))
+    assert row.endswith("FAIL  rnn_forward: RNNCell.forward is not implemented yet")
     assert "start in mytorch/rnn_cell.py" in out
     assert "Traceback" not in result.stdout
 

@@ -11,13 +11,16 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from autograder import __version__
 from autograder.paths import ROOT
 from autograder.release.build import BuildError, build, digest
+from autograder.text import plural
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.release", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     cmd = sub.add_parser("build", help="build the student release folder and archive")
     cmd.add_argument("--out", type=Path, default=ROOT / "build", help="build folder (default: %(default)s)")
@@ -28,14 +31,14 @@ def main(argv: list[str] | None = None) -> int:
     except BuildError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
-        print(f"release not built: {len(exc.problems)} problem(s)", file=sys.stderr)
+        print(f"release not built: {plural(len(exc.problems), 'problem')}", file=sys.stderr)
         return 1
     for warning in release.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     per_step = Counter(r.step for r in release.regions)
-    print(f"stubbed {len(release.regions)} solution regions in {len(per_step)} steps: "
+    print(f"stubbed {plural(len(release.regions), 'solution region')} in {plural(len(per_step), 'step')}: "
           + ", ".join(f"{step} ({n})" for step, n in per_step.items()))
-    print(f"wrote {directory} ({len(release.files)} files)")
+    print(f"wrote {directory} ({plural(len(release.files), 'file')})")
     print(f"wrote {archive} (sha256 {digest(archive)})")
     return 0
 

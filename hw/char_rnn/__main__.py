@@ -1,117 +1,44 @@
-"""Command line: python -m hw.char_rnn {train,sample,complete,gradcheck,explain} --help"""
+"""Command line: python -m hw.char_rnn {train,sample,complete,gradcheck,explain} --help
+
+The arguments are read before numpy loads, so that --blas-threads can take effect.
+"""
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-import numpy as np
-
-from hw.char_rnn.corpus import load_text
-from hw.char_rnn.explain import explain, format_explanation, save_explanation_chart
-from hw.char_rnn.model import CharRNN
-from hw.char_rnn.sampling import complete, make_draw, sample
-from hw.char_rnn.snapshot import load_snapshot
-from hw.char_rnn.train import TrainConfig, new_snapshot, settings_from, train
-from hw.char_rnn.vocab import Vocabulary
-from mytorch.gradient_check import check_gradients
+from autograder import __version__
+from hw.char_rnn.blas import DEFAULT_THREADS, limit_blas_threads
 
 DEFAULT_OUT = "runs/char_rnn"
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    text, corpus_name = load_text(args.data)
-    config = TrainConfig(hidden_size=args.hidden, num_layers=args.layers,
-                         seq_length=args.seq_length, lr=args.lr, batch=args.batch,
-                         seed=args.seed, sample_every=args.sample_every,
-                         sample_length=args.sample_length, snapshot_every=args.snapshot_every)
-    if args.resume:
-        snap = load_snapshot(args.resume)
-        config = settings_from(snap, config)
-        print(f"resuming {args.resume} at update {snap.state.iteration} "
-              f"(hidden, layers, seq_length, lr, batch and seed come from the snapshot)")
-    else:
-        snap = new_snapshot(Vocabulary.from_text(text), len(text), config)
-    data = snap.vocab.encode(text)
-    snap.data_size = len(text)
-    train(snap, data, config, args.updates, args.out, corpus_name,
-          progress=not args.no_progress)
-    return 0
+def thread_count(text: str) -> int:
+    n = int(text)
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {n}")
+    return n
 
 
-def _start_index(vocab: Vocabulary, start: str | None) -> int:
-    if start is None:
-        start = "\n" if "\n" in vocab.index else vocab.chars[0]
-    return int(vocab.encode(start)[-1])
-
-
-def cmd_sample(args: argparse.Namespace) -> int:
-    snap = load_snapshot(args.snapshot)
-    seed_ix = _start_index(snap.vocab, args.start)
-    for temperature in args.temperature:
-        ixs = sample(snap.model, snap.model.initial_state(1), seed_ix, args.length,
-                     temperature=temperature, draw=make_draw(args.seed))
-        print(f"--- temperature {temperature:g} ---")
-        print(snap.vocab.decode(ixs))
-    return 0
-
-
-def cmd_complete(args: argparse.Namespace) -> int:
-    snap = load_snapshot(args.snapshot)
-    starter = snap.vocab.encode(args.starter)
-    ixs = complete(snap.model, list(starter), args.length, temperature=args.temperature,
-                   draw=make_draw(args.seed))
-    print(args.starter + snap.vocab.decode(ixs))
-    return 0
-
-
-def cmd_gradcheck(args: argparse.Namespace) -> int:
-    rng = np.random.default_rng(args.seed)
-    if args.snapshot:
-        snap = load_snapshot(args.snapshot)
-        model = snap.model
-        what = f"snapshot {args.snapshot}"
-    else:
-        model = CharRNN(args.vocab, args.hidden, args.layers, seed=args.seed,
-                        init_scale=args.init_scale)
-        what = "a fresh model"
-    T, B = args.seq_length, args.batch
-    inputs = rng.integers(0, model.vocab_size, size=(T, B))
-    targets = rng.integers(0, model.vocab_size, size=(T, B))
-    h0 = [np.tanh(rng.standard_normal((B, model.hidden_size))) for _ in range(model.num_layers)]
-    print(f"checking {what}: V={model.vocab_size}, hidden={model.hidden_size}, "
-          f"layers={model.num_layers}, window {T} x {B} random characters")
-    model.loss_and_grads(inputs, targets, h0)
-    analytic = {name: g.copy() for name, g in model.grads.items()}
-
-    def loss() -> float:
-        return model.forward(inputs, targets, h0)[0]
-
-    report = check_gradients(loss, model.params, analytic, num_checks=args.checks,
-                             step=args.step, tolerance=args.tolerance, seed=args.seed)
-    print(report.format())
-    return 0 if report.passed else 1
-
-
-def cmd_explain(args: argparse.Namespace) -> int:
-    snap = load_snapshot(args.snapshot)
-    context = args.context.encode("utf-8").decode("unicode_escape") if args.escapes else args.context
-    ex = explain(snap.model, snap.vocab, context, top_chars=args.top_chars,
-                 top_units=args.top_units, seed=args.seed)
-    print(format_explanation(ex))
-    if not args.no_png:
-        png = args.png or str(Path(args.snapshot).with_name("explain.png"))
-        print(save_explanation_chart(ex, png))
-    return 0
+def _common() -> argparse.ArgumentParser:
+    """Options every command takes."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--blas-threads", type=thread_count, metavar="N",
+                        help=f"threads numpy's BLAS may use (default {DEFAULT_THREADS}, or what "
+                             "OPENBLAS_NUM_THREADS/OMP_NUM_THREADS say; 0: the library's own default, "
+                             "usually every core); more than one only pays for large models")
+    return common
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m hw.char_rnn",
         description="Character-level RNN language model: train, generate, check, explain.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+    common = _common()
 
-    p = sub.add_parser("train", help="train with truncated BPTT and Adagrad",
+    p = sub.add_parser("train", parents=[common], help="train with truncated BPTT and Adagrad",
                        description="Train on a UTF-8 text (default: the English documentation "
                                    "text shipped with CPython). Writes snapshot.npz, "
                                    "samples.txt, smooth_loss.csv and smooth_loss.png to --out.")
@@ -132,26 +59,23 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write the snapshot every N updates, besides at the end (default 10000)")
     p.add_argument("--resume", metavar="SNAPSHOT", help="continue training from a snapshot")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.set_defaults(run=cmd_train)
 
-    p = sub.add_parser("sample", help="generate text at one or more temperatures")
+    p = sub.add_parser("sample", parents=[common], help="generate text at one or more temperatures")
     p.add_argument("--snapshot", required=True, help="a .npz snapshot")
     p.add_argument("--length", type=int, default=200, help="characters to generate")
     p.add_argument("--temperature", type=float, nargs="+", default=[1.0],
                    help="one or more temperatures (1/alpha), e.g. 0.5 1 2")
     p.add_argument("--start", help="character fed first (default newline)")
     p.add_argument("--seed", type=int, default=0, help="seed of the draw rule")
-    p.set_defaults(run=cmd_sample)
 
-    p = sub.add_parser("complete", help="continue a starter string")
+    p = sub.add_parser("complete", parents=[common], help="continue a starter string")
     p.add_argument("starter", help="the text to continue")
     p.add_argument("--snapshot", required=True, help="a .npz snapshot")
     p.add_argument("--length", type=int, default=200, help="characters to generate")
     p.add_argument("--temperature", type=float, default=1.0, help="temperature (1/alpha)")
     p.add_argument("--seed", type=int, default=0, help="seed of the draw rule")
-    p.set_defaults(run=cmd_complete)
 
-    p = sub.add_parser("gradcheck", help="numerical gradient check of the model",
+    p = sub.add_parser("gradcheck", parents=[common], help="numerical gradient check of the model",
                        description="Central differences on random entries of every parameter "
                                    "of a fresh model (or a snapshot's) over a random window. "
                                    "Exit status 1 when any entry exceeds the tolerance.")
@@ -167,9 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--step", type=float, default=1e-5, help="central-difference step")
     p.add_argument("--tolerance", type=float, default=1e-5, help="largest relative error")
     p.add_argument("--seed", type=int, default=0)
-    p.set_defaults(run=cmd_gradcheck)
 
-    p = sub.add_parser("explain", help="which hidden units write the next character",
+    p = sub.add_parser("explain", parents=[common], help="which hidden units write the next character",
                        description="Run a context through the model, list the likeliest next "
                                    "characters, the hidden units contributing most to each "
                                    "(Why[c,j]*h_j, with the input weights Wxh[j,ix] that drive "
@@ -183,15 +106,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--png", help="chart path (default explain.png beside the snapshot)")
     p.add_argument("--no-png", action="store_true", help="text output only")
     p.add_argument("--seed", type=int, default=0, help="seed of the random-unit comparison")
-    p.set_defaults(run=cmd_explain)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Exit status: 0 success, 1 a failed gradient check, 2 unusable input."""
     args = build_parser().parse_args(argv)
+    if not limit_blas_threads(args.blas_threads) and args.blas_threads is not None:
+        print("note: numpy was loaded before this command, so --blas-threads has no effect",
+              file=sys.stderr)
+    from hw.char_rnn import commands  # loads numpy, now that its threads are set
+
     try:
-        return args.run(args)
+        return getattr(commands, f"cmd_{args.command}")(args)
     except (KeyError, ValueError, OSError) as err:
         # Bad input (a character outside the vocabulary, a missing or malformed file)
         # deserves one line, not a traceback.

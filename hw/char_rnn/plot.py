@@ -1,6 +1,7 @@
 """Optional matplotlib output. Everything else in the package works without matplotlib."""
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from types import ModuleType
 
@@ -23,22 +24,47 @@ def pyplot_or_none() -> ModuleType | None:
     return plt
 
 
+FIG_SIZE = (7.0, 4.0)  # inches
+TITLE_POINTS = 11.0
+
+
+def fit_title(title: str, width_inches: float, points: float = TITLE_POINTS) -> str:
+    """title broken into lines that fit a figure width_inches wide at a font of `points`.
+
+    An average character of matplotlib's default font is about 0.6 em wide; the margin
+    leaves room for wide letters.
+    """
+    chars_per_line = max(10, int(width_inches * 72 / (0.6 * points) * 0.85))
+    return "\n".join(textwrap.wrap(title, chars_per_line, break_on_hyphens=False)) or title
+
+
+def loss_figure(history: np.ndarray, title: str):
+    """-> a matplotlib Figure of smooth loss against updates, or None without matplotlib.
+
+    history: array of shape (k, 2), rows (iteration, smooth_loss)
+    """
+    plt = pyplot_or_none()
+    if plt is None:
+        return None
+    fig, ax = plt.subplots(figsize=FIG_SIZE)
+    ax.plot(history[:, 0], history[:, 1])
+    ax.set_xlabel("updates")
+    ax.set_ylabel("smooth loss (per window)")
+    ax.set_title(fit_title(title, FIG_SIZE[0]), fontsize=TITLE_POINTS)
+    ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
 def save_loss_plot(history: np.ndarray, path: str | Path, title: str) -> str:
-    """Plot smooth loss against updates.
+    """Plot smooth loss against updates into a PNG at path.
 
     history: array of shape (k, 2), rows (iteration, smooth_loss)
     Returns a one-line message saying where the PNG went, or why there is none.
     """
-    plt = pyplot_or_none()
-    if plt is None:
+    fig = loss_figure(history, title)
+    if fig is None:
         return MATPLOTLIB_MISSING
-    fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot(history[:, 0], history[:, 1])
-    ax.set_xlabel("updates")
-    ax.set_ylabel("smooth loss (per window)")
-    ax.set_title(title)
-    ax.grid(True, alpha=0.3)
-    fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
+    pyplot_or_none().close(fig)
     return f"wrote {path}"

@@ -5,7 +5,7 @@ import math
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TextIO
+from typing import Callable, TextIO
 
 import numpy as np
 
@@ -48,6 +48,24 @@ def stream_segments(data: np.ndarray, batch: int, seq_length: int) -> np.ndarray
     return data[:batch * length].reshape(batch, length)
 
 
+EARLY_SAMPLE = 1000
+
+
+def first_sample_update(start: int, updates: int, every: int) -> int | None:
+    """The update at which a run logs its first sample: early, so that short runs show one too.
+
+    start: the update count the run starts from; updates: the run's length;
+    every: the sample period (0: no samples at all)
+    Returns start + min(EARLY_SAMPLE, updates // 10) (at least start + 1), or None when there
+    is no early sample: samples are off, or the first periodic one comes no later.
+    """
+    if every <= 0:
+        return None
+    early = start + max(1, min(EARLY_SAMPLE, updates // 10))
+    first_periodic = (start // every + 1) * every
+    return early if early < first_periodic else None
+
+
 def initial_smooth_loss(vocab_size: int, seq_length: int) -> float:
     """The loss of a uniform guess over a window, -log(1/V) * seq_length."""
     return -math.log(1.0 / vocab_size) * seq_length
@@ -69,17 +87,22 @@ def settings_from(snap: Snapshot, config: TrainConfig) -> TrainConfig:
                    lr=float(s.get("lr", config.lr)), batch=int(s.get("batch", config.batch)),
                    seed=int(s.get("seed", config.seed)))
 
+
 def train(snap: Snapshot, data: np.ndarray, config: TrainConfig, updates: int,
           out_dir: str | Path, corpus_name: str, progress: bool = True,
-          log: TextIO | None = None, plot: bool = True) -> Snapshot:
+          log: TextIO | None = None, plot: bool = True,
+          on_history: Callable[[int, float], None] | None = None) -> Snapshot:
     """Run `updates` more Adagrad updates on snap (modified in place) and return it.
 
     data: the text encoded with snap.vocab, int array of shape (N,)
     Writes into out_dir: snapshot.npz (every snapshot_every updates and at the end),
-    samples.txt (a sample every sample_every updates, appended, so the text's evolution
-    can be read afterwards), smooth_loss.csv and, when plot is set, smooth_loss.png (if
-    matplotlib is there).
-    Resuming from the written snapshot continues exactly where this run stopped.
+    samples.txt (a sample early in the run, see first_sample_update(), then every
+    sample_every updates, appended, so the text's evolution can be read afterwards),
+    smooth_loss.csv and, when plot is set, smooth_loss.png (if matplotlib is there).
+    progress: show a progress bar (plain lines when stderr is not a terminal)
+    on_history: called with (update, smooth loss) whenever the loss history gets a point
+    Resuming from the written snapshot continues the weights, optimizer and periodic
+    samples exactly where this run stopped.
     """
     log = log if log is not None else sys.stdout
     out = Path(out_dir)
@@ -103,6 +126,7 @@ def train(snap: Snapshot, data: np.ndarray, config: TrainConfig, updates: int,
     if math.isnan(smooth):
         smooth = initial_smooth_loss(len(vocab), T)
     bar = ProgressBar(updates, start=state.iteration) if progress else None
+    early_sample = first_sample_update(state.iteration, updates, config.sample_every)
     samples_path = out / "samples.txt"
 
     def save_state() -> None:
@@ -129,16 +153,13 @@ def train(snap: Snapshot, data: np.ndarray, config: TrainConfig, updates: int,
         it = state.iteration
         if it % config.history_every == 0:
             history.append((it, smooth))
-        if config.sample_every > 0 and it % config.sample_every == 0:
+            if on_history is not None:
+                on_history(it, smooth)
+        if it == early_sample or (config.sample_every > 0 and it % config.sample_every == 0):
             draw = make_draw(config.seed * 1_000_003 + it)
             text = vocab.decode(sample(model, [layer[:1] for layer in h],
                                        int(window[-1, 0]), config.sample_length, draw=draw))
-            entry = f"--- update {it}, smooth loss {smooth:.3f} ---\n{text}\n"
-            with samples_path.open("a", encoding="utf-8") as f:
-                f.write(entry)
-            if bar is not None:
-                log.write("\n")
-            log.write(entry)
+            _record_sample(f"--- update {it}, smooth loss {smooth:.3f} ---\n{text}\n", samples_path, bar, log)
         if config.snapshot_every > 0 and it % config.snapshot_every == 0:
             save_state()
         if bar is not None:
@@ -146,11 +167,26 @@ def train(snap: Snapshot, data: np.ndarray, config: TrainConfig, updates: int,
     if bar is not None:
         bar.close(smooth)
     save_state()
+    _write_loss_history(state, out, corpus_name, plot, log)
+    return snap
+
+
+def _record_sample(entry: str, samples_path: Path, bar: ProgressBar | None, log: TextIO) -> None:
+    """Append a sample to samples.txt and show it (below the progress bar, which it clears)."""
+    with samples_path.open("a", encoding="utf-8") as f:
+        f.write(entry)
+    if bar is not None:
+        bar.clear()
+    log.write(entry)
+    log.flush()
+
+
+def _write_loss_history(state, out: Path, corpus_name: str, plot: bool, log: TextIO) -> None:
+    """Write smooth_loss.csv and, when asked, smooth_loss.png; say where the snapshot is."""
     np.savetxt(out / "smooth_loss.csv", state.loss_history, delimiter=",",
                header="update,smooth_loss", comments="", fmt=["%d", "%.6f"])
-    log.write(f"smooth loss {smooth:.3f} after {state.iteration} updates; "
+    log.write(f"smooth loss {state.smooth_loss:.3f} after {state.iteration} updates; "
               f"snapshot {out / 'snapshot.npz'}\n")
     if plot and len(state.loss_history):
         log.write(save_loss_plot(state.loss_history, out / "smooth_loss.png",
                                  f"char-RNN smooth loss, {corpus_name}") + "\n")
-    return snap
