@@ -5,7 +5,7 @@ import pytest
 from hw.char_rnn.model import CharRNN, param_shapes
 
 pytest.importorskip("torch")
-from autograder.oracles import char_rnn as oracle  # noqa: E402
+from autograder.oracles import char_rnn as oracle
 
 
 def window_loss_and_grads(params, layers, inputs, targets, h0):

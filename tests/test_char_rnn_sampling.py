@@ -7,7 +7,7 @@ from hw.char_rnn.model import CharRNN
 from hw.char_rnn.sampling import complete, make_draw, sample, softmax_with_temperature
 
 pytest.importorskip("torch")
-from autograder.oracles.char_rnn import scores_along as oracle_scores  # noqa: E402
+from autograder.oracles.char_rnn import scores_along as oracle_scores
 from autograder.oracles.char_rnn import softmax_alpha
 
 

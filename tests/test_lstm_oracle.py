@@ -5,8 +5,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from autograder.oracles.lstm_cell import lstm_backward, lstm_forward  # noqa: E402
-from autograder.steps import all_steps  # noqa: E402
+from autograder.oracles.lstm_cell import lstm_backward, lstm_forward
+from autograder.steps import all_steps
 
 STEPS = all_steps()
 FORWARD = STEPS["lstm_forward"]

@@ -5,9 +5,9 @@ import pytest
 
 pytest.importorskip("torch")
 
-from autograder.oracles.rnn_classifier import network_outputs, unrolled_trace  # noqa: E402
-from autograder.steps import all_steps  # noqa: E402
-from autograder.steps.rnn_classifier import cell_weights, layers_of  # noqa: E402
+from autograder.oracles.rnn_classifier import network_outputs, unrolled_trace
+from autograder.steps import all_steps
+from autograder.steps.rnn_classifier import cell_weights, layers_of
 
 STEP = all_steps()["rnn_classifier_backward"]
 CASES = [STEP.build(STEP.rng(7, i), spec) for i, spec in enumerate(STEP.specs)]

@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+pytest.importorskip("torch")
+
 from autograder.oracles.search import beam_search, candidate_count_bound, compress, exact_scores, pinned_beam
 from autograder.steps.search import BEAM_SPECS, build, decode
 

@@ -1,0 +1,45 @@
+"""The report: the terminal table and Gradescope's results.json from typed step results."""
+
+import json
+
+from autograder.engine import Status, StepResult
+from autograder.report import failure_details, gradescope_json, table, write_json
+
+
+def results() -> list[StepResult]:
+    return [
+        StepResult("linear_forward", 5, 5, Status.PASSED, "passed 5 stored cases"),
+        StepResult("rnn_backward", 0, 15, Status.FAILED, "RNNCell.backward, case 7 (batch 3): dW_hh",
+                   ["  Mismatched elements: 4 / 4 (100.0%)"]),
+        StepResult("gru_forward", 0, 15, Status.NOT_IMPLEMENTED, "gru_forward: GRUCell.forward is not implemented yet"),
+        StepResult("mc", 0, 10, Status.NOT_MARKED, "all 5 answers are well-formed"),
+    ]
+
+
+def test_table_shows_status_points_and_the_headline_of_what_failed():
+    lines = table(results()).splitlines()
+    row = {line.split()[0]: line for line in lines[2:-2]}
+    assert row["linear_forward"].split()[-1] == "PASS"
+    assert row["rnn_backward"].endswith("FAIL  RNNCell.backward, case 7 (batch 3): dW_hh")
+    assert row["gru_forward"].endswith("FAIL  gru_forward: GRUCell.forward is not implemented yet")
+    assert "- / 10  NOT MARKED  all 5 answers are well-formed" in row["mc"]
+    assert lines[-1].startswith("total") and "5 / 45" in lines[-1]
+    assert lines[-1].endswith("(not counting the 10 points of mc, marked at official grading)")
+
+
+def test_failure_details_list_only_failed_steps():
+    details = failure_details(results())
+    assert details.count("--- ") == 2
+    assert "--- rnn_backward: FAIL\nRNNCell.backward, case 7 (batch 3): dW_hh\n  Mismatched" in details
+
+
+def test_gradescope_json(tmp_path):
+    report = gradescope_json(results(), 1.23456)
+    assert (report["score"], report["max_score"], report["execution_time"]) == (5, 45, 1.235)
+    by_name = {t["name"]: t for t in report["tests"]}
+    assert [by_name[n]["status"] for n in ("linear_forward", "rnn_backward", "gru_forward", "mc")] == [
+        "passed", "failed", "failed", "passed"]
+    assert by_name["mc"]["score"] == 0 and by_name["mc"]["output"].startswith("not yet marked")
+    assert "not counting the 10 points of mc" in report["output"]
+    write_json(tmp_path / "r.json", results(), 0.5)
+    assert json.loads((tmp_path / "r.json").read_text())["max_score"] == 45
