@@ -1,0 +1,381 @@
+"""The wire format between the worker and the grader: one module both import.
+
+The worker (running student code, as another OS user) reports what each job
+produced as one frame on a pipe:
+
+    b"REC2" | n: uint64 | JSON length: uint64 | NPZ length: uint64 | JSON | NPZ
+
+n is the job index (READY for the frame that says the worker is ready), the
+JSON a small tagged encoding of the produced values (`encode_case`), the NPZ
+their arrays (stored, never compressed, never pickled). The grader reads
+frames with `FrameReader`, which keeps at most one frame's bytes and refuses
+oversized or out-of-order frames before reading them, and decodes each with
+`decode_frame`, which trusts nothing: every failure of any kind (bad JSON,
+recursion, a zip numpy cannot read, memory) becomes `Malformed`, which fails
+that job's step only.
+
+This file runs in the worker with numpy and the standard library only (it is
+copied into the worker's folder as `_wire.py`), on Python 3.10 and later.
+"""
+
+import io
+import json
+import struct
+import zipfile
+from typing import Any
+
+import numpy as np
+
+MAX_DEPTH = 8
+MAX_NODES = 20_000
+MAX_STR = 2_000
+MAX_LINES = 40
+MAX_INT_DIGITS = 400
+MAX_ANSWER_ITEMS = 26
+MAX_ANSWER_CHARS = 64
+# One frame: its JSON stays small (the values are in the NPZ), its arrays are a case's outputs.
+MAX_JSON_BYTES = 1 << 20
+MAX_ARRAY_BYTES = 16 << 20
+# Array dtype kinds that load without pickle and mean something to a comparison.
+ARRAY_KINDS = "biufcSUmM"
+FRAME_MAGIC = b"REC2"
+FRAME_HEAD = struct.Struct(">QQQ")
+HEAD_BYTES = len(FRAME_MAGIC) + FRAME_HEAD.size
+READY = (1 << 64) - 1
+
+
+# --- encoding (worker side) ------------------------------------------------------------------
+
+
+class _Encoder:
+    """Turns produced values into JSON nodes plus named arrays, without calling student methods."""
+
+    def __init__(self) -> None:
+        self.arrays: dict[str, np.ndarray] = {}
+        self.nodes = 0
+
+    def _array(self, arr: np.ndarray, tag: str) -> dict[str, Any]:
+        plain = arr.view(np.ndarray) if type(arr) is not np.ndarray else arr
+        if plain.dtype.kind not in ARRAY_KINDS or plain.dtype.fields is not None:
+            # Only the dtype and shape of such an array matter to a comparison.
+            return {"t": "odd_array", "dtype": str(plain.dtype)[:40], "shape": list(plain.shape)}
+        key = f"a{len(self.arrays)}"
+        self.arrays[key] = np.array(plain, copy=True, order="C")
+        return {"t": tag, "k": key}
+
+    def encode(self, value: Any, depth: int = 0) -> dict[str, Any]:
+        self.nodes += 1
+        if self.nodes > MAX_NODES or depth > MAX_DEPTH:
+            return {"t": "opaque", "type": "too_large"}
+        kind = type(value)
+        if value is None:
+            return {"t": "none"}
+        if kind is bool:
+            return {"t": "bool", "v": value}
+        if isinstance(value, np.ndarray):
+            return self._array(value, "array")
+        if isinstance(value, np.generic):
+            return self._array(np.asarray(value), "scalar")
+        if isinstance(value, int):
+            text = int.__repr__(value)
+            if len(text) > MAX_INT_DIGITS:
+                return {"t": "opaque", "type": kind.__name__}
+            return {"t": "int", "v": text, "type": kind.__name__}
+        if isinstance(value, float):
+            return {"t": "float", "v": float.__repr__(value), "type": kind.__name__}
+        if kind is str:
+            return {"t": "str", "v": value} if len(value) <= MAX_STR else {"t": "opaque", "type": "str"}
+        if kind in (list, tuple):
+            return {"t": kind.__name__, "v": [self.encode(v, depth + 1) for v in value]}
+        if kind is dict and all(type(k) is str for k in value):
+            return {"t": "dict", "v": [[k[:MAX_STR], self.encode(v, depth + 1)] for k, v in value.items()]}
+        if type(value).__name__ == "_Missing":
+            return {"t": "missing"}
+        return {"t": "opaque", "type": kind.__name__[:80]}
+
+
+def _lines(lines: list[str] | None) -> list[str] | None:
+    return None if lines is None else [str(line)[:MAX_STR] for line in lines[:MAX_LINES]]
+
+
+
+
+def frame(n: int, record: Any, arrays: dict[str, np.ndarray]) -> bytes:
+    """n: job index (or READY); record: JSON-able; arrays: name -> array -> the bytes of one frame."""
+    js = json.dumps(record).encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
+        for name in sorted(arrays):
+            member = io.BytesIO()
+            np.lib.format.write_array(member, np.array(arrays[name], order="C"), allow_pickle=False)
+            zf.writestr(zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0)), member.getvalue())
+    npz = buf.getvalue() if arrays else b""
+    return FRAME_MAGIC + FRAME_HEAD.pack(n, len(js), len(npz)) + js + npz
+
+
+def encode_case(outputs: dict[Any, Any], error: list[str] | None, warnings: list[str] | None
+                ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """What one case produced -> (JSON record, arrays). Never calls the student's methods."""
+    enc = _Encoder()
+    pairs = []
+    for key, value in list(outputs.items()):
+        if type(key) is str:
+            try:
+                pairs.append([key[:MAX_STR], enc.encode(value)])
+            except Exception:  # noqa: BLE001 - a value that resists inspection is reported as opaque
+                pairs.append([key[:MAX_STR], {"t": "opaque", "type": "unreadable"}])
+    return {"kind": "case", "outputs": pairs, "error": _lines(error), "warnings": _lines(warnings)}, enc.arrays
+
+
+def encode_answer(value: Any) -> Any:
+    """A student's mc answer -> a plain string / list of strings / None, or an opaque type description."""
+    if value is None:
+        return None
+    if type(value) is str:
+        return value if len(value) <= MAX_ANSWER_CHARS else {"opaque": "str (too long)"}
+    if type(value) in (list, tuple) and len(value) <= MAX_ANSWER_ITEMS:
+        if all(type(v) is str and len(v) <= MAX_ANSWER_CHARS for v in value):
+            return {"list": list(value), "type": type(value).__name__}
+    return {"opaque": type(value).__name__[:80]}
+
+
+# --- reading frames (grader side) -------------------------------------------------------------
+
+
+class FrameError(Exception):
+    """The byte stream itself is broken (bad magic, out of order, oversized): nothing after it can be trusted."""
+
+
+class FrameReader:
+    """Splits the worker's byte stream into frames as bytes arrive, keeping at most one frame's bytes.
+
+    first: the index of the first job frame expected (after the READY frame).
+    """
+
+    def __init__(self, first: int) -> None:
+        self.next = first
+        self.ready = False
+        self._buf = bytearray()
+        self._need = HEAD_BYTES
+        self._head: tuple[int, int, int] | None = None
+
+    def feed(self, data: bytes) -> list[tuple[int, bytes, bytes]]:
+        """data: the next bytes read -> the frames (n, JSON bytes, NPZ bytes) completed by them.
+
+        Raises FrameError as soon as a header is wrong, before its body is read.
+        """
+        out = []
+        view = memoryview(data)
+        while view:
+            take = min(len(view), self._need - len(self._buf))
+            self._buf += view[:take]
+            view = view[take:]
+            if len(self._buf) < self._need:
+                break
+            if self._head is None:
+                self._head = self._check_head(bytes(self._buf))
+                self._buf = bytearray()
+                self._need = self._head[1] + self._head[2]
+            if len(self._buf) == self._need:
+                n, lj, _ = self._head
+                body = bytes(self._buf)
+                out.append((n, body[:lj], body[lj:]))
+                self._buf, self._need, self._head = bytearray(), HEAD_BYTES, None
+        return out
+
+    def _check_head(self, head: bytes) -> tuple[int, int, int]:
+        if not head.startswith(FRAME_MAGIC):
+            raise FrameError("the report stream is malformed (bad frame header)")
+        n, lj, ln = FRAME_HEAD.unpack(head[len(FRAME_MAGIC):])
+        if lj > MAX_JSON_BYTES or ln > MAX_ARRAY_BYTES + (1 << 16):
+            raise FrameError(f"a report frame is too large ({lj + ln} bytes)")
+        if not self.ready:
+            if n != READY:
+                raise FrameError("the report stream did not start with the ready frame")
+            self.ready = True
+            return n, lj, ln
+        if n != self.next:
+            raise FrameError("the report stream is out of order")
+        self.next += 1
+        return n, lj, ln
+
+
+# --- decoding (grader side) ------------------------------------------------------------------
+
+
+class Malformed(Exception):
+    """The worker's report for a job does not have the expected form."""
+
+
+def _check_zip(data: bytes) -> set[str]:
+    """-> the member names of an .npz, after checking sizes and storage without reading any member."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+    except Exception as exc:  # noqa: BLE001 - any failure to parse the directory is the frame's fault
+        raise Malformed(f"the arrays file is not a valid .npz ({type(exc).__name__})") from None
+    if sum(i.file_size for i in infos) > MAX_ARRAY_BYTES or len(infos) > MAX_NODES:
+        raise Malformed("the arrays file is too large")
+    names = set()
+    for info in infos:
+        if info.compress_type != zipfile.ZIP_STORED or info.compress_size != info.file_size:
+            # Only stored members: their size is bounded by the bytes received (no decompression bombs).
+            raise Malformed("the arrays file holds a compressed member")
+        if not (info.filename.startswith("a") and info.filename.endswith(".npy") and info.filename[1:-4].isdigit()):
+            raise Malformed(f"unexpected member {info.filename[:40]!r} in the arrays file")
+        if info.filename in names:
+            raise Malformed("a member appears twice in the arrays file")
+        names.add(info.filename)
+    return {name[:-4] for name in names}
+
+
+def load_arrays(data: bytes) -> dict[str, np.ndarray]:
+    """data: an .npz the worker wrote -> name -> array; refuses pickled (object) arrays and odd dtypes."""
+    names = _check_zip(data)
+    arrays = {}
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            for name in sorted(names):
+                arrays[name] = npz[name]
+    except Exception as exc:  # noqa: BLE001 - whatever numpy refuses (object arrays first of all) is malformed
+        raise Malformed(f"the arrays file cannot be read without pickle ({type(exc).__name__})") from None
+    for name, arr in arrays.items():
+        if arr.dtype.kind not in ARRAY_KINDS or arr.dtype.fields is not None or arr.dtype.hasobject:
+            raise Malformed(f"array {name} has dtype {arr.dtype}")
+    return arrays
+
+
+def _named(base: type, name: str) -> type:
+    """A stand-in type carrying the student's type name, so messages name the type they used."""
+    if not isinstance(name, str) or not name.isidentifier() or len(name) > 80:
+        raise Malformed("a type name is not an identifier")
+    if name == base.__name__:
+        return base
+    return type(name, (base,), {})
+
+
+class _Opaque:
+    """Base of the stand-ins for values the worker could only describe by their type name."""
+
+
+class _Decoder:
+    def __init__(self, arrays: dict[str, np.ndarray], missing: Any) -> None:
+        self.arrays = arrays
+        self.used: set[str] = set()
+        self.missing = missing
+        self.nodes = 0
+
+    def _array(self, node: dict[str, Any]) -> np.ndarray:
+        key = node.get("k")
+        if not isinstance(key, str) or key not in self.arrays or key in self.used:
+            raise Malformed("an array reference is unknown or used twice")
+        self.used.add(key)
+        return self.arrays[key]
+
+    def decode(self, node: Any, depth: int = 0) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES or depth > MAX_DEPTH + 1:
+            raise Malformed("nested too deep or too many values")
+        if not isinstance(node, dict) or not isinstance(node.get("t"), str):
+            raise Malformed("a value is not a tagged object")
+        t, v = node["t"], node.get("v")
+        if t == "none":
+            return None
+        if t == "missing":
+            return self.missing
+        if t == "bool" and isinstance(v, bool):
+            return v
+        if t == "array":
+            return self._array(node)
+        if t == "scalar":
+            arr = self._array(node)
+            if arr.ndim != 0:
+                raise Malformed("a scalar is not 0-dimensional")
+            return arr[()]
+        if t == "int" and isinstance(v, str) and len(v) <= MAX_INT_DIGITS + 1:
+            try:
+                return _named(int, node.get("type"))(int(v))
+            except ValueError:
+                raise Malformed("a malformed int") from None
+        if t == "float" and isinstance(v, str) and len(v) <= 40:
+            try:
+                return _named(float, node.get("type"))(float(v))
+            except ValueError:
+                raise Malformed("a malformed float") from None
+        if t == "str" and isinstance(v, str) and len(v) <= MAX_STR:
+            return v
+        if t in ("list", "tuple") and isinstance(v, list):
+            items = [self.decode(item, depth + 1) for item in v]
+            return items if t == "list" else tuple(items)
+        if t == "dict" and isinstance(v, list):
+            out = {}
+            for pair in v:
+                if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)):
+                    raise Malformed("a malformed dict entry")
+                out[pair[0]] = self.decode(pair[1], depth + 1)
+            return out
+        if t == "odd_array":
+            shape, dtype = node.get("shape"), node.get("dtype")
+            if not (isinstance(shape, list) and len(shape) <= 32 and all(type(s) is int and 0 <= s for s in shape)
+                    and isinstance(dtype, str) and len(dtype) <= 40):
+                raise Malformed("a malformed array description")
+            if int(np.prod(shape, dtype=np.float64)) > 1_000_000:
+                raise Malformed("an array description is too large")
+            # A stand-in of the same shape holding NaNs: only dtype (object) and shape reach the message.
+            return np.full(tuple(shape), np.nan, dtype=object)
+        if t == "opaque":
+            return _named(_Opaque, node.get("type"))()
+        raise Malformed(f"unknown or malformed value tag {t[:20]!r}")
+
+
+def _text_lines(lines: Any) -> list[str] | None:
+    if lines is None:
+        return None
+    if not (isinstance(lines, list) and len(lines) <= MAX_LINES and all(isinstance(x, str) and len(x) <= MAX_STR
+                                                                       for x in lines)):
+        raise Malformed("malformed message lines")
+    return lines
+
+
+def decode_case(record: Any, arrays: dict[str, np.ndarray], missing: Any) -> tuple[dict[str, Any], list[str] | None,
+                                                                                    list[str]]:
+    """A case job's JSON record and arrays -> (outputs, error lines or None, warning lines). Raises Malformed."""
+    if not isinstance(record, dict) or record.get("kind") != "case" or not isinstance(record.get("outputs"), list):
+        raise Malformed("not a case report")
+    decoder = _Decoder(arrays, missing)
+    outputs: dict[str, Any] = {}
+    for pair in record["outputs"]:
+        if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)) or pair[0] in outputs:
+            raise Malformed("a malformed or repeated output name")
+        outputs[pair[0]] = decoder.decode(pair[1])
+    if decoder.used != set(arrays):
+        raise Malformed("the arrays file holds arrays no output refers to")
+    error = _text_lines(record.get("error"))
+    if error is not None and not error:
+        raise Malformed("an empty error message")
+    return outputs, error, _text_lines(record.get("warnings")) or []
+
+
+def decode_answer(value: Any) -> tuple[Any, str | None]:
+    """One reported mc answer -> (the answer as str / list of str / None, or a problem). Nothing else is accepted."""
+    if value is None:
+        return None, None
+    if isinstance(value, str):
+        return (value, None) if len(value) <= MAX_ANSWER_CHARS else (None, "the answer is too long")
+    if isinstance(value, dict) and set(value) == {"list", "type"} and value["type"] in ("list", "tuple"):
+        items = value["list"]
+        if (isinstance(items, list) and len(items) <= MAX_ANSWER_ITEMS
+                and all(isinstance(x, str) and len(x) <= MAX_ANSWER_CHARS for x in items)):
+            return (items if value["type"] == "list" else tuple(items)), None
+    if isinstance(value, dict) and set(value) == {"opaque"} and isinstance(value["opaque"], str):
+        return None, f"malformed answer (a {value['opaque'][:80]}): return a letter or a list of letters"
+    return None, "malformed answer"
+
+
+def decode_frame(js: bytes, npz: bytes) -> tuple[Any, dict[str, np.ndarray]]:
+    """One frame's bytes -> (its JSON record, its arrays). Raises Malformed on anything else, whatever went wrong."""
+    try:
+        record = json.loads(js.decode("utf-8"))
+    except Exception as exc:  # noqa: BLE001 - RecursionError, MemoryError, ValueError...: all the frame's fault
+        raise Malformed(f"the report is not valid JSON ({type(exc).__name__})") from None
+    return record, load_arrays(npz) if npz else {}
