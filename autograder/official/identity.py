@@ -45,16 +45,20 @@ class Identity:
 
 
 def processes_of(uid: int) -> list[int]:
-    """-> the pids of every process whose real, effective, saved or file-system uid is `uid`."""
+    """-> the pids of every live (not zombie) process whose real, effective, saved or file-system uid is `uid`."""
     found = []
+    wanted = str(uid).encode()
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
             with open(f"/proc/{entry.name}/status", "rb") as f:
+                zombie = False
                 for line in f:
-                    if line.startswith(b"Uid:"):
-                        if str(uid).encode() in line.split()[1:]:
+                    if line.startswith(b"State:"):
+                        zombie = line.split()[1:2] == [b"Z"]
+                    elif line.startswith(b"Uid:"):
+                        if not zombie and wanted in line.split()[1:]:
                             found.append(int(entry.name))
                         break
         except OSError:
