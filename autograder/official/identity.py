@@ -44,8 +44,9 @@ class Identity:
         return {"user": self.uid, "group": self.gid, "extra_groups": []}
 
 
-def processes_of(uid: int) -> list[int]:
-    """-> the pids of every live (not zombie) process whose real, effective, saved or file-system uid is `uid`."""
+def processes_of(uid: int, zombies: bool = False) -> list[int]:
+    """-> the pids of every live process (and zombie, if asked) whose real, effective, saved or file-system uid
+    is `uid`."""
     found = []
     wanted = str(uid).encode()
     for entry in os.scandir("/proc"):
@@ -56,7 +57,7 @@ def processes_of(uid: int) -> list[int]:
                 zombie = False
                 for line in f:
                     if line.startswith(b"State:"):
-                        zombie = line.split()[1:2] == [b"Z"]
+                        zombie = line.split()[1:2] == [b"Z"] and not zombies
                     elif line.startswith(b"Uid:"):
                         if not zombie and wanted in line.split()[1:]:
                             found.append(int(entry.name))
@@ -108,6 +109,15 @@ def kill_all(identity: Identity, attempts: int = 100) -> None:
     left = processes_of(identity.uid)
     if left:
         raise IdentityError(f"processes of uid {identity.uid} survive SIGKILL: {left[:5]}")
+
+
+def wait_reaped(identity: Identity, timeout: float = 5.0) -> None:
+    """Wait until the uid's killed processes are reaped too: zombies still count against its process limit."""
+    if identity.uid is None:
+        return
+    deadline = time.monotonic() + timeout
+    while processes_of(identity.uid, zombies=True) and time.monotonic() < deadline:
+        time.sleep(0.005)
 
 
 def remove_leftovers(identity: Identity) -> None:

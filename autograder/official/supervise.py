@@ -30,7 +30,7 @@ from autograder.official.plan import Job, Plan
 
 STARTUP_GRACE = 15.0
 # A report may arrive this much after the limit (encoding and the pipe) and still count.
-LATE_GRACE = 1.0
+LATE_GRACE = 0.5
 MAX_REPORT_BYTES = 64 << 20
 LOG_BYTES = 4096
 WORKER_ENV = {
@@ -158,12 +158,13 @@ class _Worker:
 def _stop(worker: _Worker, identity: identities.Identity, confinement: Confinement) -> None:
     """End the worker and everything it started: the cgroup, every process of the uid, its process group."""
     confinement.kill()
-    identities.kill_all(identity)
     try:
         os.killpg(worker.proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+    identities.kill_all(identity)
     worker.proc.wait()
+    identities.wait_reaped(identity)
 
 
 def _decode(js: bytes, npz: bytes) -> Record:
@@ -228,12 +229,7 @@ def run_jobs(plan: Plan, jobs: list[Job], folder: Path, identity: identities.Ide
                         why = [f"the code's results exceed the {MAX_REPORT_BYTES >> 20} MiB a handin may report"]
                         spent = ["not run: " + why[0]]
                         break
-                    try:
-                        frames = worker.reader.feed(chunk)
-                    except wire.FrameError as exc:
-                        why = [str(exc)]
-                        break
-                    for i, js, npz in frames:
+                    for i, js, npz in worker.reader.feed(chunk):
                         arrival = time.monotonic()
                         if i == wire.READY:
                             ready = True
@@ -246,6 +242,9 @@ def run_jobs(plan: Plan, jobs: list[Job], folder: Path, identity: identities.Ide
                             records[i] = _decode(js, npz)
                             current = i + 1
                         since = arrival
+                    if worker.reader.error is not None:
+                        why = [worker.reader.error]
+                        break
                 elif not readable and worker.proc.poll() is not None:
                     break  # exited, and nothing more is coming (a child may hold the pipe open)
             if current >= n:
@@ -279,6 +278,8 @@ def run_handin(plan: Plan, jobs: list[Job], files: dict[str, str], base: Path, i
     -> (job index -> Record, the confinement mode used). Raises HandinError when the files cannot be placed.
     """
     folder = base / secrets.token_hex(8)
+    identities.kill_all(identity)
+    identities.wait_reaped(identity)
     confinement = confine(limits) if identity.official else Confinement()
     try:
         prepare_folder(plan, jobs, files, folder, identity, limits)

@@ -158,22 +158,28 @@ class FrameReader:
         self._buf = bytearray()
         self._need = HEAD_BYTES
         self._head: tuple[int, int, int] | None = None
+        self.error: str | None = None
 
     def feed(self, data: bytes) -> list[tuple[int, bytes, bytes]]:
         """data: the next bytes read -> the frames (n, JSON bytes, NPZ bytes) completed by them.
 
-        Raises FrameError as soon as a header is wrong, before its body is read.
+        A wrong header (checked before its body is read) sets `error`; the frames
+        completed before it are still returned, and nothing after it is read.
         """
-        out = []
+        out: list[tuple[int, bytes, bytes]] = []
         view = memoryview(data)
-        while view:
+        while view and self.error is None:
             take = min(len(view), self._need - len(self._buf))
             self._buf += view[:take]
             view = view[take:]
             if len(self._buf) < self._need:
                 break
             if self._head is None:
-                self._head = self._check_head(bytes(self._buf))
+                try:
+                    self._head = self._check_head(bytes(self._buf))
+                except FrameError as exc:
+                    self.error = str(exc)
+                    break
                 self._buf = bytearray()
                 self._need = self._head[1] + self._head[2]
             if len(self._buf) == self._need:
