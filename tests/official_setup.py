@@ -128,3 +128,17 @@ def pack(path: Path, files: dict[str, str | bytes], links: dict[str, str] | None
             info.type, info.linkname = tarfile.SYMTYPE, target
             tar.addfile(info)
     return path
+
+
+def official_cli(repo: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run `python -m autograder.official ARGS` from the repository copy `repo` (its code, its ROOT)."""
+    import sys
+    return subprocess.run([sys.executable, "-m", "autograder.official", *args], cwd=repo, capture_output=True,
+                          text=True, env={**os.environ, **(env or {})}, timeout=900)
+
+
+def results_of(path: Path) -> dict[str, tuple[str, float, str]]:
+    """results.json -> step id -> (status, points, output)."""
+    import json
+    data = json.loads(path.read_text())
+    return {t["name"]: (t["status"], t["score"], t["output"]) for t in data["tests"]}
