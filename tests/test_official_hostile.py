@@ -19,8 +19,16 @@ from pathlib import Path
 import pytest
 
 from autograder.official.identity import processes_of
-from tests.official_setup import (LINEAR, needs_root, official_cli, pack, private_repo, results_of, solution,
-                                  worker_python)
+from tests.official_setup import (
+    LINEAR,
+    needs_root,
+    official_cli,
+    pack,
+    private_repo,
+    results_of,
+    solution,
+    worker_python,
+)
 from tests.test_release import RUBRIC
 
 pytestmark = [needs_root, pytest.mark.slow]

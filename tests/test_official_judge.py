@@ -5,12 +5,10 @@ ones are packed by the release's own create_tarball.sh. As root, student code
 runs as a worker uid; otherwise in the same-user trial mode.
 """
 
-import io
 import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,8 +20,7 @@ from autograder.official.judge import NOT_OFFICIAL
 from autograder.official.plan import make_plan
 from autograder.reference_store import load_cases, read_manifest
 from autograder.release import contents
-from tests.official_setup import (IS_ROOT, LINEAR, in_process_grader, linear_forward_replaced_by, solution,
-                                  with_change)
+from tests.official_setup import IS_ROOT, LINEAR, in_process_grader, linear_forward_replaced_by, solution, with_change
 from tests.test_release import RUBRIC, built, editable_sources, fresh, no_torch, restore, run_runner  # noqa: F401
 from tests.tree import REPO
 
@@ -52,7 +49,7 @@ def total(graded) -> float:
 # --- honest handins ---------------------------------------------------------------------------
 
 
-def test_create_tarball_handin_of_the_solution_gets_full_marks_with_hidden_cases(built, grader, tmp_path):
+def test_create_tarball_handin_of_the_solution_gets_full_marks_with_hidden_cases(built, grader, tmp_path):  # noqa: F811
     root = fresh(built, tmp_path / "student")
     for rel in editable_sources():
         shutil.copyfile(REPO / rel, root / rel)
@@ -64,7 +61,7 @@ def test_create_tarball_handin_of_the_solution_gets_full_marks_with_hidden_cases
     assert (NOT_OFFICIAL in graded["mc"][2]) is not IS_ROOT
 
 
-def test_stubbed_release_handin_gets_zero(built, grader, tmp_path):
+def test_stubbed_release_handin_gets_zero(built, grader, tmp_path):  # noqa: F811
     root = fresh(built, tmp_path / "student")
     subprocess.run(["sh", "create_tarball.sh"], cwd=root, check=True, capture_output=True)
     graded = grade(grader, read_tar(root / "handin.tar"))
@@ -195,24 +192,21 @@ def test_a_module_that_ends_its_process_fails_its_steps_only(grader, how):
     assert total(graded) == FULL - 15 - 20 - 10
 
 
-def test_a_worker_that_pickles_its_report_fails_that_step_and_nothing_is_unpickled(grader):
-    marker = Path("/tmp/official-grading-unpickled")
-    marker.unlink(missing_ok=True)
+def test_a_worker_that_reports_object_arrays_fails_that_step(grader):
+    # Object arrays would need pickle to load: the wire format has no way to carry one, and refuses the dtype.
     files = solution()
     files[LINEAR] += (
-        "\nimport io, os, numpy, zipfile\nimport _wire\n"
-        "class _Boom:\n    def __reduce__(self):\n"
-        "        return (os.system, ('touch /tmp/official-grading-unpickled',))\n"
-        "def _pickling(n, record, arrays):\n    buf = io.BytesIO()\n"
-        "    numpy.savez(buf, a0=numpy.array([_Boom()], dtype=object), allow_pickle=True)\n"
-        "    js, npz = b'{}', buf.getvalue()\n"
-        "    return _wire.FRAME_MAGIC + _wire.FRAME_HEAD.pack(n, len(js), len(npz)) + js + npz\n"
-        "_wire.frame = _pickling\n"
+        "\nimport json\nimport _wire\n"
+        "def _objects(n, record, arrays):\n"
+        "    meta = [[k, '|O', [1], 8 * i, 8] for i, k in enumerate(sorted(arrays))]\n"
+        "    js = json.dumps({'r': record, 'a': meta}).encode()\n"
+        "    data = bytes(8 * len(meta))\n"
+        "    return _wire.FRAME_MAGIC + _wire.FRAME_HEAD.pack(n, len(js), len(data)) + js + data\n"
+        "_wire.frame = _objects\n"
     )
     graded = grade(grader, files)
-    assert "malformed" in graded["linear_forward"][2] and graded["linear_forward"][1] == 0
+    assert "malformed (an array of dtype object)" in graded["linear_forward"][2] and graded["linear_forward"][1] == 0
     assert graded["activation"][0] == "passed"
-    assert not marker.exists()
 
 
 def test_malformed_mc_answers_are_wrong(grader):
@@ -254,9 +248,8 @@ def test_the_worker_gets_inputs_only(grader, monkeypatch):
     for rel in files:
         assert not (contents.is_instructor_only(rel) or rel.startswith(("reference_data", "autograder/oracles"))), rel
     tops = {rel.split("/", 1)[0] for rel in files}
-    assert tops == {"autograder", "mytorch", "hw", "_worker.py", "_wire.py", "inputs.npz", "plan.json"}
-    inputs = np.load(io.BytesIO(files["inputs.npz"]), allow_pickle=False)
-    given = {inputs[k].tobytes() for k in inputs.files}
+    assert tops == {"autograder", "mytorch", "hw", "_worker.py", "_wire.py", "inputs.bin", "plan.json"}
+    given = {arr.tobytes() for arr in wire.read_arrays(files["inputs.bin"]).values()}
     for cases in grader.plan.stored.values():
         for case in cases:
             for name, expected in case.expected.items():

@@ -6,10 +6,10 @@ import shutil
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from autograder.engine import StepResult
 from autograder.official import outputs
@@ -92,7 +92,7 @@ def handin_names(paths: list[Path]) -> list[str]:
     <name>/handin.tar), characters other than letters, digits and ._@+- replaced by _, repeats numbered."""
     names = []
     for path in paths:
-        name = path.name[:-4] if path.name.endswith(".tar") else path.name
+        name = path.name.removesuffix(".tar")
         if name == "handin":
             name = path.resolve().parent.name
         name = re.sub(r"[^\w.@+-]", "_", name, flags=re.ASCII).strip(".") or "handin"

@@ -42,8 +42,7 @@ def _accepted_path(name: str) -> str:
     if ".." in parts:
         raise HandinError(f"{name!r}: path with '..'")
     rel = posixpath.normpath(name)
-    if rel.startswith("./"):
-        rel = rel[2:]
+    rel = rel.removeprefix("./")
     if rel in (".", ""):
         raise HandinError(f"{name!r}: empty path")
     return rel

@@ -6,9 +6,10 @@ have touched is imported later. `handin_jobs` then draws a submission's
 hidden cases from the secret and the submission's own files.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -143,9 +144,9 @@ def make_plan(secret: bytes, per_spec: int = DEFAULT_HIDDEN, timeout: float = DE
     manifest = read_manifest()
     stored = {e.id: load_cases(e.id, manifest) for e in rubric if steps[e.id].specs}
     # Every module judging may need is imported now, before any student code runs.
-    import autograder.compare  # noqa: F401
-    import autograder.engine  # noqa: F401
-    import autograder.official.judge  # noqa: F401
+    import autograder.compare
+    import autograder.engine
+    import autograder.official.judge
     import autograder.report  # noqa: F401
 
     return Plan(rubric, steps, stored, oracles, key, secret, per_spec, stubbed_editable(rubric), worker_files(),

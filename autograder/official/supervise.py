@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autograder.npzio import npz_bytes
 from autograder.official import identity as identities
 from autograder.official import wire
 from autograder.official.handin import HandinError
@@ -77,7 +76,7 @@ def prepare_folder(plan: Plan, jobs: list[Job], files: dict[str, str], folder: P
         except OSError as exc:
             raise HandinError(f"{rel}: cannot be placed ({exc.strerror}); a file and a folder share a name?") from None
     inputs = {f"j{n:04d}/{k}": v for n, job in enumerate(jobs) for k, v in job.inputs.items()}
-    (folder / "inputs.npz").write_bytes(npz_bytes(inputs))
+    (folder / "inputs.bin").write_bytes(wire.write_arrays(inputs))
     cpu = int(plan.budget) + 30
     (folder / "plan.json").write_text(json.dumps({
         "timeout": plan.timeout, "jobs": [{"step": job.step, "kind": job.kind} for job in jobs],
@@ -167,9 +166,9 @@ def _stop(worker: _Worker, identity: identities.Identity, confinement: Confineme
     identities.wait_reaped(identity)
 
 
-def _decode(js: bytes, npz: bytes) -> Record:
+def _decode(js: bytes, data: bytes) -> Record:
     try:
-        record, arrays = wire.decode_frame(js, npz)
+        record, arrays = wire.decode_frame(js, data)
     except wire.Malformed as exc:
         return Record("malformed", lines=[f"the report of what the code produced is malformed ({exc})"])
     except Exception as exc:  # noqa: BLE001 - nothing a worker sends may take the grader down
@@ -229,7 +228,7 @@ def run_jobs(plan: Plan, jobs: list[Job], folder: Path, identity: identities.Ide
                         why = [f"the code's results exceed the {MAX_REPORT_BYTES >> 20} MiB a handin may report"]
                         spent = ["not run: " + why[0]]
                         break
-                    for i, js, npz in worker.reader.feed(chunk):
+                    for i, js, data in worker.reader.feed(chunk):
                         arrival = time.monotonic()
                         if i == wire.READY:
                             ready = True
@@ -239,7 +238,7 @@ def run_jobs(plan: Plan, jobs: list[Job], folder: Path, identity: identities.Ide
                                 f"more than the {plan.job_limit(jobs[i]):g} s allowed"])
                             current = i + 1
                         else:
-                            records[i] = _decode(js, npz)
+                            records[i] = _decode(js, data)
                             current = i + 1
                         since = arrival
                     if worker.reader.error is not None:

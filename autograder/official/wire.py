@@ -3,25 +3,27 @@
 The worker (running student code, as another OS user) reports what each job
 produced as one frame on a pipe:
 
-    b"REC2" | n: uint64 | JSON length: uint64 | NPZ length: uint64 | JSON | NPZ
+    b"REC2" | n: uint64 | JSON length: uint64 | data length: uint64 | JSON | data
 
 n is the job index (READY for the frame that says the worker is ready), the
-JSON a small tagged encoding of the produced values (`encode_case`), the NPZ
-their arrays (stored, never compressed, never pickled). The grader reads
+JSON `{"r": record, "a": arrays}`: the record a small tagged encoding of the
+produced values (`encode_case`), "a" the dtype, shape and place of each array
+in the data, which holds their raw bytes one after another (`pack_arrays`: no
+pickle, no archive format, nothing to decompress). The grader reads
 frames with `FrameReader`, which keeps at most one frame's bytes and refuses
 oversized or out-of-order frames before reading them, and decodes each with
 `decode_frame`, which trusts nothing: every failure of any kind (bad JSON,
-recursion, a zip numpy cannot read, memory) becomes `Malformed`, which fails
-that job's step only.
+recursion, a dtype or shape that does not fit the data, memory) becomes
+`Malformed`, which fails that job's step only. The same array packing carries
+the job inputs to the worker (`write_arrays` / `read_arrays`).
 
 This file runs in the worker with numpy and the standard library only (it is
 copied into the worker's folder as `_wire.py`), on Python 3.10 and later.
 """
 
-import io
 import json
+import math
 import struct
-import zipfile
 from typing import Any
 
 import numpy as np
@@ -100,17 +102,36 @@ def _lines(lines: list[str] | None) -> list[str] | None:
 
 
 
+def pack_arrays(arrays: dict[str, np.ndarray]) -> tuple[list[list[Any]], bytes]:
+    """arrays: name -> array (no object dtype) -> ([[name, dtype, shape, offset, nbytes], ...], raw bytes)."""
+    meta, chunks, offset = [], [], 0
+    for name in sorted(arrays):
+        arr = np.array(arrays[name], order="C", copy=True)  # keeps 0-d arrays 0-d
+        data = arr.tobytes()
+        meta.append([name, arr.dtype.str, list(arr.shape), offset, len(data)])
+        chunks.append(data)
+        offset += len(data)
+    return meta, b"".join(chunks)
+
+
 def frame(n: int, record: Any, arrays: dict[str, np.ndarray]) -> bytes:
     """n: job index (or READY); record: JSON-able; arrays: name -> array -> the bytes of one frame."""
-    js = json.dumps(record).encode()
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
-        for name in sorted(arrays):
-            member = io.BytesIO()
-            np.lib.format.write_array(member, np.array(arrays[name], order="C"), allow_pickle=False)
-            zf.writestr(zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0)), member.getvalue())
-    npz = buf.getvalue() if arrays else b""
-    return FRAME_MAGIC + FRAME_HEAD.pack(n, len(js), len(npz)) + js + npz
+    meta, data = pack_arrays(arrays)
+    js = json.dumps({"r": record, "a": meta}).encode()
+    return FRAME_MAGIC + FRAME_HEAD.pack(n, len(js), len(data)) + js + data
+
+
+def write_arrays(arrays: dict[str, np.ndarray]) -> bytes:
+    """arrays -> the bytes of an arrays file: JSON length (uint64), the JSON metadata, the raw data."""
+    meta, data = pack_arrays(arrays)
+    js = json.dumps(meta).encode()
+    return struct.pack(">Q", len(js)) + js + data
+
+
+def read_arrays(blob: bytes) -> dict[str, np.ndarray]:
+    """The bytes of `write_arrays` -> name -> array."""
+    (lj,) = struct.unpack(">Q", blob[:8])
+    return unpack_arrays(json.loads(blob[8:8 + lj]), blob[8 + lj:])
 
 
 def encode_case(outputs: dict[Any, Any], error: list[str] | None, warnings: list[str] | None
@@ -213,41 +234,41 @@ class Malformed(Exception):
     """The worker's report for a job does not have the expected form."""
 
 
-def _check_zip(data: bytes) -> set[str]:
-    """-> the member names of an .npz, after checking sizes and storage without reading any member."""
+def _dtype(text: Any) -> np.dtype:
+    if not isinstance(text, str) or len(text) > 20:
+        raise Malformed("a malformed dtype")
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = zf.infolist()
-    except Exception as exc:  # noqa: BLE001 - any failure to parse the directory is the frame's fault
-        raise Malformed(f"the arrays file is not a valid .npz ({type(exc).__name__})") from None
-    if sum(i.file_size for i in infos) > MAX_ARRAY_BYTES or len(infos) > MAX_NODES:
-        raise Malformed("the arrays file is too large")
-    names = set()
-    for info in infos:
-        if info.compress_type != zipfile.ZIP_STORED or info.compress_size != info.file_size:
-            # Only stored members: their size is bounded by the bytes received (no decompression bombs).
-            raise Malformed("the arrays file holds a compressed member")
-        if not (info.filename.startswith("a") and info.filename.endswith(".npy") and info.filename[1:-4].isdigit()):
-            raise Malformed(f"unexpected member {info.filename[:40]!r} in the arrays file")
-        if info.filename in names:
-            raise Malformed("a member appears twice in the arrays file")
-        names.add(info.filename)
-    return {name[:-4] for name in names}
+        dtype = np.dtype(text)
+    except Exception:  # noqa: BLE001 - numpy's parser refuses in several ways
+        raise Malformed(f"an unknown dtype {text[:20]!r}") from None
+    if dtype.kind not in ARRAY_KINDS or dtype.fields is not None or dtype.hasobject or dtype.subdtype is not None:
+        raise Malformed(f"an array of dtype {dtype}")
+    return dtype
 
 
-def load_arrays(data: bytes) -> dict[str, np.ndarray]:
-    """data: an .npz the worker wrote -> name -> array; refuses pickled (object) arrays and odd dtypes."""
-    names = _check_zip(data)
-    arrays = {}
-    try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            for name in sorted(names):
-                arrays[name] = npz[name]
-    except Exception as exc:  # noqa: BLE001 - whatever numpy refuses (object arrays first of all) is malformed
-        raise Malformed(f"the arrays file cannot be read without pickle ({type(exc).__name__})") from None
-    for name, arr in arrays.items():
-        if arr.dtype.kind not in ARRAY_KINDS or arr.dtype.fields is not None or arr.dtype.hasobject:
-            raise Malformed(f"array {name} has dtype {arr.dtype}")
+def unpack_arrays(meta: Any, data: bytes) -> dict[str, np.ndarray]:
+    """Array metadata and raw bytes (see `pack_arrays`) -> name -> array. Raises Malformed unless every array's
+    dtype is plain, its shape matches its bytes, and the arrays tile the data exactly."""
+    if not isinstance(meta, list) or len(meta) > MAX_NODES:
+        raise Malformed("malformed array metadata")
+    arrays: dict[str, np.ndarray] = {}
+    offset = 0
+    for item in meta:
+        if not (isinstance(item, list) and len(item) == 5 and isinstance(item[0], str) and len(item[0]) <= 80
+                and isinstance(item[2], list) and len(item[2]) <= 32
+                and all(type(d) is int and d >= 0 for d in item[2]) and item[3] == offset and type(item[4]) is int):
+            raise Malformed("malformed array metadata")
+        name, dtype, shape, nbytes = item[0], _dtype(item[1]), tuple(item[2]), item[4]
+        count = math.prod(shape)
+        if name in arrays or count * dtype.itemsize != nbytes or offset + nbytes > len(data):
+            raise Malformed(f"array {name[:40]!r} does not match its data")
+        if count:
+            arrays[name] = np.frombuffer(data, dtype, count, offset).reshape(shape).copy()
+        else:
+            arrays[name] = np.empty(shape, dtype)
+        offset += nbytes
+    if offset != len(data):
+        raise Malformed("the arrays data holds bytes no array accounts for")
     return arrays
 
 
@@ -378,10 +399,17 @@ def decode_answer(value: Any) -> tuple[Any, str | None]:
     return None, "malformed answer"
 
 
-def decode_frame(js: bytes, npz: bytes) -> tuple[Any, dict[str, np.ndarray]]:
-    """One frame's bytes -> (its JSON record, its arrays). Raises Malformed on anything else, whatever went wrong."""
+def decode_frame(js: bytes, data: bytes) -> tuple[Any, dict[str, np.ndarray]]:
+    """One frame's bytes -> (its record, its arrays). Raises Malformed on anything else, whatever went wrong."""
     try:
-        record = json.loads(js.decode("utf-8"))
+        wrapper = json.loads(js.decode("utf-8"))
     except Exception as exc:  # noqa: BLE001 - RecursionError, MemoryError, ValueError...: all the frame's fault
         raise Malformed(f"the report is not valid JSON ({type(exc).__name__})") from None
-    return record, load_arrays(npz) if npz else {}
+    if not (isinstance(wrapper, dict) and set(wrapper) == {"r", "a"}):
+        raise Malformed("the report is not a record with its arrays")
+    try:
+        return wrapper["r"], unpack_arrays(wrapper["a"], data)
+    except Malformed:
+        raise
+    except Exception as exc:  # noqa: BLE001 - e.g. MemoryError on a shape that fits the bytes but not memory
+        raise Malformed(f"the arrays cannot be read ({type(exc).__name__})") from None

@@ -4,7 +4,8 @@ The grader starts it as `PYTHON -I -B FOLDER/_worker.py FOLDER START FD` in a
 fresh folder holding the student's mytorch/ and hw/, the shipped autograder/
 (no reference data, no answer key, no oracles, no grading code), this file
 and the wire format as `_wire.py`. FOLDER/plan.json holds the jobs in order
-and the limits; FOLDER/inputs.npz the inputs of every job (`j0007/x`, ...).
+and the limits; FOLDER/inputs.bin the inputs of every job (`j0007/x`, ...; see
+`_wire.write_arrays`).
 The worker never sees an expected value.
 
 It first lowers its own resource limits, then waits for one line on stdin:
@@ -51,7 +52,8 @@ def _run_mc(wire: Any, timeout: float) -> dict[str, Any]:
 
     answers = []
     for q in QUESTIONS:
-        outcome = run_isolated(lambda: wire.encode_answer(student_attr("hw.mc", f"question_{q.number}")()), timeout)
+        name = f"question_{q.number}"
+        outcome = run_isolated(lambda name=name: wire.encode_answer(student_attr("hw.mc", name)()), timeout)
         answers.append({"number": q.number, "answer": outcome.value, "error": wire._lines(outcome.error)})
     return {"kind": "mc", "answers": answers}
 
@@ -64,11 +66,11 @@ def main(folder: Path, start: int, fd: int) -> None:
     sys.path.insert(0, str(folder))
     os.chdir(folder)
     import _wire as wire
-    from autograder.npzio import load_npz
+
     from autograder.steps import all_steps
 
     timeout = float(plan["timeout"])
-    inputs_all = load_npz(folder / "inputs.npz")
+    inputs_all = wire.read_arrays((folder / "inputs.bin").read_bytes())
     steps = all_steps()
     pipe = os.fdopen(fd, "wb", buffering=0)
     pipe.write(wire.frame(wire.READY, {"kind": "ready"}, {}))
