@@ -44,7 +44,9 @@ def _make_worker_python() -> str | None:
     for base in SYSTEM_PYTHONS:
         if not _world_executable(Path(base)):
             continue
-        where = Path(f"/tmp/rnn-worker-python-{tag}")
+        # Not in /tmp: workers get a private /tmp of their own, where this would not be.
+        home = Path("/var/lib") if os.access("/var/lib", os.W_OK) else Path("/tmp")
+        where = home / f"rnn-worker-python-{tag}"
         python = where / "bin" / "python"
         if not python.exists():
             shutil.rmtree(where, ignore_errors=True)

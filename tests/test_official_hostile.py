@@ -132,7 +132,7 @@ def attacks(repo: Path, secret: Path, out: Path) -> dict[str, tuple[dict[str, st
                    "    if os.fork() == 0:\n"
                    "        end = time.time() + 60\n"
                    "        while time.time() < end:\n"
-                   "            for d in glob.glob('/tmp/rnn-official-*/*') + glob.glob('/tmp/rnn-official-*'):\n"
+                   "            for d in glob.glob('/*/rnn-official-*/*') + glob.glob('/*/rnn-official-*'):\n"
                    "                try:\n"
                    "                    open(os.path.join(d, 'mytorch', 'linear.py'), 'w').write('raise SystemExit')\n"
                    "                except OSError:\n"

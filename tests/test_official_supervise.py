@@ -195,3 +195,25 @@ def test_the_handin_budget_stops_a_handin_of_slow_cases():
     assert "time budget of 5 s ran out" in graded["linear_forward"][2]
     assert "time budget of 5 s ran out" in graded["char_rnn_complete"][2]
     assert graded["activation"][0]
+
+
+def test_disk_use_is_bounded_for_the_handin(grader):
+    from autograder.official import sandbox
+
+    if not sandbox.namespace_for(grader.identities[0]):
+        pytest.skip("no mount namespaces here: disk use is bounded per file only")
+    body = ("import errno, os\nwritten = {}\nfor where in ('.', '/tmp', '/var/tmp', '/dev/shm'):\n"
+            "    written[where] = 0\n    try:\n        for k in range(100):\n"
+            "            with open(os.path.join(where, f'fill{k}.bin'), 'wb') as f:\n"
+            "                for _ in range(32):\n                    f.write(bytes(1 << 20))\n"
+            "                    written[where] += 1\n"
+            "    except OSError as exc:\n        assert exc.errno == errno.ENOSPC, exc\n"
+            "raise RuntimeError('wrote ' + ' '.join(f'{w}={n}' for w, n in written.items()))")
+    graded = grade(grader, attacked("mytorch/loss.py", "forward", body))
+    message = graded["loss_forward"][2]
+    written = dict(item.split("=") for item in message.split("wrote ")[1].split()[:4])
+    assert int(written["."]) <= grader.limits.disk >> 20
+    for where in ("/tmp", "/var/tmp", "/dev/shm"):
+        assert int(written[where]) <= grader.limits.scratch >> 20, written
+    only_failed(graded, "loss_forward")
+    assert not list(Path("/tmp").glob("fill*.bin"))

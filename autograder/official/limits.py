@@ -20,7 +20,8 @@ CGROUP_ROOT = Path("/sys/fs/cgroup")
 @dataclass(frozen=True)
 class Limits:
     """memory: bytes for the handin (cgroup) and per process (address space, which counts mappings, so higher);
-    processes: tasks at once; cpu_cores: CPU share; file_bytes: largest file; open_files: per process."""
+    processes: tasks at once; cpu_cores: CPU share; file_bytes: largest file; open_files: per process;
+    disk: the handin's folder (a tmpfs); scratch: each private temporary folder (see sandbox.py)."""
 
     memory: int = 1 << 30
     address_space: int = 4 << 30
@@ -28,6 +29,8 @@ class Limits:
     cpu_cores: float = 1.0
     file_bytes: int = 64 << 20
     open_files: int = 256
+    disk: int = 256 << 20
+    scratch: int = 16 << 20
 
     def rlimits(self, cpu_seconds: int, per_uid: bool) -> dict[str, int]:
         """-> what the worker sets on itself (see worker.LIMITS); the process count only for a dedicated uid."""

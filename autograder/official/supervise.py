@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.official import identity as identities
-from autograder.official import wire
+from autograder.official import sandbox, wire
 from autograder.official.handin import HandinError
 from autograder.official.limits import Confinement, Limits, confine
 from autograder.official.plan import Job, Plan
@@ -53,7 +53,7 @@ class Record:
 
 def make_base() -> Path:
     """-> a fresh folder for the batch's worker folders: root's, traversable (0711) but not listable."""
-    base = Path(f"/tmp/rnn-official-{secrets.token_hex(6)}")
+    base = sandbox.base_folder() / f"rnn-official-{secrets.token_hex(6)}"
     base.mkdir(mode=0o700)
     os.chmod(base, 0o711)
     return base
@@ -61,9 +61,9 @@ def make_base() -> Path:
 
 def prepare_folder(plan: Plan, jobs: list[Job], files: dict[str, str], folder: Path, identity: identities.Identity,
                    limits: Limits) -> None:
-    """Write the worker's folder (0700, the identity's): stubbed release files, the handin over them, the
-    autograder, the worker, the inputs and the job list. Raises HandinError when a file cannot be placed."""
-    folder.mkdir(mode=0o700)
+    """Write the worker's (created, possibly mounted) folder: stubbed release files, the handin over them, the
+    autograder, the worker, the inputs and the job list; then make it the identity's (0700).
+    Raises HandinError when a file cannot be placed."""
     for rel, data in plan.shipped.items():
         path = folder / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -125,15 +125,16 @@ def _death(proc: subprocess.Popen, tail: _Tail, oom: bool, memory: int) -> list[
 class _Worker:
     """One worker process for jobs[start:], and the bookkeeping of its frames."""
 
-    def __init__(self, plan: Plan, folder: Path, start: int, identity: identities.Identity,
+    def __init__(self, plan: Plan, folder: Path, start: int, identity: identities.Identity, limits: Limits,
                  confinement: Confinement) -> None:
         read_end, write_end = os.pipe()
+        argv = [identity.python, "-I", "-B", str(folder / "_worker.py"), str(folder), str(start), str(write_end)]
+        command, extra, _ = sandbox.worker_launch(identity, argv, limits.scratch)
         try:
             self.proc = subprocess.Popen(
-                [identity.python, "-I", "-B", str(folder / "_worker.py"), str(folder), str(start), str(write_end)],
-                cwd=folder, env={**WORKER_ENV, "HOME": str(folder), "TMPDIR": str(folder)},
+                command, cwd=folder, env={**WORKER_ENV, "HOME": str(folder), "TMPDIR": str(folder)},
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(write_end,),
-                start_new_session=True, umask=0o077, **identity.popen_args())
+                start_new_session=True, umask=0o077, **extra)
         except BaseException:
             os.close(read_end)
             raise
@@ -194,7 +195,7 @@ def run_jobs(plan: Plan, jobs: list[Job], folder: Path, identity: identities.Ide
                 records[i] = Record("dead", lines=spent)
             break
         oom_before = confinement.oom_kills()
-        worker = _Worker(plan, folder, start, identity, confinement)
+        worker = _Worker(plan, folder, start, identity, limits, confinement)
         tail = _Tail()
         current, since, ready = start, time.monotonic(), False
         why: list[str] | None = None
@@ -280,12 +281,17 @@ def run_handin(plan: Plan, jobs: list[Job], files: dict[str, str], base: Path, i
     identities.kill_all(identity)
     identities.wait_reaped(identity)
     confinement = confine(limits) if identity.official else Confinement()
+    folder.mkdir(mode=0o700)
+    mounted = sandbox.mount_folder(folder, identity, limits.disk)
+    mode = "; ".join([confinement.mode, sandbox.worker_launch(identity, [], limits.scratch)[2]])
     try:
         prepare_folder(plan, jobs, files, folder, identity, limits)
-        return run_jobs(plan, jobs, folder, identity, limits, confinement), confinement.mode
+        return run_jobs(plan, jobs, folder, identity, limits, confinement), mode
     finally:
         confinement.kill()
         identities.kill_all(identity)
         confinement.remove()
+        if mounted:
+            sandbox.unmount_folder(folder)
         shutil.rmtree(folder, ignore_errors=True)
         identities.remove_leftovers(identity)
