@@ -66,3 +66,19 @@ def test_grade_command_runs_handins_in_parallel_deterministically_with_feedback(
     feedback = (out / "carol" / "feedback.txt").read_text()
     assert "--- rnn_forward: FAIL" in feedback and "not implemented yet" in feedback
     assert oct(os.stat(out).st_mode & 0o777) == "0o700"
+
+
+@needs_root
+def test_autolab_prints_the_feedback_then_the_scores_line_last(tmp_path):
+    import json
+
+    repo = private_repo(tmp_path / "private")
+    handin = pack(tmp_path / "private" / "handin.tar", solution())
+    proc = official_cli(repo, "autolab", str(handin), "--scoreboard", "--hidden-cases", "0",
+                        "--out", str(tmp_path / "private" / "autolab"), "--worker-python", worker_python(),
+                        "--worker-uid", "61260")
+    assert proc.returncode == 0, proc.stderr
+    last = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert last["scores"] == {e.id: e.points for e in RUBRIC}
+    assert last["scoreboard"][0] == FULL
+    assert "official grading of handin.tar" in proc.stdout

@@ -160,7 +160,8 @@ def _make_v2(paths: dict[str, str], name: str, limits: Limits) -> Confinement:
     conf = Confinement([group], mode="cgroup2 (memory, pids" + (", cpu" if "cpu" in delegated else "") + ") per handin")
     try:
         _write(group / "memory.max", str(limits.memory))
-        _write(group / "memory.swap.max", "0") if (group / "memory.swap.max").exists() else None
+        if (group / "memory.swap.max").exists():
+            _write(group / "memory.swap.max", "0")
         _write(group / "pids.max", str(limits.processes))
         if "cpu" in delegated:
             _write(group / "cpu.max", f"{int(limits.cpu_cores * 100000)} 100000")
