@@ -19,6 +19,7 @@ Exit code 0 when grading ran (whatever the grades), 2 when it could not run.
 
 import argparse
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -64,8 +65,6 @@ def cmd_grade(args: argparse.Namespace) -> int:
     try:
         started = time.perf_counter()
         graded = grade_batch(grader, list(zip(handin_names(args.handins), args.handins)), args.out)
-        import resource
-
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"graded {len(graded)} handins in {time.perf_counter() - started:.1f} s with {args.jobs} at once; "
               f"limits: {grader.mode or 'not used'}; grader peak memory {peak:.0f} MiB", file=sys.stderr)
