@@ -217,3 +217,12 @@ def test_disk_use_is_bounded_for_the_handin(grader):
         assert int(written[where]) <= grader.limits.scratch >> 20, written
     only_failed(graded, "loss_forward")
     assert not list(Path("/tmp").glob("fill*.bin"))
+
+
+def test_frames_for_every_later_job_and_one_past_the_last_cost_only_this_handin(grader):
+    code = ("js = json.dumps({'r': {'kind': 'case', 'outputs': [], 'error': None, 'warnings': None}, 'a': []}).encode()\n"
+            "for k in range(n, len(jobs) + 1):\n"
+            "    " + _head("k", "len(js)", "0") + "    os.write(fd, js)")
+    graded = grade(grader, _forge(code))
+    assert graded["activation"][0]
+    assert not graded["linear_forward"][0] and not graded["char_rnn_complete"][0]

@@ -31,7 +31,7 @@ def test_codec_round_trip_and_refusals():
 def test_a_frame_round_trips_through_the_reader_byte_by_byte():
     record, arrays = wire.encode_case({"y": np.ones((2, 3))}, None, ["a warning"])
     data = wire.frame(wire.READY, {"kind": "ready"}, {}) + wire.frame(4, record, arrays)
-    reader = wire.FrameReader(4)
+    reader = wire.FrameReader(4, 10)
     frames = [f for b in range(len(data)) for f in reader.feed(data[b:b + 1])]
     assert [n for n, _, _ in frames] == [wire.READY, 4]
     got, got_arrays = wire.decode_frame(frames[1][1], frames[1][2])
@@ -46,22 +46,25 @@ def head(n: int, lj: int, ln: int, magic: bytes = wire.FRAME_MAGIC) -> bytes:
 @pytest.mark.parametrize("stream, reason", [
     (head(0, 2, 0) + b"{}", "did not start with the ready frame"),
     (wire.frame(wire.READY, {}, {}) + head(5, 2, 0) + b"{}", "out of order"),
+    # A frame past the last job, in order: the stream had exactly ten jobs.
+    (wire.frame(wire.READY, {}, {}) + b"".join(wire.frame(i, {}, {}) for i in range(11)), "out of order"),
     (wire.frame(wire.READY, {}, {}) + head(0, 2, 0, magic=b"EVIL") + b"{}", "bad frame header"),
     # Refused from the header alone: the body is never buffered.
     (wire.frame(wire.READY, {}, {}) + head(0, 1 << 40, 0), "too large"),
     (wire.frame(wire.READY, {}, {}) + head(0, 2, wire.MAX_ARRAY_BYTES * 4), "too large"),
 ])
 def test_broken_streams_are_refused_before_their_bodies_are_read(stream, reason):
-    reader = wire.FrameReader(0)
+    reader = wire.FrameReader(0, 10)
     frames = reader.feed(stream)
     assert reason in reader.error
     # What was complete before the break still counts; nothing after it is kept.
-    assert [n for n, _, _ in frames] == ([wire.READY] if stream.startswith(wire.frame(wire.READY, {}, {})) else [])
+    complete = [wire.READY] if stream.startswith(wire.frame(wire.READY, {}, {})) else []
+    assert [n for n, _, _ in frames] == complete + (list(range(10)) if len(frames) > 1 else [])
     assert len(reader._buf) <= wire.HEAD_BYTES and reader.feed(b"more") == []
 
 
 def test_the_reader_keeps_at_most_one_frame():
-    reader = wire.FrameReader(0)
+    reader = wire.FrameReader(0, 10)
     reader.feed(wire.frame(wire.READY, {}, {}))
     big = wire.frame(0, {"kind": "case"}, {"a0": np.zeros(1 << 20)})
     for start in range(0, len(big) - 1, 1 << 16):

@@ -125,7 +125,7 @@ def _death(proc: subprocess.Popen, tail: _Tail, oom: bool, memory: int) -> list[
 class _Worker:
     """One worker process for jobs[start:], and the bookkeeping of its frames."""
 
-    def __init__(self, plan: Plan, folder: Path, start: int, identity: identities.Identity, limits: Limits,
+    def __init__(self, jobs: list[Job], folder: Path, start: int, identity: identities.Identity, limits: Limits,
                  confinement: Confinement) -> None:
         read_end, write_end = os.pipe()
         argv = [identity.python, "-I", "-B", str(folder / "_worker.py"), str(folder), str(start), str(write_end)]
@@ -148,7 +148,7 @@ class _Worker:
             self.proc.stdin.close()
         except OSError:
             pass  # it died already: seen as a death below
-        self.reader = wire.FrameReader(start)
+        self.reader = wire.FrameReader(start, len(jobs))
 
     def close(self) -> None:
         os.close(self.frames_fd)
@@ -195,7 +195,7 @@ def run_jobs(plan: Plan, jobs: list[Job], folder: Path, identity: identities.Ide
                 records[i] = Record("dead", lines=spent)
             break
         oom_before = confinement.oom_kills()
-        worker = _Worker(plan, folder, start, identity, limits, confinement)
+        worker = _Worker(jobs, folder, start, identity, limits, confinement)
         tail = _Tail()
         current, since, ready = start, time.monotonic(), False
         why: list[str] | None = None

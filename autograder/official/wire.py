@@ -170,11 +170,11 @@ class FrameError(Exception):
 class FrameReader:
     """Splits the worker's byte stream into frames as bytes arrive, keeping at most one frame's bytes.
 
-    first: the index of the first job frame expected (after the READY frame).
+    first: the index of the first job frame expected (after the READY frame); end: one past the last job.
     """
 
-    def __init__(self, first: int) -> None:
-        self.next = first
+    def __init__(self, first: int, end: int) -> None:
+        self.next, self.end = first, end
         self.ready = False
         self._buf = bytearray()
         self._need = HEAD_BYTES
@@ -221,7 +221,7 @@ class FrameReader:
                 raise FrameError("the report stream did not start with the ready frame")
             self.ready = True
             return n, lj, ln
-        if n != self.next:
+        if n != self.next or n >= self.end:
             raise FrameError("the report stream is out of order")
         self.next += 1
         return n, lj, ln
