@@ -247,9 +247,9 @@ def run_jobs(plan: Plan, jobs: list[Job], folder: Path, identity: identities.Ide
                         break
                 elif not readable and worker.proc.poll() is not None:
                     break  # exited, and nothing more is coming (a child may hold the pipe open)
-            if current >= n:
-                try:  # an orderly exit, before whatever is left is stopped
-                    worker.proc.wait(timeout=2)
+            if current >= n or why is None:
+                try:  # an orderly exit (or the end of a dying worker), before whatever is left is stopped
+                    worker.proc.wait(timeout=2 if current >= n else 0.5)
                 except subprocess.TimeoutExpired:
                     pass
             exited = worker.proc.poll() is not None
