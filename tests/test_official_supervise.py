@@ -191,7 +191,7 @@ def test_the_handin_budget_stops_a_handin_of_slow_cases():
         elapsed = time.monotonic() - started
     finally:
         slow.close()
-    assert elapsed < 12
+    assert elapsed < 30  # without the budget: well over a minute (every Linear.forward call sleeps)
     assert "time budget of 5 s ran out" in graded["linear_forward"][2]
     assert "time budget of 5 s ran out" in graded["char_rnn_complete"][2]
     assert graded["activation"][0]
