@@ -186,12 +186,9 @@ def test_the_handin_budget_stops_a_handin_of_slow_cases():
                              first_uid=UID + 1)
     files = attacked(LINEAR, "forward", "import time\ntime.sleep(1.5)\nreturn args[0] @ self.W.T + self.b")
     try:
-        started = time.monotonic()
         graded = grade(slow, files)
-        elapsed = time.monotonic() - started
     finally:
         slow.close()
-    assert elapsed < 30  # without the budget: well over a minute (every Linear.forward call sleeps)
     assert "time budget of 5 s ran out" in graded["linear_forward"][2]
     assert "time budget of 5 s ran out" in graded["char_rnn_complete"][2]
     assert graded["activation"][0]
