@@ -107,7 +107,8 @@ def test_malformed_reports_of_every_kind_raise_malformed_only():
         "not json": (b"{'a': 1}", b""),
     }
     for what, (js, data) in bad.items():
-        with pytest.raises(wire.Malformed):
+        with pytest.raises(wire.Malformed):  # noqa: PT012
             wire.decode_frame(js, data)
+        assert what  # each kind is named for the reader of a failure
     record, arrays = wire.decode_frame(*frame_with([["a0", "<f8", [1], 0, 8]], eight, {"kind": "case"}))
     assert record == {"kind": "case"} and arrays["a0"].tolist() == [0.0]

@@ -51,7 +51,8 @@ RUN_AUTOGRADER = """#!/usr/bin/env bash
 # Gradescope runs this as root, from /autograder; it works from any directory and as source/run_autograder.
 set -euo pipefail
 here="$(cd "$(dirname "${{BASH_SOURCE[0]}}")" && pwd)"
-if [ -d "$here/source/autograder" ]; then top="$here"; src="$here/source"; else src="$here"; top="$(dirname "$here")"; fi
+if [ -d "$here/source/autograder" ]; then top="$here"; src="$here/source"
+else src="$here"; top="$(dirname "$here")"; fi
 python="${{RNN_GRADER_PYTHON:-{grader}}}"
 worker="${{RNN_WORKER_PYTHON:-{worker}}}"
 # The grader tree (solution-free, but with key, oracles and secret) and the results: root's only.

@@ -137,7 +137,8 @@ def read_tar(path: Path) -> dict[str, str]:
                 if not member.isreg():
                     raise HandinError(f"{rel}: not a regular file (device, FIFO or similar)")
                 if member.size > MAX_FILE_BYTES:
-                    raise HandinError(f"{rel}: {member.size} bytes, more than the {MAX_FILE_BYTES} allowed for one file")
+                    raise HandinError(f"{rel}: {member.size} bytes, more than the {MAX_FILE_BYTES} allowed "
+                                      "for one file")
                 total += member.size
                 if total > MAX_TOTAL_BYTES:
                     raise HandinError(f"the files add up to more than {MAX_TOTAL_BYTES} bytes")
