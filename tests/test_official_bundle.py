@@ -95,3 +95,40 @@ def test_an_unusable_upload_says_what_was_found(bundle, tmp_path):
     graded = results_of(top / "results" / "results.json")
     assert sum(points for _, points, _ in graded.values()) == 0
     assert "found my code.zip in the upload; expected one .tar" in graded["activation"][2]
+
+
+def test_setup_sh_is_valid_shell(bundle, tmp_path):
+    with zipfile.ZipFile(bundle[1]) as zf:
+        (tmp_path / "setup.sh").write_bytes(zf.read("setup.sh"))
+        (tmp_path / "run_autograder").write_bytes(zf.read("run_autograder"))
+    for script in ("setup.sh", "run_autograder"):
+        assert subprocess.run(["bash", "-n", str(tmp_path / script)], check=False).returncode == 0, script
+
+
+@needs_root
+@pytest.mark.slow
+def test_run_from_source_hidden_case_failures_are_held_until_published(bundle, tmp_path):
+    from autograder.reference_store import load_cases, read_manifest
+    from tests.official_setup import linear_forward_replaced_by
+
+    top = layout(bundle, tmp_path)
+    # Public expected values copied into the code: passes the stored cases, fails the hidden ones.
+    table = [(c.inputs["x"][0].tolist(), c.expected["y"].tolist())
+             for c in load_cases("linear_forward", read_manifest())]
+    cheat = (f"\n    _TABLE = {table!r}\n    def forward(self, x):\n        for given, y in self._TABLE:\n"
+             "            if np.array_equal(np.array(given), x):\n                return np.array(y)\n"
+             "        return np.zeros((x.shape[0], self.W.shape[0]))\n")
+    (top / "submission" / "mine").mkdir()
+    pack(top / "submission" / "mine" / "whatever.tar", linear_forward_replaced_by(cheat))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "RNN_GRADER_PYTHON": sys.executable, "RNN_WORKER_PYTHON": worker_python(),
+           "RNN_WORKER_UID": "61352"}
+    proc = subprocess.run(["bash", str(top / "source" / "run_autograder")], cwd=elsewhere, env=env,
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr
+    import json
+    tests = {t["name"]: t for t in json.loads((top / "results" / "results.json").read_text())["tests"]}
+    assert tests["linear_forward"]["score"] == 0 and "hidden case 1" in tests["linear_forward"]["output"]
+    assert tests["linear_forward"]["visibility"] == "after_published"
+    assert "visibility" not in tests["activation"]
