@@ -289,9 +289,11 @@ def run_handin(plan: Plan, jobs: list[Job], files: dict[str, str], base: Path, i
         return run_jobs(plan, jobs, folder, identity, limits, confinement), mode
     finally:
         confinement.kill()
-        identities.kill_all(identity)
-        confinement.remove()
-        if mounted:
-            sandbox.unmount_folder(folder)
-        shutil.rmtree(folder, ignore_errors=True)
-        identities.remove_leftovers(identity)
+        try:
+            identities.kill_all(identity)
+        finally:  # even if something of the uid survived, nothing of the handin is left behind
+            confinement.remove()
+            if mounted:
+                sandbox.unmount_folder(folder)
+            shutil.rmtree(folder, ignore_errors=True)
+            identities.remove_leftovers(identity)
