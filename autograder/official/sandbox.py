@@ -1,11 +1,13 @@
-"""Disk for a handin: its folder is a tmpfs of fixed size, and its worker sees private, small temporary folders.
+"""Disk and network for a handin: a folder of fixed size, private small temporary folders, no network.
 
 As root, with util-linux's `unshare` and `setpriv`, the worker starts in its
-own mount namespace where /tmp, /var/tmp, /run/lock and /dev/shm (the places
-any user may write) are fresh tmpfs mounts of `Limits.scratch` bytes, then
-drops to its uid (`setpriv`, no supplementary groups, no new privileges). Its
-folder is a tmpfs of `Limits.disk` bytes mounted by the grader. Together they
-bound what one handin can write, and all of it vanishes with the handin.
+own mount, network and IPC namespaces: /tmp, /var/tmp, /run/lock and /dev/shm
+(the places any user may write) are fresh tmpfs mounts of `Limits.scratch`
+bytes, the only network interface is a loopback of its own, and System V IPC
+is its own; then it drops to its uid (`setpriv`, no supplementary groups, no
+new privileges). Its folder is a tmpfs of `Limits.disk` bytes mounted by the
+grader. Together they bound what one handin can write, and all of it vanishes
+with the handin.
 Without these tools (or root) the folder is a plain directory and the shared
 temporary folders are cleaned after the handin instead; `mode` says which.
 """
@@ -39,8 +41,8 @@ def available() -> bool:
     """-> whether workers can get their own mount namespace here (root, the tools, and the kernel lets us)."""
     if os.geteuid() != 0 or not all(_tool(t) for t in ("unshare", "setpriv", "mount", "umount")):
         return False
-    trial = subprocess.run([_tool("unshare"), "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
-                            "mount -t tmpfs -o size=1m tmpfs /tmp"], capture_output=True, check=False)
+    trial = subprocess.run([_tool("unshare"), "--mount", "--net", "--ipc", "--propagation", "private", "--",
+                            "/bin/sh", "-c", "mount -t tmpfs -o size=1m tmpfs /tmp"], capture_output=True, check=False)
     return trial.returncode == 0
 
 
@@ -80,9 +82,9 @@ def namespace_for(identity: Identity) -> bool:
 def worker_launch(identity: Identity, argv: list[str], scratch: int) -> tuple[list[str], dict, str]:
     """argv: the worker's command -> (the command to start, extra Popen arguments, a description of the mode)."""
     if namespace_for(identity):
-        wrapped = [_tool("unshare"), "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
+        wrapped = [_tool("unshare"), "--mount", "--net", "--ipc", "--propagation", "private", "--", "/bin/sh", "-c",
                    NAMESPACE_SCRIPT.replace("{setpriv}", _tool("setpriv")), "sh",
                    str(identity.uid), str(identity.gid), str(scratch), *argv]
-        return wrapped, {}, "own mount namespace; folder and temporary folders of bounded size"
+        return wrapped, {}, "own mount, network and IPC namespaces; folder and temporary folders of bounded size"
     why = " (the worker runtime is in a temporary folder)" if identity.official and available() else ""
     return argv, identity.popen_args(), f"shared temporary folders, cleaned after each handin{why}"
