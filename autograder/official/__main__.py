@@ -1,138 +1,169 @@
-"""Official grading (instructor only; needs torch).
+"""Official grading (instructor only; needs torch, and root to run student code as other users).
 
-  python -m autograder.official grade HANDIN.tar [HANDIN.tar ...] --out DIR [--secret FILE]
-                                      [--hidden-cases N] [--timeout S]
-      DIR/<name>/results.json per handin (Gradescope's schema) and DIR/gradebook.csv.
-      <name> is the archive's file name without extension, or its folder's name
-      when the archive is called handin.tar.
-  python -m autograder.official gradescope --submission DIR --results PATH [--secret FILE] ...
-      grades DIR/handin.tar, or else the mytorch/ and hw/ folders in DIR.
+  python -m autograder.official grade HANDIN.tar [HANDIN.tar ...] --out DIR --secret FILE [--jobs N] ...
+      DIR/<name>/results.json and DIR/<name>/feedback.txt per handin, and DIR/gradebook.csv.
+  python -m autograder.official gradescope [--submission DIR] [--results PATH] --secret FILE ...
+      grades the single .tar uploaded (any name), or else the uploaded mytorch/ and hw/ folders.
+  python -m autograder.official autolab HANDIN.tar --secret FILE [--scoreboard] ...
+      prints the feedback, then Autolab's {"scores": {...}} line last.
+  python -m autograder.official gradescope-bundle --secret FILE --out autograder.zip
+      writes a Gradescope autograder zip (setup.sh, run_autograder, the grader without the solution).
   python -m autograder.official new-secret FILE
       writes a fresh random secret; keep it private, reuse it to reproduce grades.
 
+Student code runs as dedicated uids (--worker-uid, one per parallel handin) with --worker-python, an
+interpreter every user can execute with numpy only. Before grading, a probe run as each of them must fail
+to reach the repository, the secret and the out folder; otherwise nothing is graded.
 Exit code 0 when grading ran (whatever the grades), 2 when it could not run.
 """
 
 import argparse
-import csv
-import io
 import os
-import re
+import resource
 import sys
 import time
 from pathlib import Path
 
-from autograder.engine import StepResult
-from autograder.official.grade import (
-    DEFAULT_HIDDEN,
-    DEFAULT_TIMEOUT,
-    GradingError,
-    Plan,
-    grade_files,
-    make_plan,
-    new_secret,
-    read_secret,
-    rejected,
-)
-from autograder.official.handin import HandinError, read_folder, read_tar
+from autograder import __version__
+from autograder.official import outputs
+from autograder.official.batch import Grader, grade_batch, grade_one, handin_names, start_grader
+from autograder.official.handin import HandinError, find_upload, read_folder, read_tar
+from autograder.official.identity import DEFAULT_FIRST_UID, IdentityError
+from autograder.official.plan import DEFAULT_BUDGET, DEFAULT_HIDDEN, DEFAULT_TIMEOUT, GradingError, make_plan
+from autograder.official.probe import Guarded, ProbeError
+from autograder.official.secret import SecretError, new_secret, read_secret
 from autograder.reference_store import ReferenceDataError
-from autograder.report import table, write_json
+from autograder.report import table
 
 
-def handin_name(path: Path) -> str:
-    """handins/alice.tar -> 'alice'; handins/alice/handin.tar -> 'alice'."""
-    name = path.name
-    for ext in (".tar.gz", ".tgz", ".tar"):
-        if name.endswith(ext):
-            name = name[: -len(ext)]
-            break
-    if name == "handin":
-        name = path.resolve().parent.name
-    return name
-
-
-def gradebook_csv(rows: dict[str, list[StepResult]]) -> str:
-    """name -> results -> the gradebook: handin, total, max, one column per step; rows sorted by name."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    first = next(iter(rows.values()), [])
-    writer.writerow(["handin", "total", "max"] + [r.id for r in first])
-    for name in sorted(rows):
-        results = rows[name]
-        writer.writerow([name, f"{sum(r.points for r in results):g}", f"{sum(r.max_points for r in results):g}"]
-                        + [f"{r.points:g}" for r in results])
-    return buf.getvalue()
-
-
-def _plan(args: argparse.Namespace) -> Plan:
+def _secret(args: argparse.Namespace) -> bytes:
     if args.secret is not None:
-        secret = read_secret(args.secret)
-    else:
-        print("note: no --secret given: the hidden cases come from a one-off random secret, "
-              "so these grades cannot be reproduced", file=sys.stderr)
-        secret = os.urandom(32).hex().encode()
-    if args.hidden_cases < 0 or args.timeout <= 0:
-        raise GradingError("--hidden-cases must be 0 or more and --timeout positive")
-    return make_plan(secret, args.hidden_cases, args.timeout)
+        return read_secret(args.secret)
+    print("note: no --secret given: the hidden cases come from a one-off random secret, "
+          "so these grades cannot be reproduced", file=sys.stderr)
+    return os.urandom(32).hex().encode()
 
 
-def _grade_one(plan: Plan, read) -> tuple[list[StepResult], float]:
-    started = time.perf_counter()
-    try:
-        files = read()
-    except HandinError as exc:
-        return rejected(plan, str(exc)), time.perf_counter() - started
-    return grade_files(plan, files), time.perf_counter() - started
+def _grader(args: argparse.Namespace, jobs: int, out: Path) -> Grader:
+    if args.hidden_cases < 0 or args.timeout <= 0 or args.budget <= 0 or jobs < 1:
+        raise GradingError("--hidden-cases must be 0 or more; --timeout, --budget and --jobs positive")
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    plan = make_plan(_secret(args), args.hidden_cases, args.timeout, args.budget)
+    grader = start_grader(plan, str(args.worker_python), jobs, args.worker_uid, args.same_user_trial,
+                          Guarded(args.secret.resolve() if args.secret else None, out.resolve()))
+    grader.visibility = getattr(args, "hidden_visibility", None)
+    if args.same_user_trial:
+        print("warning: --same-user-trial: student code runs as the grader's own user; these grades are "
+              "NOT official", file=sys.stderr)
+    return grader
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    names = [handin_name(p) for p in args.handins]
-    bad = sorted({n for n in names if names.count(n) > 1 or not re.fullmatch(r"[\w.@+-]+", n) or n in (".", "..")})
-    if bad:
-        print(f"error: handin names must be distinct, usable folder names: {', '.join(bad)}", file=sys.stderr)
-        return 2
-    plan = _plan(args)
-    args.out.mkdir(parents=True, exist_ok=True)
-    rows: dict[str, list[StepResult]] = {}
-    for name, path in sorted(zip(names, args.handins)):
-        results, elapsed = _grade_one(plan, lambda: read_tar(path))
-        (args.out / name).mkdir(exist_ok=True)
-        write_json(args.out / name / "results.json", results, elapsed)
-        rows[name] = results
-        total, top = sum(r.points for r in results), sum(r.max_points for r in results)
-        print(f"{name}: {total:g} / {top:g}")
-    (args.out / "gradebook.csv").write_text(gradebook_csv(rows))
-    print(f"wrote {args.out / 'gradebook.csv'} ({len(rows)} handins)")
+    missing = [str(p) for p in args.handins if not p.is_file()]
+    if missing:
+        raise GradingError("no such handin file: " + ", ".join(missing))
+    grader = _grader(args, args.jobs, args.out)
+    try:
+        started = time.perf_counter()
+        graded = grade_batch(grader, list(zip(handin_names(args.handins), args.handins)), args.out)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"graded {len(graded)} handins in {time.perf_counter() - started:.1f} s with {args.jobs} at once; "
+              f"limits: {grader.mode or 'not used'}; grader peak memory {peak:.0f} MiB", file=sys.stderr)
+    finally:
+        grader.close()
     return 0
+
+
+def _grade_upload(args: argparse.Namespace, grader: Grader, submission: Path):
+    def read() -> dict[str, str]:
+        kind, where = find_upload(submission)
+        return read_tar(where) if kind == "tar" else read_folder(where)
+
+    return grade_one(grader, grader.identities[0], read)
 
 
 def cmd_gradescope(args: argparse.Namespace) -> int:
-    plan = _plan(args)
-    tar = args.submission / "handin.tar"
-    read = (lambda: read_tar(tar)) if tar.is_file() else (lambda: read_folder(args.submission))
-    results, elapsed = _grade_one(plan, read)
-    args.results.parent.mkdir(parents=True, exist_ok=True)
-    write_json(args.results, results, elapsed)
-    print(table(results))
+    grader = _grader(args, 1, args.results.parent)
+    try:
+        graded = _grade_upload(args, grader, args.submission)
+    finally:
+        grader.close()
+    outputs.write_results(args.results, graded.results_json(grader.visibility))
+    print(table(graded.results))
     return 0
+
+
+def cmd_autolab(args: argparse.Namespace) -> int:
+    if not args.handin.exists():
+        raise GradingError(f"no such handin: {args.handin}")
+    grader = _grader(args, 1, args.out)
+    try:
+        graded = grade_one(grader, grader.identities[0],
+                           (lambda: read_tar(args.handin)) if args.handin.is_file() else
+                           (lambda: read_folder(args.handin)))
+    finally:
+        grader.close()
+    print(outputs.feedback_text(args.handin.name, graded.results))
+    print(outputs.autolab_line(graded.results, args.scoreboard))
+    return 0
+
+
+def cmd_bundle(args: argparse.Namespace) -> int:
+    from autograder.official.bundle import write_bundle
+
+    read_secret(args.secret)
+    write_bundle(args.out, args.secret, args.hidden_cases, args.timeout, args.hidden_visibility)
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _common(p: argparse.ArgumentParser, jobs: bool) -> None:
+    p.add_argument("--secret", type=Path, help="file holding the secret the hidden cases are drawn from")
+    p.add_argument("--hidden-cases", type=int, default=DEFAULT_HIDDEN,
+                   help="hidden cases per case spec of each step (default: %(default)s)")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                   help="seconds one case may take, enforced by the grader (default: %(default)s)")
+    p.add_argument("--budget", type=float, default=DEFAULT_BUDGET,
+                   help="seconds a whole handin may take (default: %(default)s)")
+    if jobs:
+        p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                       help="handins graded at once, each as its own uid (default: the number of cores)")
+    p.add_argument("--worker-python", type=Path, default=Path(sys.executable),
+                   help="the interpreter student code runs with: executable by the worker uids, numpy only "
+                        "(default: this one)")
+    p.add_argument("--worker-uid", type=int, default=DEFAULT_FIRST_UID,
+                   help="first of the uids workers run as, one per parallel handin (default: %(default)s)")
+    p.add_argument("--same-user-trial", action="store_true",
+                   help="run student code as this user (no root needed); the grades say they are NOT official")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.official", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    grade = sub.add_parser("grade", help="grade handin archives into results.json files and a gradebook")
+    grade = sub.add_parser("grade", help="grade handin archives into results, feedback and a gradebook")
     grade.add_argument("handins", nargs="+", type=Path, metavar="HANDIN.tar")
     grade.add_argument("--out", type=Path, required=True, help="folder for the results and gradebook.csv")
+    _common(grade, jobs=True)
     scope = sub.add_parser("gradescope", help="grade one Gradescope submission folder")
     scope.add_argument("--submission", type=Path, default=Path("/autograder/submission"))
     scope.add_argument("--results", type=Path, default=Path("/autograder/results/results.json"))
-    for p in (grade, scope):
-        p.add_argument("--secret", type=Path, help="file holding the secret the hidden cases are drawn from")
-        p.add_argument("--hidden-cases", type=int, default=DEFAULT_HIDDEN,
-                       help="hidden cases per case spec of each step (default: %(default)s)")
-        p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                       help="seconds one case may take (default: %(default)s)")
+    _common(scope, jobs=False)
+    autolab = sub.add_parser("autolab", help="grade one handin and print Autolab's score line last")
+    autolab.add_argument("handin", type=Path)
+    autolab.add_argument("--scoreboard", action="store_true", help="add a scoreboard list: total, then per step")
+    autolab.add_argument("--out", type=Path, default=Path("official-autolab"),
+                         help="a private folder the probe checks (default: %(default)s)")
+    _common(autolab, jobs=False)
+    bundle = sub.add_parser("gradescope-bundle", help="write a Gradescope autograder zip")
+    bundle.add_argument("--secret", type=Path, required=True)
+    bundle.add_argument("--out", type=Path, default=Path("autograder.zip"))
+    bundle.add_argument("--hidden-cases", type=int, default=DEFAULT_HIDDEN)
+    bundle.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
+    for p in (scope, bundle):
+        p.add_argument("--hidden-visibility", choices=outputs.VISIBILITIES,
+                       help="Gradescope visibility of steps that failed on a hidden case (e.g. after_published)")
     secret = sub.add_parser("new-secret", help="write a fresh random secret to FILE")
     secret.add_argument("file", type=Path)
     args = parser.parse_args(argv)
@@ -144,8 +175,10 @@ def main(argv: list[str] | None = None) -> int:
                 raise GradingError(f"{args.file} exists; not overwriting a secret") from None
             print(f"wrote a new secret to {args.file}")
             return 0
-        return cmd_grade(args) if args.command == "grade" else cmd_gradescope(args)
-    except (GradingError, ReferenceDataError) as exc:
+        command = {"grade": cmd_grade, "gradescope": cmd_gradescope, "autolab": cmd_autolab,
+                   "gradescope-bundle": cmd_bundle}[args.command]
+        return command(args)
+    except (GradingError, ReferenceDataError, SecretError, IdentityError, ProbeError, HandinError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

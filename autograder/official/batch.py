@@ -1,0 +1,154 @@
+"""Grading handins: one at a time or many in parallel, each in its own worker identity, never aborting a batch."""
+
+import queue
+import re
+import shutil
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.engine import StepResult
+from autograder.official import outputs
+from autograder.official.handin import HandinError, read_tar
+from autograder.official.identity import Identity, worker_identities
+from autograder.official.judge import judge, marked_not_official, rejected
+from autograder.official.limits import Limits
+from autograder.official.plan import Plan, handin_jobs
+from autograder.official.probe import Guarded, probe
+from autograder.official.supervise import make_base, run_handin
+from autograder.text import plural
+
+NOT_OFFICIAL_NOTE = "NOT AN OFFICIAL GRADE: trial run with student code as the grader's own user."
+
+
+@dataclass
+class Grader:
+    """A plan with the worker identities (probed) that run its handins, and where their folders go."""
+
+    plan: Plan
+    identities: list[Identity]
+    base: Path
+    limits: Limits = field(default_factory=Limits)
+    visibility: str | None = None
+    mode: str = ""
+
+    def close(self) -> None:
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+@dataclass
+class Graded:
+    """One handin's grade. hidden_failed: steps that failed on a hidden case."""
+
+    results: list[StepResult]
+    elapsed: float
+    hidden_failed: set[str]
+    official: bool
+
+    def results_json(self, visibility: str | None) -> dict:
+        note = None if self.official else NOT_OFFICIAL_NOTE
+        return outputs.results_json(self.results, self.elapsed, self.hidden_failed, visibility, note)
+
+
+def start_grader(plan: Plan, python: str, jobs: int, first_uid: int, same_user: bool, guarded: Guarded,
+                 limits: Limits | None = None) -> Grader:
+    """-> a Grader with `jobs` worker identities, each probed. Raises IdentityError or ProbeError."""
+    identities = ([Identity(None, None, python)] * jobs if same_user
+                  else worker_identities(first_uid, jobs, python))
+    base = make_base()
+    try:
+        for identity in identities[:1] if same_user else identities:
+            probe(identity, base, guarded)
+    except BaseException:
+        shutil.rmtree(base, ignore_errors=True)
+        raise
+    return Grader(plan, identities, base, limits or Limits())
+
+
+def grade_one(grader: Grader, identity: Identity, read: Callable[[], dict[str, str]]) -> Graded:
+    """Read, run and judge one handin as `identity` -> its Graded. Never raises for anything the handin does."""
+    plan = grader.plan
+    started = time.perf_counter()
+    hidden_failed: set[str] = set()
+    try:
+        files = read()
+        cases, jobs = handin_jobs(plan, files)
+        records, grader.mode = run_handin(plan, jobs, files, grader.base, identity, grader.limits)
+        results = judge(plan, cases, jobs, records)
+        hidden_failed = {r.id for r in results
+                         if r.failed and r.cases_checked > len(plan.stored.get(r.id, []))}
+    except HandinError as exc:
+        results = rejected(plan, str(exc))
+    if not identity.official:
+        results = marked_not_official(results)
+    return Graded(results, time.perf_counter() - started, hidden_failed, identity.official)
+
+
+def handin_names(paths: list[Path]) -> list[str]:
+    """-> a distinct folder name per handin: the file name without .tar (the folder's name for
+    <name>/handin.tar), characters other than letters, digits and ._@+- replaced by _, repeats numbered."""
+    names = []
+    for path in paths:
+        name = path.name.removesuffix(".tar")
+        if name == "handin":
+            name = path.resolve().parent.name
+        name = re.sub(r"[^\w.@+-]", "_", name, flags=re.ASCII).strip(".") or "handin"
+        names.append(name)
+    seen: dict[str, int] = {}
+    unique = []
+    taken = set(names)
+    for name in names:
+        if name in seen:
+            k = seen[name]
+            while f"{name}-{k}" in taken:
+                k += 1
+            seen[name] = k + 1
+            taken.add(f"{name}-{k}")
+            unique.append(f"{name}-{k}")
+        else:
+            seen[name] = 2
+            unique.append(name)
+    return unique
+
+
+def grade_batch(grader: Grader, handins: list[tuple[str, Path]], out: Path) -> dict[str, Graded]:
+    """Grade (name, tar path) pairs, as many at once as there are identities; per handin write
+    out/<name>/results.json and out/<name>/feedback.txt as it finishes, and out/gradebook.csv at the end
+    (always, whatever happened) -> name -> Graded."""
+    free: queue.Queue[Identity] = queue.Queue()
+    for identity in grader.identities:
+        free.put(identity)
+    graded: dict[str, Graded] = {}
+    lock = threading.Lock()
+
+    def one(name: str, path: Path) -> None:
+        identity = free.get()
+        try:
+            result = grade_one(grader, identity, lambda: read_tar(path))
+        except Exception as exc:  # noqa: BLE001 - a grader failure on one handin must not stop the others
+            result = Graded(rejected(grader.plan, f"the grader failed on this handin ({type(exc).__name__}: "
+                                                  f"{exc}); it needs a regrade"), 0.0, set(), identity.official)
+        finally:
+            free.put(identity)
+        folder = out / name
+        folder.mkdir(exist_ok=True)
+        outputs.write_results(folder / "results.json", result.results_json(grader.visibility))
+        (folder / "feedback.txt").write_text(outputs.feedback_text(name, result.results))
+        total = sum(r.points for r in result.results)
+        top = sum(r.max_points for r in result.results)
+        with lock:
+            graded[name] = result
+            print(f"{name}: {total:g} / {top:g}", flush=True)
+
+    try:
+        with ThreadPoolExecutor(max_workers=len(grader.identities)) as pool:
+            for future in [pool.submit(one, name, path) for name, path in sorted(handins)]:
+                future.result()
+    finally:
+        (out / "gradebook.csv").write_text(outputs.gradebook_csv({n: g.results for n, g in graded.items()}))
+        print(f"wrote {out / 'gradebook.csv'} ({plural(len(graded), 'handin')})", file=sys.stderr)
+    return graded

@@ -1,0 +1,159 @@
+"""Before grading: run a probe as each worker identity and refuse to grade if it reaches anything it must not.
+
+The probe is a short Python program run exactly as a worker is (same
+interpreter, identity, environment). It must be able to run and import numpy
+(and must not be able to import torch, with which student code could compute
+expected values), and it must fail to: read the instructor repository's
+files, the secret, the out folder or another handin's folder; write into the
+repository, the grader's own Python packages or the out folder; follow
+`/proc/<grader>/cwd`, read `/proc/<grader>/environ`; signal the grader.
+"""
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sysconfig
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.official.identity import Identity, kill_all
+from autograder.paths import ROOT
+
+PROBE = r'''
+import json, os, sys
+targets = json.loads(sys.argv[1])
+out = {"reached": [], "numpy": None, "torch": False}
+try:
+    import numpy
+    out["numpy"] = numpy.__version__
+except Exception as exc:
+    out["numpy_error"] = f"{type(exc).__name__}: {exc}"
+try:
+    import torch
+    out["torch"] = True
+except Exception:
+    pass
+for what, path in targets["read"]:
+    try:
+        if os.path.isdir(path):
+            os.listdir(path)
+        else:
+            with open(path, "rb") as f:
+                f.read(1)
+        out["reached"].append(f"{what}: read {path}")
+    except OSError:
+        pass
+for what, path in targets["write"]:
+    name = os.path.join(path, ".probe-" + targets["token"])
+    try:
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+        os.unlink(name)
+        out["reached"].append(f"{what}: create files in {path}")
+    except OSError:
+        pass
+pid = targets["grader"]
+try:
+    os.listdir(f"/proc/{pid}/cwd")
+    out["reached"].append(f"the grader's working directory through /proc/{pid}/cwd")
+except OSError:
+    pass
+try:
+    with open(f"/proc/{pid}/environ", "rb") as f:
+        f.read(1)
+    out["reached"].append(f"the grader's environment: read /proc/{pid}/environ")
+except OSError:
+    pass
+try:
+    os.kill(pid, 0)
+    out["reached"].append(f"the grader itself: it may send signals to pid {pid}")
+except OSError:
+    pass
+print(json.dumps(out))
+'''
+
+
+class ProbeError(Exception):
+    """The worker identity can reach what it must not, or cannot run at all; the message says what and how to fix."""
+
+
+@dataclass(frozen=True)
+class Guarded:
+    """What the grader keeps from workers: the secret file, the out folder (None when not yet known)."""
+
+    secret: Path | None
+    out: Path | None
+
+
+def _targets(guarded: Guarded, other_handin: Path) -> dict:
+    read = [("the answer key", ROOT / "autograder" / "answer_key.py"),
+            ("the reference solution", ROOT / "mytorch" / "rnn_cell.py"),
+            ("the grading code", ROOT / "autograder" / "official" / "plan.py"),
+            ("the reference data", ROOT / "reference_data" / "manifest.json"),
+            ("the instructor repository", ROOT),
+            ("another handin's folder", other_handin),
+            ("another handin's files", other_handin / "handin.py")]
+    write = [("the instructor repository", ROOT), ("the grading code", ROOT / "autograder"),
+             ("the grading code", ROOT / "autograder" / "official"),
+             ("the grader's Python packages", Path(sysconfig.get_paths()["purelib"]))]
+    if guarded.secret is not None:
+        read.append(("the secret", guarded.secret))
+    if guarded.out is not None:
+        read.append(("the out folder", guarded.out))
+        write.append(("the out folder", guarded.out))
+    return {"read": [(w, str(p)) for w, p in read], "write": [(w, str(p)) for w, p in write],
+            "grader": os.getpid(), "token": secrets.token_hex(6)}
+
+
+def _fixes(reached: list[str]) -> str:
+    tips = ["make the instructor repository private to the grader (chmod -R go-rwx REPO, or grade from a copy "
+            "inside a folder only root can enter)"]
+    if any("secret" in r for r in reached):
+        tips.append("chmod 600 the secret file (and keep it inside a private folder)")
+    if any("out folder" in r for r in reached):
+        tips.append("use an out folder that only the grader can read (chmod 700 OUT)")
+    if any("/proc" in r or "signals" in r for r in reached):
+        tips.append("run the grader as root so that workers run as other users")
+    return "; ".join(tips)
+
+
+def probe(identity: Identity, base: Path, guarded: Guarded, timeout: float = 60.0) -> str:
+    """Run the probe as `identity` -> the worker runtime's numpy version. Raises ProbeError when unsafe or unusable.
+
+    base: the batch's folder of worker folders (the probe places a stand-in for another handin's folder there).
+    """
+    other = base / f"probe-{secrets.token_hex(6)}"
+    other.mkdir(mode=0o700)
+    (other / "handin.py").write_text("# another handin\n")
+    try:
+        proc = subprocess.run([identity.python, "-I", "-B", "-c", PROBE, json.dumps(_targets(guarded, other))],
+                              cwd="/", env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, capture_output=True,
+                              timeout=timeout, check=False, **identity.popen_args())
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise ProbeError(f"the worker identity (uid {identity.uid}) cannot run {identity.python} ({exc}); "
+                         "give --worker-python an interpreter every user can execute, with numpy installed "
+                         "in a folder every user can read") from None
+    finally:
+        kill_all(identity)
+        shutil.rmtree(other, ignore_errors=True)
+    who = f"uid {identity.uid}" if identity.official else "the grader's own user"
+    try:
+        report = json.loads(proc.stdout.decode().strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
+        raise ProbeError(f"the worker identity ({who}) cannot run {identity.python}: {err[0][:300]}; give "
+                         "--worker-python an interpreter every user can execute, with numpy installed in a folder "
+                         "every user can read") from None
+    if report.get("numpy") is None:
+        raise ProbeError(f"the worker identity ({who}) cannot import numpy with {identity.python} "
+                         f"({report.get('numpy_error', '?')}); install requirements.txt where every user can read it")
+    if report.get("torch") and identity.official:
+        raise ProbeError(f"the worker runtime {identity.python} can import torch, with which student code could "
+                         "compute the expected values: give --worker-python a runtime with numpy only")
+    reached = [str(r) for r in report.get("reached", [])]
+    if identity.official and reached:
+        raise ProbeError(f"refusing to grade: the worker identity ({who}) can reach what it must not:\n"
+                         + "\n".join(f"  - {r}" for r in reached) + "\nfix: " + _fixes(reached))
+    return str(report["numpy"])

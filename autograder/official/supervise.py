@@ -1,0 +1,299 @@
+"""Running one handin's worker: its folder, its identity and limits, the grader's clock, and its end.
+
+The grader keeps time itself: each job gets the per-case limit (T, or T per
+question for mc) measured by the grader from the previous frame, and the
+handin a total wall budget; a worker that is late, stopped or dead costs the
+job it was running (and the rest of that step), then a new worker continues
+with the next step. Reports are decoded as they arrive and the bytes a handin
+may report are capped. After each worker, every process of the identity is
+killed (and its cgroup), and after the handin its folder and files are removed.
+"""
+
+import json
+import os
+import secrets
+import select
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from autograder.official import identity as identities
+from autograder.official import sandbox, wire
+from autograder.official.handin import HandinError
+from autograder.official.limits import Confinement, Limits, confine
+from autograder.official.plan import Job, Plan
+
+STARTUP_GRACE = 15.0
+# A report may arrive this much after the limit (encoding and the pipe) and still count.
+LATE_GRACE = 0.5
+MAX_REPORT_BYTES = 64 << 20
+LOG_BYTES = 4096
+WORKER_ENV = {
+    "PATH": "/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+
+
+@dataclass
+class Record:
+    """What the grader knows of one job: 'done' (record, arrays), 'malformed' / 'dead' (message lines), 'skipped'."""
+
+    status: str
+    record: Any = None
+    arrays: dict | None = None
+    lines: list[str] | None = None
+
+
+def make_base() -> Path:
+    """-> a fresh folder for the batch's worker folders: root's, traversable (0711) but not listable."""
+    base = sandbox.base_folder() / f"rnn-official-{secrets.token_hex(6)}"
+    base.mkdir(mode=0o700)
+    os.chmod(base, 0o711)
+    return base
+
+
+def prepare_folder(plan: Plan, jobs: list[Job], files: dict[str, str], folder: Path, identity: identities.Identity,
+                   limits: Limits) -> None:
+    """Write the worker's (created, possibly mounted) folder: stubbed release files, the handin over them, the
+    autograder, the worker, the inputs and the job list; then make it the identity's (0700).
+    Raises HandinError when a file cannot be placed."""
+    for rel, data in plan.shipped.items():
+        path = folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    for rel, text in {**plan.stubbed, **files}.items():
+        path = folder / rel
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise HandinError(f"{rel}: cannot be placed ({exc.strerror}); a file and a folder share a name?") from None
+    inputs = {f"j{n:04d}/{k}": v for n, job in enumerate(jobs) for k, v in job.inputs.items()}
+    (folder / "inputs.bin").write_bytes(wire.write_arrays(inputs))
+    cpu = int(plan.budget) + 30
+    (folder / "plan.json").write_text(json.dumps({
+        "timeout": plan.timeout, "jobs": [{"step": job.step, "kind": job.kind} for job in jobs],
+        "limits": limits.rlimits(cpu, per_uid=identity.official)}))
+    if identity.uid is not None:
+        for path in [folder, *folder.rglob("*")]:
+            os.lchown(path, identity.uid, identity.gid)
+
+
+class _Tail:
+    """The last LOG_BYTES of what the worker printed (kept in memory, never in a file it could write)."""
+
+    def __init__(self) -> None:
+        self.data = b""
+
+    def add(self, chunk: bytes) -> None:
+        self.data = (self.data + chunk)[-LOG_BYTES:]
+
+    def last_line(self) -> str | None:
+        lines = [line for line in self.data.decode("utf-8", "replace").splitlines() if line.strip()]
+        return lines[-1][:200] if lines else None
+
+
+def _signal_name(code: int) -> str:
+    try:
+        return signal.Signals(code).name
+    except ValueError:
+        return str(code)
+
+
+def _death(proc: subprocess.Popen, tail: _Tail, oom: bool, memory: int) -> list[str]:
+    code = proc.returncode
+    if oom:
+        head = f"the process running the code was killed: the handin ran out of memory ({memory >> 20} MiB allowed)"
+    elif code is not None and code < 0:
+        name = _signal_name(-code)
+        why = {"SIGXCPU": "out of CPU time", "SIGKILL": "killed, probably out of memory",
+               "SIGSEGV": "a crash", "SIGXFSZ": "a file larger than allowed"}.get(name, "a signal")
+        head = f"the process running the code was killed by {name} ({why})"
+    else:
+        head = f"the process running the code exited (exit code {code}) before the case was done (os._exit()?)"
+    last = tail.last_line()
+    return [head] + ([f"its last output line: {last}"] if last else [])
+
+
+class _Worker:
+    """One worker process for jobs[start:], and the bookkeeping of its frames."""
+
+    def __init__(self, jobs: list[Job], folder: Path, start: int, identity: identities.Identity, limits: Limits,
+                 confinement: Confinement) -> None:
+        read_end, write_end = os.pipe()
+        argv = [identity.python, "-I", "-B", str(folder / "_worker.py"), str(folder), str(start), str(write_end)]
+        command, extra, _ = sandbox.worker_launch(identity, argv, limits.scratch)
+        try:
+            self.proc = subprocess.Popen(
+                command, cwd=folder, env={**WORKER_ENV, "HOME": str(folder), "TMPDIR": str(folder)},
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(write_end,),
+                start_new_session=True, umask=0o077, **extra)
+        except BaseException:
+            os.close(read_end)
+            raise
+        finally:
+            os.close(write_end)
+        self.frames_fd = read_end
+        self.out_fd: int | None = self.proc.stdout.fileno()
+        try:
+            confinement.place(self.proc.pid)
+            self.proc.stdin.write(b"go\n")
+            self.proc.stdin.close()
+        except OSError:
+            pass  # it died already: seen as a death below
+        self.reader = wire.FrameReader(start, len(jobs))
+
+    def close(self) -> None:
+        os.close(self.frames_fd)
+        self.proc.stdout.close()
+
+
+def _stop(worker: _Worker, identity: identities.Identity, confinement: Confinement) -> None:
+    """End the worker and everything it started: the cgroup, every process of the uid, its process group."""
+    confinement.kill()
+    try:
+        os.killpg(worker.proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    identities.kill_all(identity)
+    worker.proc.wait()
+    identities.wait_reaped(identity)
+
+
+def _decode(js: bytes, data: bytes) -> Record:
+    try:
+        record, arrays = wire.decode_frame(js, data)
+    except wire.Malformed as exc:
+        return Record("malformed", lines=[f"the report of what the code produced is malformed ({exc})"])
+    except Exception as exc:  # noqa: BLE001 - nothing a worker sends may take the grader down
+        return Record("malformed", lines=[f"the report of what the code produced is malformed ({type(exc).__name__})"])
+    return Record("done", record, arrays)
+
+
+def run_jobs(plan: Plan, jobs: list[Job], folder: Path, identity: identities.Identity, limits: Limits,
+             confinement: Confinement) -> dict[int, Record]:
+    """Run every job in `folder` under the grader's clock, restarting after a death or a stop -> job -> Record."""
+    n = len(jobs)
+    records: dict[int, Record] = {}
+    started = time.monotonic()
+    budget_end = started + plan.budget
+    kept = 0
+    start = 0
+    spent: list[str] | None = None  # why nothing more can be run for this handin
+    while start < n:
+        if spent is None and time.monotonic() >= budget_end:
+            spent = [f"not run: the handin's time budget of {plan.budget:g} s ran out"]
+        if spent is not None:
+            for i in range(start, n):
+                records[i] = Record("dead", lines=spent)
+            break
+        oom_before = confinement.oom_kills()
+        worker = _Worker(jobs, folder, start, identity, limits, confinement)
+        tail = _Tail()
+        current, since, ready = start, time.monotonic(), False
+        why: list[str] | None = None
+        try:
+            while current < n:
+                now = time.monotonic()
+                limit = plan.job_limit(jobs[current]) + LATE_GRACE if ready else STARTUP_GRACE
+                if now >= budget_end:
+                    why = [f"stopped by the grader: the handin's time budget of {plan.budget:g} s ran out"]
+                    break
+                if now - since >= limit:
+                    why = ([f"timed out after {plan.job_limit(jobs[current]):g} s, stopped by the grader "
+                            "(an endless loop, or far too much work?)"] if ready else
+                           [f"the process running the code did not start within {STARTUP_GRACE:g} s"])
+                    break
+                fds = [worker.frames_fd] + ([worker.out_fd] if worker.out_fd is not None else [])
+                wait = min(0.1, budget_end - now, since + limit - now)
+                readable, _, _ = select.select(fds, [], [], max(wait, 0.0))
+                if worker.out_fd in readable:
+                    chunk = os.read(worker.out_fd, 1 << 16)
+                    if chunk:
+                        tail.add(chunk)
+                    else:
+                        worker.out_fd = None
+                if worker.frames_fd in readable:
+                    chunk = os.read(worker.frames_fd, 1 << 20)
+                    if not chunk:
+                        break  # the pipe closed: the worker is gone
+                    kept += len(chunk)
+                    if kept > MAX_REPORT_BYTES:
+                        why = [f"the code's results exceed the {MAX_REPORT_BYTES >> 20} MiB a handin may report"]
+                        spent = ["not run: " + why[0]]
+                        break
+                    for i, js, data in worker.reader.feed(chunk):
+                        arrival = time.monotonic()
+                        if i == wire.READY:
+                            ready = True
+                        elif arrival - since > plan.job_limit(jobs[i]) + LATE_GRACE:
+                            records[i] = Record("dead", lines=[
+                                f"timed out: took {arrival - since:.1f} s by the grader's clock, "
+                                f"more than the {plan.job_limit(jobs[i]):g} s allowed"])
+                            current = i + 1
+                        else:
+                            records[i] = _decode(js, data)
+                            current = i + 1
+                        since = arrival
+                    if worker.reader.error is not None:
+                        why = [worker.reader.error]
+                        break
+                elif not readable and worker.proc.poll() is not None:
+                    break  # exited, and nothing more is coming (a child may hold the pipe open)
+            if current >= n or why is None:
+                try:  # an orderly exit (or the end of a dying worker), before whatever is left is stopped
+                    worker.proc.wait(timeout=2 if current >= n else 0.5)
+                except subprocess.TimeoutExpired:
+                    pass
+            exited = worker.proc.poll() is not None
+            _stop(worker, identity, confinement)
+        finally:
+            worker.close()
+        if current >= n:
+            break
+        if why is None:
+            oom = confinement.oom_kills() > oom_before
+            why = _death(worker.proc, tail, oom, limits.memory) if exited or oom else [
+                "the process running the code closed its report pipe"]
+        records[current] = Record("dead", lines=why)
+        step = jobs[current].step
+        start = current + 1
+        while start < n and jobs[start].step == step:
+            records[start] = Record("skipped")
+            start += 1
+    return records
+
+
+def run_handin(plan: Plan, jobs: list[Job], files: dict[str, str], base: Path, identity: identities.Identity,
+               limits: Limits) -> tuple[dict[int, Record], str]:
+    """Place the handin in a fresh folder under `base`, run its jobs, remove everything it left.
+
+    -> (job index -> Record, the confinement mode used). Raises HandinError when the files cannot be placed.
+    """
+    folder = base / secrets.token_hex(8)
+    identities.kill_all(identity)
+    identities.wait_reaped(identity)
+    confinement = confine(limits) if identity.official else Confinement()
+    folder.mkdir(mode=0o700)
+    mounted = sandbox.mount_folder(folder, identity, limits.disk)
+    mode = "; ".join([confinement.mode, sandbox.worker_launch(identity, [], limits.scratch)[2]])
+    try:
+        prepare_folder(plan, jobs, files, folder, identity, limits)
+        return run_jobs(plan, jobs, folder, identity, limits, confinement), mode
+    finally:
+        confinement.kill()
+        try:
+            identities.kill_all(identity)
+        finally:  # even if something of the uid survived, nothing of the handin is left behind
+            confinement.remove()
+            if mounted:
+                sandbox.unmount_folder(folder)
+            shutil.rmtree(folder, ignore_errors=True)
+            identities.remove_leftovers(identity)

@@ -1,0 +1,84 @@
+"""Batch grading from the command line: parallel worker uids, names made unique, feedback, a gradebook always."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder.official.batch import handin_names
+from tests.official_setup import needs_root, official_cli, pack, private_repo, results_of, solution, worker_python
+from tests.test_release import RUBRIC, built, fresh  # noqa: F401
+
+FULL = sum(e.points for e in RUBRIC)
+
+
+def test_names_are_made_unique_and_usable():
+    paths = [Path("h/alice smith.tar"), Path("h/alice_smith.tar"), Path("x/carol/handin.tar"),
+             Path("y/carol/handin.tar"), Path("h/d\u00e9j\u00e0 vu!.tar"), Path("h/..tar")]
+    names = handin_names(paths)
+    assert names == ["alice_smith", "alice_smith-2", "carol", "carol-2", "d_j__vu_", "handin"]
+    assert len(set(names)) == len(names)
+
+
+def test_a_missing_handin_is_an_error_before_anything_is_graded(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "autograder.official", "grade", str(tmp_path / "nope.tar"),
+                           "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    assert proc.returncode == 2 and "no such handin file" in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@needs_root
+@pytest.mark.slow
+def test_grade_command_runs_handins_in_parallel_deterministically_with_feedback(built, tmp_path):  # noqa: F811
+    repo = private_repo(tmp_path / "private")
+    secret = tmp_path / "private" / "course.secret"
+    assert official_cli(repo, "new-secret", str(secret)).returncode == 0
+    handins = tmp_path / "private" / "handins"
+    handins.mkdir()
+    good = pack(handins / "alice smith.tar", solution())
+    bad = pack(handins / "bob.tar", {"../x.py": "", **solution()})
+    for folder in ("carol", "carol2"):
+        (handins / folder).mkdir()
+    stub_root = fresh(built, tmp_path / "stub")
+    subprocess.run(["sh", "create_tarball.sh"], cwd=stub_root, check=True, capture_output=True)
+    shutil.copyfile(stub_root / "handin.tar", handins / "carol" / "handin.tar")
+    (handins / "carol2" / "carol.tar").write_bytes(good.read_bytes())
+    books = []
+    for out in ("o1", "o2"):
+        proc = official_cli(repo, "grade", str(handins / "carol" / "handin.tar"), str(good), str(bad),
+                            str(handins / "carol2" / "carol.tar"), "--out", str(tmp_path / "private" / out),
+                            "--secret", str(secret), "--hidden-cases", "1", "--jobs", "2",
+                            "--worker-python", worker_python(), "--worker-uid", "61200")
+        assert proc.returncode == 0, proc.stderr
+        assert "with 2 at once" in proc.stderr and "grader peak memory" in proc.stderr
+        books.append((tmp_path / "private" / out / "gradebook.csv").read_bytes())
+    assert books[0] == books[1]
+    lines = books[0].decode().splitlines()
+    assert lines[0] == "handin,total,max," + ",".join(e.id for e in RUBRIC)
+    assert [line.split(",")[:3] for line in lines[1:]] == [
+        ["alice_smith", "170", "170"], ["bob", "0", "170"], ["carol", "0", "170"], ["carol-2", "170", "170"]]
+    out = tmp_path / "private" / "o1"
+    bob = results_of(out / "bob" / "results.json")
+    assert "handin rejected: '../x.py': path with '..'" in bob["activation"][2]
+    feedback = (out / "carol" / "feedback.txt").read_text()
+    assert "--- rnn_forward: FAIL" in feedback and "not implemented yet" in feedback
+    assert oct(os.stat(out).st_mode & 0o777) == "0o700"
+
+
+@needs_root
+def test_autolab_prints_the_feedback_then_the_scores_line_last(tmp_path):
+    import json
+
+    repo = private_repo(tmp_path / "private")
+    handin = pack(tmp_path / "private" / "handin.tar", solution())
+    proc = official_cli(repo, "autolab", str(handin), "--scoreboard", "--hidden-cases", "0",
+                        "--out", str(tmp_path / "private" / "autolab"), "--worker-python", worker_python(),
+                        "--worker-uid", "61260")
+    assert proc.returncode == 0, proc.stderr
+    last = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert last["scores"] == {e.id: e.points for e in RUBRIC}
+    assert last["scoreboard"][0] == FULL
+    assert "official grading of handin.tar" in proc.stdout

@@ -1,0 +1,216 @@
+"""The hostile-handin suite: one batch, graded as the README says, in which every attack observed gains nothing.
+
+Each hostile handin is the reference solution with one attack added. Every
+attack must cost the attacked steps (0 points) and nothing else; honest
+handins in the same batch keep full marks; the grader's files stay unchanged;
+nothing of any handin survives the batch; the batch ends with a gradebook.
+The handins know the repository's and the secret's paths, as a student who
+read the grader's command line or guessed them might.
+"""
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from autograder.official.identity import processes_of
+from tests.official_setup import (
+    LINEAR,
+    needs_root,
+    official_cli,
+    pack,
+    private_repo,
+    results_of,
+    solution,
+    worker_python,
+)
+from tests.test_release import RUBRIC
+
+pytestmark = [needs_root, pytest.mark.slow]
+FULL = sum(e.points for e in RUBRIC)
+UIDS = (61300, 61301)
+SECRET_TEXT = "the hostile suite's secret 8d1e"
+
+
+def method(files: dict[str, str], rel: str, name: str, body: str) -> dict[str, str]:
+    """Replace `name` of the file's class by `body` (the original kept as _original_<name>)."""
+    head = f"\n    def {name}("
+    assert files[rel].count(head) == 1, (rel, name)
+    code = f"\n    def {name}(self, *args, **kwargs):\n" + "".join(f"        {line}\n" for line in body.splitlines())
+    files[rel] = files[rel].replace(head, code + f"\n    def _original_{name}(")
+    return files
+
+
+def digest(root: Path) -> str:
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def attacks(repo: Path, secret: Path, out: Path) -> dict[str, tuple[dict[str, str | bytes] | bytes, set[str]]]:
+    """-> handin name -> (its files, or raw archive bytes; the steps the attack must cost)."""
+    found = {}
+    # Load the reference solution from the grader's working directory or the repository's known path.
+    files = solution()
+    files["mytorch/rnn_cell.py"] = (
+        "import importlib.util, os\nimport numpy as np\n"
+        "def _load():\n"
+        f"    for where in (f'/proc/{{os.getppid()}}/cwd', {str(repo)!r}):\n"
+        "        try:\n"
+        "            spec = importlib.util.spec_from_file_location('_theirs', where + '/mytorch/rnn_cell.py')\n"
+        "            module = importlib.util.module_from_spec(spec)\n"
+        "            spec.loader.exec_module(module)\n"
+        "            return module.RNNCell\n"
+        "        except OSError:\n"
+        "            continue\n"
+        "    return None\n"
+        "_Theirs = _load()\n"
+        "class RNNCell:\n"
+        "    def __init__(self, input_size, hidden_size):\n"
+        "        self.input_size, self.hidden_size = input_size, hidden_size\n"
+        "    def __getattr__(self, name):\n"
+        "        raise AttributeError(name)\n"
+        "if _Theirs is not None:\n"
+        "    RNNCell = _Theirs\n"
+    )
+    found["imports_solution"] = (files, {"rnn_forward", "rnn_backward"})
+    # Read the answer key the same ways.
+    files = solution()
+    files["hw/mc.py"] += (
+        "\nimport os as _os\n"
+        "_key = ''\n"
+        f"for _where in (f'/proc/{{_os.getppid()}}/cwd', {str(repo)!r}):\n"
+        "    try:\n"
+        "        _key = open(_where + '/autograder/answer_key.py').read()\n"
+        "        break\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "_ns = {}\n"
+        "exec(_key, _ns)\n"
+        "_answers = _ns.get('ANSWERS', {})\n"
+        "for _n in range(1, 6):\n"
+        "    globals()[f'question_{_n}'] = (lambda n: lambda: _answers.get(n, 'z'))(_n)\n"
+    )
+    found["reads_key"] = (files, {"mc"})
+    # Read the secret (its path is no secret) and show it in a message; read the grader's environment.
+    files = method(solution(), LINEAR, "forward",
+                   "import os\nseen = []\n"
+                   f"for path in ({str(secret)!r}, f'/proc/{{os.getppid()}}/environ', f'/proc/{{os.getppid()}}/cmdline'):\n"
+                   "    try:\n        seen.append(open(path, 'rb').read()[:200].decode('latin-1'))\n"
+                   "    except OSError as exc:\n        seen.append(type(exc).__name__)\n"
+                   "raise ValueError(' | '.join(seen))")
+    found["reads_secret"] = (files, {"linear_forward"})
+    # Rewrite what the grader executes and writes: the key, the judge, results and gradebook.
+    files = solution()
+    files["hw/mc.py"] += (
+        "\nimport os as _os\n"
+        "_done = []\n"
+        f"for _path in ({str(repo / 'autograder' / 'answer_key.py')!r}, "
+        f"{str(repo / 'autograder' / 'official' / 'judge.py')!r}, {str(out / 'gradebook.csv')!r}, "
+        f"{str(out / 'alice' / 'results.json')!r}, {str(out / 'rewrites_grader' / 'results.json')!r}):\n"
+        "    try:\n"
+        "        open(_path, 'a').write('\\nFULL_MARKS = True\\n')\n"
+        "        _done.append(_path)\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "if not _done:\n"
+        "    raise PermissionError('nothing of the grader is writable')\n"
+    )
+    found["rewrites_grader"] = (files, {"mc"})
+    # A daemon that outlives its worker and goes after the out folder and the other handins' folders.
+    files = method(solution(), "mytorch/gru_cell.py", "forward",
+                   "import glob, os, time\n"
+                   "if os.fork() == 0:\n"
+                   "    os.setsid()\n"
+                   "    if os.fork() == 0:\n"
+                   "        end = time.time() + 60\n"
+                   "        while time.time() < end:\n"
+                   "            for d in glob.glob('/*/rnn-official-*/*') + glob.glob('/*/rnn-official-*'):\n"
+                   "                try:\n"
+                   "                    open(os.path.join(d, 'mytorch', 'linear.py'), 'w').write('raise SystemExit')\n"
+                   "                except OSError:\n"
+                   "                    pass\n"
+                   f"            for p in ({str(out / 'alice' / 'results.json')!r}, {str(out / 'gradebook.csv')!r}):\n"
+                   "                try:\n"
+                   "                    open(p, 'w').write('{\"score\": 170}')\n"
+                   "                except OSError:\n"
+                   "                    pass\n"
+                   "            time.sleep(0.05)\n"
+                   "    os._exit(0)\n"
+                   "raise RuntimeError('forked a daemon')")
+    found["daemon"] = (files, {"gru_forward"})
+    # Signal the grader (its parent).
+    files = method(solution(), "mytorch/loss.py", "forward",
+                   "import os, signal\nos.kill(os.getppid(), signal.SIGSTOP)\nos.kill(os.getppid(), signal.SIGKILL)")
+    found["signals_grader"] = (files, {"loss_forward"})
+    # Ignore the alarm and take longer than the limit.
+    files = method(solution(), "mytorch/rnn_cell.py", "backward",
+                   "import signal, time\nsignal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGALRM])\ntime.sleep(4)\n"
+                   "return self._original_backward(*args, **kwargs)")
+    found["bypasses_alarm"] = (files, {"rnn_backward"})
+    # Archives that must be refused cheaply.
+    plain = io.BytesIO()
+    with tarfile.open(fileobj=plain, mode="w") as tar:
+        info = tarfile.TarInfo("././@PaxHeader")
+        info.type = tarfile.XHDTYPE
+        records = b"%d comment=%s\n" % (2 ** 21 + 22, b"x" * 2 ** 21)
+        info.size = len(records)
+        tar.addfile(info, io.BytesIO(records))
+    found["pax_bomb"] = (gzip.compress(plain.getvalue()), set(e.id for e in RUBRIC))
+    return found
+
+
+def test_no_attack_gains_anything_and_the_batch_completes(tmp_path):
+    where = tmp_path / "private"
+    repo = private_repo(where)
+    secret = where / "course.secret"
+    secret.write_text(SECRET_TEXT + "\n")
+    os.chmod(secret, 0o600)
+    out = where / "out"
+    handins = where / "handins"
+    handins.mkdir()
+    expected = {}
+    for name, (files, costs) in {"alice": (solution(), set()), "bob": (solution(), set()),
+                                 **attacks(repo, secret, out)}.items():
+        path = handins / f"{name}.tar"
+        if isinstance(files, bytes):
+            path.write_bytes(files)
+        else:
+            pack(path, files)
+        expected[name] = costs
+    before = digest(repo)
+    proc = official_cli(repo, "grade", *sorted(str(p) for p in handins.iterdir()), "--out", str(out),
+                        "--secret", str(secret), "--hidden-cases", "1", "--timeout", "2", "--jobs", "2",
+                        "--worker-python", worker_python(), "--worker-uid", str(UIDS[0]))
+    assert proc.returncode == 0, proc.stderr
+    assert digest(repo) == before
+    book = (out / "gradebook.csv").read_text().splitlines()
+    assert len(book) == 1 + len(expected)
+    uses = {e.id: set(e.depends) for e in RUBRIC}
+    for name, costs in expected.items():
+        graded = results_of(out / name / "results.json")
+        broken = set(costs)
+        while more := {s for s, deps in uses.items() if deps & broken} - broken:
+            broken |= more
+        for step, (status, points, output) in graded.items():
+            if step in costs:
+                assert status == "failed" and points == 0, (name, step, output)
+            elif step not in broken:
+                assert status == "passed", (name, step, output)
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert SECRET_TEXT not in path.read_text(), path
+    assert "PermissionError" in results_of(out / "reads_secret" / "results.json")["linear_forward"][2]
+    assert any(line.startswith("pax_bomb,0,") for line in book)
+    assert "compressed" in results_of(out / "pax_bomb" / "results.json")["activation"][2]
+    assert json.loads((out / "alice" / "results.json").read_text())["score"] == FULL
+    assert "timed out after 2 s, stopped by the grader" in results_of(
+        out / "bypasses_alarm" / "results.json")["rnn_backward"][2]
+    assert all(processes_of(uid) == [] for uid in UIDS)

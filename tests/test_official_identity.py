@@ -1,0 +1,40 @@
+"""Worker identities: everything a uid started ends, whatever session it moved to, and its files go."""
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+from autograder.official.identity import Identity, kill_all, processes_of, remove_leftovers, wait_reaped
+from tests.official_setup import needs_root, worker_python
+
+UID = 61270
+
+
+@needs_root
+def test_kill_all_ends_every_process_of_the_uid_and_remove_leftovers_its_files():
+    identity = Identity(UID, UID, worker_python())
+    marker = Path(f"/tmp/rnn-identity-test-{os.getpid()}")
+    code = ("import os, time\n"
+            "if os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
+            f"        open({str(marker)!r}, 'w').write('x')\n        time.sleep(60)\n    os._exit(0)\n"
+            "time.sleep(60)\n")
+    proc = subprocess.Popen([identity.python, "-I", "-c", code], cwd="/", start_new_session=True,
+                            **identity.popen_args())
+    deadline = time.monotonic() + 20
+    while len(processes_of(UID)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(processes_of(UID)) == 2
+    kill_all(identity)
+    proc.wait()
+    wait_reaped(identity)
+    assert processes_of(UID) == [] and processes_of(UID, zombies=True) == []
+    assert marker.exists() and marker.stat().st_uid == UID
+    remove_leftovers(identity)
+    assert not marker.exists()
+
+
+def test_a_trial_identity_is_not_official_and_runs_as_the_grader():
+    trial = Identity(None, None, "/usr/bin/python3")
+    assert not trial.official and trial.popen_args() == {}
+    kill_all(trial)  # nothing to do: the grader's own processes are never signalled by uid

@@ -1,0 +1,97 @@
+"""The probe: grading refuses (exit 2, saying what was reachable and how to fix it) unless workers reach nothing."""
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from autograder.official import identity
+from autograder.official.identity import IdentityError, worker_identities
+from tests.official_setup import needs_root, official_cli, pack, private_repo, solution, worker_python
+
+UID = "61250"
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    where = tmp_path_factory.mktemp("probe")
+    repo = private_repo(where / "private")
+    secret = where / "private" / "course.secret"
+    secret.write_text("a secret for the probe tests\n")
+    os.chmod(secret, 0o600)
+    handin = pack(where / "private" / "alice.tar", solution())
+    return where, repo, secret, handin
+
+
+@pytest.fixture
+def public():
+    """A folder every user can enter (tmp_path is inside a private one)."""
+    where = Path(tempfile.mkdtemp(prefix="rnn-probe-public-", dir="/tmp"))
+    os.chmod(where, 0o755)
+    yield where
+    shutil.rmtree(where, ignore_errors=True)
+
+
+def grade(setup, out: Path, secret: Path | None = None, python: str | None = None):
+    where, repo, default_secret, handin = setup
+    return official_cli(repo, "grade", str(handin), "--out", str(out), "--secret", str(secret or default_secret),
+                        "--hidden-cases", "0", "--worker-python", python or worker_python(), "--worker-uid", UID)
+
+
+@needs_root
+def test_a_safe_setup_is_accepted_and_an_unsafe_one_refused_with_the_fix(setup, public):
+    where, _, secret, handin = setup
+    ok = grade(setup, where / "private" / "out")
+    assert ok.returncode == 0, ok.stderr
+    # The same repository where every user can read it (as a checkout with umask 022 usually is).
+    repo = private_repo(public / "checkout")
+    os.chmod(public / "checkout", 0o755)
+    refused = grade((where, repo, secret, handin), where / "private" / "out2")
+    assert refused.returncode == 2
+    assert "refusing to grade: the worker identity (uid 61250) can reach what it must not" in refused.stderr
+    assert f"the answer key: read {repo}/autograder/answer_key.py" in refused.stderr
+    assert f"the reference solution: read {repo}/mytorch/rnn_cell.py" in refused.stderr
+    assert "fix: make the instructor repository private" in refused.stderr
+    assert not (where / "private" / "out2" / "alice").exists()
+
+
+@needs_root
+def test_a_readable_secret_or_out_folder_is_refused(setup, public):
+    secret = public / "course.secret"
+    secret.write_text("a secret anyone can read\n")
+    os.chmod(secret, 0o644)
+    where = setup[0]
+    refused = grade(setup, where / "private" / "out3", secret=secret)
+    assert refused.returncode == 2 and f"the secret: read {secret}" in refused.stderr
+    assert "chmod 600 the secret file" in refused.stderr
+    out = public / "out"
+    out.mkdir(mode=0o777)
+    os.chmod(out, 0o777)
+    refused = grade(setup, out)
+    assert refused.returncode == 2
+    assert f"the out folder: read {out}" in refused.stderr and f"the out folder: create files in {out}" in refused.stderr
+
+
+@needs_root
+def test_a_worker_python_the_worker_cannot_run_is_refused(setup):
+    python = Path(sys.executable)
+    if all(p.stat().st_mode & 0o001 for p in [python.resolve(), *python.resolve().parents]):
+        pytest.skip("this interpreter is executable by every user here")
+    refused = grade(setup, setup[0] / "private" / "out4", python=sys.executable)
+    assert refused.returncode == 2 and "cannot run" in refused.stderr and "--worker-python" in refused.stderr
+
+
+def test_without_root_grading_refuses_unless_a_trial_is_asked_for(monkeypatch):
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    with pytest.raises(IdentityError, match="needs root.*--same-user-trial"):
+        worker_identities(61000, 1, sys.executable)
+
+
+def test_a_uid_already_in_use_is_refused(monkeypatch):
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    monkeypatch.setattr(identity, "processes_of", lambda uid, zombies=False: [4242] if uid == 61001 else [])
+    with pytest.raises(IdentityError, match="uid 61001 already runs processes"):
+        worker_identities(61000, 2, sys.executable)

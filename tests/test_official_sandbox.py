@@ -1,0 +1,48 @@
+"""A worker's disk: private, small temporary folders in its own mount namespace, its uid, no groups."""
+
+import json
+import socket
+import subprocess
+
+import pytest
+
+from autograder.official import sandbox
+from autograder.official.identity import Identity, kill_all
+from tests.official_setup import needs_root, worker_python
+
+UID = 61280
+
+
+@needs_root
+def test_the_worker_gets_its_own_small_tmp_no_network_and_drops_to_its_uid():
+    identity = Identity(UID, UID, worker_python())
+    if not sandbox.namespace_for(identity):
+        pytest.skip("no mount namespaces here (or the worker runtime lives in /tmp)")
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    code = ("import json, os, socket\nn = 0\ntry:\n    with open('/tmp/fill', 'wb') as f:\n"
+            "        for _ in range(64):\n            f.write(bytes(1 << 20))\n            f.flush()\n"
+            "            n += 1\nexcept OSError:\n    pass\nreached = []\n"
+            f"for where in [('127.0.0.1', {server.getsockname()[1]}), ('1.1.1.1', 53)]:\n"
+            "    try:\n        socket.create_connection(where, timeout=2).close()\n        reached.append(where[0])\n"
+            "    except OSError:\n        pass\n"
+            "print(json.dumps([os.getuid(), os.getgid(), os.getgroups(), n, sorted(os.listdir('/tmp')), reached]))")
+    command, extra, mode = sandbox.worker_launch(identity, [identity.python, "-I", "-c", code], 4 << 20)
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, cwd="/", check=True, timeout=60, **extra)
+    finally:
+        kill_all(identity)
+        server.close()
+    uid, gid, groups, written, listing, reached = json.loads(done.stdout)
+    assert (uid, gid, groups) == (UID, UID, [])
+    assert written <= 4 and listing == ["fill"]
+    assert reached == []
+    assert "own mount, network and IPC namespaces" in mode
+
+
+def test_a_runtime_in_tmp_falls_back_to_shared_folders_and_says_so():
+    identity = Identity(UID, UID, "/tmp/some-venv/bin/python")
+    assert not sandbox.namespace_for(identity)
+    command, extra, mode = sandbox.worker_launch(identity, ["python"], 1 << 20)
+    assert command == ["python"] and extra["user"] == UID and "shared temporary folders" in mode

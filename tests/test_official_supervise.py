@@ -1,0 +1,225 @@
+"""The grader keeps time and ends everything a handin starts; what a worker sends can fail only its own step.
+
+Each test is an attack a hostile handin tried; it must cost the attacked step
+and nothing else. They need root (worker uids) and run in this process.
+"""
+
+import resource
+import secrets
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder.official import supervise
+from autograder.official.batch import grade_one
+from autograder.official.identity import processes_of
+from autograder.official.plan import make_plan
+from tests.official_setup import LINEAR, in_process_grader, needs_root, solution
+from tests.test_release import RUBRIC
+
+pytestmark = needs_root
+FULL = sum(e.points for e in RUBRIC)
+UID = 61110
+
+
+@pytest.fixture(scope="module")
+def grader():
+    made = in_process_grader(make_plan(b"a secret for the tests", per_spec=0, timeout=2.0), first_uid=UID)
+    yield made
+    made.close()
+
+
+def grade(grader, files: dict[str, str]) -> dict[str, tuple[bool, float, str]]:
+    graded = grade_one(grader, grader.identities[0], lambda: files)
+    return {r.id: (r.passed, r.points, "\n".join(r.message)) for r in graded.results}
+
+
+def attacked(rel: str, method: str, body: str) -> dict[str, str]:
+    """The solution with `method` of the file's first class replaced by `body` (indented 8 spaces)."""
+    files = solution()
+    head = f"\n    def {method}(self"
+    assert files[rel].count(head) == 1, (rel, method)
+    code = f"\n    def {method}(self, *args, **kwargs):\n" + "".join(f"        {line}\n" for line in body.splitlines())
+    files[rel] = files[rel].replace(head, code + f"\n    def _original_{method}(self")
+    return files
+
+
+def only_failed(graded, *steps: str) -> None:
+    """The attacked steps fail with 0 points, and every step that does not use them passes."""
+    for step in steps:
+        assert not graded[step][0] and graded[step][1] == 0, (step, graded[step])
+    uses = {e.id: set(e.depends) for e in RUBRIC}
+    broken = set(steps)
+    while True:
+        more = {s for s, deps in uses.items() if deps & broken} - broken
+        if not more:
+            break
+        broken |= more
+    for step, (passed, _, message) in graded.items():
+        if step not in broken:
+            assert passed, (step, message)
+
+
+def test_a_case_that_blocks_the_alarm_is_stopped_by_the_grader(grader):
+    files = attacked(LINEAR, "forward", "import signal, time\nsignal.pthread_sigmask(signal.SIG_BLOCK, "
+                                        "[signal.SIGALRM])\ntime.sleep(4)\nreturn args[0] @ self.W.T + self.b")
+    graded = grade(grader, files)
+    assert "timed out after 2 s, stopped by the grader" in graded["linear_forward"][2]
+    only_failed(graded, "linear_forward")
+
+
+def test_a_worker_that_stops_itself_costs_its_step(grader):
+    files = attacked("mytorch/gru_cell.py", "forward", "import os, signal\nos.kill(os.getpid(), signal.SIGSTOP)")
+    graded = grade(grader, files)
+    assert "timed out after 2 s, stopped by the grader" in graded["gru_forward"][2]
+    only_failed(graded, "gru_forward")
+
+
+def test_signalling_the_grader_is_refused(grader):
+    files = attacked(LINEAR, "forward", "import os, signal\nos.kill(os.getppid(), signal.SIGSTOP)\n"
+                                        "os.kill(os.getppid(), signal.SIGKILL)")
+    graded = grade(grader, files)
+    assert "PermissionError" in graded["linear_forward"][2]
+    only_failed(graded, "linear_forward")
+
+
+def test_daemons_do_not_outlive_their_handin(grader):
+    marker = Path(f"/tmp/rnn-daemon-{secrets.token_hex(4)}")
+    files = solution()
+    files["mytorch/loss.py"] += (
+        "\nimport os as _os, time as _time\n"
+        "if _os.fork() == 0:\n"
+        "    _os.setsid()\n"
+        "    if _os.fork() == 0:\n"
+        "        while True:\n"
+        "            try:\n"
+        f"                open({str(marker)!r}, 'w').write(str(_time.time()))\n"
+        "            except OSError:\n"
+        "                pass\n"
+        "            _time.sleep(0.02)\n"
+        "    _os._exit(0)\n"
+    )
+    graded = grade(grader, files)
+    assert sum(points for _, points, _ in graded.values()) == FULL
+    time.sleep(0.3)
+    assert processes_of(UID) == []
+    assert not marker.exists()
+
+
+def test_a_process_flood_is_capped_and_ended(grader):
+    files = attacked("mytorch/rnn_cell.py", "forward",
+                     "import os, time\nfor _ in range(5000):\n    if os.fork() == 0:\n        time.sleep(60)\n"
+                     "        os._exit(0)")
+    graded = grade(grader, files)
+    assert "BlockingIOError" in graded["rnn_forward"][2] or "Resource temporarily" in graded["rnn_forward"][2]
+    only_failed(graded, "rnn_forward")
+    assert processes_of(UID) == []
+
+
+def test_memory_is_limited_for_the_handin_as_a_whole(grader):
+    made = supervise.confine(grader.limits)
+    made.remove()
+    if "cgroup" not in made.mode:
+        pytest.skip("no cgroups here: memory is limited per process only")
+    body = ("import os, time\nkids = []\nfor _ in range(3):\n    pid = os.fork()\n    if pid == 0:\n"
+            "        block = bytearray(600 << 20)\n        time.sleep(30)\n        os._exit(0)\n    kids.append(pid)\n"
+            "time.sleep(1.5)\nrss = 0\nfor pid in kids:\n    try:\n"
+            "        rss += int([l for l in open(f'/proc/{pid}/status') if l.startswith('VmRSS')][0].split()[1])\n"
+            "    except (OSError, IndexError):\n        pass\nraise RuntimeError(f'children hold {rss >> 10} MiB')")
+    graded = grade(grader, attacked("mytorch/gru_cell.py", "forward", body))
+    message = graded["gru_forward"][2]
+    assert "children hold" in message or "out of memory" in message, message
+    if "children hold" in message:
+        held = int(message.split("children hold ")[1].split(" MiB")[0])
+        assert held <= grader.limits.memory >> 20
+    only_failed(graded, "gru_forward")
+
+
+def test_a_file_larger_than_allowed_fails_its_step(grader):
+    files = attacked("mytorch/loss.py", "forward",
+                     "with open('big.bin', 'wb') as f:\n    for _ in range(800):\n        f.write(bytes(1 << 20))")
+    graded = grade(grader, files)
+    assert "File too large" in graded["loss_forward"][2]
+    only_failed(graded, "loss_forward")
+
+
+def _forge(frames_code: str) -> dict[str, str]:
+    """Linear.forward writes its own frames straight to the report pipe (its fd is on the worker's command line)."""
+    return attacked(LINEAR, "forward",
+                    "import json, os, sys\nimport _wire\nfd = int(sys.argv[3])\n"
+                    "if os.path.exists('forged'):\n    return self._original_forward(*args)\nopen('forged', 'w').close()\n"
+                    "jobs = json.load(open('plan.json'))['jobs']\n"
+                    "n = [i for i, j in enumerate(jobs) if j['step'] == 'linear_forward'][0]\n" + frames_code)
+
+
+def _head(n: str, lj: str, ln: str) -> str:
+    return f"os.write(fd, _wire.FRAME_MAGIC + _wire.FRAME_HEAD.pack({n}, {lj}, {ln}))\n"
+
+
+@pytest.mark.parametrize("what, code", [
+    ("deep json", "js = b'[' * 300000 + b']' * 300000\n" + _head("n", "len(js)", "0") + "os.write(fd, js)"),
+    ("object arrays", "js = json.dumps({'r': {'kind': 'case', 'outputs': [['y', {'t': 'array', 'k': 'a0'}]], "
+                      "'error': None, 'warnings': None}, 'a': [['a0', '|O', [1], 0, 8]]}).encode()\n"
+                      + _head("n", "len(js)", "8") + "os.write(fd, js + bytes(8))"),
+    ("bad magic", "os.write(fd, b'EVIL' * 100)"),
+    ("huge header", _head("n", "1 << 40", "1 << 40")),
+])
+def test_malformed_frames_fail_the_step_they_claim(grader, what, code):
+    graded = grade(grader, _forge(code))
+    assert "malformed" in graded["linear_forward"][2] or "report" in graded["linear_forward"][2], graded
+    only_failed(graded, "linear_forward")
+
+
+def test_a_flood_of_large_frames_is_capped_and_never_kept(grader):
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    code = ("payload = b'{}' + b' ' * (_wire.MAX_JSON_BYTES - 2)\nfor k in range(200):\n"
+            + "    " + _head("n + k", "len(payload)", "0") + "    os.write(fd, payload)")
+    graded = grade(grader, _forge(code))
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 150 * 1024
+    assert graded["activation"][0]
+    assert "a handin may report" in graded["linear_forward"][2] or "malformed" in graded["linear_forward"][2]
+
+
+def test_the_handin_budget_stops_a_handin_of_slow_cases():
+    slow = in_process_grader(make_plan(b"a secret for the tests", per_spec=0, timeout=2.0, budget=5.0),
+                             first_uid=UID + 1)
+    files = attacked(LINEAR, "forward", "import time\ntime.sleep(1.5)\nreturn args[0] @ self.W.T + self.b")
+    try:
+        graded = grade(slow, files)
+    finally:
+        slow.close()
+    assert "time budget of 5 s ran out" in graded["linear_forward"][2]
+    assert "time budget of 5 s ran out" in graded["char_rnn_complete"][2]
+    assert graded["activation"][0]
+
+
+def test_disk_use_is_bounded_for_the_handin(grader):
+    from autograder.official import sandbox
+
+    if not sandbox.namespace_for(grader.identities[0]):
+        pytest.skip("no mount namespaces here: disk use is bounded per file only")
+    body = ("import errno, os\nwritten = {}\nfor where in ('.', '/tmp', '/var/tmp', '/dev/shm'):\n"
+            "    written[where] = 0\n    try:\n        for k in range(100):\n"
+            "            with open(os.path.join(where, f'fill{k}.bin'), 'wb') as f:\n"
+            "                for _ in range(32):\n                    f.write(bytes(1 << 20))\n"
+            "                    written[where] += 1\n"
+            "    except OSError as exc:\n        assert exc.errno == errno.ENOSPC, exc\n"
+            "raise RuntimeError('wrote ' + ' '.join(f'{w}={n}' for w, n in written.items()))")
+    graded = grade(grader, attacked("mytorch/loss.py", "forward", body))
+    message = graded["loss_forward"][2]
+    written = dict(item.split("=") for item in message.split("wrote ")[1].split()[:4])
+    assert int(written["."]) <= grader.limits.disk >> 20
+    for where in ("/tmp", "/var/tmp", "/dev/shm"):
+        assert int(written[where]) <= grader.limits.scratch >> 20, written
+    only_failed(graded, "loss_forward")
+    assert not list(Path("/tmp").glob("fill*.bin"))
+
+
+def test_frames_for_every_later_job_and_one_past_the_last_cost_only_this_handin(grader):
+    code = ("js = json.dumps({'r': {'kind': 'case', 'outputs': [], 'error': None, 'warnings': None}, 'a': []}).encode()\n"
+            "for k in range(n, len(jobs) + 1):\n"
+            "    " + _head("k", "len(js)", "0") + "    os.write(fd, js)")
+    graded = grade(grader, _forge(code))
+    assert graded["activation"][0]
+    assert not graded["linear_forward"][0] and not graded["char_rnn_complete"][0]
