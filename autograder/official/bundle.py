@@ -41,8 +41,9 @@ chmod 700 {GRADER_PYTHON.rsplit('/bin/', 1)[0]}
 python3 -m venv {WORKER_PYTHON.rsplit('/bin/', 1)[0]}
 {WORKER_PYTHON} -m pip install -q -r requirements.txt
 chmod -R a+rX {WORKER_PYTHON.rsplit('/bin/', 1)[0]}
-# The worker user: no home, no login, no groups besides its own.
-id -u rnn-worker >/dev/null 2>&1 || useradd --system --no-create-home --uid 61000 --user-group \\
+# The worker user (the grader runs student code as uid and gid 61000): no home, no login, no other groups.
+getent group 61000 >/dev/null || groupadd --system --gid 61000 rnn-worker
+id -u rnn-worker >/dev/null 2>&1 || useradd --system --no-create-home --uid 61000 --gid 61000 \\
     --shell /usr/sbin/nologin rnn-worker
 chmod -R go-rwx .
 """
