@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder.release import contents
+from autograder.release import contents  # noqa: E402 (after the path is set)
 
 
 def private_copy(where: Path) -> Path:

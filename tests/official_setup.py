@@ -21,7 +21,7 @@ import pytest
 from autograder.official.batch import Grader
 from autograder.official.identity import Identity
 from autograder.official.supervise import make_base
-from tests.test_release import editable_sources
+from tests.release_tree import editable_sources
 from tests.tree import REPO
 
 IS_ROOT = os.geteuid() == 0
@@ -113,7 +113,8 @@ def with_change(rel: str, old: str, new: str) -> dict[str, str]:
 def linear_forward_replaced_by(code: str) -> dict[str, str]:
     """The solution's files with Linear.forward replaced by `code` (the original is kept, renamed)."""
     files = solution()
-    files[LINEAR] = files[LINEAR].replace("\n    def forward(self, x: np.ndarray)", code + "\n    def _unused(self, x: np.ndarray)")
+    files[LINEAR] = files[LINEAR].replace("\n    def forward(self, x: np.ndarray)",
+                                          code + "\n    def _unused(self, x: np.ndarray)")
     return files
 
 

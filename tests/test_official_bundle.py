@@ -12,7 +12,7 @@ import pytest
 
 from autograder.release.markers import strip  # noqa: F401 - the bundle's stubs come from the release's markers
 from tests.official_setup import needs_root, official_cli, pack, private_repo, results_of, solution, worker_python
-from tests.test_release import RUBRIC
+from tests.release_tree import RUBRIC
 
 FULL = sum(e.points for e in RUBRIC)
 

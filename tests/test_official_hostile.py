@@ -29,7 +29,7 @@ from tests.official_setup import (
     solution,
     worker_python,
 )
-from tests.test_release import RUBRIC
+from tests.release_tree import RUBRIC
 
 pytestmark = [needs_root, pytest.mark.slow]
 FULL = sum(e.points for e in RUBRIC)
@@ -102,7 +102,8 @@ def attacks(repo: Path, secret: Path, out: Path) -> dict[str, tuple[dict[str, st
     # Read the secret (its path is no secret) and show it in a message; read the grader's environment.
     files = method(solution(), LINEAR, "forward",
                    "import os\nseen = []\n"
-                   f"for path in ({str(secret)!r}, f'/proc/{{os.getppid()}}/environ', f'/proc/{{os.getppid()}}/cmdline'):\n"
+                   f"for path in ({str(secret)!r}, f'/proc/{{os.getppid()}}/environ',\n"
+                   "             f'/proc/{os.getppid()}/cmdline'):\n"
                    "    try:\n        seen.append(open(path, 'rb').read()[:200].decode('latin-1'))\n"
                    "    except OSError as exc:\n        seen.append(type(exc).__name__)\n"
                    "raise ValueError(' | '.join(seen))")

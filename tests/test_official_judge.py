@@ -21,7 +21,7 @@ from autograder.official.plan import make_plan
 from autograder.reference_store import load_cases, read_manifest
 from autograder.release import contents
 from tests.official_setup import IS_ROOT, LINEAR, in_process_grader, linear_forward_replaced_by, solution, with_change
-from tests.test_release import RUBRIC, built, editable_sources, fresh, no_torch, restore, run_runner  # noqa: F401
+from tests.release_tree import RUBRIC, editable_sources, fresh, restore, run_runner
 from tests.tree import REPO
 
 SECRET = b"a secret for the tests"
@@ -113,7 +113,8 @@ def test_reference_data_is_not_in_the_worker_and_public_values_fail_hidden_cases
         "\n    def forward(self, x):\n"
         "        import glob, os\n"
         "        found = glob.glob(os.path.join(os.getcwd(), '**', 'linear_forward.npz'), recursive=True)\n"
-        "        found += glob.glob(os.path.join(os.path.dirname(os.getcwd()), '**', 'manifest.json'), recursive=True)\n"
+        "        found += glob.glob(os.path.join(os.path.dirname(os.getcwd()), '**', 'manifest.json'),\n"
+        "                           recursive=True)\n"
         "        if not found:\n"
         "            raise FileNotFoundError('no reference data here')\n"
         "        return np.zeros(1)\n"
@@ -166,11 +167,13 @@ def test_forged_files_in_the_worker_folder_and_its_parent_do_not_change_the_grad
 def test_endless_loops_and_memory_bombs_fail_their_step_only(grader):
     files = with_change(LINEAR, "        batch_size = delta.shape[0]\n", "        while True:\n            pass\n")
     files["mytorch/loss.py"] = files["mytorch/loss.py"].replace(
-        '    def forward(self', '    def forward(self, *a, **k):\n        return np.ones(6 * 10**8)\n\n    def _unused(self', 1)
+        '    def forward(self',
+        '    def forward(self, *a, **k):\n        return np.ones(6 * 10**8)\n\n    def _unused(self', 1)
     # This one ignores the time limit: the grader stops the whole process.
     files["mytorch/gru_cell.py"] += (
         "\nimport signal\n"
-        "def _stubborn(self, *a, **k):\n    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n    while True:\n        pass\n"
+        "def _stubborn(self, *a, **k):\n    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
+        "    while True:\n        pass\n"
         "GRUCell.backward = _stubborn\n"
     )
     graded = grade(grader, files)

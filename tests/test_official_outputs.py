@@ -2,17 +2,19 @@
 
 import json
 
-from autograder.engine import StepResult
+from autograder.engine import Status, StepResult
 from autograder.official.outputs import autolab_line, feedback_text, gradebook_csv, results_json
 
 
 def results() -> list[StepResult]:
-    return [StepResult("a", 5.0, 5, True, ["passed 3 stored cases"]),
-            StepResult("b", 0.0, 10, False, ["B.forward, hidden case 2 (batch 3): y", "  Mismatched elements: 1 / 3"])]
+    return [StepResult("a", 5.0, 5, Status.PASSED, "passed 3 stored cases"),
+            StepResult("b", 0.0, 10, Status.FAILED, "B.forward, hidden case 2 (batch 3): y",
+                       ["  Mismatched elements: 1 / 3"])]
 
 
 def test_gradebook_rows_are_sorted():
-    rows = {n: [StepResult("a", p, 5, p == 5)] for n, p in (("zoe", 5.0), ("amy", 2.5))}
+    rows = {n: [StepResult("a", p, 5, Status.PASSED if p == 5 else Status.FAILED)]
+            for n, p in (("zoe", 5.0), ("amy", 2.5))}
     assert gradebook_csv(rows) == "handin,total,max,a\namy,2.5,5,2.5\nzoe,5,5,5\n"
 
 

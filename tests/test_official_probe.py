@@ -72,7 +72,8 @@ def test_a_readable_secret_or_out_folder_is_refused(setup, public):
     os.chmod(out, 0o777)
     refused = grade(setup, out)
     assert refused.returncode == 2
-    assert f"the out folder: read {out}" in refused.stderr and f"the out folder: create files in {out}" in refused.stderr
+    assert f"the out folder: read {out}" in refused.stderr
+    assert f"the out folder: create files in {out}" in refused.stderr
 
 
 @needs_root

@@ -16,7 +16,7 @@ from autograder.official.batch import grade_one
 from autograder.official.identity import processes_of
 from autograder.official.plan import make_plan
 from tests.official_setup import LINEAR, in_process_grader, needs_root, solution
-from tests.test_release import RUBRIC
+from tests.release_tree import RUBRIC
 
 pytestmark = needs_root
 FULL = sum(e.points for e in RUBRIC)
@@ -148,7 +148,8 @@ def _forge(frames_code: str) -> dict[str, str]:
     """Linear.forward writes its own frames straight to the report pipe (its fd is on the worker's command line)."""
     return attacked(LINEAR, "forward",
                     "import json, os, sys\nimport _wire\nfd = int(sys.argv[3])\n"
-                    "if os.path.exists('forged'):\n    return self._original_forward(*args)\nopen('forged', 'w').close()\n"
+                    "if os.path.exists('forged'):\n    return self._original_forward(*args)\n"
+                    "open('forged', 'w').close()\n"
                     "jobs = json.load(open('plan.json'))['jobs']\n"
                     "n = [i for i, j in enumerate(jobs) if j['step'] == 'linear_forward'][0]\n" + frames_code)
 
@@ -217,7 +218,8 @@ def test_disk_use_is_bounded_for_the_handin(grader):
 
 
 def test_frames_for_every_later_job_and_one_past_the_last_cost_only_this_handin(grader):
-    code = ("js = json.dumps({'r': {'kind': 'case', 'outputs': [], 'error': None, 'warnings': None}, 'a': []}).encode()\n"
+    code = ("js = json.dumps({'r': {'kind': 'case', 'outputs': [], 'records': [], 'error': None, 'warnings': None},"
+            " 'a': []}).encode()\n"
             "for k in range(n, len(jobs) + 1):\n"
             "    " + _head("k", "len(js)", "0") + "    os.write(fd, js)")
     graded = grade(grader, _forge(code))

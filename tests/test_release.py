@@ -6,7 +6,6 @@ tree, so new steps and files are covered without editing these tests.
 
 import gzip
 import io
-import json
 import os
 import shutil
 import subprocess
@@ -17,71 +16,11 @@ from pathlib import Path
 import pytest
 
 from autograder.release import contents
-from autograder.release.build import ARCHIVE_ROOT, assemble, write_tree
-from autograder.release.markers import BEGIN, END, strip
-from autograder.rubric import load_rubric
-from autograder.steps import QuizStep, all_steps
-from tests.tree import REPO, RunResult
-
-RUBRIC = load_rubric()
-STEPS = all_steps()
-BY_ID = {e.id: e for e in RUBRIC}
-
-
-def closure(step: str) -> set[str]:
-    """-> the step and every step it depends on, transitively."""
-    seen: set[str] = set()
-    todo = [step]
-    while todo:
-        s = todo.pop()
-        if s not in seen:
-            seen.add(s)
-            todo += BY_ID[s].depends
-    return seen
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """The release of this repository, assembled once: (Release, folder)."""
-    release = assemble(REPO)
-    folder = tmp_path_factory.mktemp("release") / "release"
-    write_tree(release, folder)
-    return release, folder
-
-
-@pytest.fixture(scope="module")
-def no_torch(tmp_path_factory) -> dict:
-    """Environment in which `import torch` fails, as on a student's numpy-only machine."""
-    blocker = tmp_path_factory.mktemp("no_torch")
-    (blocker / "sitecustomize.py").write_text("import sys\nsys.modules['torch'] = None\n")
-    return {**os.environ, "PYTHONPATH": str(blocker), "PYTHONDONTWRITEBYTECODE": "1"}
-
-
-def fresh(built, where: Path) -> Path:
-    shutil.copytree(built[1], where)
-    return where
-
-
-def run_runner(root: Path, env: dict, *args: str) -> RunResult:
-    """Run the runner of the tree at root (torch blocked by env) -> its output and JSON report."""
-    report = root / "results.json"
-    report.unlink(missing_ok=True)
-    proc = subprocess.run([sys.executable, "autograder/runner.py", "--json", str(report), *args], cwd=root,
-                          capture_output=True, text=True, env=env, timeout=300)
-    data = json.loads(report.read_text()) if report.exists() else None
-    return RunResult(proc.returncode, proc.stdout, proc.stderr, data)
-
-
-def editable_sources() -> list[str]:
-    """-> the solution files students edit (what create_tarball.sh packs), relative to the repository."""
-    return [rel for rel in contents.shipped_sources(REPO) if contents.is_editable(rel)]
-
-
-def restore(root: Path, steps: set[str]) -> None:
-    """Write the editable files into root with the solution regions of `steps` restored, the rest stubbed."""
-    for rel in editable_sources():
-        text, _ = strip((REPO / rel).read_text(), rel, RUBRIC, keep=lambda region: region.step in steps)
-        (root / rel).write_text(text)
+from autograder.release.build import ARCHIVE_ROOT
+from autograder.release.markers import BEGIN, END
+from autograder.steps import QuizStep
+from tests.release_tree import BY_ID, RUBRIC, STEPS, closure, editable_sources, fresh, restore, run_runner
+from tests.tree import REPO
 
 
 def regions_of(built) -> dict[str, set]:

@@ -80,7 +80,7 @@ def _check_headers(data: bytes) -> None:
         if count > 3 * MAX_MEMBERS:
             raise HandinError(f"more than {MAX_MEMBERS} members in the archive")
         try:
-            size = tarfile.nti(header[124:136])
+            size = tarfile.nti(header[124:136])  # type: ignore[attr-defined]  # tarfile's own field parser
         except Exception:  # noqa: BLE001 - tarfile's own parser raises several kinds
             raise HandinError("not a readable tar archive (a malformed header)") from None
         kind = header[156:157]
@@ -96,6 +96,54 @@ def _check_headers(data: bytes) -> None:
         offset += BLOCK + -(-size // BLOCK) * BLOCK
 
 
+def _read_archive_bytes(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_ARCHIVE_BYTES + 1)
+    except OSError as exc:
+        raise HandinError(f"cannot read the handin ({exc.strerror})") from None
+    if len(data) > MAX_ARCHIVE_BYTES:
+        raise HandinError(f"the handin is more than the {MAX_ARCHIVE_BYTES} bytes allowed")
+    for magic, kind in COMPRESSED.items():
+        if data.startswith(magic):
+            raise HandinError(f"a {kind}-compressed archive; hand in the plain handin.tar create_tarball.sh writes")
+    return data
+
+
+def _check_member(member: tarfile.TarInfo, rel: str) -> None:
+    """A member that is not a directory must be a plain regular file of acceptable size."""
+    if member.issym() or member.islnk():
+        raise HandinError(f"{rel}: a link (to {member.linkname[:80]!r}); hand in plain files only")
+    if not member.isreg():
+        raise HandinError(f"{rel}: not a regular file (device, FIFO or similar)")
+    if member.size > MAX_FILE_BYTES:
+        raise HandinError(f"{rel}: {member.size} bytes, more than the {MAX_FILE_BYTES} allowed for one file")
+
+
+def _tar_members(data: bytes) -> dict[str, str]:
+    files: dict[str, str] = {}
+    seen: set[str] = set()
+    total = 0
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
+        for count, member in enumerate(tar, start=1):
+            if count > MAX_MEMBERS:
+                raise HandinError(f"more than {MAX_MEMBERS} members in the archive")
+            rel = _accepted_path(member.name)
+            if rel in seen:
+                raise HandinError(f"{rel}: appears twice in the archive")
+            seen.add(rel)
+            if member.isdir():
+                continue
+            _check_member(member, rel)
+            total += member.size
+            if total > MAX_TOTAL_BYTES:
+                raise HandinError(f"the files add up to more than {MAX_TOTAL_BYTES} bytes")
+            if _wanted(rel):
+                stream = tar.extractfile(member)
+                files[rel] = _decoded(rel, stream.read(MAX_FILE_BYTES + 1) if stream is not None else b"")
+    return files
+
+
 def read_tar(path: Path) -> dict[str, str]:
     """path: a plain handin tar -> relative path -> text of every accepted file.
 
@@ -107,46 +155,10 @@ def read_tar(path: Path) -> dict[str, str]:
     FIFOs), an unsafe or duplicate path, a file too large or not UTF-8, too
     many members, or an archive that is not a readable tar raises HandinError.
     """
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_ARCHIVE_BYTES + 1)
-    except OSError as exc:
-        raise HandinError(f"cannot read the handin ({exc.strerror})") from None
-    if len(data) > MAX_ARCHIVE_BYTES:
-        raise HandinError(f"the handin is more than the {MAX_ARCHIVE_BYTES} bytes allowed")
-    for magic, kind in COMPRESSED.items():
-        if data.startswith(magic):
-            raise HandinError(f"a {kind}-compressed archive; hand in the plain handin.tar create_tarball.sh writes")
+    data = _read_archive_bytes(path)
     _check_headers(data)
-    files: dict[str, str] = {}
-    seen: set[str] = set()
-    total = 0
     try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
-            for count, member in enumerate(tar, start=1):
-                if count > MAX_MEMBERS:
-                    raise HandinError(f"more than {MAX_MEMBERS} members in the archive")
-                rel = _accepted_path(member.name)
-                if rel in seen:
-                    raise HandinError(f"{rel}: appears twice in the archive")
-                seen.add(rel)
-                if member.isdir():
-                    continue
-                if member.issym() or member.islnk():
-                    raise HandinError(f"{rel}: a link (to {member.linkname[:80]!r}); hand in plain files only")
-                if not member.isreg():
-                    raise HandinError(f"{rel}: not a regular file (device, FIFO or similar)")
-                if member.size > MAX_FILE_BYTES:
-                    raise HandinError(f"{rel}: {member.size} bytes, more than the {MAX_FILE_BYTES} allowed "
-                                      "for one file")
-                total += member.size
-                if total > MAX_TOTAL_BYTES:
-                    raise HandinError(f"the files add up to more than {MAX_TOTAL_BYTES} bytes")
-                if not _wanted(rel):
-                    continue
-                stream = tar.extractfile(member)
-                data_member = stream.read(MAX_FILE_BYTES + 1) if stream is not None else b""
-                files[rel] = _decoded(rel, data_member)
+        files = _tar_members(data)
     except HandinError:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure of tarfile on hostile bytes rejects the handin
@@ -154,6 +166,27 @@ def read_tar(path: Path) -> dict[str, str]:
     if not files:
         raise HandinError("no .py files under mytorch/ or hw/ in the archive")
     return files
+
+
+def _folder_files(root: Path, top: str) -> list[tuple[str, Path]]:
+    """-> (relative path, path) of every wanted file under root/top; links and special files raise HandinError."""
+    base = root / top
+    if base.is_symlink():
+        raise HandinError(f"{top}: a link; hand in plain folders")
+    if not base.is_dir():
+        return []
+    found = []
+    for path in sorted(base.rglob("*")):
+        rel = _accepted_path(path.relative_to(root).as_posix())
+        if path.is_symlink():
+            raise HandinError(f"{rel}: a link; hand in plain files only")
+        if path.is_dir():
+            continue
+        if not path.is_file():
+            raise HandinError(f"{rel}: not a regular file")
+        if _wanted(rel):
+            found.append((rel, path))
+    return found
 
 
 def read_folder(root: Path) -> dict[str, str]:
@@ -164,21 +197,7 @@ def read_folder(root: Path) -> dict[str, str]:
     files: dict[str, str] = {}
     total = 0
     for top in EDITABLE_DIRS:
-        base = root / top
-        if base.is_symlink():
-            raise HandinError(f"{top}: a link; hand in plain folders")
-        if not base.is_dir():
-            continue
-        for path in sorted(base.rglob("*")):
-            rel = _accepted_path(path.relative_to(root).as_posix())
-            if path.is_symlink():
-                raise HandinError(f"{rel}: a link; hand in plain files only")
-            if path.is_dir():
-                continue
-            if not path.is_file():
-                raise HandinError(f"{rel}: not a regular file")
-            if not _wanted(rel):
-                continue
+        for rel, path in _folder_files(root, top):
             if len(files) >= MAX_MEMBERS:
                 raise HandinError(f"more than {MAX_MEMBERS} files")
             size = path.stat().st_size

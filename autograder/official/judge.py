@@ -21,7 +21,7 @@ NOT_OFFICIAL = ("NOT AN OFFICIAL GRADE: this was a trial run, with student code 
 ERROR_KINDS = tuple(kind.value for kind in ErrorKind)
 
 
-def _failure(lines: list[str]) -> Produced:
+def _failure(lines: list[str] | None) -> Produced:
     """A case the worker could not report: it fails with these lines."""
     lines = lines or ["the case was not run"]
     return Produced(Outputs(), CodeError(ErrorKind.EXCEPTION, lines[0], lines[1:]))
@@ -107,8 +107,9 @@ def quiz_result(step: QuizStep, entry: RubricEntry, record: Record, key: dict[in
         result.status = Status.PASSED if right == total else Status.FAILED
         result.headline = f"{right} of {total} answers are right"
     result.points = entry.points * right / total
-    result.details = ["  " + (notes.get(q.number) or f"{step.function(q.number)}: {'right' if marks[q.number] else 'wrong'}")
-                      for q in step.questions]
+    verdicts = {q.number: f"{step.function(q.number)}: {'right' if marks[q.number] else 'wrong'}"
+                for q in step.questions}
+    result.details = ["  " + (notes.get(q.number) or verdicts[q.number]) for q in step.questions]
     return result
 
 

@@ -43,7 +43,7 @@ class Limits:
 
 def _own_paths() -> dict[str, str]:
     """-> controller (or '' for cgroup2) -> this process's cgroup path."""
-    out = {}
+    out: dict[str, str] = {}
     try:
         text = Path("/proc/self/cgroup").read_text()
     except OSError:

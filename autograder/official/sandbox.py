@@ -32,14 +32,22 @@ exec {setpriv} --reuid "$uid" --regid "$gid" --clear-groups --no-new-privs -- "$
 """.replace("{dirs}", " ".join(SCRATCH_DIRS))
 
 
-def _tool(name: str) -> str | None:
+def _which(name: str) -> str | None:
     return shutil.which(name, path="/usr/bin:/bin:/usr/sbin:/sbin")
+
+
+def _tool(name: str) -> str:
+    """-> the path of a system tool that available() has found."""
+    found = _which(name)
+    if found is None:
+        raise FileNotFoundError(f"{name} is not installed")
+    return found
 
 
 @functools.lru_cache(maxsize=1)
 def available() -> bool:
     """-> whether workers can get their own mount namespace here (root, the tools, and the kernel lets us)."""
-    if os.geteuid() != 0 or not all(_tool(t) for t in ("unshare", "setpriv", "mount", "umount")):
+    if os.geteuid() != 0 or not all(_which(t) for t in ("unshare", "setpriv", "mount", "umount")):
         return False
     trial = subprocess.run([_tool("unshare"), "--mount", "--net", "--ipc", "--propagation", "private", "--",
                             "/bin/sh", "-c", "mount -t tmpfs -o size=1m tmpfs /tmp"], capture_output=True, check=False)

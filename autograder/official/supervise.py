@@ -81,7 +81,7 @@ def prepare_folder(plan: Plan, jobs: list[Job], files: dict[str, str], folder: P
     (folder / "plan.json").write_text(json.dumps({
         "timeout": plan.timeout, "jobs": [{"step": job.step, "kind": job.kind} for job in jobs],
         "limits": limits.rlimits(cpu, per_uid=identity.official)}))
-    if identity.uid is not None:
+    if identity.uid is not None and identity.gid is not None:
         for path in [folder, *folder.rglob("*")]:
             os.lchown(path, identity.uid, identity.gid)
 
@@ -141,6 +141,7 @@ class _Worker:
         finally:
             os.close(write_end)
         self.frames_fd = read_end
+        assert self.proc.stdout is not None and self.proc.stdin is not None  # both are pipes
         self.out_fd: int | None = self.proc.stdout.fileno()
         try:
             confinement.place(self.proc.pid)
@@ -152,7 +153,8 @@ class _Worker:
 
     def close(self) -> None:
         os.close(self.frames_fd)
-        self.proc.stdout.close()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
 
 
 def _stop(worker: _Worker, identity: identities.Identity, confinement: Confinement) -> None:
@@ -177,13 +179,92 @@ def _decode(js: bytes, data: bytes) -> Record:
     return Record("done", record, arrays)
 
 
+@dataclass
+class _Watch:
+    """The grader's view of one worker: the job it is on, when its last frame came, and why it was stopped."""
+
+    current: int
+    since: float
+    ready: bool = False
+    why: list[str] | None = None  # set when the grader stops the worker
+    spent: bool = False  # the handin may run nothing more
+
+
+def _time_up(plan: Plan, jobs: list[Job], watch: _Watch, now: float, budget_end: float) -> list[str] | None:
+    """-> why the worker must be stopped now by the grader's clock, or None."""
+    if now >= budget_end:
+        return [f"stopped by the grader: the handin's time budget of {plan.budget:g} s ran out"]
+    if not watch.ready:
+        if now - watch.since >= STARTUP_GRACE:
+            return [f"the process running the code did not start within {STARTUP_GRACE:g} s"]
+        return None
+    if now - watch.since >= plan.job_limit(jobs[watch.current]) + LATE_GRACE:
+        return [f"timed out after {plan.job_limit(jobs[watch.current]):g} s, stopped by the grader "
+                "(an endless loop, or far too much work?)"]
+    return None
+
+
+def _take_frames(chunk: bytes, worker: "_Worker", plan: Plan, jobs: list[Job], records: dict[int, Record],
+                 watch: _Watch) -> None:
+    """Decode the complete frames in `chunk` into records, each judged against the grader's clock."""
+    for i, js, data in worker.reader.feed(chunk):
+        arrival = time.monotonic()
+        if i == wire.READY:
+            watch.ready = True
+        elif arrival - watch.since > plan.job_limit(jobs[i]) + LATE_GRACE:
+            records[i] = Record("dead", lines=[
+                f"timed out: took {arrival - watch.since:.1f} s by the grader's clock, "
+                f"more than the {plan.job_limit(jobs[i]):g} s allowed"])
+            watch.current = i + 1
+        else:
+            records[i] = _decode(js, data)
+            watch.current = i + 1
+        watch.since = arrival
+    if worker.reader.error is not None:
+        watch.why = [worker.reader.error]
+
+
+def _watch_worker(plan: Plan, jobs: list[Job], worker: "_Worker", tail: _Tail, records: dict[int, Record],
+                  watch: _Watch, budget_end: float, kept: int) -> int:
+    """Read the worker's frames until its jobs are done, it stops or the grader stops it -> bytes kept so far."""
+    while watch.current < len(jobs):
+        now = time.monotonic()
+        watch.why = _time_up(plan, jobs, watch, now, budget_end)
+        if watch.why:
+            return kept
+        limit = plan.job_limit(jobs[watch.current]) + LATE_GRACE if watch.ready else STARTUP_GRACE
+        fds = [worker.frames_fd] + ([worker.out_fd] if worker.out_fd is not None else [])
+        wait = min(0.1, budget_end - now, watch.since + limit - now)
+        readable, _, _ = select.select(fds, [], [], max(wait, 0.0))
+        if worker.out_fd in readable:
+            chunk = os.read(worker.out_fd, 1 << 16)
+            if chunk:
+                tail.add(chunk)
+            else:
+                worker.out_fd = None
+        if worker.frames_fd in readable:
+            chunk = os.read(worker.frames_fd, 1 << 20)
+            if not chunk:
+                return kept  # the pipe closed: the worker is gone
+            kept += len(chunk)
+            if kept > MAX_REPORT_BYTES:
+                watch.why = [f"the code's results exceed the {MAX_REPORT_BYTES >> 20} MiB a handin may report"]
+                watch.spent = True
+                return kept
+            _take_frames(chunk, worker, plan, jobs, records, watch)
+            if watch.why:
+                return kept
+        elif not readable and worker.proc.poll() is not None:
+            return kept  # exited, and nothing more is coming (a child may hold the pipe open)
+    return kept
+
+
 def run_jobs(plan: Plan, jobs: list[Job], folder: Path, identity: identities.Identity, limits: Limits,
              confinement: Confinement) -> dict[int, Record]:
     """Run every job in `folder` under the grader's clock, restarting after a death or a stop -> job -> Record."""
     n = len(jobs)
     records: dict[int, Record] = {}
-    started = time.monotonic()
-    budget_end = started + plan.budget
+    budget_end = time.monotonic() + plan.budget
     kept = 0
     start = 0
     spent: list[str] | None = None  # why nothing more can be run for this handin
@@ -191,80 +272,35 @@ def run_jobs(plan: Plan, jobs: list[Job], folder: Path, identity: identities.Ide
         if spent is None and time.monotonic() >= budget_end:
             spent = [f"not run: the handin's time budget of {plan.budget:g} s ran out"]
         if spent is not None:
-            for i in range(start, n):
-                records[i] = Record("dead", lines=spent)
+            records.update({i: Record("dead", lines=spent) for i in range(start, n)})
             break
         oom_before = confinement.oom_kills()
         worker = _Worker(jobs, folder, start, identity, limits, confinement)
         tail = _Tail()
-        current, since, ready = start, time.monotonic(), False
-        why: list[str] | None = None
+        watch = _Watch(start, time.monotonic())
         try:
-            while current < n:
-                now = time.monotonic()
-                limit = plan.job_limit(jobs[current]) + LATE_GRACE if ready else STARTUP_GRACE
-                if now >= budget_end:
-                    why = [f"stopped by the grader: the handin's time budget of {plan.budget:g} s ran out"]
-                    break
-                if now - since >= limit:
-                    why = ([f"timed out after {plan.job_limit(jobs[current]):g} s, stopped by the grader "
-                            "(an endless loop, or far too much work?)"] if ready else
-                           [f"the process running the code did not start within {STARTUP_GRACE:g} s"])
-                    break
-                fds = [worker.frames_fd] + ([worker.out_fd] if worker.out_fd is not None else [])
-                wait = min(0.1, budget_end - now, since + limit - now)
-                readable, _, _ = select.select(fds, [], [], max(wait, 0.0))
-                if worker.out_fd in readable:
-                    chunk = os.read(worker.out_fd, 1 << 16)
-                    if chunk:
-                        tail.add(chunk)
-                    else:
-                        worker.out_fd = None
-                if worker.frames_fd in readable:
-                    chunk = os.read(worker.frames_fd, 1 << 20)
-                    if not chunk:
-                        break  # the pipe closed: the worker is gone
-                    kept += len(chunk)
-                    if kept > MAX_REPORT_BYTES:
-                        why = [f"the code's results exceed the {MAX_REPORT_BYTES >> 20} MiB a handin may report"]
-                        spent = ["not run: " + why[0]]
-                        break
-                    for i, js, data in worker.reader.feed(chunk):
-                        arrival = time.monotonic()
-                        if i == wire.READY:
-                            ready = True
-                        elif arrival - since > plan.job_limit(jobs[i]) + LATE_GRACE:
-                            records[i] = Record("dead", lines=[
-                                f"timed out: took {arrival - since:.1f} s by the grader's clock, "
-                                f"more than the {plan.job_limit(jobs[i]):g} s allowed"])
-                            current = i + 1
-                        else:
-                            records[i] = _decode(js, data)
-                            current = i + 1
-                        since = arrival
-                    if worker.reader.error is not None:
-                        why = [worker.reader.error]
-                        break
-                elif not readable and worker.proc.poll() is not None:
-                    break  # exited, and nothing more is coming (a child may hold the pipe open)
-            if current >= n or why is None:
+            kept = _watch_worker(plan, jobs, worker, tail, records, watch, budget_end, kept)
+            if watch.spent and watch.why:
+                spent = ["not run: " + watch.why[0]]
+            if watch.current >= n or watch.why is None:
                 try:  # an orderly exit (or the end of a dying worker), before whatever is left is stopped
-                    worker.proc.wait(timeout=2 if current >= n else 0.5)
+                    worker.proc.wait(timeout=2 if watch.current >= n else 0.5)
                 except subprocess.TimeoutExpired:
                     pass
             exited = worker.proc.poll() is not None
             _stop(worker, identity, confinement)
         finally:
             worker.close()
-        if current >= n:
+        if watch.current >= n:
             break
+        why = watch.why
         if why is None:
             oom = confinement.oom_kills() > oom_before
             why = _death(worker.proc, tail, oom, limits.memory) if exited or oom else [
                 "the process running the code closed its report pipe"]
-        records[current] = Record("dead", lines=why)
-        step = jobs[current].step
-        start = current + 1
+        records[watch.current] = Record("dead", lines=why)
+        step = jobs[watch.current].step
+        start = watch.current + 1
         while start < n and jobs[start].step == step:
             records[start] = Record("skipped")
             start += 1

@@ -78,13 +78,8 @@ class _Encoder:
             return self._array(value, "array")
         if isinstance(value, np.generic):
             return self._array(np.asarray(value), "scalar")
-        if isinstance(value, int):
-            text = int.__repr__(value)
-            if len(text) > MAX_INT_DIGITS:
-                return {"t": "opaque", "type": kind.__name__}
-            return {"t": "int", "v": text, "type": kind.__name__}
-        if isinstance(value, float):
-            return {"t": "float", "v": float.__repr__(value), "type": kind.__name__}
+        if isinstance(value, (int, float)):
+            return _number(value)
         if kind is str:
             return {"t": "str", "v": value} if len(value) <= MAX_STR else {"t": "opaque", "type": "str"}
         if kind in (list, tuple):
@@ -94,6 +89,17 @@ class _Encoder:
         if type(value).__name__ == "_Missing":
             return {"t": "missing"}
         return {"t": "opaque", "type": kind.__name__[:80]}
+
+
+def _number(value: int | float) -> dict[str, Any]:
+    # int.__repr__ / float.__repr__: a subclass's own __repr__ is student code.
+    kind = type(value)
+    if isinstance(value, int):
+        text = int.__repr__(value)
+        if len(text) > MAX_INT_DIGITS:
+            return {"t": "opaque", "type": kind.__name__}
+        return {"t": "int", "v": text, "type": kind.__name__}
+    return {"t": "float", "v": float.__repr__(value), "type": kind.__name__}
 
 
 def _lines(lines: list[str] | None) -> list[str] | None:
@@ -317,54 +323,99 @@ class _Decoder:
             raise Malformed("nested too deep or too many values")
         if not isinstance(node, dict) or not isinstance(node.get("t"), str):
             raise Malformed("a value is not a tagged object")
-        t, v = node["t"], node.get("v")
-        if t == "none":
-            return None
-        if t == "missing":
-            return self.missing
-        if t == "bool" and isinstance(v, bool):
-            return v
-        if t == "array":
-            return self._array(node)
-        if t == "scalar":
-            arr = self._array(node)
-            if arr.ndim != 0:
-                raise Malformed("a scalar is not 0-dimensional")
-            return arr[()]
-        if t == "int" and isinstance(v, str) and len(v) <= MAX_INT_DIGITS + 1:
-            try:
-                return _named(int, node.get("type"))(int(v))
-            except ValueError:
-                raise Malformed("a malformed int") from None
-        if t == "float" and isinstance(v, str) and len(v) <= 40:
-            try:
-                return _named(float, node.get("type"))(float(v))
-            except ValueError:
-                raise Malformed("a malformed float") from None
-        if t == "str" and isinstance(v, str) and len(v) <= MAX_STR:
-            return v
-        if t in ("list", "tuple") and isinstance(v, list):
-            items = [self.decode(item, depth + 1) for item in v]
-            return items if t == "list" else tuple(items)
-        if t == "dict" and isinstance(v, list):
-            out = {}
-            for pair in v:
-                if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)):
-                    raise Malformed("a malformed dict entry")
-                out[pair[0]] = self.decode(pair[1], depth + 1)
-            return out
-        if t == "odd_array":
-            shape, dtype = node.get("shape"), node.get("dtype")
-            if not (isinstance(shape, list) and len(shape) <= 32 and all(type(s) is int and 0 <= s for s in shape)
-                    and isinstance(dtype, str) and len(dtype) <= 40):
-                raise Malformed("a malformed array description")
-            if int(np.prod(shape, dtype=np.float64)) > 1_000_000:
-                raise Malformed("an array description is too large")
-            # A stand-in of the same shape holding NaNs: only dtype (object) and shape reach the message.
-            return np.full(tuple(shape), np.nan, dtype=object)
-        if t == "opaque":
-            return _named(_Opaque, node.get("type"))()
-        raise Malformed(f"unknown or malformed value tag {t[:20]!r}")
+        t = node["t"]
+        handler = _TAGS.get(t)
+        if handler is None:
+            raise Malformed(f"unknown or malformed value tag {t[:20]!r}")
+        return handler(self, node, node.get("v"), depth)
+
+
+def _malformed(node: dict[str, Any]) -> Malformed:
+    return Malformed(f"unknown or malformed value tag {node['t'][:20]!r}")
+
+
+def _bool(dec: _Decoder, node: dict[str, Any], v: Any, depth: int) -> Any:
+    if not isinstance(v, bool):
+        raise _malformed(node)
+    return v
+
+
+def _scalar(dec: _Decoder, node: dict[str, Any], v: Any, depth: int) -> Any:
+    arr = dec._array(node)
+    if arr.ndim != 0:
+        raise Malformed("a scalar is not 0-dimensional")
+    return arr[()]
+
+
+def _int(dec: _Decoder, node: dict[str, Any], v: Any, depth: int) -> Any:
+    if not (isinstance(v, str) and len(v) <= MAX_INT_DIGITS + 1):
+        raise _malformed(node)
+    try:
+        return _named(int, str(node.get("type")))(int(v))
+    except ValueError:
+        raise Malformed("a malformed int") from None
+
+
+def _float(dec: _Decoder, node: dict[str, Any], v: Any, depth: int) -> Any:
+    if not (isinstance(v, str) and len(v) <= 40):
+        raise _malformed(node)
+    try:
+        return _named(float, str(node.get("type")))(float(v))
+    except ValueError:
+        raise Malformed("a malformed float") from None
+
+
+def _str(dec: _Decoder, node: dict[str, Any], v: Any, depth: int) -> Any:
+    if not (isinstance(v, str) and len(v) <= MAX_STR):
+        raise _malformed(node)
+    return v
+
+
+def _sequence(dec: _Decoder, node: dict[str, Any], v: Any, depth: int) -> Any:
+    if not isinstance(v, list):
+        raise _malformed(node)
+    items = [dec.decode(item, depth + 1) for item in v]
+    return items if node["t"] == "list" else tuple(items)
+
+
+def _dict(dec: _Decoder, node: dict[str, Any], v: Any, depth: int) -> Any:
+    if not isinstance(v, list):
+        raise _malformed(node)
+    out = {}
+    for pair in v:
+        if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)):
+            raise Malformed("a malformed dict entry")
+        out[pair[0]] = dec.decode(pair[1], depth + 1)
+    return out
+
+
+def _odd_array(dec: _Decoder, node: dict[str, Any], v: Any, depth: int) -> Any:
+    shape, dtype = node.get("shape"), node.get("dtype")
+    if not (isinstance(shape, list) and len(shape) <= 32 and all(type(s) is int and 0 <= s for s in shape)
+            and isinstance(dtype, str) and len(dtype) <= 40):
+        raise Malformed("a malformed array description")
+    if int(np.prod(shape, dtype=np.float64)) > 1_000_000:
+        raise Malformed("an array description is too large")
+    # A stand-in of the same shape holding NaNs: only dtype (object) and shape reach the message.
+    return np.full(tuple(shape), np.nan, dtype=object)
+
+
+# Value tag -> its decoder(decoder, node, node["v"], depth); anything else is malformed.
+_TAGS: dict[str, Any] = {
+    "none": lambda dec, node, v, depth: None,
+    "missing": lambda dec, node, v, depth: dec.missing,
+    "bool": _bool,
+    "array": lambda dec, node, v, depth: dec._array(node),
+    "scalar": _scalar,
+    "int": _int,
+    "float": _float,
+    "str": _str,
+    "list": _sequence,
+    "tuple": _sequence,
+    "dict": _dict,
+    "odd_array": _odd_array,
+    "opaque": lambda dec, node, v, depth: _named(_Opaque, str(node.get("type")))(),
+}
 
 
 def _text_lines(lines: Any) -> list[str] | None:

@@ -57,7 +57,10 @@ def _run_quiz(wire: Any, step: Any, timeout: float) -> dict[str, Any]:
     answers = []
     for q in step.questions:
         name = step.function(q.number)
-        outcome = run_isolated(lambda name=name: wire.encode_answer(student_attr(step.module, name)()), timeout)
+        def answer(name: str = name) -> Any:
+            return wire.encode_answer(student_attr(step.module, name)())
+
+        outcome = run_isolated(answer, timeout)
         answers.append({"number": q.number, "answer": outcome.value, "error": _error(wire, outcome.error)})
     return {"kind": "quiz", "answers": answers}
 
@@ -79,6 +82,7 @@ def main(folder: Path, start: int, fd: int) -> None:
     pipe = os.fdopen(fd, "wb", buffering=0)
     pipe.write(wire.frame(wire.READY, {"kind": "ready"}, {}))
     failed_steps: set[str] = set()
+    arrays: dict[str, Any]
     for n, job in enumerate(plan["jobs"]):
         if n < start:
             continue
