@@ -12,6 +12,7 @@ ENTRY_POINTS = [
     ("python -m hw.char_rnn", ["-m", "hw.char_rnn"]),
     ("python -m autograder.release", ["-m", "autograder.release"]),
     ("python -m autograder.references", ["-m", "autograder.references"]),
+    ("python -m autograder.official", ["-m", "autograder.official"]),
 ]
 
 
