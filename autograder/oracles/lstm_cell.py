@@ -5,18 +5,14 @@ import torch
 
 from autograder.cases import Expected
 from autograder.oracles._torch import accumulate, array, tensor
-from autograder.oracles.rnn_cell import TORCH_NAMES
+from autograder.oracles.rnn_cell import TORCH_NAMES, with_weights
 from autograder.steps.lstm_cell import WEIGHTS
 
 
-def torch_cell(inputs: dict[str, np.ndarray]) -> torch.nn.LSTMCell:
+def torch_cell(inputs: dict[str, np.ndarray]) -> torch.nn.Module:
     """A torch.nn.LSTMCell holding the case's weights (same layout and gate order: i, f, g, o)."""
     four_h, d = inputs["W_ih"].shape
-    cell = torch.nn.LSTMCell(d, four_h // 4, dtype=torch.float64)
-    with torch.no_grad():
-        for ours, theirs in zip(WEIGHTS, TORCH_NAMES):
-            getattr(cell, theirs).copy_(tensor(inputs[ours]))
-    return cell
+    return with_weights(torch.nn.LSTMCell(d, four_h // 4, dtype=torch.float64), inputs)
 
 
 def lstm_forward(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

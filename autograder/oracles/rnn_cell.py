@@ -10,14 +10,18 @@ from autograder.steps.rnn_cell import WEIGHTS
 TORCH_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 
-def torch_cell(inputs: dict[str, np.ndarray]) -> torch.nn.RNNCell:
-    """A torch.nn.RNNCell holding the case's weights."""
-    h, d = inputs["W_ih"].shape
-    cell = torch.nn.RNNCell(d, h, nonlinearity="tanh", dtype=torch.float64)
+def with_weights(cell: torch.nn.Module, inputs: dict[str, np.ndarray]) -> torch.nn.Module:
+    """cell: a torch RNN, GRU or LSTM cell -> the cell holding the case's W_ih, W_hh, b_ih, b_hh."""
     with torch.no_grad():
         for ours, theirs in zip(WEIGHTS, TORCH_NAMES):
             getattr(cell, theirs).copy_(tensor(inputs[ours]))
     return cell
+
+
+def torch_cell(inputs: dict[str, np.ndarray]) -> torch.nn.Module:
+    """A torch.nn.RNNCell holding the case's weights."""
+    h, d = inputs["W_ih"].shape
+    return with_weights(torch.nn.RNNCell(d, h, nonlinearity="tanh", dtype=torch.float64), inputs)
 
 
 def rnn_forward(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -11,7 +11,9 @@ import numpy as np
 from autograder.steps import Output, Outputs, Spec, zero_grad_schedule
 from autograder.steps._module import accumulation_specs, gradient_outputs, module_steps
 from autograder.steps._student import backward_calls, grab, members, new_module
-from autograder.steps.rnn_cell import GRADS, WEIGHTS  # the same four parameters, four times taller
+
+# The same four parameters as the RNN cell, four times taller, and the same shapes and flavours of cases.
+from autograder.steps.rnn_cell import GRADS, SPECS, WEIGHTS
 
 
 def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
@@ -59,14 +61,6 @@ def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     out.update({g: grab(cell, g) for g in GRADS})
 
 
-SPECS = (
-    Spec("batch 4, input 5, hidden 3", {"batch": 4, "input": 5, "hidden": 3}),
-    Spec("batch 1, input 3, hidden 3", {"batch": 1, "input": 3, "hidden": 3}),
-    Spec("batch 3, input 2, hidden 1", {"batch": 3, "input": 2, "hidden": 1}),
-    Spec("batch 5, input 4, hidden 6, zero initial state", {"batch": 5, "input": 4, "hidden": 6, "zero_state": True}),
-    Spec("batch 2, input 3, hidden 4, large-magnitude x (~1e2)", {"batch": 2, "input": 3, "hidden": 4, "scale": 1e2}),
-    Spec("batch 6, input 7, hidden 5", {"batch": 6, "input": 7, "hidden": 5}),
-)
 STEPS = module_steps(
     "LSTMCell",
     build,
