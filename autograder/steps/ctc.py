@@ -165,6 +165,30 @@ SPECS = (
 )
 
 
+# Known bugs of CTC (tags of the alternatives autograder/oracles/ctc.py computes).
+BUGS = {
+    "equal_skip": "it matches a lattice that also skips the blank between two equal symbols: "
+    "skip_connect[r] is 1 only when extended_symbols[r] differs from extended_symbols[r - 2]",
+    "no_blank_stay": "it matches a lattice where a blank position cannot stay on itself (blank to blank) "
+    "from t - 1 to t",
+    "start_blank_only": "it matches a lattice that starts only on the first blank: at t = 0 both position 0 "
+    "(blank) and position 1 (the first symbol) are possible",
+    "end_symbol_only": "it matches a lattice that ends only on the last symbol: beta[T - 1] is 1 at both "
+    "the last symbol (S - 2) and the final blank (S - 1)",
+    "beta_with_emission": "it includes y_t(extended_symbols[r]) in beta[t, r]: beta starts after time t "
+    "(beta[T - 1, S - 1] = 1), the emission at t belongs to alpha",
+    "batch_sum": "it is the sum over the batch: the loss is the mean over the sequences",
+    "target_length_mean": "each sequence's loss is divided by its target length (torch's reduction='mean'): "
+    "the loss is the plain mean of -log P over the batch",
+    "expected_divergence": "it is the expected divergence -sum gamma log y, not -log P: the loss is minus the "
+    "log of the total probability of the target (log P from the scaled forward pass)",
+    "wrt_log_probs": "it is the gradient with respect to log y (-sum of gamma per symbol): "
+    "dY is with respect to the probabilities y themselves, so divide by y",
+    "wrt_scores": "it is y - (sum of gamma per symbol), the gradient with respect to the scores before a softmax "
+    "(what torch's CTC backward returns): dY is with respect to the probabilities y, -(sum of gamma) / y",
+}
+
+
 def _batch(spec: Spec) -> int:
     return len(spec["targets"])
 
@@ -190,6 +214,7 @@ STEPS = (
         ),
         locate=locate,
         batch_of=_batch,
+        bugs=BUGS,
     ),
     Step(
         id="ctc_backward",
@@ -199,5 +224,6 @@ STEPS = (
         run=run_backward,
         outputs=(Output("dY", tensor="returned dY (T, B, C)"),),
         batch_of=_batch,
+        bugs=BUGS,
     ),
 )
