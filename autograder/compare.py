@@ -53,8 +53,8 @@ def compare(
     # A subclass (np.matrix, or one overriding arithmetic) is compared as the plain array it holds.
     got = np.asarray(got)
     alternatives, bugs = alternatives or {}, bugs or {}
-    problem = _dtype_problem(got, expected) or _shape_problem(got, expected, _named_bug(got, expected, tolerance,
-                                                                                        alternatives, bugs))
+    bug = _named_bug(got, expected, tolerance, alternatives, bugs)
+    problem = _dtype_problem(got, expected) or _shape_problem(got, expected, tolerance, bug)
     return problem or _compare_values(got, expected, tolerance, alternatives, batch, bugs)
 
 
@@ -80,7 +80,7 @@ def _dtype_problem(got: np.ndarray, expected: np.ndarray) -> list[str]:
     return [f"dtype: expected float64, got {got.dtype} (an integer or boolean array loses the values)"]
 
 
-def _shape_problem(got: np.ndarray, expected: np.ndarray, bug: str | None) -> list[str]:
+def _shape_problem(got: np.ndarray, expected: np.ndarray, tolerance: Tolerance, bug: str | None) -> list[str]:
     if got.shape == expected.shape:
         return []
     lines = [f"shape: expected {expected.shape}, got {got.shape}"]
@@ -91,6 +91,9 @@ def _shape_problem(got: np.ndarray, expected: np.ndarray, bug: str | None) -> li
         lines.append("hint: the axes look swapped (a transposed weight or a missing .T?)")
     elif got.size == expected.size:
         lines.append("hint: same number of elements, different layout (check reshape/squeeze)")
+    elif expected.ndim >= 2 and tolerance.close(got, expected[-1]):
+        lines.append(f"hint: it is the last of the {expected.shape[0]} rows along the first axis: "
+                     "return all of them, stacked")
     elif expected.ndim == 1 and got.ndim == 2 and got.shape[1] == expected.shape[0]:
         lines.append("hint: expected one value per feature (H,): sum or average over the batch axis")
     return lines
@@ -155,13 +158,14 @@ def _diagnose(
         return None
     close = tolerance.close
     if not got.any() and expected.any():
-        return "got all zeros: was it ever computed, or reset after computing?"
+        return "got all zeros: was it ever computed, reset after computing, or did no gradient reach it?"
     if got.ndim == 2 and got.shape[0] == got.shape[1] and got.shape[0] > 1 and close(got, expected.T):
         return "got the transpose of the expected value (a weight used as W where W.T belongs, or the reverse?)"
     denom = float(np.sum(expected * expected))
-    if denom > 0 and expected.size > 1:
+    # A single value scaled by some factor says little, unless the factor is the batch size.
+    if denom > 0 and (expected.size > 1 or (batch is not None and batch > 1)):
         k = float(np.sum(got * expected)) / denom
-        if k != 0 and close(got, k * expected):
+        if k != 0 and close(got, k * expected) and (expected.size > 1 or _is_batch_factor(k, batch)):
             return _describe_factor(k, batch)
     return None
 
@@ -183,14 +187,16 @@ def _named_bug(got: np.ndarray, expected: np.ndarray, tolerance: Tolerance, alte
 def matches(got: np.ndarray, alt: np.ndarray, tolerance: Tolerance) -> bool:
     """got matches alt (same shape): within tolerance where alt is finite, and non-finite exactly where alt is.
 
-    A bug that overflows (softmax without the max shift) is recognised by the
-    same infinities and NaNs at the same places as torch computing that bug.
+    A bug that overflows (softmax without the max shift) is recognised by
+    non-finite values at the places where torch computing that bug overflows
+    (inf or nan, which depends on how the code goes on from the overflow).
     """
-    with np.errstate(invalid="ignore"):
-        finite = np.isfinite(alt)
-        same_nonfinite = np.array_equal(np.isnan(got), np.isnan(alt)) and np.array_equal(
-            np.where(np.isinf(got), np.sign(got), 0.0), np.where(np.isinf(alt), np.sign(alt), 0.0))
-    return same_nonfinite and bool(np.all(tolerance.within(got[finite], alt[finite])))
+    finite = np.isfinite(alt)
+    return bool(np.array_equal(np.isfinite(got), finite) and np.all(tolerance.within(got[finite], alt[finite])))
+
+
+def _is_batch_factor(k: float, batch: int | None) -> bool:
+    return bool(batch and batch > 1 and (abs(k - batch) < 1e-6 * batch or abs(k * batch - 1) < 1e-6))
 
 
 def _describe_factor(k: float, batch: int | None) -> str:

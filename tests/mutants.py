@@ -1,8 +1,10 @@
 """Plausible student bugs, each planted in a copy of the solution.
 
 A mutant names the file, the exact text it replaces (which must occur once,
-so a mutant can never silently stop applying), the steps that must then fail
-and a phrase the first failing step's message must contain.
+so a mutant can never silently stop applying), the steps that must then fail,
+phrases the first failing step's message must contain, and `hint`: the phrase
+of the hint that names its cause (None when the runner cannot name it).
+`benchmarks/hint_rate.py` measures how many failures are named this way.
 """
 
 from dataclasses import dataclass
@@ -19,15 +21,21 @@ class Mutant:
     fails: frozenset[str]
     step: str  # the step whose message is inspected
     says: tuple[str, ...]  # phrases that message must contain
+    hint: str | None = None  # the phrase of the hint naming the bug, if the runner names it
 
     def __str__(self) -> str:
         return self.name
 
 
-def mutant(name, file, old, new, fails, says, step=None) -> Mutant:
+def mutant(name, file, old, new, fails, says, step=None, hint=None) -> Mutant:
     fails = frozenset([fails] if isinstance(fails, str) else fails)
     says = (says,) if isinstance(says, str) else tuple(says)
-    return Mutant(name, file, old, new, fails, step or sorted(fails)[0], says)
+    return Mutant(name, file, old, new, fails, step or sorted(fails)[0], says, hint)
+
+
+def hint_lines(message: str) -> list[str]:
+    """The lines of a step's message that name a cause ("hint: ...")."""
+    return [line.strip() for line in message.splitlines() if line.strip().startswith("hint:")]
 
 
 ACT = "mytorch/activation.py"
@@ -369,6 +377,11 @@ def check_mutant(tree, m: Mutant, steps: tuple[str, ...] = (), allow_downstream:
     block = result.output(m.step)
     for phrase in m.says:
         assert phrase in block, f"{phrase!r} not in:\n{block}"
+    # A hint that is given must name this bug; a mutant with a hint phrase must get it.
+    hints = hint_lines(block)
+    if m.hint is not None:
+        assert m.hint in block, f"hint {m.hint!r} not in:\n{block}"
+    assert all(m.hint is not None and m.hint in h for h in hints), f"a hint names another cause:\n{block}"
 
 
 def check_variant(tree, v: Variant) -> None:

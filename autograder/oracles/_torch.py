@@ -64,10 +64,11 @@ def add_alternative(alternatives: dict[str, dict[str, np.ndarray]], key: str, ta
     alternatives.setdefault(key, {})[tag] = alt
 
 
-def merge_alternatives(*parts: dict[str, dict[str, np.ndarray]]) -> dict[str, dict[str, np.ndarray]]:
-    """-> one output key -> {tag -> array} mapping holding every part's entries."""
-    merged: dict[str, dict[str, np.ndarray]] = {}
-    for part in parts:
-        for key, tags in part.items():
-            merged.setdefault(key, {}).update(tags)
-    return merged
+def distinct(alternatives: dict[str, dict[str, np.ndarray]], values: dict[str, np.ndarray],
+             ) -> dict[str, dict[str, np.ndarray]]:
+    """-> the alternatives this case can tell from the truth `values` (see add_alternative)."""
+    kept: dict[str, dict[str, np.ndarray]] = {}
+    for key, tags in alternatives.items():
+        for tag, alt in tags.items():
+            add_alternative(kept, key, tag, alt, values[key])
+    return kept

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from autograder.cases import Expected
-from autograder.oracles._torch import array, tensor
+from autograder.oracles._torch import array, distinct, tensor
 from autograder.steps.ctc import sequences, stack
 
 NEG_INF = float("-inf")
@@ -109,6 +109,8 @@ def lattice(probs: np.ndarray, target: np.ndarray, short: bool, **slip) -> dict[
         del out["alpha_hat"], out["beta_hat"]
     out["nll"] = np.array(-float(torch.logsumexp(la[-1, -2:], dim=0)))
     out["expected_divergence"] = np.array(-float((torch.softmax(la + lb, dim=1) * logy).sum()))
+    out["final_blank_nll"] = np.array(-float(la[-1, -1]))
+    out["gamma_whole_lattice"] = array(torch.softmax((la + lb).reshape(-1), dim=0).reshape(la.shape))
     return out
 
 
@@ -147,6 +149,11 @@ def ctc_forward(inputs: dict[str, np.ndarray]) -> Expected:
             "target_length_mean": np.array(float((nll / tensor(inputs["target_lengths"])).mean())),
             "expected_divergence": np.array(np.mean([d["expected_divergence"] for d in per_seq])),
         }
+        alternatives["loss"]["final_blank_only"] = np.array(np.mean([d["final_blank_nll"] for d in per_seq]))
+        # Rows never divided by their sums are the plain alpha; the plain alpha without its scales is alpha_hat.
+        alternatives["alpha_hat"] = {"unnormalised_rows": out["alpha"]}
+        alternatives["alpha"] = {"scales_not_applied": out["alpha_hat"]}
+        alternatives["gamma"] = {"gamma_whole_lattice": stack([d["gamma_whole_lattice"] for d in per_seq])}
         for tag, (rule, keys) in SLIPS.items():
             slipped = [lattice(p, tg, short, **rule) for p, tg in seqs]
             for key in keys:
@@ -154,7 +161,7 @@ def ctc_forward(inputs: dict[str, np.ndarray]) -> Expected:
                     alternatives["loss"][tag] = np.array(sum(d["nll"] for d in slipped) / B)
                 else:
                     alternatives.setdefault(key, {})[tag] = stack([d[key] for d in slipped])
-    return Expected(out, alternatives)
+    return Expected(out, distinct(alternatives, out))
 
 
 def ctc_backward(inputs: dict[str, np.ndarray]) -> Expected:
@@ -171,7 +178,8 @@ def ctc_backward(inputs: dict[str, np.ndarray]) -> Expected:
             "wrt_log_probs": array(g_log),
             "wrt_scores": array(torch.where(in_time[:, :, None], g_log + probs.detach(), torch.zeros(()))),
         }
-    return Expected({"dY": array(dY)}, alternatives)
+    values = {"dY": array(dY)}
+    return Expected(values, distinct(alternatives, values))
 
 
 ORACLES = {"ctc_forward": ctc_forward, "ctc_backward": ctc_backward}

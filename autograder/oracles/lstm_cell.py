@@ -27,13 +27,26 @@ def torch_cell(inputs: dict[str, np.ndarray]) -> torch.nn.LSTMCell:
 
 
 FORWARD_BUGS = ("i_f_swapped", "no_forget_term", "h_without_tanh", "gates_ifog")
-BACKWARD_BUGS = ("dc_no_h_path", "dc_through_input_gate", "o_sigmoid_derivative_of_output", "i_derivative_at_o")
+BACKWARD_BUGS = ("dc_no_h_path", "dc_through_input_gate", "o_sigmoid_derivative_of_output", "i_derivative_at_o",
+                 "gate_grads_ifog")
+
+
+def swap_g_o(a: np.ndarray | torch.Tensor):
+    """-> a with its third and fourth quarters (the g and o rows of a stacked weight or bias) swapped."""
+    H = a.shape[0] // 4
+    parts = (a[:2 * H], a[3 * H:], a[2 * H:3 * H])
+    return torch.cat(parts) if isinstance(a, torch.Tensor) else np.concatenate(parts)
 
 
 def lstm_step(w: dict[str, torch.Tensor], x: torch.Tensor, h: torch.Tensor, c: torch.Tensor,
               bug: str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """The cell in torch ops (gates i, f, g, o): x (N, D), h, c (N, H) -> h_new, c_new, as `bug` computes them."""
-    a = x @ w["W_ih"].T + w["b_ih"] + h @ w["W_hh"].T + w["b_hh"]
+    from_x, from_h = x @ w["W_ih"].T, h @ w["W_hh"].T
+    if bug == "gate_grads_ifog":
+        # Gate gradients stacked as i, f, o, g: dx and dh meet the g and o rows of the weights in swapped places.
+        from_x = x.detach() @ w["W_ih"].T + (x - x.detach()) @ swap_g_o(w["W_ih"]).detach().T
+        from_h = h.detach() @ w["W_hh"].T + (h - h.detach()) @ swap_g_o(w["W_hh"]).detach().T
+    a = from_x + w["b_ih"] + from_h + w["b_hh"]
     a_i, a_f, a_g, a_o = a.chunk(4, dim=1)
     if bug == "gates_ifog":
         a_g, a_o = a_o, a_g
@@ -102,6 +115,8 @@ def lstm_backward(inputs: dict[str, np.ndarray]) -> Expected:
     w = _weights(inputs, grad=True)
     for bug in BACKWARD_BUGS:
         buggy, _ = _backward(inputs, tuple(w[k] for k in WEIGHTS), lambda x, h, c: lstm_step(w, x, h, c, bug))
+        if bug == "gate_grads_ifog":  # and the parameter gradients get those rows swapped too
+            buggy.update({"d" + k: swap_g_o(buggy["d" + k]) for k in WEIGHTS})
         for key, value in buggy.items():
             add_alternative(alternatives, key, bug, value, values[key])
     return Expected(values, alternatives)

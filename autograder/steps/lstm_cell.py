@@ -81,6 +81,8 @@ BACKWARD_BUGS = {
     "dc_through_input_gate": "dc is taken through the input gate: c_new = f * c + i * g, so dc = dc_total * f",
     "o_sigmoid_derivative_of_output": "the output gate's sigmoid derivative is taken as if o were an input: "
     "it is o * (1 - o), from the stored output",
+    "gate_grads_ifog": "the gate gradients are stacked as i, f, o, g: stack d_a in the order of the rows of a, "
+    "i, f, g, o",
     "i_derivative_at_o": "the input gate's derivative is taken at o: derivative() without a state uses the "
     "Sigmoid's last output, the output gate; pass state=i",
 }

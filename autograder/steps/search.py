@@ -79,10 +79,15 @@ BEAM_SPECS = (
 )
 
 # Known bugs of decoding (tags of the alternatives autograder/oracles/search.py computes).
-BUGS = {
+GREEDY_BUGS = {
     "blanks_first": "it matches removing the blanks before merging repeats: merge runs of the same class "
     "first, so 'a-a' gives 'aa'",
     "no_merge": "it matches dropping blanks without merging repeated symbols: 'aa' with no blank between is 'a'",
+    "first_step_prob": "it is the probability of the first time step alone: forward_prob is the product of the "
+    "best probability at every time step",
+}
+BEAM_BUGS = {
+    "lowest_score": "it is the path with the lowest merged score: bestPath has the highest",
     "separate_prune": "it matches pruning the paths ending in a blank and those ending in a symbol separately: "
     "both go into one ranking, and BeamWidth candidates survive in all",
     "prune_final": "it matches pruning once more after the last step: the final merge keeps every path",
@@ -100,7 +105,7 @@ STEPS = (
         outputs=(Output("path", tensor=PATH_WHERE), Output("prob", tensor="returned forward_prob")),
         locate=locate_path,
         batch_of=lambda spec: None,
-        bugs=BUGS,
+        bugs=GREEDY_BUGS,
     ),
     Step(
         id="beam_search",
@@ -115,6 +120,6 @@ STEPS = (
         ),
         locate=locate_path,
         batch_of=lambda spec: None,
-        bugs=BUGS,
+        bugs=BEAM_BUGS,
     ),
 )
