@@ -110,7 +110,9 @@ def lattice(probs: np.ndarray, target: np.ndarray, short: bool, **slip) -> dict[
     out["nll"] = np.array(-float(torch.logsumexp(la[-1, -2:], dim=0)))
     out["expected_divergence"] = np.array(-float((torch.softmax(la + lb, dim=1) * logy).sum()))
     out["final_blank_nll"] = np.array(-float(la[-1, -1]))
-    out["gamma_whole_lattice"] = array(torch.softmax((la + lb).reshape(-1), dim=0).reshape(la.shape))
+    # The scaled rows multiplied and normalised once over every (t, r), not row by row.
+    joint = torch.softmax(la, dim=1) * torch.softmax(lb, dim=1)
+    out["gamma_whole_lattice"] = array(joint / joint.sum())
     return out
 
 
