@@ -14,6 +14,7 @@ import numpy as np
 from autograder.steps import MISSING
 from autograder.tolerance import Tolerance
 
+
 def _fmt(x: float) -> str:
     return f"{x:.6g}"
 

@@ -13,7 +13,10 @@ from autograder.tolerance import DEFAULT, Tolerance
 ENTRY = RubricEntry("s", 5, "mytorch/thing.py", "Thing", ())
 
 
-def make_step(locate=None, tolerance=DEFAULT, outputs=(Output("y"), Output("z"))) -> Step:
+Y_AND_Z = (Output("y"), Output("z"))
+
+
+def make_step(locate=None, tolerance=DEFAULT, outputs=Y_AND_Z) -> Step:
     return Step(id="s", target="Thing.forward", specs=(), build=lambda rng, spec: {}, run=lambda i, o: None,
                 outputs=outputs, locate=locate, tolerance=tolerance, bugs=ACCUMULATION_BUGS)
 

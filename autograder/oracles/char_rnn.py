@@ -17,7 +17,6 @@ from autograder.cases import Expected
 from autograder.oracles._torch import add_alternative, array, distinct, tensor, with_slope
 from autograder.steps.char_rnn import layer_names, num_layers, param_names
 
-
 LOSS_BUGS = ("Whh_untransposed",)
 BACKWARD_BUGS = ("tanh_derivative_no_square", "dWhh_from_h_t", "backward_Whh_transposed")
 

@@ -8,6 +8,7 @@ autograd on a formula whose values are the cell's but whose derivative is the
 bug's (`buggy_step`).
 """
 
+import functools
 from typing import Callable
 
 import numpy as np
@@ -106,7 +107,7 @@ def gru_backward(inputs: dict[str, np.ndarray]) -> Expected:
     w = {k: tensor(inputs[k], grad=True) for k in WEIGHTS}
     values, alternatives = _backward(inputs, w, lambda x, h: gru_step(w, x, h)["h_t"])
     for bug in BACKWARD_BUGS:
-        buggy, _ = _backward(inputs, w, lambda x, h: buggy_step(w, x, h, bug))
+        buggy, _ = _backward(inputs, w, functools.partial(buggy_step, w, bug=bug))
         for key, value in buggy.items():
             add_alternative(alternatives, key, bug, value, values[key])
     return Expected(values, alternatives)

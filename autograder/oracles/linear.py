@@ -23,8 +23,6 @@ def linear_forward(inputs: dict[str, np.ndarray]) -> Expected:
     with torch.no_grad():
         y = array(_layer(inputs)(x))
     alternatives: dict[str, dict[str, np.ndarray]] = {}
-    if W.shape[0] == W.shape[1]:
-        add_alternative(alternatives, "y", "transposed_weight", array(x @ W + b), y)
     add_alternative(alternatives, "y", "no_bias", array(x @ W.T), y)
     add_alternative(alternatives, "y", "bias_subtracted", array(x @ W.T - b), y)
     return Expected({"y": y}, alternatives)
@@ -45,9 +43,6 @@ def linear_backward(inputs: dict[str, np.ndarray]) -> Expected:
         out["dx"] = array(gx) * batch
         per_call.append({"dW": array(gW), "db": array(gb)})
     grads, alternatives = accumulate(per_call, inputs["zero_grad_before"], ("dW", "db"))
-    W = inputs["W"]
-    if W.shape[0] == W.shape[1]:
-        add_alternative(alternatives, "dx", "dx_transposed_weight", inputs["delta"][-1] @ W.T, out["dx"])
     return Expected({**out, **grads}, alternatives)
 
 

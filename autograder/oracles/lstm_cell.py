@@ -5,6 +5,7 @@ inputs by the cell's formula in torch ops (`lstm_step`): forward bugs change
 the values, backward bugs only the derivative.
 """
 
+import functools
 from typing import Callable
 
 import numpy as np
@@ -31,11 +32,15 @@ BACKWARD_BUGS = ("dc_no_h_path", "dc_through_input_gate", "o_sigmoid_derivative_
                  "gate_grads_ifog")
 
 
-def swap_g_o(a: np.ndarray | torch.Tensor):
-    """-> a with its third and fourth quarters (the g and o rows of a stacked weight or bias) swapped."""
-    H = a.shape[0] // 4
-    parts = (a[:2 * H], a[3 * H:], a[2 * H:3 * H])
-    return torch.cat(parts) if isinstance(a, torch.Tensor) else np.concatenate(parts)
+def _g_o_swapped(n: int) -> np.ndarray:
+    """-> the row order of a stacked (4H, ...) weight or bias, n = 4H, with the g and o quarters swapped."""
+    H = n // 4
+    return np.concatenate([np.arange(2 * H), np.arange(3 * H, 4 * H), np.arange(2 * H, 3 * H)])
+
+
+def swap_g_o(a: torch.Tensor) -> torch.Tensor:
+    """a: a stacked weight (4H, D) or bias (4H,) -> a with its g and o rows swapped."""
+    return a[torch.as_tensor(_g_o_swapped(a.shape[0]))]
 
 
 def lstm_step(w: dict[str, torch.Tensor], x: torch.Tensor, h: torch.Tensor, c: torch.Tensor,
@@ -114,9 +119,9 @@ def lstm_backward(inputs: dict[str, np.ndarray]) -> Expected:
     # torch's cell is the truth; each bug reruns the case through the formula with its derivative.
     w = _weights(inputs, grad=True)
     for bug in BACKWARD_BUGS:
-        buggy, _ = _backward(inputs, tuple(w[k] for k in WEIGHTS), lambda x, h, c: lstm_step(w, x, h, c, bug))
+        buggy, _ = _backward(inputs, tuple(w[k] for k in WEIGHTS), functools.partial(lstm_step, w, bug=bug))
         if bug == "gate_grads_ifog":  # and the parameter gradients get those rows swapped too
-            buggy.update({"d" + k: swap_g_o(buggy["d" + k]) for k in WEIGHTS})
+            buggy.update({"d" + k: buggy["d" + k][_g_o_swapped(len(buggy["d" + k]))] for k in WEIGHTS})
         for key, value in buggy.items():
             add_alternative(alternatives, key, bug, value, values[key])
     return Expected(values, alternatives)

@@ -5,6 +5,7 @@ forward bugs by their formula, backward bugs by autograd on a formula whose
 values are the cell's but whose derivative is the bug's (`_buggy_h`).
 """
 
+import functools
 from typing import Callable
 
 import numpy as np
@@ -16,7 +17,7 @@ from autograder.steps.rnn_cell import WEIGHTS
 
 TORCH_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 BACKWARD_BUGS = ("no_tanh_derivative", "tanh_derivative_at_h_prev", "tanh_derivative_no_square", "dW_hh_from_h_t",
-                 "dh_transposed_weight", "dx_transposed_weight")
+                 "dh_transposed_weight")
 
 
 def torch_cell(inputs: dict[str, np.ndarray]) -> torch.nn.RNNCell:
@@ -40,8 +41,6 @@ def rnn_forward(inputs: dict[str, np.ndarray]) -> Expected:
             "W_hh_transposed": torch.tanh(x @ W_ih.T + b_ih + h_prev @ W_hh + b_hh),
             "no_tanh": x @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh,
         }
-        if W_ih.shape[0] == W_ih.shape[1]:
-            bugs["W_ih_transposed"] = torch.tanh(x @ W_ih + b_ih + h_prev @ W_hh.T + b_hh)
     alternatives: dict[str, dict[str, np.ndarray]] = {}
     for tag, value in bugs.items():
         add_alternative(alternatives, "h", tag, array(value), h)
@@ -53,8 +52,6 @@ def _buggy_h(w: dict[str, torch.Tensor], x: torch.Tensor, h_prev: torch.Tensor, 
     """The cell's h' (N, H), whose gradients are those backward computes with `bug`."""
     W_ih, W_hh = w["W_ih"], w["W_hh"]
     from_x = x @ W_ih.T
-    if bug == "dx_transposed_weight":  # dx = dz @ W_ih.T (only possible when W_ih is square)
-        from_x = x.detach() @ W_ih.T + (x - x.detach()) @ W_ih.detach()
     from_h = h_prev @ W_hh.T
     if bug == "dh_transposed_weight":  # dh = dz @ W_hh.T
         from_h = h_prev.detach() @ W_hh.T + (h_prev - h_prev.detach()) @ W_hh.detach()
@@ -95,12 +92,8 @@ def rnn_backward(inputs: dict[str, np.ndarray]) -> Expected:
                                      lambda x, h_prev, h_given: cell(x, h_prev))
     # torch's cell is the truth; each bug reruns the case through its own formula.
     w = {k: tensor(inputs[k], grad=True) for k in WEIGHTS}
-    square = inputs["W_ih"].shape[0] == inputs["W_ih"].shape[1]
     for bug in BACKWARD_BUGS:
-        if bug == "dx_transposed_weight" and not square:
-            continue
-        buggy, _ = _backward(inputs, tuple(w[k] for k in WEIGHTS),
-                             lambda x, h_prev, h_given: _buggy_h(w, x, h_prev, h_given, bug))
+        buggy, _ = _backward(inputs, tuple(w[k] for k in WEIGHTS), functools.partial(_buggy_h, w, bug=bug))
         for key, value in buggy.items():
             add_alternative(alternatives, key, bug, value, values[key])
     return Expected(values, alternatives)

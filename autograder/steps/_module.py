@@ -14,7 +14,6 @@ from typing import Callable, Mapping
 
 from autograder.steps import Output, Spec, Step
 
-
 # The known bugs of repeated backward calls; the oracles compute them with `_torch.accumulate`.
 ACCUMULATION_BUGS = {
     "last_call_only": "it equals the gradient of the last backward call alone: "

@@ -81,7 +81,6 @@ FORWARD_BUGS = {
     "no_b_hh": "the bias b_hh is missing: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)",
     "no_b_ih": "the bias b_ih is missing: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)",
     "W_hh_transposed": "forward uses W_hh where W_hh.T belongs (h @ W_hh.T)",
-    "W_ih_transposed": "forward uses W_ih where W_ih.T belongs (x @ W_ih.T)",
     "no_tanh": "it is the pre-activation: tanh is missing",
 }
 BACKWARD_BUGS = {
@@ -91,7 +90,6 @@ BACKWARD_BUGS = {
     "tanh_derivative_no_square": "the tanh derivative is 1 - h: it is 1 - h**2",
     "dW_hh_from_h_t": "dW_hh is built from h (this step's output): it pairs dz with h_prev_t, the previous state",
     "dh_transposed_weight": "dh is dz @ W_hh.T: it is dz @ W_hh",
-    "dx_transposed_weight": "dx is dz @ W_ih.T: it is dz @ W_ih",
 }
 
 STEPS = module_steps(
