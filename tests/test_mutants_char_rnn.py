@@ -26,7 +26,7 @@ CHAR_RNN_MUTANTS = (
            LOSS, ("cache.probs", "non-finite"), hint="exp() of the raw scores overflows"),
     mutant("upper layer reads the lower layer's previous states", MODEL,
            "a = (below[1:].reshape(T * B, H)", "a = (below[:-1].reshape(T * B, H)",
-           LOSS, ("cache.hs", "layer 1")),
+           LOSS, ("cache.hs", "layer 1"), hint="reads the lower layer's state from the previous time step"),
     # char_rnn_backward
     mutant("backward misses the tanh derivative", MODEL, "dtanh = 1.0 - h[1:] * h[1:]", "dtanh = 1.0 - h[1:]",
            BACKWARD, "grads['bh']", hint="the tanh derivative is 1 - h: it is 1 - h**2"),

@@ -17,7 +17,7 @@ from autograder.cases import Expected
 from autograder.oracles._torch import add_alternative, array, distinct, tensor, with_slope
 from autograder.steps.char_rnn import layer_names, num_layers, param_names
 
-LOSS_BUGS = ("Whh_untransposed",)
+LOSS_BUGS = ("Whh_untransposed", "lower_layer_previous")
 BACKWARD_BUGS = ("tanh_derivative_no_square", "dWhh_from_h_t", "backward_Whh_transposed")
 
 
@@ -50,7 +50,8 @@ def _layers(P: dict[str, torch.Tensor], L: int, onehots: torch.Tensor,
                 h = with_slope(h, pre, 1 - h)
             states.append(h)
         all_states.append(torch.stack(states))
-        layer_in = all_states[-1][1:]
+        # Layer l reads the states layer l - 1 produced at the same time step (not the ones before them).
+        layer_in = all_states[-1][:-1] if bug == "lower_layer_previous" else all_states[-1][1:]
     return all_states, layer_in
 
 

@@ -110,6 +110,8 @@ def lattice(probs: np.ndarray, target: np.ndarray, short: bool, **slip) -> dict[
     out["nll"] = np.array(-float(torch.logsumexp(la[-1, -2:], dim=0)))
     out["expected_divergence"] = np.array(-float((torch.softmax(la + lb, dim=1) * logy).sum()))
     out["final_blank_nll"] = np.array(-float(la[-1, -1]))
+    # -log of the plain probability: inf where a long input underflows it to 0.
+    out["plain_nll"] = array(-torch.log(la[-1, -2:].exp().sum()))
     # The scaled rows multiplied and normalised once over every (t, r), not row by row.
     joint = torch.softmax(la, dim=1) * torch.softmax(lb, dim=1)
     out["gamma_whole_lattice"] = array(joint / joint.sum())
@@ -144,9 +146,10 @@ def ctc_forward(inputs: dict[str, np.ndarray]) -> Expected:
         nll = torch_losses(inputs, torch.log(tensor(inputs["logits"])))
     B = len(seqs)
     out["loss"] = np.array(float(nll.mean()))
-    alternatives: dict[str, dict[str, np.ndarray]] = {}
+    alternatives: dict[str, dict[str, np.ndarray]] = {
+        "loss": {"unscaled_probabilities": np.array(np.mean([d["plain_nll"] for d in per_seq]))}}
     if short:
-        alternatives["loss"] = {
+        alternatives["loss"] |= {
             "batch_sum": np.array(float(nll.sum())),
             "target_length_mean": np.array(float((nll / tensor(inputs["target_lengths"])).mean())),
             "expected_divergence": np.array(np.mean([d["expected_divergence"] for d in per_seq])),
@@ -179,9 +182,23 @@ def ctc_backward(inputs: dict[str, np.ndarray]) -> Expected:
         alternatives["dY"] = {
             "wrt_log_probs": array(g_log),
             "wrt_scores": array(torch.where(in_time[:, :, None], g_log + probs.detach(), torch.zeros(()))),
+            "overwritten_repeats": _overwritten_repeats(inputs),
         }
     values = {"dY": array(dY)}
     return Expected(values, distinct(alternatives, values))
+
+
+def _overwritten_repeats(inputs: dict[str, np.ndarray]) -> np.ndarray:
+    """dY (T, B, C) when each position's gamma is assigned to its symbol instead of added: the last position wins."""
+    dY = np.zeros(inputs["logits"].shape)
+    for b, (probs, target) in enumerate(sequences(inputs)):
+        ext, _, _ = extend(target)
+        gamma = lattice(probs, target, short=True)["gamma"]
+        per_symbol = np.zeros(probs.shape)
+        for r, k in enumerate(ext):
+            per_symbol[:, k] = gamma[:, r]
+        dY[:len(probs), b] = -per_symbol / probs
+    return dY
 
 
 ORACLES = {"ctc_forward": ctc_forward, "ctc_backward": ctc_backward}

@@ -271,6 +271,8 @@ LOSS_BUGS = {
     "Whh_untransposed": "the recurrence uses h @ Whh where Whh.T belongs (Whh[i, j] weighs unit j's old state "
     "in unit i's new one)",
     "no_max_shift": "exp() of the raw scores overflows (inf / inf = nan): subtract each row's maximum before exp()",
+    "lower_layer_previous": "an upper layer reads the lower layer's state from the previous time step: at time t it "
+    "reads the lower layer's new state h_t",
 }
 BACKWARD_BUGS = {
     "tanh_derivative_no_square": "the tanh derivative is 1 - h: it is 1 - h**2",

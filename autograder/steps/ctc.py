@@ -185,6 +185,8 @@ FORWARD_BUGS = {
     "by that row's sum, for each t",
     "final_blank_only": "it takes P from the final blank alone: P is the sum of alpha at the last time step over "
     "the last symbol and the final blank",
+    "unscaled_probabilities": "the plain probabilities underflow to 0 over a long input (and log 0 = -inf): take "
+    "log P from the scaled forward pass, the sum of its log scales",
     "batch_sum": "it is the sum over the batch: the loss is the mean over the sequences",
     "target_length_mean": "each sequence's loss is divided by its target length (torch's reduction='mean'): "
     "the loss is the plain mean of -log P over the batch",
@@ -192,6 +194,8 @@ FORWARD_BUGS = {
     "log of the total probability of the target (log P from the scaled forward pass)",
 }
 BACKWARD_BUGS = {
+    "overwritten_repeats": "each symbol gets the gamma of only one of its positions: a symbol (the blank above all) "
+    "sits at several positions of the extended target, and their gammas add up (np.add.at)",
     "wrt_log_probs": "it is the gradient with respect to log y (-sum of gamma per symbol): "
     "dY is with respect to the probabilities y themselves, so divide by y",
     "wrt_scores": "it is y - (sum of gamma per symbol), the gradient with respect to the scores before a softmax "
