@@ -54,8 +54,7 @@ def compare(
     # A subclass (np.matrix, or one overriding arithmetic) is compared as the plain array it holds.
     got = np.asarray(got)
     alternatives, bugs = alternatives or {}, bugs or {}
-    bug = _named_bug(got, expected, tolerance, alternatives, bugs)
-    problem = _dtype_problem(got, expected) or _shape_problem(got, expected, tolerance, bug)
+    problem = _dtype_problem(got, expected) or _shape_problem(got, expected, tolerance, alternatives, bugs)
     return problem or _compare_values(got, expected, tolerance, alternatives, batch, bugs)
 
 
@@ -81,10 +80,12 @@ def _dtype_problem(got: np.ndarray, expected: np.ndarray) -> list[str]:
     return [f"dtype: expected float64, got {got.dtype} (an integer or boolean array loses the values)"]
 
 
-def _shape_problem(got: np.ndarray, expected: np.ndarray, tolerance: Tolerance, bug: str | None) -> list[str]:
+def _shape_problem(got: np.ndarray, expected: np.ndarray, tolerance: Tolerance,
+                   alternatives: dict[str, np.ndarray], bugs: Mapping[str, str]) -> list[str]:
     if got.shape == expected.shape:
         return []
     lines = [f"shape: expected {expected.shape}, got {got.shape}"]
+    bug = _named_bug(got, expected, tolerance, alternatives, bugs)
     if bug is not None:
         # A known bug that changes the shape (a decoded path of another length).
         lines.append("hint: " + bug)

@@ -190,15 +190,15 @@ def ctc_backward(inputs: dict[str, np.ndarray]) -> Expected:
 
 def _overwritten_repeats(inputs: dict[str, np.ndarray]) -> np.ndarray:
     """dY (T, B, C) when each position's gamma is assigned to its symbol instead of added: the last position wins."""
-    dY = np.zeros(inputs["logits"].shape)
+    grad = np.zeros(inputs["logits"].shape)
     for b, (probs, target) in enumerate(sequences(inputs)):
         ext, _, _ = extend(target)
         gamma = lattice(probs, target, short=True)["gamma"]
-        per_symbol = np.zeros(probs.shape)
+        last_wins = np.zeros(probs.shape)
         for r, k in enumerate(ext):
-            per_symbol[:, k] = gamma[:, r]
-        dY[:len(probs), b] = -per_symbol / probs
-    return dY
+            last_wins[:, k] = gamma[:, r]
+        grad[:len(probs), b] = -last_wins / probs
+    return grad
 
 
 ORACLES = {"ctc_forward": ctc_forward, "ctc_backward": ctc_backward}
