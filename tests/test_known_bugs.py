@@ -38,3 +38,20 @@ def test_an_alternative_is_never_the_truth(step_id):
             for tag, alt in tags.items():
                 truth = case.expected[key]
                 assert not (alt.shape == truth.shape and np.allclose(alt, truth, rtol=1e-9, atol=1e-12)), (key, tag)
+
+
+def test_a_backward_bug_formula_keeps_the_values_and_changes_only_the_derivative():
+    import torch
+
+    from autograder.oracles._torch import flipped, tensor, with_slope
+
+    a = tensor(np.array([0.3, -1.2]), grad=True)
+    h = torch.tanh(a)
+    wrong = with_slope(h, a, 1 - h)  # the tanh derivative without its square
+    assert torch.equal(wrong, h)
+    (slope,) = torch.autograd.grad(wrong.sum(), a)
+    np.testing.assert_allclose(slope.numpy(), 1 - np.tanh([0.3, -1.2]))
+    z = torch.sigmoid(a)
+    (g,) = torch.autograd.grad(flipped(z).sum(), a)
+    (g_true,) = torch.autograd.grad(torch.sigmoid(a).sum(), a)
+    assert torch.equal(flipped(z), z) and torch.equal(g, -g_true)
