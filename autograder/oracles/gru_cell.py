@@ -96,7 +96,7 @@ def _backward(inputs: dict[str, np.ndarray], w: dict[str, torch.Tensor],
         xt, ht = tensor(x, grad=True), tensor(h_prev, grad=True)
         h_t = step(xt, ht)
         loss = (h_t * tensor(delta).reshape(-1)).sum()
-        gx, gh, *gw = torch.autograd.grad(loss, (xt, ht) + tuple(w[k] for k in WEIGHTS), allow_unused=True)
+        gx, gh, *gw = torch.autograd.grad(loss, (xt, ht) + tuple(w[k] for k in WEIGHTS))
         out["dx"], out["dh"] = array(gx).reshape(1, -1), array(gh).reshape(1, -1)
         per_call.append({"d" + k: array(g) for k, g in zip(WEIGHTS, gw)})
     grads, alternatives = accumulate(per_call, inputs["zero_grad_before"], tuple("d" + k for k in WEIGHTS))
