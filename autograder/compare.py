@@ -2,52 +2,17 @@
 
 The order of checks follows torch.testing.assert_close: type, dtype, shape,
 then values. Every failure is a list of plain-English lines; when the wrong
-value looks like a known bug (scaled by the batch size, transposed, a single
-call's gradient where two should have accumulated, ...) a hint line says so.
+value is what a known bug of the step produces (one of the case's
+alternatives, named by the step's catalog), or has a known structure (scaled
+by the batch size, transposed, negated, all zeros), a hint line says so.
 """
 
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
 from autograder.steps import MISSING
 from autograder.tolerance import Tolerance
-
-# What each known-bug alternative of a case (see autograder/cases.py) means.
-KNOWN_BUGS = {
-    "last_call_only": "it equals the gradient of the last backward call alone: "
-    "gradients must accumulate (+=) until zero_grad()",
-    "no_zero_grad": "it still contains the gradient from before zero_grad(): zero_grad() must reset it",
-    # CTC (mytorch/ctc.py)
-    "equal_skip": "it matches a lattice that also skips the blank between two equal symbols: "
-    "skip_connect[r] is 1 only when extended_symbols[r] differs from extended_symbols[r - 2]",
-    "no_blank_stay": "it matches a lattice where a blank position cannot stay on itself (blank to blank) "
-    "from t - 1 to t",
-    "start_blank_only": "it matches a lattice that starts only on the first blank: at t = 0 both position 0 "
-    "(blank) and position 1 (the first symbol) are possible",
-    "end_symbol_only": "it matches a lattice that ends only on the last symbol: beta[T - 1] is 1 at both "
-    "the last symbol (S - 2) and the final blank (S - 1)",
-    "beta_with_emission": "it includes y_t(extended_symbols[r]) in beta[t, r]: beta starts after time t "
-    "(beta[T - 1, S - 1] = 1), the emission at t belongs to alpha",
-    "batch_sum": "it is the sum over the batch: the loss is the mean over the sequences",
-    "target_length_mean": "each sequence's loss is divided by its target length (torch's reduction='mean'): "
-    "the loss is the plain mean of -log P over the batch",
-    "expected_divergence": "it is the expected divergence -sum gamma log y, not -log P: the loss is minus the "
-    "log of the total probability of the target (log P from the scaled forward pass)",
-    "wrt_log_probs": "it is the gradient with respect to log y (-sum of gamma per symbol): "
-    "dY is with respect to the probabilities y themselves, so divide by y",
-    "wrt_scores": "it is y - (sum of gamma per symbol), the gradient with respect to the scores before a softmax "
-    "(what torch's CTC backward returns): dY is with respect to the probabilities y, -(sum of gamma) / y",
-    # Decoders (mytorch/search.py)
-    "blanks_first": "it matches removing the blanks before merging repeats: merge runs of the same class "
-    "first, so 'a-a' gives 'aa'",
-    "no_merge": "it matches dropping blanks without merging repeated symbols: 'aa' with no blank between is 'a'",
-    "separate_prune": "it matches pruning the paths ending in a blank and those ending in a symbol separately: "
-    "both go into one ranking, and BeamWidth candidates survive in all",
-    "prune_final": "it matches pruning once more after the last step: the final merge keeps every path",
-    "unmerged_final": "it matches final scores that leave out the paths ending in a blank (or in a symbol): "
-    "a path's final score adds both",
-}
 
 
 def _fmt(x: float) -> str:
@@ -65,12 +30,14 @@ def compare(
     tolerance: Tolerance,
     alternatives: dict[str, np.ndarray] | None = None,
     batch: int | None = None,
+    bugs: Mapping[str, str] | None = None,
 ) -> list[str]:
     """got: what the student produced; expected: the reference array.
 
     Returns [] when got matches within `tolerance` (elementwise, finite), else
     the lines describing the first problem found.
-    alternatives: tag -> what a known bug would give (see KNOWN_BUGS).
+    alternatives: tag -> what a known bug would give;
+    bugs: tag -> the sentence naming that bug (the step's catalog);
     batch: the case's batch size, used to recognise mean/sum slips.
     """
     if got is MISSING:
@@ -80,13 +47,27 @@ def compare(
     if isinstance(got, (float, int, np.generic)) and not isinstance(got, (bool, np.bool_)) and expected.ndim == 0:
         got = np.asarray(got)
     if isinstance(got, (float, int, np.generic)):
-        return [f"type: expected a numpy.ndarray of shape {expected.shape}, got a single number ({type(got).__name__})"]
+        return [f"type: expected a numpy.ndarray of shape {expected.shape}, got a single number ({type(got).__name__})"
+                ] + _reduced_hint(got, expected, tolerance)
     if not isinstance(got, np.ndarray):
         return [f"type: expected a numpy.ndarray of shape {expected.shape}, got {type(got).__name__}"]
     # A subclass (np.matrix, or one overriding arithmetic) is compared as the plain array it holds.
     got = np.asarray(got)
-    problem = _dtype_problem(got, expected) or _shape_problem(got, expected)
-    return problem or _compare_values(got, expected, tolerance, alternatives or {}, batch)
+    alternatives, bugs = alternatives or {}, bugs or {}
+    problem = _dtype_problem(got, expected) or _shape_problem(got, expected, tolerance, alternatives, bugs)
+    return problem or _compare_values(got, expected, tolerance, alternatives, batch, bugs)
+
+
+def _reduced_hint(got: Any, expected: np.ndarray, tolerance: Tolerance) -> list[str]:
+    # A single number where one value per sample belongs: say so if it is their mean or their sum.
+    if isinstance(got, (bool, np.bool_)) or expected.ndim != 1 or expected.size < 2:
+        return []
+    value = np.asarray(got, dtype=np.float64)
+    for name, reduced in (("mean", expected.mean()), ("sum", expected.sum())):
+        if tolerance.close(value, np.asarray(reduced)):
+            return [f"hint: it is the {name} of the {expected.size} expected values: return one value per "
+                    f"sample, of shape {expected.shape}, not their {name}"]
+    return []
 
 
 def _dtype_problem(got: np.ndarray, expected: np.ndarray) -> list[str]:
@@ -99,14 +80,22 @@ def _dtype_problem(got: np.ndarray, expected: np.ndarray) -> list[str]:
     return [f"dtype: expected float64, got {got.dtype} (an integer or boolean array loses the values)"]
 
 
-def _shape_problem(got: np.ndarray, expected: np.ndarray) -> list[str]:
+def _shape_problem(got: np.ndarray, expected: np.ndarray, tolerance: Tolerance,
+                   alternatives: dict[str, np.ndarray], bugs: Mapping[str, str]) -> list[str]:
     if got.shape == expected.shape:
         return []
     lines = [f"shape: expected {expected.shape}, got {got.shape}"]
-    if got.ndim == 2 and got.shape == expected.shape[::-1]:
+    bug = _named_bug(got, expected, tolerance, alternatives, bugs)
+    if bug is not None:
+        # A known bug that changes the shape (a decoded path of another length).
+        lines.append("hint: " + bug)
+    elif got.ndim == 2 and got.shape == expected.shape[::-1]:
         lines.append("hint: the axes look swapped (a transposed weight or a missing .T?)")
     elif got.size == expected.size:
         lines.append("hint: same number of elements, different layout (check reshape/squeeze)")
+    elif expected.ndim >= 2 and tolerance.close(got, expected[-1]):
+        lines.append(f"hint: it is the last of the {expected.shape[0]} rows along the first axis: "
+                     "return all of them, stacked")
     elif expected.ndim == 1 and got.ndim == 2 and got.shape[1] == expected.shape[0]:
         lines.append("hint: expected one value per feature (H,): sum or average over the batch axis")
     return lines
@@ -118,6 +107,7 @@ def _compare_values(
     tolerance: Tolerance,
     alternatives: dict[str, np.ndarray],
     batch: int | None,
+    bugs: Mapping[str, str],
 ) -> list[str]:
     rtol, atol = tolerance.rtol, tolerance.atol
     ok = tolerance.within(got, expected)  # False wherever got is NaN or inf
@@ -149,7 +139,7 @@ def _compare_values(
             f"Greatest relative difference: {_fmt(rel[ridx])} at index {_index(ridx)} (up to {_fmt(rtol)} allowed)"
         )
         lines.append(f"At index {_index(aidx)}: expected {_fmt(expected[aidx])}, got {_fmt(got[aidx])}")
-    hint = _diagnose(got, expected, tolerance, alternatives, batch)
+    hint = _diagnose(got, expected, tolerance, alternatives, batch, bugs)
     if hint:
         lines.append("hint: " + hint)
     return lines
@@ -161,23 +151,54 @@ def _diagnose(
     tolerance: Tolerance,
     alternatives: dict[str, np.ndarray],
     batch: int | None,
+    bugs: Mapping[str, str],
 ) -> str | None:
+    named = _named_bug(got, expected, tolerance, alternatives, bugs)
+    if named is not None:
+        return named
     if not np.all(np.isfinite(got)):
         return None
     close = tolerance.close
-    for tag, alt in alternatives.items():
-        if close(got, alt) and not close(alt, expected):
-            return KNOWN_BUGS.get(tag, f"it matches the known slip {tag!r}")
     if not got.any() and expected.any():
-        return "got all zeros: was it ever computed, or reset after computing?"
+        return "got all zeros: was it ever computed, reset after computing, or did no gradient reach it?"
     if got.ndim == 2 and got.shape[0] == got.shape[1] and got.shape[0] > 1 and close(got, expected.T):
         return "got the transpose of the expected value (a weight used as W where W.T belongs, or the reverse?)"
     denom = float(np.sum(expected * expected))
-    if denom > 0 and expected.size > 1:
+    # A single value scaled by some factor says little, unless the factor is the batch size.
+    if denom > 0 and (expected.size > 1 or (batch is not None and batch > 1)):
         k = float(np.sum(got * expected)) / denom
-        if k != 0 and close(got, k * expected):
+        if k != 0 and close(got, k * expected) and (expected.size > 1 or _is_batch_factor(k, batch)):
             return _describe_factor(k, batch)
     return None
+
+
+def _named_bug(got: np.ndarray, expected: np.ndarray, tolerance: Tolerance, alternatives: dict[str, np.ndarray],
+               bugs: Mapping[str, str]) -> str | None:
+    """-> the sentence of the known bug whose output got is (and the truth is not), or None."""
+    if got.dtype.kind not in "fiub":
+        return None
+    named = [bugs.get(tag, f"it matches the known slip {tag!r}") for tag, alt in alternatives.items()
+             if alt.shape == got.shape and matches(got, alt, tolerance)
+             and not (alt.shape == expected.shape and matches(alt, expected, tolerance))]
+    if len(named) > 1:
+        # The case cannot tell these bugs apart: name them all rather than pick one.
+        return "it matches more than one known bug: " + "; or ".join(dict.fromkeys(named))
+    return named[0] if named else None
+
+
+def matches(got: np.ndarray, alt: np.ndarray, tolerance: Tolerance) -> bool:
+    """got matches alt (same shape): within tolerance where alt is finite, and non-finite exactly where alt is.
+
+    A bug that overflows (softmax without the max shift) is recognised by
+    non-finite values at the places where torch computing that bug overflows
+    (inf or nan, which depends on how the code goes on from the overflow).
+    """
+    finite = np.isfinite(alt)
+    return bool(np.array_equal(np.isfinite(got), finite) and np.all(tolerance.within(got[finite], alt[finite])))
+
+
+def _is_batch_factor(k: float, batch: int | None) -> bool:
+    return bool(batch and batch > 1 and (abs(k - batch) < 1e-6 * batch or abs(k * batch - 1) < 1e-6))
 
 
 def _describe_factor(k: float, batch: int | None) -> str:

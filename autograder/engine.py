@@ -127,17 +127,47 @@ def check_case(step: Step, case: Case, outputs: dict[str, Any], only: set[str] |
             tolerance=step.tolerance,
             alternatives=case.alternatives.get(out.key),
             batch=case.batch,
+            bugs=step.bugs,
         )
         if problem:
             failures.append((out, problem))
     if not failures:
         return []
     first, problem = failures[0]
+    swapped = _swapped_with(step, case, outputs, first)
+    if swapped is not None:
+        # The pair's values are right, in each other's places: that is the cause, whatever the values suggest.
+        problem = [p for p in problem if not p.startswith("hint:")] + [_swap_hint(step, first, swapped)]
     lines = [_header(step, case, first)] + ["  " + p for p in problem]
     others = [o.tensor or o.key for o, _ in failures[1:]]
     if others:
         lines.append("  also wrong in this case: " + ", ".join(others))
     return lines
+
+
+def _swapped_with(step: Step, case: Case, outputs: dict[str, Any], wrong: Output) -> Output | None:
+    """The returned output whose expected value `wrong` holds while it holds wrong's, or None."""
+    if wrong.position is None:
+        return None
+    for other in step.outputs:
+        if other.position is None or other is wrong or other.key not in case.expected:
+            continue
+        crossed = (
+            compare(outputs.get(wrong.key), case.expected[other.key], tolerance=step.tolerance),
+            compare(outputs.get(other.key), case.expected[wrong.key], tolerance=step.tolerance),
+        )
+        if crossed == ([], []):
+            return other
+    return None
+
+
+def _swap_hint(step: Step, a: Output, b: Output) -> str:
+    def name(o: Output) -> str:
+        return (o.tensor or o.key).removeprefix("returned ")
+
+    order = sorted((o for o in step.outputs if o.position is not None), key=lambda o: o.position or 0)
+    return (f"hint: {name(a)} and {name(b)} are returned in each other's places: "
+            f"{a.where or step.target} returns ({', '.join(name(o) for o in order)}), in that order")
 
 
 @dataclass

@@ -11,8 +11,8 @@ from autograder.oracles import char_rnn as oracle
 def window_loss_and_grads(params, layers, inputs, targets, h0):
     """torch's loss, gradients (keyed like params) and last states for one window."""
     case = {**params, "inputs": inputs, "targets": targets, "h0": np.stack(h0)}
-    forward = oracle.char_rnn_loss(case)
-    grads = {k[1:]: v for k, v in oracle.char_rnn_backward(case).items()}
+    forward = oracle.char_rnn_loss(case).values
+    grads = {k[1:]: v for k, v in oracle.char_rnn_backward(case).values.items()}
     assert len(forward["hs"]) == layers
     return float(forward["loss"]), grads, list(forward["hs"][:, -1])
 

@@ -4,6 +4,7 @@ import numpy as np
 
 from autograder.compare import compare
 from autograder.steps import MISSING
+from autograder.steps._module import ACCUMULATION_BUGS
 from autograder.tolerance import Tolerance
 
 TOL = {"tolerance": Tolerance(1e-6, 1e-8)}
@@ -59,4 +60,40 @@ def test_hints_for_common_slips():
     assert "transpose" in " ".join(compare(e.T.copy(), e, **TOL))
     assert "all zeros" in " ".join(compare(np.zeros_like(e), e, **TOL))
     last = rng.standard_normal((4, 4))
-    assert "accumulate" in " ".join(compare(last, e, alternatives={"last_call_only": last}, **TOL))
+    named = compare(last, e, alternatives={"last_call_only": last}, bugs=ACCUMULATION_BUGS, **TOL)
+    assert "accumulate" in " ".join(named)
+
+
+def test_a_known_bug_is_named_only_when_its_output_matches():
+    rng = np.random.default_rng(2)
+    e, bug, other = rng.standard_normal((3, 3, 4))
+    bugs = {"bug": "the bug", "other": "the other bug"}
+    assert compare(bug, e, alternatives={"bug": bug, "other": other}, bugs=bugs, **TOL)[-1] == "hint: the bug"
+    assert "bug" not in " ".join(compare(bug + 1e-3, e, alternatives={"bug": bug}, bugs=bugs, **TOL))
+    # An alternative equal to the truth in this case names nothing.
+    assert compare(bug, e, alternatives={"bug": e}, bugs=bugs, **TOL) == compare(bug, e, **TOL)
+    # Two bugs this case cannot tell apart are both named.
+    both = compare(bug, e, alternatives={"bug": bug, "other": bug.copy()}, bugs=bugs, **TOL)[-1]
+    assert "more than one known bug" in both and "the bug" in both and "the other bug" in both
+
+
+def test_an_overflowing_bug_is_named_by_where_it_overflows():
+    e = np.array([0.5, 1.5, 2.0])
+    naive = np.array([0.5, np.nan, np.inf])
+    bugs = {"no_shift": "no max shift"}
+    assert "no max shift" in compare(naive.copy(), e, alternatives={"no_shift": naive}, bugs=bugs, **TOL)[-1]
+    elsewhere = np.array([np.nan, 1.5, np.inf])
+    assert "no max shift" not in " ".join(compare(elsewhere, e, alternatives={"no_shift": naive}, bugs=bugs, **TOL))
+
+
+def test_a_single_number_where_per_sample_values_belong():
+    e = np.array([1.0, 2.0, 6.0])
+    assert "mean of the 3 expected values" in compare(np.float64(3.0), e, **TOL)[-1]
+    assert "sum of the 3" in compare(9.0, e, **TOL)[-1]
+    assert "hint" not in " ".join(compare(4.0, e, **TOL))
+
+
+def test_a_known_bug_of_another_shape_is_named():
+    e, short = np.array([1.0, 2.0, 3.0]), np.array([1.0, 3.0])
+    lines = compare(short, e, alternatives={"merged": short}, bugs={"merged": "merged too much"}, **TOL)
+    assert lines == ["shape: expected (3,), got (2,)", "hint: merged too much"]

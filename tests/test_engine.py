@@ -7,14 +7,18 @@ from autograder.engine import Produced, Status, judge_answers, judge_case, judge
 from autograder.isolation import CodeError, ErrorKind
 from autograder.rubric import RubricEntry
 from autograder.steps import Answer, Output, Outputs, QuizStep, Step
+from autograder.steps._module import ACCUMULATION_BUGS
 from autograder.tolerance import DEFAULT, Tolerance
 
 ENTRY = RubricEntry("s", 5, "mytorch/thing.py", "Thing", ())
 
 
-def make_step(locate=None, tolerance=DEFAULT) -> Step:
+Y_AND_Z = (Output("y"), Output("z"))
+
+
+def make_step(locate=None, tolerance=DEFAULT, outputs=Y_AND_Z) -> Step:
     return Step(id="s", target="Thing.forward", specs=(), build=lambda rng, spec: {}, run=lambda i, o: None,
-                outputs=(Output("y"), Output("z")), locate=locate, tolerance=tolerance)
+                outputs=outputs, locate=locate, tolerance=tolerance, bugs=ACCUMULATION_BUGS)
 
 
 def case(kind=CaseKind.STORED, index=1, **alternatives) -> Case:
@@ -49,6 +53,17 @@ def test_alternatives_are_fields_that_name_the_bug():
     verdict = judge_case(make_step(), case(y={"last_call_only": np.full(2, 0.5)}),
                          produced(np.full(2, 0.5), np.ones(2)))
     assert "accumulate (+=)" in verdict.details[-1]
+
+
+def test_returned_values_in_swapped_places_are_named():
+    returned = make_step(outputs=(Output("y", tensor="returned y", position=0), Output("z", position=1)))
+    swapped_case = Case(CaseKind.STORED, 1, "tiny", {}, {"y": np.ones(2), "z": np.arange(3.0)})
+    verdict = judge_case(returned, swapped_case, produced(np.arange(3.0), np.ones(2)))
+    assert verdict.details[-2:] == ["  hint: y and z are returned in each other's places: Thing.forward returns "
+                                    "(y, z), in that order", "  also wrong in this case: z"]
+    # Without positions (not a returned tuple), nothing is said about order.
+    plain = judge_case(make_step(), swapped_case, produced(np.arange(3.0), np.ones(2)))
+    assert "each other's places" not in " ".join(plain.details)
 
 
 def test_errors_keep_their_kind():

@@ -1,9 +1,8 @@
 """Spelling wrong decoder outputs as strings (steps `greedy_search` and `beam_search`).
 
 Paths are compared as arrays of symbol codes; when one is wrong, the message
-also spells both as strings, lists the missing and unexpected paths of a beam,
-and names a known slip a path of another length matches (compare() only
-names slips for equal shapes).
+also spells both as strings and lists the missing and unexpected paths of a
+beam (compare() names a known slip the path matches).
 """
 
 from typing import Any
@@ -11,7 +10,6 @@ from typing import Any
 import numpy as np
 
 from autograder.cases import Case
-from autograder.compare import KNOWN_BUGS
 from autograder.locators import Evidence, first_finding
 from autograder.steps import Outputs
 from autograder.steps._paths import decode
@@ -25,7 +23,7 @@ def _spelled(got: Any, expected: np.ndarray) -> str:
 
 
 def spelled_paths(ev: Evidence) -> list[str] | None:
-    """Spell the first wrong path (or set of paths) as strings, and name a known slip it matches."""
+    """Spell the first wrong path (or set of paths) as strings, with what a beam misses or adds."""
     case, produced = ev.case, ev.produced
     for key in ("path", "best_path", "paths"):
         got, expected = produced.get(key), case.expected.get(key)
@@ -42,12 +40,6 @@ def spelled_paths(ev: Evidence) -> list[str] | None:
                 lines.append("missing: " + ", ".join(f"'{p}'" for p in missing[:8]))
             if extra:
                 lines.append("not expected: " + ", ".join(f"'{p}'" for p in extra[:8]))
-        if got.shape != expected.shape:
-            # compare() names slips only for equal shapes; a path of another length is matched here.
-            for tag, alt in case.alternatives.get(key, {}).items():
-                if alt.shape == got.shape and np.array_equal(alt, got):
-                    lines.append("hint: " + KNOWN_BUGS.get(tag, f"it matches the known slip {tag!r}"))
-                    break
         return lines
     return None
 
@@ -56,5 +48,5 @@ CHECKS = (spelled_paths,)
 
 
 def locate_path(case: Case, produced: Outputs, tolerance: Tolerance) -> list[str]:
-    """-> both paths spelled, what a beam misses or adds, and a matching slip."""
+    """-> both paths spelled, and what a beam misses or adds."""
     return first_finding(CHECKS, Evidence(case, produced, tolerance))

@@ -42,3 +42,33 @@ def accumulate(
             if zero_grad_before.any():
                 alternatives.setdefault(key, {})["no_zero_grad"] = everything
     return out, alternatives
+
+
+# Known bugs of a backward pass are computed by autograd on a formula whose values are the true
+# ones but whose derivative is the bug's: these two pieces build such formulas.
+def with_slope(value: torch.Tensor, pre: torch.Tensor, slope: torch.Tensor) -> torch.Tensor:
+    """value = f(pre) -> a tensor equal to value whose derivative with respect to pre is `slope` (held constant)."""
+    return value.detach() + (pre - pre.detach()) * slope.detach()
+
+
+def flipped(t: torch.Tensor) -> torch.Tensor:
+    """-> a tensor equal to t whose gradient flows back negated."""
+    return 2 * t.detach() - t
+
+
+def add_alternative(alternatives: dict[str, dict[str, np.ndarray]], key: str, tag: str, alt: np.ndarray,
+                    truth: np.ndarray) -> None:
+    """Record what bug `tag` gives for output `key`, unless this case cannot tell it from the truth."""
+    if alt.shape == truth.shape and np.allclose(alt, truth, rtol=1e-9, atol=1e-12):
+        return
+    alternatives.setdefault(key, {})[tag] = alt
+
+
+def distinct(alternatives: dict[str, dict[str, np.ndarray]], values: dict[str, np.ndarray],
+             ) -> dict[str, dict[str, np.ndarray]]:
+    """-> the alternatives this case can tell from the truth `values` (see add_alternative)."""
+    kept: dict[str, dict[str, np.ndarray]] = {}
+    for key, tags in alternatives.items():
+        for tag, alt in tags.items():
+            add_alternative(kept, key, tag, alt, values[key])
+    return kept

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from autograder.cases import Expected
-from autograder.oracles._torch import array, tensor
+from autograder.oracles._torch import array, distinct, tensor
 from autograder.steps.ctc import sequences, stack
 
 NEG_INF = float("-inf")
@@ -109,6 +109,12 @@ def lattice(probs: np.ndarray, target: np.ndarray, short: bool, **slip) -> dict[
         del out["alpha_hat"], out["beta_hat"]
     out["nll"] = np.array(-float(torch.logsumexp(la[-1, -2:], dim=0)))
     out["expected_divergence"] = np.array(-float((torch.softmax(la + lb, dim=1) * logy).sum()))
+    out["final_blank_nll"] = np.array(-float(la[-1, -1]))
+    # -log of the plain probability: inf where a long input underflows it to 0.
+    out["plain_nll"] = array(-torch.log(la[-1, -2:].exp().sum()))
+    # The scaled rows multiplied and normalised once over every (t, r), not row by row.
+    joint = torch.softmax(la, dim=1) * torch.softmax(lb, dim=1)
+    out["gamma_whole_lattice"] = array(joint / joint.sum())
     return out
 
 
@@ -140,13 +146,19 @@ def ctc_forward(inputs: dict[str, np.ndarray]) -> Expected:
         nll = torch_losses(inputs, torch.log(tensor(inputs["logits"])))
     B = len(seqs)
     out["loss"] = np.array(float(nll.mean()))
-    alternatives: dict[str, dict[str, np.ndarray]] = {}
+    alternatives: dict[str, dict[str, np.ndarray]] = {
+        "loss": {"unscaled_probabilities": np.array(np.mean([d["plain_nll"] for d in per_seq]))}}
     if short:
-        alternatives["loss"] = {
+        alternatives["loss"] |= {
             "batch_sum": np.array(float(nll.sum())),
             "target_length_mean": np.array(float((nll / tensor(inputs["target_lengths"])).mean())),
             "expected_divergence": np.array(np.mean([d["expected_divergence"] for d in per_seq])),
         }
+        alternatives["loss"]["final_blank_only"] = np.array(np.mean([d["final_blank_nll"] for d in per_seq]))
+        # Rows never divided by their sums are the plain alpha; the plain alpha without its scales is alpha_hat.
+        alternatives["alpha_hat"] = {"unnormalised_rows": out["alpha"]}
+        alternatives["alpha"] = {"scales_not_applied": out["alpha_hat"]}
+        alternatives["gamma"] = {"gamma_whole_lattice": stack([d["gamma_whole_lattice"] for d in per_seq])}
         for tag, (rule, keys) in SLIPS.items():
             slipped = [lattice(p, tg, short, **rule) for p, tg in seqs]
             for key in keys:
@@ -154,7 +166,7 @@ def ctc_forward(inputs: dict[str, np.ndarray]) -> Expected:
                     alternatives["loss"][tag] = np.array(sum(d["nll"] for d in slipped) / B)
                 else:
                     alternatives.setdefault(key, {})[tag] = stack([d[key] for d in slipped])
-    return Expected(out, alternatives)
+    return Expected(out, distinct(alternatives, out))
 
 
 def ctc_backward(inputs: dict[str, np.ndarray]) -> Expected:
@@ -170,8 +182,23 @@ def ctc_backward(inputs: dict[str, np.ndarray]) -> Expected:
         alternatives["dY"] = {
             "wrt_log_probs": array(g_log),
             "wrt_scores": array(torch.where(in_time[:, :, None], g_log + probs.detach(), torch.zeros(()))),
+            "overwritten_repeats": _overwritten_repeats(inputs),
         }
-    return Expected({"dY": array(dY)}, alternatives)
+    values = {"dY": array(dY)}
+    return Expected(values, distinct(alternatives, values))
+
+
+def _overwritten_repeats(inputs: dict[str, np.ndarray]) -> np.ndarray:
+    """dY (T, B, C) when each position's gamma is assigned to its symbol instead of added: the last position wins."""
+    grad = np.zeros(inputs["logits"].shape)
+    for b, (probs, target) in enumerate(sequences(inputs)):
+        ext, _, _ = extend(target)
+        gamma = lattice(probs, target, short=True)["gamma"]
+        last_wins = np.zeros(probs.shape)
+        for r, k in enumerate(ext):
+            last_wins[:, k] = gamma[:, r]
+        grad[:len(probs), b] = -last_wins / probs
+    return grad
 
 
 ORACLES = {"ctc_forward": ctc_forward, "ctc_backward": ctc_backward}

@@ -1,10 +1,11 @@
-"""Oracles for `linear_forward` and `linear_backward`: torch.nn.Linear with autograd."""
+"""Oracles for `linear_forward` and `linear_backward`: torch.nn.Linear with autograd, and the
+known bugs of autograder/steps/linear.py."""
 
 import numpy as np
 import torch
 
 from autograder.cases import Expected
-from autograder.oracles._torch import accumulate, array, tensor
+from autograder.oracles._torch import accumulate, add_alternative, array, tensor
 
 
 def _layer(inputs: dict[str, np.ndarray]) -> torch.nn.Linear:
@@ -16,9 +17,15 @@ def _layer(inputs: dict[str, np.ndarray]) -> torch.nn.Linear:
     return layer
 
 
-def linear_forward(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def linear_forward(inputs: dict[str, np.ndarray]) -> Expected:
+    x, W, b = (tensor(inputs[k]) for k in ("x", "W", "b"))
+    x = x[0]
     with torch.no_grad():
-        return {"y": array(_layer(inputs)(tensor(inputs["x"][0])))}
+        y = array(_layer(inputs)(x))
+    alternatives: dict[str, dict[str, np.ndarray]] = {}
+    add_alternative(alternatives, "y", "no_bias", array(x @ W.T), y)
+    add_alternative(alternatives, "y", "bias_subtracted", array(x @ W.T - b), y)
+    return Expected({"y": y}, alternatives)
 
 
 def linear_backward(inputs: dict[str, np.ndarray]) -> Expected:

@@ -1,9 +1,11 @@
-"""Oracles for `loss_forward` and `loss_backward`: torch's cross-entropy, derivative by autograd."""
+"""Oracles for `loss_forward` and `loss_backward`: torch's cross-entropy, derivative by autograd,
+and the known bugs of autograder/steps/loss.py computed in torch on the same logits."""
 
 import numpy as np
 import torch
 
-from autograder.oracles._torch import array, tensor
+from autograder.cases import Expected
+from autograder.oracles._torch import add_alternative, array, tensor
 
 
 def _loss(inputs: dict[str, np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -13,16 +15,32 @@ def _loss(inputs: dict[str, np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
     return x, per_sample
 
 
-def loss_forward(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def _unshifted_softmax(inputs: dict[str, np.ndarray]) -> torch.Tensor:
+    # exp of the raw logits: overflows (inf / inf = nan) where a logit exceeds ~709.
+    e = torch.exp(tensor(inputs["x"]))
+    return e / e.sum(dim=1, keepdim=True)
+
+
+def loss_forward(inputs: dict[str, np.ndarray]) -> Expected:
     _, per_sample = _loss(inputs)
-    return {"loss": array(per_sample)}
+    loss = array(per_sample)
+    alternatives: dict[str, dict[str, np.ndarray]] = {}
+    # Without the shift a row is lost (inf or nan, depending on how the log is taken) exactly where exp overflows.
+    overflows = torch.isinf(torch.exp(tensor(inputs["x"]))).any(dim=1)
+    naive = torch.where(overflows, torch.nan, per_sample.detach())
+    add_alternative(alternatives, "loss", "no_max_shift", array(naive), loss)
+    return Expected({"loss": loss}, alternatives)
 
 
-def loss_backward(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def loss_backward(inputs: dict[str, np.ndarray]) -> Expected:
     x, per_sample = _loss(inputs)
     # The sum, not the mean: the assignment's derivative is per sample.
     (dx,) = torch.autograd.grad(per_sample.sum(), x)
-    return {"dx": array(dx)}
+    truth = array(dx)
+    alternatives: dict[str, dict[str, np.ndarray]] = {}
+    add_alternative(alternatives, "dx", "no_max_shift", array(_unshifted_softmax(inputs) - tensor(inputs["y"])), truth)
+    add_alternative(alternatives, "dx", "softmax_only", array(torch.softmax(tensor(inputs["x"]), dim=1)), truth)
+    return Expected({"dx": truth}, alternatives)
 
 
 ORACLES = {"loss_forward": loss_forward, "loss_backward": loss_backward}

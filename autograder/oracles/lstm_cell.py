@@ -1,10 +1,18 @@
-"""Oracles for `lstm_forward` and `lstm_backward`: torch.nn.LSTMCell with autograd."""
+"""Oracles for `lstm_forward` and `lstm_backward`: torch.nn.LSTMCell with autograd.
+
+The known bugs of autograder/steps/lstm_cell.py are computed on the same
+inputs by the cell's formula in torch ops (`lstm_step`): forward bugs change
+the values, backward bugs only the derivative.
+"""
+
+import functools
+from typing import Callable
 
 import numpy as np
 import torch
 
 from autograder.cases import Expected
-from autograder.oracles._torch import accumulate, array, tensor
+from autograder.oracles._torch import accumulate, add_alternative, array, tensor, with_slope
 from autograder.oracles.rnn_cell import TORCH_NAMES, with_weights
 from autograder.steps.lstm_cell import WEIGHTS
 
@@ -15,22 +23,79 @@ def torch_cell(inputs: dict[str, np.ndarray]) -> torch.nn.Module:
     return with_weights(torch.nn.LSTMCell(d, four_h // 4, dtype=torch.float64), inputs)
 
 
-def lstm_forward(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+FORWARD_BUGS = ("i_f_swapped", "no_forget_term", "h_without_tanh", "gates_ifog")
+BACKWARD_BUGS = ("dc_no_h_path", "dc_through_input_gate", "o_sigmoid_derivative_of_output", "i_derivative_at_o",
+                 "gate_grads_ifog")
+
+
+def _g_o_swapped(n: int) -> np.ndarray:
+    """-> the row order of a stacked (4H, ...) weight or bias, n = 4H, with the g and o quarters swapped."""
+    H = n // 4
+    return np.concatenate([np.arange(2 * H), np.arange(3 * H, 4 * H), np.arange(2 * H, 3 * H)])
+
+
+def swap_g_o(a: torch.Tensor) -> torch.Tensor:
+    """a: a stacked weight (4H, D) or bias (4H,) -> a with its g and o rows swapped."""
+    return a[torch.as_tensor(_g_o_swapped(a.shape[0]))]
+
+
+def lstm_step(w: dict[str, torch.Tensor], x: torch.Tensor, h: torch.Tensor, c: torch.Tensor,
+              bug: str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The cell in torch ops (gates i, f, g, o): x (N, D), h, c (N, H) -> h_new, c_new, as `bug` computes them."""
+    from_x, from_h = x @ w["W_ih"].T, h @ w["W_hh"].T
+    if bug == "gate_grads_ifog":
+        # Gate gradients stacked as i, f, o, g: dx and dh meet the g and o rows of the weights in swapped places.
+        from_x = x.detach() @ w["W_ih"].T + (x - x.detach()) @ swap_g_o(w["W_ih"]).detach().T
+        from_h = h.detach() @ w["W_hh"].T + (h - h.detach()) @ swap_g_o(w["W_hh"]).detach().T
+    a = from_x + w["b_ih"] + from_h + w["b_hh"]
+    a_i, a_f, a_g, a_o = a.chunk(4, dim=1)
+    if bug == "gates_ifog":
+        a_g, a_o = a_o, a_g
+    i, f, g, o = torch.sigmoid(a_i), torch.sigmoid(a_f), torch.tanh(a_g), torch.sigmoid(a_o)
+    if bug == "i_f_swapped":
+        i, f = f, i
+    if bug == "o_sigmoid_derivative_of_output":
+        o = with_slope(o, a_o, torch.sigmoid(o) * (1 - torch.sigmoid(o)))
+    if bug == "i_derivative_at_o":
+        i = with_slope(i, a_i, o * (1 - o))
+    c_new = f * c + i * g
+    if bug == "no_forget_term":
+        c_new = i * g
+    if bug == "dc_through_input_gate":  # dc = dc_total * i
+        c_new = f * c.detach() + i.detach() * (c - c.detach()) + i * g
+    tanh_c = torch.tanh(c_new.detach() if bug == "dc_no_h_path" else c_new)
+    h_new = o * (c_new if bug == "h_without_tanh" else tanh_c)
+    return h_new, c_new
+
+
+def _weights(inputs: dict[str, np.ndarray], grad: bool = False) -> dict[str, torch.Tensor]:
+    return {k: tensor(inputs[k], grad=grad) for k in WEIGHTS}
+
+
+def lstm_forward(inputs: dict[str, np.ndarray]) -> Expected:
+    x, h, c = (tensor(inputs[k][0]) for k in ("x", "h_prev", "c_prev"))
     with torch.no_grad():
-        state = (tensor(inputs["h_prev"][0]), tensor(inputs["c_prev"][0]))
-        h_new, c_new = torch_cell(inputs)(tensor(inputs["x"][0]), state)
-    return {"h_new": array(h_new), "c_new": array(c_new)}
+        h_new, c_new = torch_cell(inputs)(x, (h, c))
+        values = {"h_new": array(h_new), "c_new": array(c_new)}
+        alternatives: dict[str, dict[str, np.ndarray]] = {}
+        for bug in FORWARD_BUGS:
+            bug_h, bug_c = lstm_step(_weights(inputs), x, h, c, bug)
+            add_alternative(alternatives, "h_new", bug, array(bug_h), values["h_new"])
+            add_alternative(alternatives, "c_new", bug, array(bug_c), values["c_new"])
+    return Expected(values, alternatives)
 
 
-def lstm_backward(inputs: dict[str, np.ndarray]) -> Expected:
-    cell = torch_cell(inputs)
-    params = tuple(getattr(cell, name) for name in TORCH_NAMES)
+def _backward(inputs: dict[str, np.ndarray], params: tuple[torch.Tensor, ...],
+              step: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]],
+              ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
+    """params: the four weights in WEIGHTS order; step(x, h, c) -> (h_new, c_new) computed from them.
+    Runs the case's calls -> (dx, dh, dc and the accumulated gradients, the accumulation bugs' alternatives)."""
     per_call = []
     out: dict[str, np.ndarray] = {}
     calls = zip(inputs["x"], inputs["h_prev"], inputs["c_prev"], inputs["dh_new"], inputs["dc_new"])
     for x, h_prev, c_prev, dh_new, dc_new in calls:
         xt, ht, ct = tensor(x, grad=True), tensor(h_prev, grad=True), tensor(c_prev, grad=True)
-        h_new, c_new = cell(xt, (ht, ct))
+        h_new, c_new = step(xt, ht, ct)
         # dh_new, dc_new are per sample; dividing the loss by the batch makes parameter
         # gradients batch means, and dx, dh, dc are scaled back to per sample.
         batch = x.shape[0]
@@ -40,7 +105,22 @@ def lstm_backward(inputs: dict[str, np.ndarray]) -> Expected:
         out.update(dx=array(gx) * batch, dh=array(gh) * batch, dc=array(gc) * batch)
         per_call.append({"d" + w: array(g) for w, g in zip(WEIGHTS, gparams)})
     grads, alternatives = accumulate(per_call, inputs["zero_grad_before"], tuple("d" + w for w in WEIGHTS))
-    return Expected({**out, **grads}, alternatives)
+    return {**out, **grads}, alternatives
+
+
+def lstm_backward(inputs: dict[str, np.ndarray]) -> Expected:
+    cell = torch_cell(inputs)
+    values, alternatives = _backward(inputs, tuple(getattr(cell, name) for name in TORCH_NAMES),
+                                     lambda x, h, c: cell(x, (h, c)))
+    # torch's cell is the truth; each bug reruns the case through the formula with its derivative.
+    w = _weights(inputs, grad=True)
+    for bug in BACKWARD_BUGS:
+        buggy, _ = _backward(inputs, tuple(w[k] for k in WEIGHTS), functools.partial(lstm_step, w, bug=bug))
+        if bug == "gate_grads_ifog":  # and the parameter gradients get those rows swapped too
+            buggy.update({"d" + k: buggy["d" + k][_g_o_swapped(len(buggy["d" + k]))] for k in WEIGHTS})
+        for key, value in buggy.items():
+            add_alternative(alternatives, key, bug, value, values[key])
+    return Expected(values, alternatives)
 
 
 ORACLES = {"lstm_forward": lstm_forward, "lstm_backward": lstm_backward}

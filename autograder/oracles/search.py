@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from autograder.cases import Expected
-from autograder.oracles._torch import array, tensor
+from autograder.oracles._torch import array, distinct, tensor
 from autograder.steps._paths import encode, encode_scores, symbols_of
 
 EXACT_LIMIT = 20_000  # alignments enumerated at most
@@ -46,7 +46,8 @@ def greedy_search(inputs: dict[str, np.ndarray]) -> Expected:
     }
     slips = (("blanks_first", {"blanks_first": True}), ("no_merge", {"merge": False}))
     paths = {tag: encode(_as_str(compress(alignment, **kwargs), symbols), symbols, "path") for tag, kwargs in slips}
-    return Expected(out, {"path": paths})
+    first_step = {"first_step_prob": np.array(float(best_prob[0]))}
+    return Expected(out, distinct({"path": paths, "prob": first_step}, out))
 
 
 def candidate_count_bound(K: int, T: int) -> int:
@@ -125,7 +126,8 @@ def beam_search(inputs: dict[str, np.ndarray]) -> Expected:
         alt = pinned_beam(y, symbols, width, slip)
         alternatives["paths"][slip], alternatives["scores"][slip] = encode_scores(alt, symbols)
         alternatives["best_path"][slip] = encode(max(alt, key=alt.__getitem__), symbols, "best")
-    return Expected(out, alternatives)
+    alternatives["best_path"]["lowest_score"] = encode(min(scores, key=scores.__getitem__), symbols, "best")
+    return Expected(out, distinct(alternatives, out))
 
 
 ORACLES = {"greedy_search": greedy_search, "beam_search": beam_search}

@@ -7,7 +7,11 @@ A step module defines `STEPS`, a tuple of `Step`. Each step knows:
   stores what it produced in `out` (an `Outputs`) as plain ndarrays, as soon
   as each is known (so a later crash still leaves the earlier results to
   compare), and what it recorded for diagnostics in `out.records`;
-- its outputs, in the order a failure should be reported, and its tolerance.
+- its outputs, in the order a failure should be reported, and its tolerance;
+- its catalog of known bugs (`bugs`): tag -> the sentence that names the
+  bug. The oracles compute, for the same inputs, what each bug would produce
+  (a case's `alternatives`, under the same tags); a student output that
+  matches one of them within the tolerance is named by its sentence.
 Expected values come from the torch oracles in `autograder.oracles`, either
 stored in `reference_data/` or computed live.
 
@@ -19,7 +23,7 @@ import importlib
 import pkgutil
 import zlib
 from dataclasses import dataclass, field
-from typing import Any, Callable, Union
+from typing import Any, Callable, Mapping, Union
 
 import numpy as np
 
@@ -58,6 +62,9 @@ class Output:
     key: str
     where: str | None = None  # defaults to the step's target
     tensor: str | None = None  # defaults to the key
+    # Its place in the tuple the graded function returns (None if it is not one of several returned
+    # values): outputs with a position are checked for being returned in swapped places.
+    position: int | None = None
 
 
 class Outputs(dict):
@@ -89,6 +96,7 @@ class Step:
     tolerance: Tolerance = DEFAULT  # used by every comparison and locator of its cases
     locate: Locator | None = None
     batch_of: Callable[[Spec], int | None] = lambda spec: spec.get("batch")
+    bugs: Mapping[str, str] = field(default_factory=dict)  # known-bug tag -> the sentence naming it
 
     def rng(self, stream: int, index: int) -> np.random.Generator:
         """The generator for case `index` of `stream` (see the streams in autograder/cases.py)."""

@@ -6,11 +6,20 @@ cases plus two more, one where forward+backward runs twice without
 zero_grad() (gradients must accumulate) and one where zero_grad() runs in
 between (it must reset them). `calls` stacks the inputs of repeated calls on
 a leading axis; `zero_grad_before[k]` says whether zero_grad() runs first.
+Both steps name the same two accumulation bugs (`ACCUMULATION_BUGS`), on top
+of their own catalogs.
 """
 
-from typing import Callable
+from typing import Callable, Mapping
 
 from autograder.steps import Output, Spec, Step
+
+# The known bugs of repeated backward calls; the oracles compute them with `_torch.accumulate`.
+ACCUMULATION_BUGS = {
+    "last_call_only": "it equals the gradient of the last backward call alone: "
+    "gradients must accumulate (+=) until zero_grad()",
+    "no_zero_grad": "it still contains the gradient from before zero_grad(): zero_grad() must reset it",
+}
 
 
 def accumulation_specs(describe: Callable[[dict], str], twice: dict, reset: dict,
@@ -35,24 +44,29 @@ def module_steps(
     accumulation: tuple[Spec, Spec],
     prefix: str,
     build_backward: Callable | None = None,
+    bugs: tuple[Mapping[str, str], Mapping[str, str]] = ({}, {}),
     **options,
 ) -> tuple[Step, Step]:
     """module: e.g. 'RNNCell'; forward, backward: (run function, graded outputs); prefix: e.g. 'rnn'.
 
     -> the steps `<prefix>_forward` (on specs) and `<prefix>_backward` (on specs + accumulation).
     build_backward: the backward step's own case builder, when it needs more inputs than forward's.
+    bugs: the known-bug catalogs of forward and of backward (backward's also gets ACCUMULATION_BUGS).
     options: further Step fields shared by both (e.g. batch_of).
     """
     run_forward, forward_outputs = forward
     run_backward, backward_outputs = backward
     return (
         Step(id=f"{prefix}_forward", target=f"{module}.forward", specs=specs, build=build, run=run_forward,
-             outputs=forward_outputs, **options),
+             outputs=forward_outputs, bugs=dict(bugs[0]), **options),
         Step(id=f"{prefix}_backward", target=f"{module}.backward", specs=specs + accumulation,
-             build=build_backward or build, run=run_backward, outputs=backward_outputs, **options),
+             build=build_backward or build, run=run_backward, outputs=backward_outputs,
+             bugs={**bugs[1], **ACCUMULATION_BUGS}, **options),
     )
 
 
 def gradient_outputs(returned: tuple[str, ...], grads: tuple[str, ...]) -> tuple[Output, ...]:
     """returned: names of what backward returns, in order; grads: gradient attributes -> the graded outputs."""
-    return tuple(Output(name, tensor=f"returned {name}") for name in returned) + tuple(Output(g) for g in grads)
+    several = len(returned) > 1
+    return tuple(Output(name, tensor=f"returned {name}", position=i if several else None)
+                 for i, name in enumerate(returned)) + tuple(Output(g) for g in grads)

@@ -66,6 +66,21 @@ SPECS = (
     Spec("x of shape (7,)", {"shape": (7,), "scale": 3.0}),
 )
 
+# Known bugs, named when a student's output is what torch computes for them (autograder/oracles/activation.py).
+BUGS = {
+    "sigmoid_from_input": "it is sigmoid(s) * (1 - sigmoid(s)): derivative() receives an output s = sigmoid(x), "
+    "not an input; the derivative is s * (1 - s)",
+    "sigmoid_plus": "it is s * (1 + s): the sigmoid's derivative is s * (1 - s)",
+    "tanh_from_input": "it is 1 - tanh(s)**2: derivative() receives an output s = tanh(x), not an input; "
+    "the derivative is 1 - s**2",
+    "tanh_no_square": "it is 1 - s: the square is missing, the tanh's derivative is 1 - s**2",
+    "relu_zero_active": "it is 1 where the output is 0 too: an output of exactly 0 has derivative 0 (state > 0, "
+    "not >= 0)",
+    "relu_abs": "it is |x|: ReLU is max(x, 0)",
+    "ignores_state": "it is the derivative at the output stored by forward: derivative(state=s) must use the "
+    "state it is given",
+}
+
 STEPS = (
     Step(
         id="activation",
@@ -75,5 +90,6 @@ STEPS = (
         run=run,
         outputs=_outputs(),
         batch_of=lambda spec: None,
+        bugs=BUGS,
     ),
 )

@@ -266,6 +266,37 @@ SAMPLE_OUTPUTS = (
     Output("indices", tensor="returned indices"),
 )
 
+# Known bugs, named when a student's output is what torch computes for them (autograder/oracles/char_rnn.py).
+LOSS_BUGS = {
+    "Whh_untransposed": "the recurrence uses h @ Whh where Whh.T belongs (Whh[i, j] weighs unit j's old state "
+    "in unit i's new one)",
+    "no_max_shift": "exp() of the raw scores overflows (inf / inf = nan): subtract each row's maximum before exp()",
+    "lower_layer_previous": "an upper layer reads the lower layer's state from the previous time step: at time t it "
+    "reads the lower layer's new state h_t",
+}
+BACKWARD_BUGS = {
+    "tanh_derivative_no_square": "the tanh derivative is 1 - h: it is 1 - h**2",
+    "dWhh_from_h_t": "dWhh pairs each step's gradient with that step's own state h_t: it belongs with the "
+    "previous state h_{t-1}",
+    "backward_Whh_transposed": "the gradient to the previous state goes through Whh.T: forward uses h @ Whh.T, "
+    "so backward multiplies by Whh",
+}
+SAMPLE_BUGS = {
+    "temperature_multiplies": "it is softmax(y * temperature): divide the scores by the temperature",
+    "no_max_shift": "exp() of the scaled scores overflows (inf / inf = nan): subtract the maximum before exp()",
+    "seed_every_step": "every step is fed the seed character: feed the character drawn at the previous step",
+    "state_not_carried": "every step starts from the state given to sample(): carry the new hidden state from one "
+    "step to the next",
+}
+COMPLETE_BUGS = {
+    "starter_last_only": "only the starter's last character is fed: warm the state up on every starter character "
+    "before it",
+    "last_starter_twice": "the starter's last character is fed twice: warm up on all but the last, which then seeds "
+    "the sampling",
+    "seeded_with_first": "sampling is seeded with the starter's first character: it continues from the last",
+    "given_state_ignored": "the given state h is ignored: start from it when one is given",
+}
+
 STEPS = (
     Step(
         id="char_rnn_loss",
@@ -279,6 +310,7 @@ STEPS = (
             Output("loss", tensor="returned loss"),
         ),
         locate=locate_hidden,
+        bugs=LOSS_BUGS,
     ),
     Step(
         id="char_rnn_backward",
@@ -287,6 +319,7 @@ STEPS = (
         build=build_backward,
         run=run_backward,
         outputs=GRAD_OUTPUTS,
+        bugs=BACKWARD_BUGS,
     ),
     Step(
         id="char_rnn_sample",
@@ -296,6 +329,7 @@ STEPS = (
         run=run_sample,
         outputs=SAMPLE_OUTPUTS,
         batch_of=lambda spec: None,
+        bugs=SAMPLE_BUGS,
     ),
     Step(
         id="char_rnn_complete",
@@ -305,5 +339,6 @@ STEPS = (
         run=run_complete,
         outputs=SAMPLE_OUTPUTS,
         batch_of=lambda spec: None,
+        bugs=COMPLETE_BUGS,
     ),
 )

@@ -58,6 +58,32 @@ SPECS = (
     Spec("input 4, hidden 2, large-magnitude x (~1e2)", {"input": 4, "hidden": 2, "scale": 1e2}),
     Spec("input 7, hidden 5", {"input": 7, "hidden": 5}),
 )
+# Known bugs, named when a student's output is what torch computes for them (autograder/oracles/gru_cell.py).
+FORWARD_BUGS = {
+    "z_uses_Wrh": "the update gate z is computed with Wrh, the reset gate's weight: z = sigmoid(Wzh h + Wzx x)",
+    "z_uses_Wrx": "the update gate z is computed with Wrx, the reset gate's weight: z = sigmoid(Wzh h + Wzx x)",
+    "r_uses_Wzh": "the reset gate r is computed with Wzh, the update gate's weight: r = sigmoid(Wrh h + Wrx x)",
+    "r_uses_Wzx": "the reset gate r is computed with Wzx, the update gate's weight: r = sigmoid(Wrh h + Wrx x)",
+    "reset_after_matmul": "the reset gate is applied after the matmul, r * (Wh h): that is torch's GRU, not this "
+    "one; here h~ = tanh(Wh (r * h) + Wx x)",
+    "no_reset": "the reset gate is missing: h~ = tanh(Wh (r * h) + Wx x)",
+    "torch_gate_roles": "z and 1 - z are swapped (torch's convention): here h_t = (1 - z) * h + z * h~",
+}
+BACKWARD_BUGS = {
+    "dh_no_direct_path": "dh is missing the direct path (1 - z) * delta",
+    "dh_no_z_path": "dh is missing the path through the update gate z (Wzh.T @ d_a_z)",
+    "dh_no_r_path": "dh is missing the path through the reset gate r (Wrh.T @ d_a_r)",
+    "dh_no_candidate_path": "dh is missing the path through h~ (r * (Wh.T @ d_a_h))",
+    "dx_no_z_path": "dx is missing the path through the update gate z (Wzx.T @ d_a_z)",
+    "dx_no_r_path": "dx is missing the path through the reset gate r (Wrx.T @ d_a_r)",
+    "no_tanh_derivative": "the tanh derivative of h~ is missing: d_a_h = delta * z * (1 - h~**2)",
+    "tanh_derivative_no_square": "the tanh derivative of h~ is 1 - h~: it is 1 - h~**2",
+    "z_sign_flipped": "the sign of the z term is flipped: dL/dz = delta * (h~ - h)",
+    "dWh_without_r": "dWh is built from h: h~ multiplies Wh with r * h, so dWh = outer(d_a_h, r * h)",
+    "gate_sigmoid_derivative_of_output": "the gates' sigmoid derivative is taken as if z and r were inputs: "
+    "it is z * (1 - z) (and r * (1 - r)) from the stored outputs",
+}
+
 STEPS = module_steps(
     "GRUCell",
     build,
@@ -73,4 +99,5 @@ STEPS = module_steps(
                                     twice={"input": 3, "hidden": 4}, reset={"input": 2, "hidden": 3}),
     prefix="gru",
     batch_of=lambda spec: None,
+    bugs=(FORWARD_BUGS, BACKWARD_BUGS),
 )

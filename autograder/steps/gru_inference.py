@@ -54,6 +54,12 @@ SPECS = (
     Spec("input 4, hidden 2, 3 classes, 12 steps", {"input": 4, "hidden": 2, "classes": 3, "seq": 12}),
 )
 
+# Known bugs, named when a student's output is what torch computes for them (autograder/oracles/gru_inference.py).
+BUGS = {
+    "projects_previous_state": "the logits are the projection of the state forward received: project the new "
+    "state hnext",
+}
+
 STEPS = (
     Step(
         id="gru_inference",
@@ -62,11 +68,12 @@ STEPS = (
         build=build,
         run=run,
         outputs=(
-            Output("step_h", where="CharacterPredictor.forward", tensor="returned hnext"),
-            Output("step_logits", where="CharacterPredictor.forward", tensor="returned logits"),
+            Output("step_h", where="CharacterPredictor.forward", tensor="returned hnext", position=1),
+            Output("step_logits", where="CharacterPredictor.forward", tensor="returned logits", position=0),
             Output("logits", where="inference", tensor="returned logits (seq_len, num_classes)"),
         ),
         locate=locate,
         batch_of=lambda spec: None,
+        bugs=BUGS,
     ),
 )

@@ -50,6 +50,12 @@ SPECS = (
     Spec("batch 8, in 7, out 3", {"batch": 8, "in": 7, "out": 3}),
 )
 
+# Known bugs, named when a student's output is what torch computes for them (autograder/oracles/linear.py).
+FORWARD_BUGS = {
+    "no_bias": "it is x @ W.T: the bias b is missing",
+    "bias_subtracted": "it is x @ W.T - b: the bias is subtracted, it must be added",
+}
+
 STEPS = module_steps(
     "Linear",
     build,
@@ -59,4 +65,5 @@ STEPS = module_steps(
     accumulation=accumulation_specs(lambda p: f"batch {p['batch']}, in {p['in']}, out {p['out']}",
                                     twice={"batch": 3, "in": 4, "out": 2}, reset={"batch": 2, "in": 3, "out": 3}),
     prefix="linear",
+    bugs=(FORWARD_BUGS, {}),
 )

@@ -40,6 +40,16 @@ SPECS = (
     Spec("batch 16, 7 classes", {"batch": 16, "classes": 7, "scale": 3.0}),
 )
 
+# Known bugs, named when a student's output is what torch computes for them (autograder/oracles/loss.py).
+_NO_MAX_SHIFT = ("exp() of the raw logits overflows (exp(710) = inf, and inf / inf = nan): subtract each row's "
+                 "maximum from the logits before exp(); the softmax does not change")
+FORWARD_BUGS = {"no_max_shift": _NO_MAX_SHIFT}
+BACKWARD_BUGS = {
+    "no_max_shift": _NO_MAX_SHIFT,
+    "softmax_only": "it is the softmax alone: the derivative of the cross-entropy is softmax - y (the labels are "
+    "missing)",
+}
+
 STEPS = (
     Step(
         id="loss_forward",
@@ -48,6 +58,7 @@ STEPS = (
         build=build,
         run=run_forward,
         outputs=(Output("loss", tensor="per-sample loss"),),
+        bugs=FORWARD_BUGS,
     ),
     Step(
         id="loss_backward",
@@ -56,5 +67,6 @@ STEPS = (
         build=build,
         run=run_backward,
         outputs=(Output("dx", tensor="returned dL/dx"),),
+        bugs=BACKWARD_BUGS,
     ),
 )

@@ -61,14 +61,36 @@ def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     out.update({g: grab(cell, g) for g in GRADS})
 
 
+# Known bugs, named when a student's output is what torch computes for them (autograder/oracles/lstm_cell.py).
+FORWARD_BUGS = {
+    "i_f_swapped": "the input and forget gates are swapped: i is a[:, 0:H], f is a[:, H:2H], and "
+    "c_new = f * c + i * g",
+    "no_forget_term": "c_new is missing the forget-gate term: c_new = f * c + i * g",
+    "h_without_tanh": "h_new is o * c_new: it is o * tanh(c_new)",
+    "gates_ifog": "the gates are read in the order i, f, o, g: the rows of a are i, f, g, o (torch's order)",
+}
+BACKWARD_BUGS = {
+    "dc_no_h_path": "dc misses the path through h_new: the cell state's gradient is "
+    "dc_new + dh_new * o * (1 - tanh(c_new)**2)",
+    "dc_through_input_gate": "dc is taken through the input gate: c_new = f * c + i * g, so dc = dc_total * f",
+    "o_sigmoid_derivative_of_output": "the output gate's sigmoid derivative is taken as if o were an input: "
+    "it is o * (1 - o), from the stored output",
+    "gate_grads_ifog": "the gate gradients are stacked as i, f, o, g: stack d_a in the order of the rows of a, "
+    "i, f, g, o",
+    "i_derivative_at_o": "the input gate's derivative is taken at o: derivative() without a state uses the "
+    "Sigmoid's last output, the output gate; pass state=i",
+}
+
 STEPS = module_steps(
     "LSTMCell",
     build,
-    forward=(run_forward, (Output("c_new", tensor="returned c_new"), Output("h_new", tensor="returned h_new"))),
+    forward=(run_forward, (Output("c_new", tensor="returned c_new", position=1),
+                           Output("h_new", tensor="returned h_new", position=0))),
     backward=(run_backward, gradient_outputs(("dx", "dh", "dc"), GRADS)),
     specs=SPECS,
     accumulation=accumulation_specs(lambda p: f"batch {p['batch']}, input {p['input']}, hidden {p['hidden']}",
                                     twice={"batch": 3, "input": 4, "hidden": 2},
                                     reset={"batch": 2, "input": 2, "hidden": 3}),
     prefix="lstm",
+    bugs=(FORWARD_BUGS, BACKWARD_BUGS),
 )

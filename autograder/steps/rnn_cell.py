@@ -76,6 +76,22 @@ SPECS = (
     Spec("batch 2, input 3, hidden 4, large-magnitude x (~1e2)", {"batch": 2, "input": 3, "hidden": 4, "scale": 1e2}),
     Spec("batch 6, input 7, hidden 5", {"batch": 6, "input": 7, "hidden": 5}),
 )
+# Known bugs, named when a student's output is what torch computes for them (autograder/oracles/rnn_cell.py).
+FORWARD_BUGS = {
+    "no_b_hh": "the bias b_hh is missing: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)",
+    "no_b_ih": "the bias b_ih is missing: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)",
+    "W_hh_transposed": "forward uses W_hh where W_hh.T belongs (h @ W_hh.T)",
+    "no_tanh": "it is the pre-activation: tanh is missing",
+}
+BACKWARD_BUGS = {
+    "no_tanh_derivative": "the tanh derivative is missing: dz = delta * (1 - h'**2) before any product",
+    "tanh_derivative_at_h_prev": "the tanh derivative is taken at the previous state h_prev_t: it belongs at this "
+    "step's output h (1 - h**2)",
+    "tanh_derivative_no_square": "the tanh derivative is 1 - h: it is 1 - h**2",
+    "dW_hh_from_h_t": "dW_hh is built from h (this step's output): it pairs dz with h_prev_t, the previous state",
+    "dh_transposed_weight": "dh is dz @ W_hh.T: it is dz @ W_hh",
+}
+
 STEPS = module_steps(
     "RNNCell",
     build,
@@ -87,4 +103,5 @@ STEPS = module_steps(
                                     reset={"batch": 2, "input": 2, "hidden": 3}, calls="backward"),
     prefix="rnn",
     build_backward=build_backward,
+    bugs=(FORWARD_BUGS, BACKWARD_BUGS),
 )

@@ -78,6 +78,22 @@ BEAM_SPECS = (
     _spec("width 10, 10 symbols, T 30", symbols=10, T=30, width=10),
 )
 
+# Known bugs of decoding (tags of the alternatives autograder/oracles/search.py computes).
+GREEDY_BUGS = {
+    "blanks_first": "it matches removing the blanks before merging repeats: merge runs of the same class "
+    "first, so 'a-a' gives 'aa'",
+    "no_merge": "it matches dropping blanks without merging repeated symbols: 'aa' with no blank between is 'a'",
+    "first_step_prob": "it is the probability of the first time step alone: forward_prob is the product of the "
+    "best probability at every time step",
+}
+BEAM_BUGS = {
+    "lowest_score": "it is the path with the lowest merged score: bestPath has the highest",
+    "separate_prune": "it matches pruning the paths ending in a blank and those ending in a symbol separately: "
+    "both go into one ranking, and BeamWidth candidates survive in all",
+    "prune_final": "it matches pruning once more after the last step: the final merge keeps every path",
+    "unmerged_final": "it matches final scores that leave out the paths ending in a blank (or in a symbol): "
+    "a path's final score adds both",
+}
 PATH_WHERE = "returned forward_path, as symbol codes (1 = SymbolSets[0])"
 STEPS = (
     Step(
@@ -89,6 +105,7 @@ STEPS = (
         outputs=(Output("path", tensor=PATH_WHERE), Output("prob", tensor="returned forward_prob")),
         locate=locate_path,
         batch_of=lambda spec: None,
+        bugs=GREEDY_BUGS,
     ),
     Step(
         id="beam_search",
@@ -103,5 +120,6 @@ STEPS = (
         ),
         locate=locate_path,
         batch_of=lambda spec: None,
+        bugs=BEAM_BUGS,
     ),
 )
