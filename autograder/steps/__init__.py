@@ -89,6 +89,9 @@ class Step:
     tolerance: Tolerance = DEFAULT  # used by every comparison and locator of its cases
     locate: Locator | None = None
     batch_of: Callable[[Spec], int | None] = lambda spec: spec.get("batch")
+    # The student's code for this step imports torch: without torch the step is not run, and it is
+    # reported as needing torch (neither passed nor failed).
+    needs_torch: bool = False
 
     def rng(self, stream: int, index: int) -> np.random.Generator:
         """The generator for case `index` of `stream` (see the streams in autograder/cases.py)."""
