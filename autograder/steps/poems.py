@@ -244,6 +244,39 @@ def run_model(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     out["logits_again"] = _logits(model(sentence, sentence.shape[0]), "forward(sentence, batch_size)")
 
 
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def locate_model(case: Case, produced: Outputs, tolerance: Tolerance) -> list[str]:
+    """Names a known slip when the produced logits are a known transform of the expected ones."""
+    got, expected = produced.get("logits"), case.expected["logits"]
+    if not isinstance(got, np.ndarray):
+        return []
+    B, T = case.inputs["sentence"].shape
+    if got.shape == expected.shape and not tolerance.close(got, expected):
+        time_major = expected.reshape(B, T, -1).transpose(1, 0, 2).reshape(B * T, -1)
+        known = (
+            (_softmax(expected), "these are softmax probabilities: return the logits (CrossEntropyLoss applies "
+                                 "log-softmax itself)"),
+            (np.log(_softmax(expected)), "these are log-softmax values: return the logits themselves"),
+            (np.maximum(expected, 0.0), "negative logits are cut to 0: no ReLU after self.fc"),
+            (time_major, "the rows are in time-major order (t * B + b): flatten the batch-first output "
+                         "(B, T, H) so that row b * T + t is sample b at step t"),
+        )
+        return [f"hint: {why}" for alt, why in known if B * T > 1 and tolerance.close(got, alt)][:1]
+    test, again = produced.get("test_logits"), produced.get("logits_again")
+    if isinstance(test, np.ndarray) and tolerance.close(got, expected) and not tolerance.close(test, case.expected[
+            "test_logits"]):
+        return ["hint: in training mode the logits are right: with is_test=True return the last step's row, "
+                "shape (1, V)"]
+    if isinstance(again, np.ndarray) and tolerance.close(got, expected) and not tolerance.close(again, expected):
+        return ["hint: the first call is right and a second call on the same batch is not: every call must "
+                "start from zero hidden and cell states"]
+    return []
+
+
 # ---------------------------------------------------------------- poem_generate
 
 def generation_vocab(V: int) -> str:
@@ -254,20 +287,16 @@ def generation_vocab(V: int) -> str:
     return "".join(chars) + PAD
 
 
-def greedy_path(w: dict[str, np.ndarray], vocab: str, begin: str, max_length: int) -> tuple[str, list[np.ndarray]]:
-    """Greedy generation in numpy, never choosing E -> (the poem, the logits of each choice)."""
-    indices = [vocab.index(c) for c in START + begin]
-    poem, seen = begin, []
-    end = vocab.index(END)
-    while len(poem) < max_length:
-        row = numpy_logits(w, indices)[-1]
-        seen.append(row)
-        masked = row.copy()
-        masked[end] = -np.inf
-        nxt = int(np.argmax(masked))
-        poem += vocab[nxt]
-        indices.append(nxt)
-    return poem, seen
+def logits_along_greedy_path(w: dict[str, np.ndarray], vocab: str, begin: str,
+                             max_length: int) -> list[np.ndarray]:
+    """The logits of each choice of greedy generation in numpy, with E never chosen, up to the length limit."""
+    fed = [vocab.index(c) for c in START + begin]
+    not_end = np.arange(len(vocab)) != vocab.index(END)
+    rows = []
+    for _ in range(max_length - len(begin)):
+        rows.append(numpy_logits(w, fed)[-1])
+        fed = fed + [int(np.argmax(np.where(not_end, rows[-1], -np.inf)))]
+    return rows
 
 
 def _end_bias(w: dict[str, np.ndarray], vocab: str, begin: str, max_length: int, least: int) -> float | None:
@@ -275,7 +304,7 @@ def _end_bias(w: dict[str, np.ndarray], vocab: str, begin: str, max_length: int,
     characters, with a margin of at least 0.05 at every step up to there; None if these weights
     allow no such step."""
     end = vocab.index(END)
-    _, rows = greedy_path(w, vocab, begin, max_length)
+    rows = logits_along_greedy_path(w, vocab, begin, max_length)
     gaps = np.array([np.max(np.delete(r, end)) - r[end] for r in rows])  # how far E is from winning
     for k in range(least, len(gaps)):
         below = gaps[:k].min()
@@ -420,6 +449,7 @@ STEPS = (
                                           "states)"),
         ),
         tolerance=Tolerance(rtol=1e-6, atol=1e-9),
+        locate=locate_model,
         batch_of=lambda spec: None,
         needs_torch=True,
     ),

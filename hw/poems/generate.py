@@ -43,11 +43,12 @@ def gen_poem(model: RNN_model, begin_word: str, word_int_map: dict[str, int], in
     poem = begin_word
     # BEGIN SOLUTION hint: check begin_word with to_indices; then loop: run the model, choose, stop at E or max_length
     indices = to_indices(START_TOKEN + begin_word, word_int_map)
+    end = word_int_map[END_TOKEN]
     while len(poem) < max_length:
         sentence = torch.tensor([indices], dtype=torch.int64, device=device)
         nxt = choose(model(sentence, 1, is_test=True)[0], temperature, generator)
-        if int_word_map[nxt] == END_TOKEN:
-            break
+        if nxt == end:
+            return poem
         poem += int_word_map[nxt]
         indices.append(nxt)
     # END SOLUTION
