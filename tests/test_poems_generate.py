@@ -55,5 +55,6 @@ def test_choose_greedy_and_sampled():
 
 
 def test_poem_lines():
-    assert poem_lines("床前明月光，疑是地上霜。举头望明月，低头思故乡。") == ["床前明月光，疑是地上霜。", "举头望明月，低头思故乡。"]
+    poem = "床前明月光，疑是地上霜。举头望明月，低头思故乡。"
+    assert poem_lines(poem) == ["床前明月光，疑是地上霜。", "举头望明月，低头思故乡。"]
     assert poem_lines("日照香炉") == ["日照香炉"]
