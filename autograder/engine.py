@@ -262,7 +262,7 @@ TORCH_INSTALL = "pip install torch (the CPU build is enough: see the writeup)"
 def needs_torch(entry: RubricEntry) -> StepResult:
     """The result of a step whose code needs torch, on a machine without it: not run, neither passed nor failed."""
     return StepResult(entry.id, 0.0, entry.points, Status.NEEDS_TORCH,
-                      f"not run: torch is not installed ({entry.file} uses it)",
+                      f"not run: {entry.file} needs torch",
                       [f"  to check this step: {TORCH_INSTALL}; official grading runs it with torch"])
 
 

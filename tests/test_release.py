@@ -141,7 +141,7 @@ def test_stubbed_release_fails_every_step_with_not_implemented(built, no_torch, 
     assert "Traceback" not in result.stdout + result.stderr
     for step in TORCH_STEPS:
         assert result.status()[step] == "not run"
-        assert f"torch is not installed ({BY_ID[step].file} uses it)" in result.output(step)
+        assert f"not run: {BY_ID[step].file} needs torch" in result.output(step)
     for entry in RUBRIC:
         if entry.id in TORCH_STEPS:
             continue
