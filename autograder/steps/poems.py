@@ -299,18 +299,25 @@ def logits_along_greedy_path(w: dict[str, np.ndarray], vocab: str, begin: str,
     return rows
 
 
-def _end_bias(w: dict[str, np.ndarray], vocab: str, begin: str, max_length: int, least: int) -> float | None:
-    """-> what to add to E's bias so that greedy generation first picks E after `least` or more
-    characters, with a margin of at least 0.05 at every step up to there; None if these weights
-    allow no such step."""
-    end = vocab.index(END)
-    rows = logits_along_greedy_path(w, vocab, begin, max_length)
+def _end_bias(rows: list[np.ndarray], end: int, least: int) -> float | None:
+    """rows: the logits of each greedy choice -> what to add to E's bias so that greedy generation first
+    picks E after `least` or more characters, with a margin of at least 0.05 at every step up to there;
+    None if these weights allow no such step."""
     gaps = np.array([np.max(np.delete(r, end)) - r[end] for r in rows])  # how far E is from winning
     for k in range(least, len(gaps)):
         below = gaps[:k].min()
         if gaps[k] + 0.1 < below:
             return float(gaps[k] + min(0.5, (below - gaps[k]) / 2))
     return None
+
+
+def _clear_choices(rows: list[np.ndarray], end: int) -> bool:
+    """Whether every greedy choice (E aside) wins by more than rounding could ever change."""
+    for r in rows:
+        top = np.sort(np.delete(r, end))
+        if len(top) > 1 and top[-1] - top[-2] < 1e-6:
+            return False
+    return True
 
 
 def build_generate(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
@@ -323,12 +330,18 @@ def build_generate(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray
     vocab = generation_vocab(V)
     usable = [c for c in vocab if c not in (START, END, PAD)]
     end = vocab.index(END)
-    for _ in range(200):  # for `ends`, draw until the weights let E come a few characters in
+    # Draw until every greedy choice is clear (and, for `ends`, until the weights let E come a few characters in).
+    for _ in range(200):
         w = build_weights(rng, V, E, H)
         begin = "".join(usable[i] for i in rng.integers(0, len(usable), size=spec["begin"]))
+        if spec["stop"] == "unknown":
+            break
+        rows = logits_along_greedy_path(w, vocab, begin, spec["max_length"])
+        if not _clear_choices(rows, end):
+            continue
         if spec["stop"] != "ends":
             break
-        bias = _end_bias(w, vocab, begin, spec["max_length"], spec.get("least", 4))
+        bias = _end_bias(rows, end, spec.get("least", 4))
         if bias is not None:
             w["fc_bias"][end] += bias
             break
