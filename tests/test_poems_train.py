@@ -81,3 +81,10 @@ def test_missing_data_file_is_one_line(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "hw.poems", "train", "--data", str(tmp_path / "none.txt"),
                            "--out", str(tmp_path)], cwd=REPO, capture_output=True, text=True)
     assert proc.returncode == 2 and proc.stderr.startswith("error:") and "Traceback" not in proc.stderr
+
+
+def test_without_torch_the_command_says_what_to_install(tmp_path):
+    (tmp_path / "sitecustomize.py").write_text("import sys\nsys.modules['torch'] = None\n")
+    proc = subprocess.run([sys.executable, "-m", "hw.poems", "train", "--out", str(tmp_path / "run")], cwd=REPO,
+                          capture_output=True, text=True, env={"PYTHONPATH": str(tmp_path)})
+    assert proc.returncode == 2 and "pip install torch" in proc.stderr and "Traceback" not in proc.stderr

@@ -106,6 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     """Exit status: 0 success, 2 unusable input (a missing file, a begin word outside the vocabulary)."""
     args = build_parser().parse_args(argv)
     try:
+        import torch  # noqa: F401
+    except ImportError:
+        print("error: hw.poems needs torch: pip install torch (the CPU build is enough; see handout/poems.md)",
+              file=sys.stderr)
+        return 2
+    try:
         return cmd_train(args) if args.command == "train" else cmd_generate(args)
     except (ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
