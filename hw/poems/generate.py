@@ -15,7 +15,8 @@ def choose(logits: torch.Tensor, temperature: float | None = None, generator: to
     """
     if not temperature:
         return int(torch.argmax(logits))
-    probs = torch.softmax(logits.double() / temperature, dim=-1)
+    # On the CPU, where the generator lives, whatever device the model runs on.
+    probs = torch.softmax(logits.detach().double().cpu() / temperature, dim=-1)
     return int(torch.multinomial(probs, 1, generator=generator))
 
 
