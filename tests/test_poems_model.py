@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from autograder.oracles.poems import lstm_logits
-from autograder.steps.poems import LSTM_PARAMS, MODEL_SPECS, build_model, build_weights, numpy_logits
-from autograder.steps.poems import _new_model as model_with_case_weights
+from autograder.steps._poems import LSTM_PARAMS, build_weights, new_model, numpy_logits
+from autograder.steps.poem_model import MODEL_SPECS, build_model
 from hw.poems.model import RNN_model, word_embedding
 
 
@@ -59,7 +59,7 @@ def test_oracle_agrees_with_nn_lstm(seed):
 
 def test_the_step_loads_the_case_weights_into_the_students_model():
     inputs = build_model(np.random.default_rng(5), MODEL_SPECS[1])
-    model = model_with_case_weights(inputs)
+    model = new_model(inputs)
     assert model.fc.weight.dtype == torch.float64
     assert np.array_equal(model.rnn_lstm.weight_hh_l1.detach().numpy(), inputs["weight_hh_l1"])
     out = model(torch.from_numpy(inputs["sentence"]), inputs["sentence"].shape[0]).detach().numpy()

@@ -12,7 +12,8 @@ import numpy as np
 import torch
 
 from autograder.oracles.poems import lstm_logits
-from autograder.steps.poems import END, PAD, START, corpus_lines, decode_text, encode_text
+from autograder.steps._poems import END, PAD, START, decode_text, encode_text
+from autograder.steps.poems_preprocess import corpus_lines
 
 _WHITESPACE = re.compile(r"\s+")
 

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from autograder.oracles._torch import array, tensor
-from autograder.steps.poems import LAYERS
+from autograder.steps._poems import LAYERS
 
 
 def lstm_logits(inputs: dict[str, np.ndarray], sentence: np.ndarray) -> torch.Tensor:
