@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from autograder import __version__
+from hw.poems.preprocess import SKIP_CHARS
 
 DEFAULT_OUT = "runs/poems"
 SYNTHETIC_POEMS = 2000
@@ -32,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=0.01, help="Adam learning rate (default 0.01)")
     p.add_argument("--min-length", type=int, default=5, help="shortest poem kept, in characters (default 5)")
     p.add_argument("--max-length", type=int, default=80, help="longest poem kept, in characters (default 80)")
+    p.add_argument("--skip", default=SKIP_CHARS, metavar="CHARS",
+                   help=f"lines holding any of these characters are skipped (default {SKIP_CHARS!r})")
     p.add_argument("--seed", type=int, default=0, help="seed of initialisation and batch order")
     p.add_argument("--device", choices=("cpu", "cuda"), help="default: cuda when available, else cpu")
     p.add_argument("--resume", metavar="CHECKPOINT", help="continue training from a checkpoint")
@@ -54,7 +57,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from hw.poems.train import TrainConfig, pick_device, train
 
     lines = load_corpus(args.data) if args.data else synthetic_corpus(args.synthetic, seed=args.seed)
-    corpus = process_poems(lines, min_length=args.min_length, max_length=args.max_length)
+    corpus = process_poems(lines, min_length=args.min_length, max_length=args.max_length, skip=args.skip)
     if not corpus.poems_vector:
         raise ValueError("no poem of the corpus was kept: check --data, --min-length and --max-length")
     source = args.data or f"the synthetic corpus ({args.synthetic} quatrains)"
