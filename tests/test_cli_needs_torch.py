@@ -65,3 +65,30 @@ def test_report_of_a_step_that_needs_torch():
     text = table([result, other])
     assert "- / 15  NEEDS TORCH" in text and "not counting the 15 points of poem_model, not run without torch" in text
     assert torch_note([other]) == "" and "poem_model" in torch_note([result])
+
+
+def _imports_torch(path) -> bool:
+    """Whether a student file, or a student module it imports, imports torch."""
+    import ast
+
+    seen, todo = set(), [path]
+    while todo:
+        current = todo.pop()
+        if current in seen or not current.exists():
+            continue
+        seen.add(current)
+        for node in ast.walk(ast.parse(current.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            for name in names:
+                if name.split(".")[0] == "torch":
+                    return True
+                if name.split(".")[0] in ("hw", "mytorch"):
+                    todo.append(REPO / (name.replace(".", "/") + ".py"))
+    return False
+
+
+@pytest.mark.parametrize("entry", load_rubric(), ids=lambda e: e.id)
+def test_a_step_is_marked_as_needing_torch_exactly_when_its_file_imports_it(entry):
+    step = all_steps()[entry.id]
+    assert getattr(step, "needs_torch", False) == _imports_torch(REPO / entry.file)
