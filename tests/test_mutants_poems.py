@@ -18,7 +18,7 @@ BOTH = {FORWARD, GENERATE}
 POEM_MUTANTS = (
     # poems_preprocess
     mutant("title kept with the content", PRE, 'content = line.split(":", 1)[1] if ":" in line else line',
-           "content = line", PREPROCESS, ("lengths of poems_vector", "poems kept")),
+           "content = line", PREPROCESS, ("lengths of poems_vector", "kept poem 0", "got 'G")),
     mutant("split at the last colon", PRE, 'content = line.split(":", 1)[1] if ":" in line else line',
            'content = line.rsplit(":", 1)[1] if ":" in line else line', PREPROCESS, "a second colon"),
     mutant("lines with G or E inside kept", PRE, "if any(c in content for c in skip + START_TOKEN + END_TOKEN):",
@@ -34,7 +34,8 @@ POEM_MUTANTS = (
     mutant("no padding entry", PRE, "sorted(counts, key=lambda c: (-counts[c], ord(c))) + [PAD]",
            "sorted(counts, key=lambda c: (-counts[c], ord(c)))", PREPROCESS, ("int_word_map", "shape")),
     mutant("vectors without the start token", PRE, "poems_vector = [[word_int_map[c] for c in poem] for poem in poems]",
-           "poems_vector = [[word_int_map[c] for c in poem[1:]] for poem in poems]", PREPROCESS, "poems_vector"),
+           "poems_vector = [[word_int_map[c] for c in poem[1:]] for poem in poems]", PREPROCESS,
+           ("poems_vector", "kept poem 0 (read through int_word_map): expected 'G")),
     mutant("int_word_map keyed by character", PRE, "int_word_map = dict(enumerate(words))",
            "int_word_map = {w: w for w in words}", PREPROCESS, "int_word_map must map int -> str"),
     # poem_model

@@ -87,12 +87,34 @@ def run_preprocess(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     out["vectors"] = np.array([i for v in vectors for i in v], dtype=np.float64)
 
 
+def _poems(lengths: np.ndarray, vectors: np.ndarray, vocab: np.ndarray) -> list[str]:
+    """The kept poems as text: vectors split by lengths, each index read through vocab (code points)."""
+    text = decode_text(np.array([vocab[int(i)] if 0 <= i < len(vocab) and i == int(i) else -1 for i in vectors]))
+    ends = np.cumsum(lengths.astype(np.int64))
+    return [text[e - n:e] for e, n in zip(ends, lengths.astype(np.int64))]
+
+
+def _first_poem_difference(case: Case, produced: Outputs) -> list[str]:
+    got = [produced.get(k) for k in ("lengths", "vectors", "int_word_map")]
+    if not all(isinstance(g, np.ndarray) and g.ndim == 1 for g in got) or got[0].sum() != got[1].size:
+        return []
+    expected = _poems(case.expected["lengths"], case.expected["vectors"], case.expected["int_word_map"])
+    mine = _poems(*got)
+    for k in range(max(len(expected), len(mine))):
+        e = expected[k] if k < len(expected) else None
+        g = mine[k] if k < len(mine) else None
+        if e != g:
+            return [f"kept poem {k} (read through int_word_map): expected {e!r:.60}, got {g!r:.60}"]
+    return []
+
+
 def locate_preprocess(case: Case, produced: Outputs, tolerance: Tolerance) -> list[str]:
     """Names the poem or the vocabulary entry that goes wrong first, as characters."""
     lines = []
     exp_len, got_len = case.expected["lengths"], produced.get("lengths")
     if isinstance(got_len, np.ndarray) and got_len.shape != exp_len.shape:
         lines.append(f"expected {exp_len.size} poems kept, got {got_len.size}: check which lines are skipped")
+    lines += _first_poem_difference(case, produced)
     for key in ("int_word_map", "word_int_map"):
         got = produced.get(key)
         if isinstance(got, np.ndarray) and got.ndim == 1:
@@ -106,7 +128,6 @@ def locate_preprocess(case: Case, produced: Outputs, tolerance: Tolerance) -> li
                              f"(expected order: {decode_text(exp[:first + 3])!r}...)")
                 break
     return lines
-
 
 
 PREPROCESS_SPECS = (
