@@ -88,3 +88,21 @@ def test_without_torch_the_command_says_what_to_install(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "hw.poems", "train", "--out", str(tmp_path / "run")], cwd=REPO,
                           capture_output=True, text=True, env={"PYTHONPATH": str(tmp_path)})
     assert proc.returncode == 2 and "pip install torch" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_progress_is_one_plain_line_per_epoch_off_a_terminal():
+    import io
+
+    from hw.poems.train import EpochProgress
+
+    stream = io.StringIO()
+    bar = EpochProgress(2, 5, 640, stream=stream)
+    bar.update(64, 3.5)  # not a terminal: nothing until the epoch ends
+    assert stream.getvalue() == ""
+    bar.close(3.25)
+    line = stream.getvalue()
+    assert line.count("\n") == 1 and "\r" not in line
+    assert line.startswith("epoch 2/5 [") and "640/640 poems" in line and "poems/s" in line and "loss 3.2500" in line
+    quiet = io.StringIO()
+    EpochProgress(1, 1, 10, stream=quiet, enabled=False).close(1.0)
+    assert quiet.getvalue() == ""
