@@ -49,7 +49,7 @@ def torch_note(results: list[StepResult]) -> str:
 
 
 def table(results: list[StepResult], width: int = 100) -> str:
-    """-> the summary table: step, points earned / max, PASS, FAIL or NOT MARKED, first line of the message."""
+    """-> the summary table: step, points earned / max, verdict (PASS, FAIL, NOT MARKED, NEEDS TORCH), headline."""
     id_w = max([len("step")] + [len(r.id) for r in results])
     pts = [f"{_points(r.points) if r.counted else '-'} / {_points(r.max_points)}" for r in results]
     pts_w = max([len("points")] + [len(p) for p in pts])
