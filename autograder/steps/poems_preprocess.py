@@ -95,11 +95,13 @@ def _poems(lengths: np.ndarray, vectors: np.ndarray, vocab: np.ndarray) -> list[
 
 
 def _first_poem_difference(case: Case, produced: Outputs) -> list[str]:
-    got = [produced.get(k) for k in ("lengths", "vectors", "int_word_map")]
-    if not all(isinstance(g, np.ndarray) and g.ndim == 1 for g in got) or got[0].sum() != got[1].size:
+    lengths, vectors, vocab = (produced.get(k) for k in ("lengths", "vectors", "int_word_map"))
+    if not (isinstance(lengths, np.ndarray) and isinstance(vectors, np.ndarray) and isinstance(vocab, np.ndarray)):
+        return []
+    if lengths.ndim != 1 or vectors.ndim != 1 or vocab.ndim != 1 or lengths.sum() != vectors.size:
         return []
     expected = _poems(case.expected["lengths"], case.expected["vectors"], case.expected["int_word_map"])
-    mine = _poems(*got)
+    mine = _poems(lengths, vectors, vocab)
     for k in range(max(len(expected), len(mine))):
         e = expected[k] if k < len(expected) else None
         g = mine[k] if k < len(mine) else None
