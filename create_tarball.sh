@@ -21,6 +21,11 @@ hw/mc.py
 hw/char_rnn/__init__.py
 hw/char_rnn/model.py
 hw/char_rnn/sampling.py
+hw/poems/__init__.py
+hw/poems/preprocess.py
+hw/poems/model.py
+hw/poems/generate.py
+hw/poems/bptt.py
 "
 
 missing=""

@@ -8,6 +8,7 @@ run (bad arguments, unusable reference data or environment).
 """
 
 import argparse
+import functools
 import sys
 import time
 import traceback
@@ -15,10 +16,10 @@ from pathlib import Path
 
 from autograder import __version__
 from autograder.cases import LIVE_STREAM
-from autograder.engine import StepResult, live_cases, run_step, with_dependency_note
+from autograder.engine import StepResult, live_cases, needs_torch, run_step, with_dependency_note
 from autograder.isolation import hard_exit
 from autograder.reference_store import ReferenceDataError, load_cases, read_manifest
-from autograder.report import failure_details, table, write_json
+from autograder.report import failure_details, table, torch_note, write_json
 from autograder.rubric import load_rubric, select_steps
 from autograder.steps import Step, all_steps
 from autograder.text import plural
@@ -95,6 +96,34 @@ def _torch_oracles(wanted: bool | None):
         return None
 
 
+@functools.cache
+def torch_importable() -> bool:
+    """Whether the student's torch code can run here. Asked only when a step that needs torch is
+    about to run, so that a numpy-only run never imports torch otherwise."""
+    try:
+        import torch  # noqa: F401
+    except Exception:  # noqa: BLE001 - not installed, or an install that cannot load
+        return False
+    return True
+
+
+def _run_steps(selected: list, steps: dict, stored: dict, oracles: dict | None, args: argparse.Namespace,
+               files: dict[str, str]) -> list[StepResult]:
+    """Run the selected rubric entries in order -> their results (a step that needs torch is not run without it)."""
+    results: list[StepResult] = []
+    failed: set[str] = set()
+    for entry in selected:
+        step = steps[entry.id]
+        if isinstance(step, Step) and step.needs_torch and not torch_importable():
+            results.append(needs_torch(entry))
+            continue
+        cases = list(stored.get(entry.id, []))
+        if oracles is not None and isinstance(step, Step) and entry.id in oracles:
+            cases += live_cases(step, oracles[entry.id], args.seed)
+        results.append(with_dependency_note(run_step(step, entry, cases, args.timeout), failed, entry, files))
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     rubric = load_rubric()
     steps = all_steps()
@@ -124,21 +153,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
-    results: list[StepResult] = []
-    failed: set[str] = set()
     files = {e.id: e.file for e in rubric}
-    for entry in selected:
-        step = steps[entry.id]
-        cases = list(stored.get(entry.id, []))
-        if oracles is not None and isinstance(step, Step) and entry.id in oracles:
-            cases += live_cases(step, oracles[entry.id], args.seed)
-        results.append(with_dependency_note(run_step(step, entry, cases, args.timeout), failed, entry, files))
+    results = _run_steps(selected, steps, stored, oracles, args, files)
     elapsed = time.perf_counter() - started
 
     details = failure_details(results)
     if details:
         print(details + "\n")
     print(table(results))
+    note = torch_note(results)
+    if note:
+        print("\n" + note)
     first = next((r for r in results if r.failed), None)
     if first is not None:
         print(f"\nfirst failing step: {first.id}; open {files[first.id]} first")

@@ -32,6 +32,7 @@ class Status(Enum):
     NOT_IMPLEMENTED = "not implemented"
     ERROR = "error"  # it raised, or exited
     TIMED_OUT = "timed out"
+    NEEDS_TORCH = "needs torch"  # the student's code for it imports torch, which is not installed: not run
 
 
 _STATUS_OF_ERROR = {
@@ -59,8 +60,13 @@ class StepResult:
 
     @property
     def failed(self) -> bool:
-        """Something is wrong (a step that is only not yet marked has not failed)."""
-        return self.status not in (Status.PASSED, Status.NOT_MARKED)
+        """Something is wrong (a step that is only not yet marked, or not run for want of torch, has not failed)."""
+        return self.status not in (Status.PASSED, Status.NOT_MARKED, Status.NEEDS_TORCH)
+
+    @property
+    def counted(self) -> bool:
+        """Whether its points count in the local total (not for a step only official grading marks or one not run)."""
+        return self.status not in (Status.NOT_MARKED, Status.NEEDS_TORCH)
 
     @property
     def message(self) -> list[str]:
@@ -278,6 +284,16 @@ def judge_answers(step: QuizStep, entry: RubricEntry, answers: list[Answer] | Co
         else f"{answered} of {len(answers)} answers are well-formed"
     result.details = ["  " + p for p in problems]
     return result
+
+
+TORCH_INSTALL = "pip install torch (the CPU build is enough: see the writeup)"
+
+
+def needs_torch(entry: RubricEntry) -> StepResult:
+    """The result of a step whose code needs torch, on a machine without it: not run, neither passed nor failed."""
+    return StepResult(entry.id, 0.0, entry.points, Status.NEEDS_TORCH,
+                      f"not run: {entry.file} needs torch",
+                      [f"  to check this step: {TORCH_INSTALL}; official grading runs it with torch"])
 
 
 def run_step(step: AnyStep, entry: RubricEntry, cases: list[Case], timeout: float) -> StepResult:

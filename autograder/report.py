@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from autograder.engine import Status, StepResult
+from autograder.engine import TORCH_INSTALL, Status, StepResult
 from autograder.text import plural
 
 
@@ -20,23 +20,38 @@ def failure_details(results: list[StepResult]) -> str:
     return "\n\n".join(blocks)
 
 
+_VERDICTS = {Status.NOT_MARKED: "NOT MARKED", Status.NEEDS_TORCH: "NEEDS TORCH", Status.PASSED: "PASS"}
+
+
 def _verdict(r: StepResult) -> str:
-    return "NOT MARKED" if r.status is Status.NOT_MARKED else "PASS" if r.passed else "FAIL"
+    return _VERDICTS.get(r.status, "FAIL")
 
 
 def unmarked_note(results: list[StepResult]) -> str:
     """-> what the total leaves out: "" or e.g. "not counting the 10 points of mc, marked at official grading"."""
-    unmarked = [r for r in results if r.status is Status.NOT_MARKED]
-    if not unmarked:
+    parts = []
+    for status, why in ((Status.NOT_MARKED, "marked at official grading"),
+                        (Status.NEEDS_TORCH, "not run without torch")):
+        left = [r for r in results if r.status is status]
+        if left:
+            names = " and ".join(f"the {plural(r.max_points, 'point')} of {r.id}" for r in left)
+            parts.append(f"{names}, {why}")
+    return "not counting " + "; nor ".join(parts) if parts else ""
+
+
+def torch_note(results: list[StepResult]) -> str:
+    """-> "" or one line saying which steps were not run for want of torch, and how to install it."""
+    waiting = [r.id for r in results if r.status is Status.NEEDS_TORCH]
+    if not waiting:
         return ""
-    names = " and ".join(f"the {plural(r.max_points, 'point')} of {r.id}" for r in unmarked)
-    return f"not counting {names}, marked at official grading"
+    return (f"not run without torch: {', '.join(waiting)} (neither passed nor failed; their points are not counted). "
+            f"To check them: {TORCH_INSTALL}.")
 
 
 def table(results: list[StepResult], width: int = 100) -> str:
-    """-> the summary table: step, points earned / max, PASS, FAIL or NOT MARKED, first line of the message."""
+    """-> the summary table: step, points earned / max, verdict (PASS, FAIL, NOT MARKED, NEEDS TORCH), headline."""
     id_w = max([len("step")] + [len(r.id) for r in results])
-    pts = [f"{'-' if r.status is Status.NOT_MARKED else _points(r.points)} / {_points(r.max_points)}" for r in results]
+    pts = [f"{_points(r.points) if r.counted else '-'} / {_points(r.max_points)}" for r in results]
     pts_w = max([len("points")] + [len(p) for p in pts])
     rule = "-" * min(width, id_w + pts_w + 12)
     lines = [f"{'step':<{id_w}}  {'points':>{pts_w}}  result", rule]
@@ -57,16 +72,28 @@ def table(results: list[StepResult], width: int = 100) -> str:
 
 
 def _marking(r: StepResult) -> list[str]:
+    if r.status is Status.NEEDS_TORCH:
+        return [f"not run: its {plural(r.max_points, 'point')} are not counted here"]
     if r.status is not Status.NOT_MARKED:
         return []
     return [f"not yet marked: its {plural(r.max_points, 'point')} are awarded at official grading"]
+
+
+def _test_entry(r: StepResult) -> dict:
+    entry = {"name": r.id, "score": r.points, "max_score": r.max_points}
+    # Gradescope's status is optional: a step not run for want of torch has neither passed nor failed.
+    if r.status is not Status.NEEDS_TORCH:
+        entry["status"] = "failed" if r.failed else "passed"
+    entry["output"] = "\n".join(_marking(r) + r.message) or _verdict(r)
+    return entry
 
 
 def gradescope_json(results: list[StepResult], execution_time: float) -> dict:
     """-> a dict in Gradescope's results.json schema.
 
     A step that is not yet marked scores 0 with status "passed" (its check passed), its
-    output saying so, and the top-level "output" says what the score leaves out.
+    output saying so; a step not run for want of torch scores 0 without a status; the
+    top-level "output" says what the score leaves out.
     """
     note = unmarked_note(results)
     return {
@@ -74,16 +101,7 @@ def gradescope_json(results: list[StepResult], execution_time: float) -> dict:
         "score": sum(r.points for r in results),
         "max_score": sum(r.max_points for r in results),
         "execution_time": round(execution_time, 3),
-        "tests": [
-            {
-                "name": r.id,
-                "score": r.points,
-                "max_score": r.max_points,
-                "status": "failed" if r.failed else "passed",
-                "output": "\n".join(_marking(r) + r.message) or _verdict(r),
-            }
-            for r in results
-        ],
+        "tests": [_test_entry(r) for r in results],
     }
 
 

@@ -1,6 +1,7 @@
 """Honest handins officially graded per minute, and the grader's peak memory.
 
-    sudo python benchmarks/official_throughput.py --worker-python PY [--handins N] [--jobs 2 1] [--hidden-cases K]
+    sudo python benchmarks/official_throughput.py --worker-python PY --torch-worker-python PY [--handins N]
+        [--jobs 2 1] [--hidden-cases K]
 
 Copies the repository into a private temporary folder (official grading
 refuses a repository the worker uids could read), packs N honest handins (the
@@ -58,14 +59,15 @@ def honest_handins(repo: Path, folder: Path, count: int) -> list[Path]:
     return paths
 
 
-def grade(repo: Path, handins: list[Path], out: Path, secret: Path, jobs: int, python: str,
+def grade(repo: Path, handins: list[Path], out: Path, secret: Path, jobs: int, python: str, torch_python: str,
           hidden: int) -> tuple[float, float]:
     """-> (wall seconds, peak resident MiB of the processes it ran)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "autograder.official", "grade", *map(str, handins), "--out", str(out),
                            "--secret", str(secret), "--jobs", str(jobs), "--worker-python", python,
-                           "--hidden-cases", str(hidden)], cwd=repo, capture_output=True, text=True)
+                           "--torch-worker-python", torch_python, "--hidden-cases", str(hidden)],
+                          cwd=repo, capture_output=True, text=True)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"grading failed:\n{proc.stderr}")
@@ -79,13 +81,15 @@ def grade(repo: Path, handins: list[Path], out: Path, secret: Path, jobs: int, p
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--worker-python", default=os.environ.get("RNN_WORKER_PYTHON"))
+    parser.add_argument("--torch-worker-python", default=os.environ.get("RNN_TORCH_WORKER_PYTHON"))
     parser.add_argument("--handins", type=int, default=60)
     parser.add_argument("--jobs", type=int, nargs="+", default=[os.cpu_count() or 1, 1])
     parser.add_argument("--hidden-cases", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=1, help="runs per --jobs value (median reported)")
     args = parser.parse_args()
-    if os.geteuid() != 0 or not args.worker_python:
-        raise SystemExit("needs root (worker uids) and --worker-python (or RNN_WORKER_PYTHON)")
+    if os.geteuid() != 0 or not args.worker_python or not args.torch_worker_python:
+        raise SystemExit("needs root (worker uids), --worker-python and --torch-worker-python (or RNN_WORKER_PYTHON "
+                         "and RNN_TORCH_WORKER_PYTHON)")
     where = Path(tempfile.mkdtemp(prefix="official-bench-"))
     try:
         repo = private_copy(where)
@@ -104,7 +108,8 @@ def main() -> None:
             runs = []
             for r in range(args.repeat):
                 out = where / f"out-{jobs}-{r}"
-                runs.append(grade(repo, handins, out, secret, jobs, args.worker_python, args.hidden_cases))
+                runs.append(grade(repo, handins, out, secret, jobs, args.worker_python, args.torch_worker_python,
+                                  args.hidden_cases))
             wall = statistics.median(w for w, _ in runs)
             peak = max(p for _, p in runs)
             print(f"--jobs {jobs}: {wall:.1f} s, {60 * args.handins / wall:.0f} handins/min "

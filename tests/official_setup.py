@@ -2,10 +2,12 @@
 
 Official grading runs student code as other uids, which needs root, and with an
 interpreter those uids can execute (the development Python often lives in a
-private folder). `.ci/run` prepares one and names it in RNN_WORKER_PYTHON;
-without it, `worker_python()` makes one (a venv of the system Python with
-requirements.txt) in a world-readable folder, or the tests that need it skip
-and say why.
+private folder). `.ci/run` prepares one and names it in RNN_WORKER_PYTHON (and
+one with torch, for the steps whose student code uses it, in
+RNN_TORCH_WORKER_PYTHON); without them, `worker_python()` and
+`torch_worker_python()` make one (a venv of the system Python with
+requirements.txt, plus the pinned torch) in a world-readable folder, or the
+tests that need it skip and say why.
 """
 
 import hashlib
@@ -38,22 +40,28 @@ def _world_executable(path: Path) -> bool:
     return all(p.stat().st_mode & 0o001 for p in path.parents)
 
 
-def _make_worker_python() -> str | None:
+def pinned_torch() -> str:
+    """-> the torch requirement pinned in requirements-dev.txt ("torch==...")."""
+    return next(line.strip() for line in (REPO / "requirements-dev.txt").read_text().splitlines()
+                if line.startswith("torch=="))
+
+
+def _make_worker_python(name: str = "rnn-worker-python", extra: tuple[str, ...] = ()) -> str | None:
     requirements = (REPO / "requirements.txt").read_bytes()
-    tag = hashlib.sha256(requirements).hexdigest()[:12]
+    tag = hashlib.sha256(requirements + " ".join(extra).encode()).hexdigest()[:12]
     for base in SYSTEM_PYTHONS:
         if not _world_executable(Path(base)):
             continue
         # Not in /tmp: workers get a private /tmp of their own, where this would not be.
         home = Path("/var/lib") if os.access("/var/lib", os.W_OK) else Path("/tmp")
-        where = home / f"rnn-worker-python-{tag}"
+        where = home / f"{name}-{tag}"
         python = where / "bin" / "python"
         if not python.exists():
             shutil.rmtree(where, ignore_errors=True)
             made = subprocess.run([base, "-m", "venv", str(where)], capture_output=True)
             if made.returncode == 0:
-                made = subprocess.run([str(python), "-m", "pip", "install", "-q", "-r", str(REPO / "requirements.txt")],
-                                      capture_output=True)
+                made = subprocess.run([str(python), "-m", "pip", "install", "-q", "-r", str(REPO / "requirements.txt"),
+                                       *extra], capture_output=True)
             if made.returncode != 0:
                 shutil.rmtree(where, ignore_errors=True)
                 continue
@@ -63,6 +71,19 @@ def _make_worker_python() -> str | None:
 
 
 _WORKER_PYTHON: list[str | None] = []
+_TORCH_WORKER_PYTHON: list[str | None] = []
+
+
+def torch_worker_python() -> str:
+    """-> an interpreter worker uids can run, with numpy and the pinned torch; skips the test when there is none."""
+    if not _TORCH_WORKER_PYTHON:
+        given = os.environ.get("RNN_TORCH_WORKER_PYTHON")
+        _TORCH_WORKER_PYTHON.append(given if given else _make_worker_python("rnn-worker-torch", (pinned_torch(),)))
+    python = _TORCH_WORKER_PYTHON[0]
+    if python is None:
+        pytest.skip("no torch worker runtime: set RNN_TORCH_WORKER_PYTHON to an interpreter every user can run, "
+                    "with numpy and torch (`.ci/run` makes one)")
+    return python
 
 
 def worker_python() -> str:
@@ -81,12 +102,13 @@ def in_process_grader(plan, first_uid: int, count: int = 1) -> Grader:
     """-> a Grader for tests in this process: worker uids when root (no probe: this repository may be
     readable), else the same-user trial mode with this interpreter."""
     if IS_ROOT:
-        python = worker_python()
+        python, torch_python = worker_python(), torch_worker_python()
         identities = [Identity(uid, uid, python) for uid in range(first_uid, first_uid + count)]
     else:
         import sys
+        torch_python = sys.executable
         identities = [Identity(None, None, sys.executable)] * count
-    return Grader(plan, identities, make_base())
+    return Grader(plan, identities, make_base(), torch_python=torch_python)
 
 
 def private_repo(where: Path) -> Path:

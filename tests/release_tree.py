@@ -12,12 +12,14 @@ from pathlib import Path
 from autograder.release import contents
 from autograder.release.markers import strip
 from autograder.rubric import load_rubric
-from autograder.steps import all_steps
+from autograder.steps import Step, all_steps
 from tests.tree import REPO, RunResult
 
 RUBRIC = load_rubric()
 STEPS = all_steps()
 BY_ID = {e.id: e for e in RUBRIC}
+# Steps whose student code imports torch: without torch they are not run (neither passed nor failed).
+TORCH_STEPS = {e.id for e in RUBRIC if isinstance(STEPS[e.id], Step) and STEPS[e.id].needs_torch}
 
 
 def closure(step: str) -> set[str]:

@@ -9,7 +9,16 @@ from pathlib import Path
 import pytest
 
 from autograder.official.batch import handin_names
-from tests.official_setup import needs_root, official_cli, pack, private_repo, results_of, solution, worker_python
+from tests.official_setup import (
+    needs_root,
+    official_cli,
+    pack,
+    private_repo,
+    results_of,
+    solution,
+    torch_worker_python,
+    worker_python,
+)
 from tests.release_tree import RUBRIC, fresh
 
 FULL = sum(e.points for e in RUBRIC)
@@ -51,7 +60,8 @@ def test_grade_command_runs_handins_in_parallel_deterministically_with_feedback(
         proc = official_cli(repo, "grade", str(handins / "carol" / "handin.tar"), str(good), str(bad),
                             str(handins / "carol2" / "carol.tar"), "--out", str(tmp_path / "private" / out),
                             "--secret", str(secret), "--hidden-cases", "1", "--jobs", "2",
-                            "--worker-python", worker_python(), "--worker-uid", "61200")
+                            "--worker-python", worker_python(),
+                            "--torch-worker-python", torch_worker_python(), "--worker-uid", "61200")
         assert proc.returncode == 0, proc.stderr
         assert "with 2 at once" in proc.stderr and "grader peak memory" in proc.stderr
         books.append((tmp_path / "private" / out / "gradebook.csv").read_bytes())
@@ -77,7 +87,7 @@ def test_autolab_prints_the_feedback_then_the_scores_line_last(tmp_path):
     handin = pack(tmp_path / "private" / "handin.tar", solution())
     proc = official_cli(repo, "autolab", str(handin), "--scoreboard", "--hidden-cases", "0",
                         "--out", str(tmp_path / "private" / "autolab"), "--worker-python", worker_python(),
-                        "--worker-uid", "61260")
+                        "--torch-worker-python", torch_worker_python(), "--worker-uid", "61260")
     assert proc.returncode == 0, proc.stderr
     last = json.loads(proc.stdout.strip().splitlines()[-1])
     assert last["scores"] == {e.id: e.points for e in RUBRIC}

@@ -11,7 +11,16 @@ from pathlib import Path
 import pytest
 
 from autograder.release.markers import strip  # noqa: F401 - the bundle's stubs come from the release's markers
-from tests.official_setup import needs_root, official_cli, pack, private_repo, results_of, solution, worker_python
+from tests.official_setup import (
+    needs_root,
+    official_cli,
+    pack,
+    private_repo,
+    results_of,
+    solution,
+    torch_worker_python,
+    worker_python,
+)
 from tests.release_tree import RUBRIC
 
 FULL = sum(e.points for e in RUBRIC)
@@ -66,6 +75,7 @@ def layout(bundle, tmp_path: Path) -> Path:
 def run(top: Path, elsewhere: Path, uid: str) -> subprocess.CompletedProcess:
     elsewhere.mkdir(exist_ok=True)
     env = {**os.environ, "RNN_GRADER_PYTHON": sys.executable, "RNN_WORKER_PYTHON": worker_python(),
+           "RNN_TORCH_WORKER_PYTHON": torch_worker_python(),
            "RNN_WORKER_UID": uid}
     return subprocess.run(["bash", str(top / "run_autograder")], cwd=elsewhere, env=env, capture_output=True,
                           text=True, timeout=600)
@@ -123,6 +133,7 @@ def test_run_from_source_hidden_case_failures_are_held_until_published(bundle, t
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {**os.environ, "RNN_GRADER_PYTHON": sys.executable, "RNN_WORKER_PYTHON": worker_python(),
+           "RNN_TORCH_WORKER_PYTHON": torch_worker_python(),
            "RNN_WORKER_UID": "61352"}
     proc = subprocess.run(["bash", str(top / "source" / "run_autograder")], cwd=elsewhere, env=env,
                           capture_output=True, text=True, timeout=600, check=False)

@@ -27,6 +27,7 @@ from tests.official_setup import (
     private_repo,
     results_of,
     solution,
+    torch_worker_python,
     worker_python,
 )
 from tests.release_tree import RUBRIC
@@ -189,7 +190,8 @@ def test_no_attack_gains_anything_and_the_batch_completes(tmp_path):
     before = digest(repo)
     proc = official_cli(repo, "grade", *sorted(str(p) for p in handins.iterdir()), "--out", str(out),
                         "--secret", str(secret), "--hidden-cases", "1", "--timeout", "2", "--jobs", "2",
-                        "--worker-python", worker_python(), "--worker-uid", str(UIDS[0]))
+                        "--worker-python", worker_python(), "--torch-worker-python", torch_worker_python(),
+                        "--worker-uid", str(UIDS[0]))
     assert proc.returncode == 0, proc.stderr
     assert digest(repo) == before
     book = (out / "gradebook.csv").read_text().splitlines()

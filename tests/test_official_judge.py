@@ -21,7 +21,7 @@ from autograder.official.plan import make_plan
 from autograder.reference_store import load_cases, read_manifest
 from autograder.release import contents
 from tests.official_setup import IS_ROOT, LINEAR, in_process_grader, linear_forward_replaced_by, solution, with_change
-from tests.release_tree import RUBRIC, editable_sources, fresh, restore, run_runner
+from tests.release_tree import RUBRIC, TORCH_STEPS, editable_sources, fresh, restore, run_runner
 from tests.tree import REPO
 
 SECRET = b"a secret for the tests"
@@ -47,6 +47,20 @@ def total(graded) -> float:
 
 
 # --- honest handins ---------------------------------------------------------------------------
+
+
+def test_torch_steps_run_only_with_the_torch_runtime():
+    """The torch steps' jobs run in a worker of their own; without a torch runtime they get 0 and say why."""
+    without = in_process_grader(make_plan(SECRET, per_spec=0, timeout=5.0), first_uid=61105)
+    without.torch_python = None
+    try:
+        graded = grade(without, solution())
+    finally:
+        without.close()
+    assert TORCH_STEPS and all(graded[s][0] == "failed" and "--torch-worker-python" in graded[s][2]
+                               for s in TORCH_STEPS)
+    assert all(status == "passed" for step, (status, _, _) in graded.items() if step not in TORCH_STEPS)
+
 
 
 def test_create_tarball_handin_of_the_solution_gets_full_marks_with_hidden_cases(built, grader, tmp_path):  # noqa: F811
@@ -83,10 +97,15 @@ def test_partly_solved_handin_gets_the_runners_verdicts_and_messages(built, no_t
         graded = grade(public_only, read_folder(root))
     finally:
         public_only.close()
-    assert {k: v[0] for k, v in graded.items()} == local.status()
+    # Without torch the runner does not run the torch steps; official grading runs them with its torch runtime.
+    official = {k: v[0] for k, v in graded.items() if k not in TORCH_STEPS}
+    assert official == {k: v for k, v in local.status().items() if k not in TORCH_STEPS}
+    for step in TORCH_STEPS:
+        assert local.status()[step] == "not run" and graded[step][0] == "failed", step
+        assert "is not implemented yet" in graded[step][2], step
     assert 0 < total(graded) == local.report["score"] < FULL
     for step, (_, _, message) in graded.items():
-        if step != "mc":  # marked against the key officially, checked for form locally
+        if step != "mc" and step not in TORCH_STEPS:  # mc: marked officially, checked for form locally
             assert message.replace("\n" + NOT_OFFICIAL, "") == local.output(step), step
     assert "linear_backward" in {k for k, v in graded.items() if v[0] == "failed"}
 

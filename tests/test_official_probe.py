@@ -96,3 +96,22 @@ def test_a_uid_already_in_use_is_refused(monkeypatch):
     monkeypatch.setattr(identity, "processes_of", lambda uid, zombies=False: [4242] if uid == 61001 else [])
     with pytest.raises(IdentityError, match="uid 61001 already runs processes"):
         worker_identities(61000, 2, sys.executable)
+
+
+@needs_root
+def test_each_runtime_must_have_torch_exactly_when_its_steps_use_it(public, monkeypatch):
+    from autograder.official import probe as probes
+    from autograder.official.identity import Identity
+    from autograder.official.probe import Guarded, ProbeError, probe
+    from tests.official_setup import torch_worker_python
+
+    # Only the runtimes are in question here (this checkout may be readable: other tests cover that).
+    monkeypatch.setattr(probes, "_targets", lambda guarded, other: {"read": [], "write": [], "grader": 1,
+                                                                     "token": "t"})
+    guarded = Guarded(None, None)
+    numpy_only, with_torch = Identity(61253, 61253, worker_python()), Identity(61253, 61253, torch_worker_python())
+    assert probe(numpy_only, public, guarded) and probe(with_torch, public, guarded, torch=True)
+    with pytest.raises(ProbeError, match="can import torch"):
+        probe(with_torch, public, guarded)
+    with pytest.raises(ProbeError, match="cannot import torch"):
+        probe(numpy_only, public, guarded, torch=True)

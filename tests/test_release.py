@@ -19,7 +19,7 @@ from autograder.release import contents
 from autograder.release.build import ARCHIVE_ROOT
 from autograder.release.markers import BEGIN, END
 from autograder.steps import QuizStep
-from tests.release_tree import BY_ID, RUBRIC, STEPS, closure, editable_sources, fresh, restore, run_runner
+from tests.release_tree import BY_ID, RUBRIC, STEPS, TORCH_STEPS, closure, editable_sources, fresh, restore, run_runner
 from tests.tree import REPO
 
 
@@ -74,15 +74,32 @@ def test_stubbed_release_fails_every_step_with_not_implemented(built, no_torch, 
     result = run_runner(fresh(built, tmp_path / "r"), no_torch)
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.report["score"] == 0
-    assert result.failed() == {e.id for e in RUBRIC}
+    assert result.failed() == {e.id for e in RUBRIC} - TORCH_STEPS
     assert "Traceback" not in result.stdout + result.stderr
+    for step in TORCH_STEPS:
+        assert result.status()[step] == "not run"
+        assert f"not run: {BY_ID[step].file} needs torch" in result.output(step)
     for entry in RUBRIC:
+        if entry.id in TORCH_STEPS:
+            continue
         out = result.output(entry.id)
         # Each step stops at a stub of its own or of a step it uses, and says which.
         assert any(out.startswith(f"{s}: ") and "is not implemented yet" in out for s in closure(entry.id)), out
         assert "start in " in out
     first = RUBRIC[0]
     assert result.stdout.rstrip().splitlines()[-1] == f"first failing step: {first.id}; open {first.file} first"
+
+
+def test_stubbed_release_fails_the_torch_steps_with_not_implemented_when_torch_is_installed(built, tmp_path):
+    assert TORCH_STEPS, "no step needs torch"
+    root = fresh(built, tmp_path / "r")
+    result = run_runner(root, {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}, "--no-torch",
+                        *(f"--step={s}" for s in sorted(TORCH_STEPS)))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.failed() == TORCH_STEPS
+    for step in TORCH_STEPS:
+        out = result.output(step)
+        assert any(out.startswith(f"{s}: ") and "is not implemented yet" in out for s in closure(step)), out
 
 
 def test_solution_copied_over_release_gets_full_marks_without_torch(built, no_torch, tmp_path):
@@ -94,8 +111,11 @@ def test_solution_copied_over_release_gets_full_marks_without_torch(built, no_to
     assert result.returncode == 0, result.stdout + result.stderr
     # Full marks for everything the runner can mark; the multiple-choice points come at official grading.
     assert result.report["max_score"] == sum(e.points for e in RUBRIC)
-    assert result.report["score"] == sum(e.points for e in RUBRIC if not isinstance(STEPS[e.id], QuizStep))
+    assert result.report["score"] == sum(e.points for e in RUBRIC
+                                         if not isinstance(STEPS[e.id], QuizStep) and e.id not in TORCH_STEPS)
     assert result.failed() == set()
+    assert {s for s, status in result.status().items() if status == "not run"} == TORCH_STEPS
+    assert "not run without torch" in result.stdout
     assert "first failing step" not in result.stdout
 
 
@@ -106,13 +126,16 @@ def test_solving_one_step_at_a_time(built, no_torch, tmp_path, step):
 
     def expected_to_pass(restored: set[str]) -> set[str]:
         # A step passes once its own regions and those of everything it uses are restored.
-        return {e.id for e in RUBRIC if all(s in restored or not regions[s] for s in closure(e.id))}
+        return {e.id for e in RUBRIC if all(s in restored or not regions[s] for s in closure(e.id))
+                and (e.id not in TORCH_STEPS or env is not no_torch)}
 
     root = fresh(built, tmp_path / "r")
     restored = closure(step)
     restore(root, restored)
-    result = run_runner(root, no_torch, "--no-torch")
-    passed = set(result.status()) - result.failed()
+    # A step that needs torch is only run where torch is installed (the references stay the only oracle).
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"} if step in TORCH_STEPS else no_torch
+    result = run_runner(root, env, "--no-torch")
+    passed = {s for s, status in result.status().items() if status == "passed"}
     assert step in passed, result.output(step)
     assert passed == expected_to_pass(restored), result.stdout
 
@@ -120,7 +143,7 @@ def test_solving_one_step_at_a_time(built, no_torch, tmp_path, step):
     if not stubbed_deps:
         return
     restore(root, {step})
-    result = run_runner(root, no_torch, "--no-torch")
+    result = run_runner(root, env, "--no-torch")
     assert step in result.failed(), f"{step} passes with {sorted(stubbed_deps)} stubbed: is `depends` too wide?"
     out = result.output(step)
     failed_direct = [d for d in BY_ID[step].depends if d in result.failed()]

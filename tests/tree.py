@@ -22,9 +22,9 @@ class RunResult:
     report: dict | None
 
     def status(self) -> dict[str, str]:
-        """-> step id -> 'passed' / 'failed'."""
+        """-> step id -> 'passed' / 'failed', or 'not run' (a step that needs torch, without torch)."""
         assert self.report is not None, self.stdout + self.stderr
-        return {t["name"]: t["status"] for t in self.report["tests"]}
+        return {t["name"]: t.get("status", "not run") for t in self.report["tests"]}
 
     def failed(self) -> set[str]:
         return {name for name, s in self.status().items() if s == "failed"}

@@ -50,7 +50,8 @@ def _grader(args: argparse.Namespace, jobs: int, out: Path) -> Grader:
     out.mkdir(mode=0o700, parents=True, exist_ok=True)
     plan = make_plan(_secret(args), args.hidden_cases, args.timeout, args.budget)
     grader = start_grader(plan, str(args.worker_python), jobs, args.worker_uid, args.same_user_trial,
-                          Guarded(args.secret.resolve() if args.secret else None, out.resolve()))
+                          Guarded(args.secret.resolve() if args.secret else None, out.resolve()),
+                          torch_python=str(args.torch_worker_python) if args.torch_worker_python else None)
     grader.visibility = getattr(args, "hidden_visibility", None)
     if args.same_user_trial:
         print("warning: --same-user-trial: student code runs as the grader's own user; these grades are "
@@ -131,6 +132,9 @@ def _common(p: argparse.ArgumentParser, jobs: bool) -> None:
     p.add_argument("--worker-python", type=Path, default=Path(sys.executable),
                    help="the interpreter student code runs with: executable by the worker uids, numpy only "
                         "(default: this one)")
+    p.add_argument("--torch-worker-python", type=Path, default=None,
+                   help="the interpreter for the steps whose student code uses torch (the poem homework): "
+                        "executable by the worker uids, with numpy and torch; without it those steps get 0")
     p.add_argument("--worker-uid", type=int, default=DEFAULT_FIRST_UID,
                    help="first of the uids workers run as, one per parallel handin (default: %(default)s)")
     p.add_argument("--same-user-trial", action="store_true",

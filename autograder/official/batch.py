@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from autograder.engine import StepResult
@@ -17,9 +17,9 @@ from autograder.official.handin import HandinError, read_tar
 from autograder.official.identity import Identity, worker_identities
 from autograder.official.judge import judge, marked_not_official, rejected
 from autograder.official.limits import Limits
-from autograder.official.plan import Plan, handin_jobs
+from autograder.official.plan import Job, Plan, handin_jobs
 from autograder.official.probe import Guarded, probe
-from autograder.official.supervise import make_base, run_handin
+from autograder.official.supervise import Record, make_base, run_handin
 from autograder.text import plural
 
 NOT_OFFICIAL_NOTE = "NOT AN OFFICIAL GRADE: trial run with student code as the grader's own user."
@@ -35,6 +35,7 @@ class Grader:
     limits: Limits = field(default_factory=Limits)
     visibility: str | None = None
     mode: str = ""
+    torch_python: str | None = None  # the runtime of the steps whose student code uses torch
 
     def close(self) -> None:
         shutil.rmtree(self.base, ignore_errors=True)
@@ -55,18 +56,49 @@ class Graded:
 
 
 def start_grader(plan: Plan, python: str, jobs: int, first_uid: int, same_user: bool, guarded: Guarded,
-                 limits: Limits | None = None) -> Grader:
-    """-> a Grader with `jobs` worker identities, each probed. Raises IdentityError or ProbeError."""
+                 limits: Limits | None = None, torch_python: str | None = None) -> Grader:
+    """-> a Grader with `jobs` worker identities, each probed (with the torch runtime too, when given).
+
+    Raises IdentityError or ProbeError.
+    """
     identities = ([Identity(None, None, python)] * jobs if same_user
                   else worker_identities(first_uid, jobs, python))
     base = make_base()
     try:
         for identity in identities[:1] if same_user else identities:
             probe(identity, base, guarded)
+            if torch_python is not None:
+                probe(replace(identity, python=torch_python), base, guarded, torch=True)
     except BaseException:
         shutil.rmtree(base, ignore_errors=True)
         raise
-    return Grader(plan, identities, base, limits or Limits())
+    return Grader(plan, identities, base, limits or Limits(), torch_python=torch_python)
+
+
+NO_TORCH_RUNTIME = ("not graded: this step's code uses torch, and official grading ran without a worker runtime "
+                    "that has it (--torch-worker-python)")
+
+
+def run_in_runtimes(grader: Grader, identity: Identity, jobs: list[Job], files: dict[str, str]
+                    ) -> tuple[dict[int, Record], str]:
+    """Run the jobs of numpy-only steps with the numpy runtime and those of torch steps with the torch runtime
+    (each in its own worker and folder, so that torch is never there for the others) -> (job -> Record, mode)."""
+    records: dict[int, Record] = {}
+    modes: list[str] = []
+    groups = ((identity, [i for i, job in enumerate(jobs) if not job.torch]),
+              (replace(identity, python=grader.torch_python) if grader.torch_python else None,
+               [i for i, job in enumerate(jobs) if job.torch]))
+    for runtime, indices in groups:
+        if not indices:
+            continue
+        if runtime is None:
+            records.update({i: Record("dead", lines=[NO_TORCH_RUNTIME]) for i in indices})
+            continue
+        done, mode = run_handin(grader.plan, [jobs[i] for i in indices], files, grader.base, runtime,
+                                grader.limits)
+        records.update({indices[k]: record for k, record in done.items()})
+        modes.append(mode)
+    return records, modes[0] if modes else ""
 
 
 def grade_one(grader: Grader, identity: Identity, read: Callable[[], dict[str, str]]) -> Graded:
@@ -77,7 +109,7 @@ def grade_one(grader: Grader, identity: Identity, read: Callable[[], dict[str, s
     try:
         files = read()
         cases, jobs = handin_jobs(plan, files)
-        records, grader.mode = run_handin(plan, jobs, files, grader.base, identity, grader.limits)
+        records, grader.mode = run_in_runtimes(grader, identity, jobs, files)
         results = judge(plan, cases, jobs, records)
         hidden_failed = {r.id for r in results
                          if r.failed and r.cases_checked > len(plan.stored.get(r.id, []))}

@@ -20,6 +20,7 @@ from autograder.release import contents
 from autograder.rubric import load_rubric
 
 WORKER_PYTHON = "/opt/rnn-worker/bin/python"
+TORCH_WORKER_PYTHON = "/opt/rnn-worker-torch/bin/python"
 GRADER_PYTHON = "/opt/rnn-grader/bin/python"
 SECRET_NAME = "course.secret"
 GRADER_DIRS = ("autograder", "reference_data")
@@ -41,6 +42,11 @@ chmod 700 {GRADER_PYTHON.rsplit('/bin/', 1)[0]}
 python3 -m venv {WORKER_PYTHON.rsplit('/bin/', 1)[0]}
 {WORKER_PYTHON} -m pip install -q -r requirements.txt
 chmod -R a+rX {WORKER_PYTHON.rsplit('/bin/', 1)[0]}
+# The steps whose student code uses torch (the poem homework) run apart, with numpy and torch.
+python3 -m venv {TORCH_WORKER_PYTHON.rsplit('/bin/', 1)[0]}
+{TORCH_WORKER_PYTHON} -m pip install -q --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.txt \
+    "$(grep '^torch==' requirements-dev.txt)"
+chmod -R a+rX {TORCH_WORKER_PYTHON.rsplit('/bin/', 1)[0]}
 # The worker user (the grader runs student code as uid and gid 61000): no home, no login, no other groups.
 getent group 61000 >/dev/null || groupadd --system --gid 61000 rnn-worker
 id -u rnn-worker >/dev/null 2>&1 || useradd --system --no-create-home --uid 61000 --gid 61000 \\
@@ -56,6 +62,7 @@ if [ -d "$here/source/autograder" ]; then top="$here"; src="$here/source"
 else src="$here"; top="$(dirname "$here")"; fi
 python="${{RNN_GRADER_PYTHON:-{grader}}}"
 worker="${{RNN_WORKER_PYTHON:-{worker}}}"
+torch_worker="${{RNN_TORCH_WORKER_PYTHON:-{torch_worker}}}"
 # The grader tree (solution-free, but with key, oracles and secret) and the results: root's only.
 chmod -R go-rwx "$src"
 mkdir -p "$top/results"
@@ -63,6 +70,7 @@ chmod 700 "$top/results"
 cd "$src"
 exec "$python" -m autograder.official gradescope --submission "$top/submission" \\
     --results "$top/results/results.json" --secret "$src/{secret}" --worker-python "$worker" \\
+    --torch-worker-python "$torch_worker" \\
     --worker-uid "${{RNN_WORKER_UID:-61000}}" {options}
 """
 
@@ -97,7 +105,8 @@ def write_bundle(out: Path, secret: Path, hidden_cases: int, timeout: float, vis
     options = f"--hidden-cases {hidden_cases} --timeout {timeout:g}"
     if visibility:
         options += f" --hidden-visibility {shlex.quote(visibility)}"
-    run = RUN_AUTOGRADER.format(grader=GRADER_PYTHON, worker=WORKER_PYTHON, secret=SECRET_NAME, options=options)
+    run = RUN_AUTOGRADER.format(grader=GRADER_PYTHON, worker=WORKER_PYTHON, torch_worker=TORCH_WORKER_PYTHON,
+                                secret=SECRET_NAME, options=options)
     with zipfile.ZipFile(out, "w") as zf:
         _add(zf, "setup.sh", SETUP_SH.encode(), 0o700)
         _add(zf, "run_autograder", run.encode(), 0o700)

@@ -41,6 +41,7 @@ class Job:
     step: str
     kind: str  # "case" or "quiz"
     inputs: dict[str, np.ndarray] = field(default_factory=dict)
+    torch: bool = False  # the step's student code imports torch: it runs in the torch worker runtime
 
 
 @dataclass
@@ -94,7 +95,7 @@ def handin_jobs(plan: Plan, files: dict[str, str]) -> tuple[dict[str, list[Case]
             jobs.append(Job(entry.id, "quiz"))
         else:
             cases[entry.id] = plan.stored[entry.id] + hidden_cases(step, plan.oracles[entry.id], stream, plan.per_spec)
-            jobs += [Job(entry.id, "case", case.inputs) for case in cases[entry.id]]
+            jobs += [Job(entry.id, "case", case.inputs, step.needs_torch) for case in cases[entry.id]]
     return cases, jobs
 
 

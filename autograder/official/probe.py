@@ -119,10 +119,12 @@ def _fixes(reached: list[str]) -> str:
     return "; ".join(tips)
 
 
-def probe(identity: Identity, base: Path, guarded: Guarded, timeout: float = 60.0) -> str:
+def probe(identity: Identity, base: Path, guarded: Guarded, timeout: float = 60.0, torch: bool = False) -> str:
     """Run the probe as `identity` -> the worker runtime's numpy version. Raises ProbeError when unsafe or unusable.
 
     base: the batch's folder of worker folders (the probe places a stand-in for another handin's folder there).
+    torch: this is the runtime of the steps whose student code uses torch: it must import torch (the other
+    runtime must not).
     """
     other = base / f"probe-{secrets.token_hex(6)}"
     other.mkdir(mode=0o700)
@@ -149,9 +151,13 @@ def probe(identity: Identity, base: Path, guarded: Guarded, timeout: float = 60.
     if report.get("numpy") is None:
         raise ProbeError(f"the worker identity ({who}) cannot import numpy with {identity.python} "
                          f"({report.get('numpy_error', '?')}); install requirements.txt where every user can read it")
-    if report.get("torch") and identity.official:
+    if torch and not report.get("torch"):
+        raise ProbeError(f"the torch worker runtime {identity.python} cannot import torch: give "
+                         "--torch-worker-python a runtime with numpy and torch that every user can read")
+    if not torch and report.get("torch") and identity.official:
         raise ProbeError(f"the worker runtime {identity.python} can import torch, with which student code could "
-                         "compute the expected values: give --worker-python a runtime with numpy only")
+                         "compute the expected values: give --worker-python a runtime with numpy only (the "
+                         "steps that need torch run with --torch-worker-python)")
     reached = [str(r) for r in report.get("reached", [])]
     if identity.official and reached:
         raise ProbeError(f"refusing to grade: the worker identity ({who}) can reach what it must not:\n"

@@ -24,6 +24,8 @@ INSTRUCTOR_ONLY = (
     # The decoders' oracle is a plain implementation of the pinned beam rule: it would be the answer.
     # Without it the students' runner checks those steps on the stored cases only.
     "autograder/oracles/search.py",
+    # Likewise the poem homework's preprocessing and generation rules, written out (see the module).
+    "autograder/oracles/poem_text.py",
     "autograder/release/*",
     "autograder/official*",
 )

@@ -97,6 +97,9 @@ class Step:
     locate: Locator | None = None
     batch_of: Callable[[Spec], int | None] = lambda spec: spec.get("batch")
     bugs: Mapping[str, str] = field(default_factory=dict)  # known-bug tag -> the sentence naming it
+    # The student's code for this step imports torch: without torch the step is not run, and it is
+    # reported as needing torch (neither passed nor failed).
+    needs_torch: bool = False
 
     def rng(self, stream: int, index: int) -> np.random.Generator:
         """The generator for case `index` of `stream` (see the streams in autograder/cases.py)."""

@@ -1,0 +1,46 @@
+"""Oracle for `poem_model`: the poem model's forward pass written in torch ops.
+
+Independent of nn.LSTM and nn.Embedding: the embedding is a one-hot product, and each
+LSTM layer is the textbook recurrence with torch's gate order (input, forget, cell, output)
+from zero states, in float64.
+"""
+
+import numpy as np
+import torch
+
+from autograder.oracles._torch import array, tensor
+from autograder.steps._poems import LAYERS
+
+
+def lstm_logits(inputs: dict[str, np.ndarray], sentence: np.ndarray) -> torch.Tensor:
+    """sentence: (B, T) indices -> logits (B, T, V) from zero initial states."""
+    V = inputs["embedding"].shape[0]
+    onehot = torch.nn.functional.one_hot(torch.as_tensor(sentence, dtype=torch.int64), V).to(torch.float64)
+    x = onehot @ tensor(inputs["embedding"])  # (B, T, E)
+    B, T = sentence.shape
+    H = inputs["weight_hh_l0"].shape[1]
+    for layer in range(LAYERS):
+        w_ih, w_hh = tensor(inputs[f"weight_ih_l{layer}"]), tensor(inputs[f"weight_hh_l{layer}"])
+        bias = tensor(inputs[f"bias_ih_l{layer}"]) + tensor(inputs[f"bias_hh_l{layer}"])
+        h = torch.zeros(B, H, dtype=torch.float64)
+        c = torch.zeros(B, H, dtype=torch.float64)
+        states = []
+        for t in range(T):
+            gates = x[:, t] @ w_ih.T + h @ w_hh.T + bias
+            i, f, g, o = gates.split(H, dim=1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(c)
+            states.append(h)
+        x = torch.stack(states, dim=1)
+    return x @ tensor(inputs["fc_weight"]).T + tensor(inputs["fc_bias"])
+
+
+def poem_model(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    with torch.no_grad():
+        logits = lstm_logits(inputs, inputs["sentence"])
+        test = lstm_logits(inputs, inputs["test_sentence"])[0, -1:]
+    flat = array(logits.reshape(-1, logits.shape[-1]))
+    return {"logits": flat, "test_logits": array(test), "logits_again": flat}
+
+
+ORACLES = {"poem_model": poem_model}

@@ -1,0 +1,132 @@
+"""Plausible student bugs in hw/poems fail exactly the steps they should, naming what went wrong.
+
+gen_poem runs the student's RNN_model, so a model bug also fails poem_generate (whose message
+then points at poem_model); bugs in the generation loop fail poem_generate alone.
+"""
+
+import pytest
+
+from tests.mutants import Variant, check_mutant, mutant
+
+PRE = "hw/poems/preprocess.py"
+MODEL = "hw/poems/model.py"
+GEN = "hw/poems/generate.py"
+BPTT = "hw/poems/bptt.py"
+PREPROCESS, FORWARD, GENERATE, SUMS = "poems_preprocess", "poem_model", "poem_generate", "poem_bptt"
+BOTH = {FORWARD, GENERATE}
+
+POEM_MUTANTS = (
+    # poems_preprocess
+    mutant("title kept with the content", PRE, 'content = line.split(":", 1)[1] if ":" in line else line',
+           "content = line", PREPROCESS, ("lengths of poems_vector", "kept poem 0", "got 'G")),
+    mutant("split at the last colon", PRE, 'content = line.split(":", 1)[1] if ":" in line else line',
+           'content = line.rsplit(":", 1)[1] if ":" in line else line', PREPROCESS, "a second colon"),
+    mutant("lines with G or E inside kept", PRE, "if any(c in content for c in skip + START_TOKEN + END_TOKEN):",
+           "if any(c in content for c in skip):", PREPROCESS, ("tokens G, E inside are skipped", "poems kept")),
+    mutant("length bound exclusive", PRE, "if not min_length <= len(content) <= max_length:",
+           "if not min_length < len(content) < max_length:", PREPROCESS, ("poems kept", "check which lines")),
+    mutant("length counted with the tokens", PRE, "if not min_length <= len(content) <= max_length:",
+           "if not min_length <= len(content) + 2 <= max_length:", PREPROCESS, "poems kept"),
+    mutant("ties broken by first appearance", PRE, "key=lambda c: (-counts[c], ord(c))",
+           "key=lambda c: -counts[c]", PREPROCESS, ("int_word_map", "expected 'E', got 'G'")),
+    mutant("least frequent first", PRE, "key=lambda c: (-counts[c], ord(c))",
+           "key=lambda c: (counts[c], ord(c))", PREPROCESS, ("int_word_map", "first difference at index 0")),
+    mutant("no padding entry", PRE, "sorted(counts, key=lambda c: (-counts[c], ord(c))) + [PAD]",
+           "sorted(counts, key=lambda c: (-counts[c], ord(c)))", PREPROCESS, ("int_word_map", "shape")),
+    mutant("vectors without the start token", PRE, "poems_vector = [[word_int_map[c] for c in poem] for poem in poems]",
+           "poems_vector = [[word_int_map[c] for c in poem[1:]] for poem in poems]", PREPROCESS,
+           ("poems_vector", "kept poem 0 (read through int_word_map): expected 'G")),
+    mutant("int_word_map keyed by character", PRE, "int_word_map = dict(enumerate(words))",
+           "int_word_map = {w: w for w in words}", PREPROCESS, "int_word_map must map int -> str"),
+    # poem_model
+    mutant("one LSTM layer", MODEL, "num_layers=LAYERS,", "num_layers=1,", BOTH,
+           ("expected num_layers=2", "got num_layers=1"), step=FORWARD),
+    mutant("LSTM not batch first", MODEL, "batch_first=True)", "batch_first=False)", BOTH,
+           "expected batch_first=True", step=FORWARD),
+    mutant("Linear from the embedding size", MODEL, "self.fc = nn.Linear(lstm_hidden_dim, vocab_len)",
+           "self.fc = nn.Linear(embedding_dim, vocab_len)", BOTH, "must be nn.Linear", step=FORWARD),
+    mutant("no Xavier initialisation", MODEL, "        self.apply(weights_init)\n", "", BOTH,
+           "Xavier", step=FORWARD),
+    mutant("random initial states", MODEL,
+           "zeros = torch.zeros(LAYERS, batch_size, self.lstm_dim, dtype=batch_input.dtype, device=batch_input.device)",
+           "zeros = torch.randn(LAYERS, batch_size, self.lstm_dim, dtype=batch_input.dtype, device=batch_input.device)",
+           BOTH, ("logits (B * T, V), training mode", "Mismatched elements"), step=FORWARD),
+    mutant("test mode returns the first step", MODEL, "return logits[-1:, :]", "return logits[:1, :]", BOTH,
+           ("logits (1, V) with is_test=True", "the last step's row"), step=FORWARD,
+           hint="with is_test=True return the last step's row"),
+    mutant("states carried from call to call", MODEL, "output, _ = self.rnn_lstm(batch_input, (zeros, zeros))",
+           "output, kept = self.rnn_lstm(batch_input, self.__dict__.get(f's{batch_size}', (zeros, zeros)))\n"
+           "        self.__dict__[f's{batch_size}'] = tuple(s.detach() for s in kept)", BOTH,
+           ("logits of a second call", "zero hidden and cell states"), step=FORWARD,
+           hint="every call must start from zero hidden and cell states"),
+    mutant("softmax applied to the logits", MODEL, "logits = self.fc(output.reshape(-1, self.lstm_dim))",
+           "logits = torch.softmax(self.fc(output.reshape(-1, self.lstm_dim)), dim=1)", FORWARD,
+           ("logits (B * T, V), training mode", "softmax probabilities"), hint="these are softmax probabilities"),
+    mutant("ReLU on the logits, as in the original lab", MODEL,
+           "logits = self.fc(output.reshape(-1, self.lstm_dim))",
+           "logits = torch.relu(self.fc(output.reshape(-1, self.lstm_dim)))", FORWARD,
+           ("logits (B * T, V), training mode", "no ReLU"), hint="no ReLU after self.fc"),
+    mutant("time-major flattening", MODEL, "logits = self.fc(output.reshape(-1, self.lstm_dim))",
+           "logits = self.fc(output.transpose(0, 1).reshape(-1, self.lstm_dim))", FORWARD,
+           ("logits (B * T, V), training mode", "time-major"), hint="the rows are in time-major order"),
+    # poem_generate
+    mutant("the start token is not fed", GEN, "indices = to_indices(START_TOKEN + begin_word, word_int_map)",
+           "indices = to_indices(begin_word, word_int_map)", GENERATE, ("expected poem", "got poem")),
+    mutant("the end token is written into the poem", GEN, "        if nxt == end:\n            return poem\n", "",
+           GENERATE, ("it goes on after the end", "end token E")),
+    mutant("one character too many", GEN, "while len(poem) < max_length:", "while len(poem) <= max_length:",
+           GENERATE, "length limit"),
+    mutant("unknown begin words skipped silently", GEN,
+           "indices = to_indices(START_TOKEN + begin_word, word_int_map)",
+           "indices = [word_int_map[c] for c in START_TOKEN + begin_word if c in word_int_map]", GENERATE,
+           ("it must raise ValueError naming the character", "'Z'")),
+    mutant("only the last character fed each step", GEN,
+           "sentence = torch.tensor([indices], dtype=torch.int64, device=device)",
+           "sentence = torch.tensor([indices[-1:]], dtype=torch.int64, device=device)", GENERATE,
+           ("expected poem", "got poem")),
+    # poem_bptt
+    mutant("only the diagonal deltas delta_{t,t}", BPTT, "per_step = deltas.sum(axis=0)",
+           "per_step = np.einsum('tth->th', deltas)", SUMS, "returned dW"),
+    mutant("dW transposed", BPTT, "dW = per_step.T @ xs", "dW = xs.T @ per_step", SUMS, ("returned dW", "shape"),
+           hint="the axes look swapped"),
+    mutant("db averaged over time", BPTT, "db = per_step.sum(axis=0)", "db = per_step.mean(axis=0)", SUMS,
+           "returned db", hint="a constant factor is off"),
+)
+
+POEM_VARIANTS = (
+    Variant("vocabulary sorted with a tuple key on items", PRE,
+            "words = sorted(counts, key=lambda c: (-counts[c], ord(c))) + [PAD]",
+            "words = [c for _, c in sorted((-n, c) for c, n in counts.items())] + [PAD]"),
+    Variant("the LSTM run without explicit states (torch's default is zeros)", MODEL,
+            "output, _ = self.rnn_lstm(batch_input, (zeros, zeros))", "output, _ = self.rnn_lstm(batch_input)"),
+    Variant("the double sum written out as loops", BPTT, "    per_step = deltas.sum(axis=0)  # (T, H): sum over t of "
+            "delta_{t,k}, for each k\n    dW = per_step.T @ xs\n    db = per_step.sum(axis=0)\n",
+            "    T, H = deltas.shape[1], deltas.shape[2]\n    dW = np.zeros((H, xs.shape[1]))\n"
+            "    db = np.zeros(H)\n    for t in range(T):\n        for k in range(t + 1):\n"
+            "            dW += np.outer(deltas[t, k], xs[k])\n            db += deltas[t, k]\n"),
+)
+
+POEM_STEPS = (PREPROCESS, FORWARD, GENERATE, SUMS)
+
+
+@pytest.mark.parametrize("m", POEM_MUTANTS, ids=str)
+def test_mutant_fails_its_step(tree, m):
+    check_mutant(tree, m, POEM_STEPS)
+
+
+@pytest.mark.parametrize("v", POEM_VARIANTS, ids=str)
+def test_correct_variant_passes(tree, v):
+    tree.replace(v.file, v.old, v.new)
+    result = tree.run(*(a for s in POEM_STEPS for a in ("--step", s)))
+    assert result.returncode == 0 and result.failed() == set(), result.stdout
+
+
+def test_every_step_has_at_least_three_mutants_of_its_own():
+    for step in POEM_STEPS:
+        assert len([m for m in POEM_MUTANTS if m.step == step]) >= 3, step
+
+
+def test_a_model_bug_points_generation_at_the_model_step(tree):
+    tree.replace(MODEL, "return logits[-1:, :]", "return logits[:1, :]")
+    result = tree.run("--step", FORWARD, "--step", GENERATE)
+    assert "uses poem_model, which failed above" in result.output(GENERATE)
