@@ -6,6 +6,9 @@ import sys
 
 import pytest
 
+# These tests compare runs with and without torch, so torch must be installed.
+pytest.importorskip("torch")
+
 from autograder.engine import Status, StepResult, needs_torch
 from autograder.report import gradescope_json, table, torch_note
 from autograder.rubric import load_rubric

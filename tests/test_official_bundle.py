@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+# Official grading draws hidden cases from the torch oracles.
+pytest.importorskip("torch")
+
 from autograder.release.markers import strip  # noqa: F401 - the bundle's stubs come from the release's markers
 from tests.official_setup import (
     needs_root,

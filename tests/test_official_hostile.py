@@ -18,6 +18,9 @@ from pathlib import Path
 
 import pytest
 
+# Official grading draws hidden cases from the torch oracles.
+pytest.importorskip("torch")
+
 from autograder.official.identity import processes_of
 from tests.official_setup import (
     LINEAR,

@@ -13,6 +13,9 @@ import sys
 import numpy as np
 import pytest
 
+# Official grading draws hidden cases from the torch oracles.
+pytest.importorskip("torch")
+
 from autograder.official import supervise, wire
 from autograder.official.batch import grade_one
 from autograder.official.handin import read_folder, read_tar
