@@ -98,6 +98,11 @@ def worker_python() -> str:
     return python
 
 
+def runtime_args() -> list[str]:
+    """-> the grade command's options naming both worker runtimes (numpy only; numpy and torch)."""
+    return ["--worker-python", worker_python(), "--torch-worker-python", torch_worker_python()]
+
+
 def in_process_grader(plan, first_uid: int, count: int = 1) -> Grader:
     """-> a Grader for tests in this process: worker uids when root (no probe: this repository may be
     readable), else the same-user trial mode with this interpreter."""

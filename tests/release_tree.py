@@ -18,6 +18,7 @@ from tests.tree import REPO, RunResult
 RUBRIC = load_rubric()
 STEPS = all_steps()
 BY_ID = {e.id: e for e in RUBRIC}
+FULL = sum(e.points for e in RUBRIC)  # the most a handin can score
 # Steps whose student code imports torch: without torch they are not run (neither passed nor failed).
 TORCH_STEPS = {e.id for e in RUBRIC if isinstance(STEPS[e.id], Step) and STEPS[e.id].needs_torch}
 

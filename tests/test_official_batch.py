@@ -18,13 +18,10 @@ from tests.official_setup import (
     pack,
     private_repo,
     results_of,
+    runtime_args,
     solution,
-    torch_worker_python,
-    worker_python,
 )
-from tests.release_tree import RUBRIC, fresh
-
-FULL = sum(e.points for e in RUBRIC)
+from tests.release_tree import FULL, RUBRIC, fresh
 
 
 def test_names_are_made_unique_and_usable():
@@ -63,8 +60,7 @@ def test_grade_command_runs_handins_in_parallel_deterministically_with_feedback(
         proc = official_cli(repo, "grade", str(handins / "carol" / "handin.tar"), str(good), str(bad),
                             str(handins / "carol2" / "carol.tar"), "--out", str(tmp_path / "private" / out),
                             "--secret", str(secret), "--hidden-cases", "1", "--jobs", "2",
-                            "--worker-python", worker_python(),
-                            "--torch-worker-python", torch_worker_python(), "--worker-uid", "61200")
+                            *runtime_args(), "--worker-uid", "61200")
         assert proc.returncode == 0, proc.stderr
         assert "with 2 at once" in proc.stderr and "grader peak memory" in proc.stderr
         books.append((tmp_path / "private" / out / "gradebook.csv").read_bytes())
@@ -89,8 +85,7 @@ def test_autolab_prints_the_feedback_then_the_scores_line_last(tmp_path):
     repo = private_repo(tmp_path / "private")
     handin = pack(tmp_path / "private" / "handin.tar", solution())
     proc = official_cli(repo, "autolab", str(handin), "--scoreboard", "--hidden-cases", "0",
-                        "--out", str(tmp_path / "private" / "autolab"), "--worker-python", worker_python(),
-                        "--torch-worker-python", torch_worker_python(), "--worker-uid", "61260")
+                        "--out", str(tmp_path / "private" / "autolab"), *runtime_args(), "--worker-uid", "61260")
     assert proc.returncode == 0, proc.stderr
     last = json.loads(proc.stdout.strip().splitlines()[-1])
     assert last["scores"] == {e.id: e.points for e in RUBRIC}

@@ -24,9 +24,7 @@ from tests.official_setup import (
     torch_worker_python,
     worker_python,
 )
-from tests.release_tree import RUBRIC
-
-FULL = sum(e.points for e in RUBRIC)
+from tests.release_tree import FULL
 
 
 @pytest.fixture(scope="module")

@@ -29,14 +29,12 @@ from tests.official_setup import (
     pack,
     private_repo,
     results_of,
+    runtime_args,
     solution,
-    torch_worker_python,
-    worker_python,
 )
-from tests.release_tree import RUBRIC
+from tests.release_tree import FULL, RUBRIC
 
 pytestmark = [needs_root, pytest.mark.slow]
-FULL = sum(e.points for e in RUBRIC)
 UIDS = (61300, 61301)
 SECRET_TEXT = "the hostile suite's secret 8d1e"
 
@@ -193,7 +191,7 @@ def test_no_attack_gains_anything_and_the_batch_completes(tmp_path):
     before = digest(repo)
     proc = official_cli(repo, "grade", *sorted(str(p) for p in handins.iterdir()), "--out", str(out),
                         "--secret", str(secret), "--hidden-cases", "1", "--timeout", "2", "--jobs", "2",
-                        "--worker-python", worker_python(), "--torch-worker-python", torch_worker_python(),
+                        *runtime_args(),
                         "--worker-uid", str(UIDS[0]))
     assert proc.returncode == 0, proc.stderr
     assert digest(repo) == before

@@ -24,11 +24,10 @@ from autograder.official.plan import make_plan
 from autograder.reference_store import load_cases, read_manifest
 from autograder.release import contents
 from tests.official_setup import IS_ROOT, LINEAR, in_process_grader, linear_forward_replaced_by, solution, with_change
-from tests.release_tree import RUBRIC, TORCH_STEPS, editable_sources, fresh, restore, run_runner
+from tests.release_tree import FULL, RUBRIC, TORCH_STEPS, editable_sources, fresh, restore, run_runner
 from tests.tree import REPO
 
 SECRET = b"a secret for the tests"
-FULL = sum(e.points for e in RUBRIC)
 
 
 @pytest.fixture(scope="module")

@@ -19,10 +19,9 @@ from autograder.official.batch import grade_one
 from autograder.official.identity import processes_of
 from autograder.official.plan import make_plan
 from tests.official_setup import LINEAR, in_process_grader, needs_root, solution
-from tests.release_tree import RUBRIC
+from tests.release_tree import FULL, RUBRIC
 
 pytestmark = needs_root
-FULL = sum(e.points for e in RUBRIC)
 UID = 61110
 
 
