@@ -56,22 +56,39 @@ def build_weights(rng: np.random.Generator, V: int, E: int, H: int) -> dict[str,
     return w
 
 
+def zero_state(w: dict[str, np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """-> the (h, c) of each LSTM layer before the first character, each of shape (H,)."""
+    H = w["weight_hh_l0"].shape[1]
+    return [(np.zeros(H), np.zeros(H)) for _ in range(LAYERS)]
+
+
+def feed(w: dict[str, np.ndarray], state: list[tuple[np.ndarray, np.ndarray]], index: int
+         ) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
+    """One character through the model in numpy: state (see zero_state), index -> (the new state, logits (V,))."""
+    x = w["embedding"][index]
+    new_state = []
+    for layer, (h, c) in enumerate(state):
+        a = w[f"weight_ih_l{layer}"] @ x + w[f"bias_ih_l{layer}"] + w[f"weight_hh_l{layer}"] @ h \
+            + w[f"bias_hh_l{layer}"]
+        i, f, g, o = np.split(a, 4)
+        c = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
+        h = _sigmoid(o) * np.tanh(c)
+        new_state.append((h, c))
+        x = h
+    return new_state, w["fc_weight"] @ x + w["fc_bias"]
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
 def numpy_logits(w: dict[str, np.ndarray], indices: list[int]) -> np.ndarray:
     """One sequence through the model from zero states, in numpy -> logits (T, V). Used to build cases."""
-    x = w["embedding"][indices]
-    H = w["weight_hh_l0"].shape[1]
-    for layer in range(LAYERS):
-        h, c, states = np.zeros(H), np.zeros(H), []
-        for t in range(len(indices)):
-            a = w[f"weight_ih_l{layer}"] @ x[t] + w[f"bias_ih_l{layer}"] + w[f"weight_hh_l{layer}"] @ h \
-                + w[f"bias_hh_l{layer}"]
-            i, f, g, o = np.split(a, 4)
-            sig = lambda z: 1.0 / (1.0 + np.exp(-z))  # noqa: E731
-            c = sig(f) * c + sig(i) * np.tanh(g)
-            h = sig(o) * np.tanh(c)
-            states.append(h)
-        x = np.array(states)
-    return x @ w["fc_weight"].T + w["fc_bias"]
+    state, rows = zero_state(w), []
+    for index in indices:
+        state, row = feed(w, state, index)
+        rows.append(row)
+    return np.array(rows)
 
 
 def new_model(inputs: dict[str, np.ndarray]) -> Any:
