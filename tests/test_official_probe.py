@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 # Official grading draws hidden cases from the torch oracles.
 pytest.importorskip("torch")
 
-from autograder.official import identity
+from autograder.official import identity, sandbox
 from autograder.official.identity import IdentityError, worker_identities
 from tests.official_setup import needs_root, official_cli, pack, private_repo, solution, worker_python
 
@@ -31,8 +32,9 @@ def setup(tmp_path_factory):
 
 @pytest.fixture
 def public():
-    """A folder every user can enter (tmp_path is inside a private one)."""
-    where = Path(tempfile.mkdtemp(prefix="rnn-probe-public-", dir="/tmp"))
+    """A folder every user can enter (tmp_path is inside a private one), where workers see it too: outside the
+    temporary folders their namespaces replace."""
+    where = Path(tempfile.mkdtemp(prefix="rnn-probe-public-", dir=sandbox.base_folder()))
     os.chmod(where, 0o755)
     yield where
     shutil.rmtree(where, ignore_errors=True)
@@ -105,6 +107,7 @@ def test_a_uid_already_in_use_is_refused(monkeypatch):
 def test_each_runtime_must_have_torch_exactly_when_its_steps_use_it(public, monkeypatch):
     from autograder.official import probe as probes
     from autograder.official.identity import Identity
+    from autograder.official.launcher import Launcher
     from autograder.official.probe import Guarded, ProbeError, probe
     from tests.official_setup import torch_worker_python
 
@@ -113,8 +116,32 @@ def test_each_runtime_must_have_torch_exactly_when_its_steps_use_it(public, monk
                                                                      "token": "t"})
     guarded = Guarded(None, None)
     numpy_only, with_torch = Identity(61253, 61253, worker_python()), Identity(61253, 61253, torch_worker_python())
-    assert probe(numpy_only, public, guarded) and probe(with_torch, public, guarded, torch=True)
-    with pytest.raises(ProbeError, match="can import torch"):
-        probe(with_torch, public, guarded)
-    with pytest.raises(ProbeError, match="cannot import torch"):
-        probe(numpy_only, public, guarded, torch=True)
+    servers = Launcher(numpy_only.python, public), Launcher(with_torch.python, public, torch=True)
+    try:
+        assert probe(numpy_only, servers[0], public, guarded)
+        assert probe(with_torch, servers[1], public, guarded, torch=True)
+        with pytest.raises(ProbeError, match="can import torch"):
+            probe(with_torch, servers[1], public, guarded)
+        with pytest.raises(ProbeError, match="cannot import torch"):
+            probe(numpy_only, servers[0], public, guarded, torch=True)
+    finally:
+        for server in servers:
+            server.close()
+
+
+@needs_root
+def test_a_worker_runtime_its_users_could_write_into_is_refused(setup):
+    # The fork server loads that runtime as root, and every later worker loads it: no worker may change it.
+    found = subprocess.run([worker_python(), "-I", "-c", "import numpy; print(numpy.__path__[0])"],
+                           capture_output=True, text=True, check=True)
+    package = Path(found.stdout.strip())
+    mode = package.stat().st_mode & 0o7777
+    os.chmod(package, 0o777)
+    try:
+        refused = grade(setup, setup[0] / "private" / "out5")
+    finally:
+        os.chmod(package, mode)
+    assert refused.returncode == 2
+    assert f"its Python runtime, which later workers and the fork server load: create files in {package}" \
+        in refused.stderr
+    assert "chmod -R go-w RUNTIME" in refused.stderr

@@ -1,13 +1,16 @@
 """A worker's disk: private, small temporary folders in its own mount namespace, its uid, no groups."""
 
 import json
+import os
+import shutil
 import socket
-import subprocess
 
 import pytest
 
 from autograder.official import sandbox
 from autograder.official.identity import Identity, kill_all
+from autograder.official.launcher import Launcher, spawn_program
+from autograder.official.supervise import make_base
 from tests.official_setup import needs_root, worker_python
 
 UID = 61280
@@ -28,21 +31,27 @@ def test_the_worker_gets_its_own_small_tmp_no_network_and_drops_to_its_uid():
             "    try:\n        socket.create_connection(where, timeout=2).close()\n        reached.append(where[0])\n"
             "    except OSError:\n        pass\n"
             "print(json.dumps([os.getuid(), os.getgid(), os.getgroups(), n, sorted(os.listdir('/tmp')), reached]))")
-    command, extra, mode = sandbox.worker_launch(identity, [identity.python, "-I", "-c", code], 4 << 20)
+    base = make_base()  # where worker folders go: outside the temporary folders the namespace replaces
+    folder = base / "worker"
+    folder.mkdir()
+    os.chown(folder, UID, UID)
+    launcher = Launcher(identity.python, base)
     try:
-        done = subprocess.run(command, capture_output=True, text=True, cwd="/", check=True, timeout=60, **extra)
+        exit_code, output = spawn_program(launcher, folder, UID, UID, 4 << 20, code, [], 60)
     finally:
+        launcher.close()
         kill_all(identity)
         server.close()
-    uid, gid, groups, written, listing, reached = json.loads(done.stdout)
+        shutil.rmtree(base)
+    assert exit_code == 0, output
+    uid, gid, groups, written, listing, reached = json.loads(output)
     assert (uid, gid, groups) == (UID, UID, [])
     assert written <= 4 and listing == ["fill"]
     assert reached == []
-    assert "own mount, network and IPC namespaces" in mode
+    assert "own mount, network and IPC namespaces" in sandbox.describe(identity)
 
 
 def test_a_runtime_in_tmp_falls_back_to_shared_folders_and_says_so():
     identity = Identity(UID, UID, "/tmp/some-venv/bin/python")
     assert not sandbox.namespace_for(identity)
-    command, extra, mode = sandbox.worker_launch(identity, ["python"], 1 << 20)
-    assert command == ["python"] and extra["user"] == UID and "shared temporary folders" in mode
+    assert "shared temporary folders" in sandbox.describe(identity)

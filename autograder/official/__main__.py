@@ -80,7 +80,7 @@ def _grade_upload(args: argparse.Namespace, grader: Grader, submission: Path):
         kind, where = find_upload(submission)
         return read_tar(where) if kind == "tar" else read_folder(where)
 
-    return grade_one(grader, grader.identities[0], read)
+    return grade_one(grader, 0, read)
 
 
 def cmd_gradescope(args: argparse.Namespace) -> int:
@@ -99,7 +99,7 @@ def cmd_autolab(args: argparse.Namespace) -> int:
         raise GradingError(f"no such handin: {args.handin}")
     grader = _grader(args, 1, args.out)
     try:
-        graded = grade_one(grader, grader.identities[0],
+        graded = grade_one(grader, 0,
                            (lambda: read_tar(args.handin)) if args.handin.is_file() else
                            (lambda: read_folder(args.handin)))
     finally:

@@ -16,6 +16,7 @@ from autograder.official import outputs
 from autograder.official.handin import HandinError, read_tar
 from autograder.official.identity import Identity, worker_identities
 from autograder.official.judge import judge, marked_not_official, rejected
+from autograder.official.launcher import Launcher
 from autograder.official.limits import Limits
 from autograder.official.plan import Job, Plan, handin_jobs
 from autograder.official.probe import Guarded, probe
@@ -27,7 +28,10 @@ NOT_OFFICIAL_NOTE = "NOT AN OFFICIAL GRADE: trial run with student code as the g
 
 @dataclass
 class Grader:
-    """A plan with the worker identities (probed) that run its handins, and where their folders go."""
+    """A plan with the worker identities (probed) that run its handins, and where their folders go.
+
+    Slot k grades one handin at a time as identities[k], with a fork server per runtime (`launcher`).
+    """
 
     plan: Plan
     identities: list[Identity]
@@ -36,8 +40,19 @@ class Grader:
     visibility: str | None = None
     mode: str = ""
     torch_python: str | None = None  # the runtime of the steps whose student code uses torch
+    launchers: dict[tuple[int, str], Launcher] = field(default_factory=dict)
+
+    def launcher(self, slot: int, python: str) -> Launcher:
+        """-> slot's fork server for the runtime `python` (started on first use)."""
+        key = (slot, python)
+        if key not in self.launchers:
+            self.launchers[key] = Launcher(python, self.base, torch=python == self.torch_python)
+        return self.launchers[key]
 
     def close(self) -> None:
+        for launcher in self.launchers.values():
+            launcher.close()
+        self.launchers.clear()
         shutil.rmtree(self.base, ignore_errors=True)
 
 
@@ -59,30 +74,36 @@ def start_grader(plan: Plan, python: str, jobs: int, first_uid: int, same_user: 
                  limits: Limits | None = None, torch_python: str | None = None) -> Grader:
     """-> a Grader with `jobs` worker identities, each probed (with the torch runtime too, when given).
 
-    Raises IdentityError or ProbeError.
+    Raises IdentityError, ProbeError or LaunchError.
     """
     identities = ([Identity(None, None, python)] * jobs if same_user
                   else worker_identities(first_uid, jobs, python))
-    base = make_base()
+    grader = Grader(plan, identities, make_base(), limits or Limits(), torch_python=torch_python)
     try:
-        for identity in identities[:1] if same_user else identities:
-            probe(identity, base, guarded)
-            if torch_python is not None:
-                probe(replace(identity, python=torch_python), base, guarded, torch=True)
+        runtimes = [python] + ([torch_python] if torch_python is not None else [])
+        # Every fork server imports at once; each is then probed as its slot's identity.
+        for slot in range(jobs):
+            for runtime in runtimes:
+                grader.launcher(slot, runtime)
+        for slot, identity in enumerate(identities[:1] if same_user else identities):
+            for runtime in runtimes:
+                probe(replace(identity, python=runtime), grader.launcher(slot, runtime), grader.base, guarded,
+                      torch=runtime == torch_python)
     except BaseException:
-        shutil.rmtree(base, ignore_errors=True)
+        grader.close()
         raise
-    return Grader(plan, identities, base, limits or Limits(), torch_python=torch_python)
+    return grader
 
 
 NO_TORCH_RUNTIME = ("not graded: this step's code uses torch, and official grading ran without a worker runtime "
                     "that has it (--torch-worker-python)")
 
 
-def run_in_runtimes(grader: Grader, identity: Identity, jobs: list[Job], files: dict[str, str]
+def run_in_runtimes(grader: Grader, slot: int, jobs: list[Job], files: dict[str, str]
                     ) -> tuple[dict[int, Record], str]:
     """Run the jobs of numpy-only steps with the numpy runtime and those of torch steps with the torch runtime
     (each in its own worker and folder, so that torch is never there for the others) -> (job -> Record, mode)."""
+    identity = grader.identities[slot]
     records: dict[int, Record] = {}
     modes: list[str] = []
     groups = ((identity, [i for i, job in enumerate(jobs) if not job.torch]),
@@ -95,21 +116,23 @@ def run_in_runtimes(grader: Grader, identity: Identity, jobs: list[Job], files: 
             records.update({i: Record("dead", lines=[NO_TORCH_RUNTIME]) for i in indices})
             continue
         done, mode = run_handin(grader.plan, [jobs[i] for i in indices], files, grader.base, runtime,
-                                grader.limits)
+                                grader.limits, grader.launcher(slot, runtime.python))
         records.update({indices[k]: record for k, record in done.items()})
         modes.append(mode)
     return records, modes[0] if modes else ""
 
 
-def grade_one(grader: Grader, identity: Identity, read: Callable[[], dict[str, str]]) -> Graded:
-    """Read, run and judge one handin as `identity` -> its Graded. Never raises for anything the handin does."""
+def grade_one(grader: Grader, slot: int, read: Callable[[], dict[str, str]]) -> Graded:
+    """Read, run and judge one handin in worker slot `slot` -> its Graded. Never raises for anything the
+    handin does."""
     plan = grader.plan
+    identity = grader.identities[slot]
     started = time.perf_counter()
     hidden_failed: set[str] = set()
     try:
         files = read()
         cases, jobs = handin_jobs(plan, files)
-        records, grader.mode = run_in_runtimes(grader, identity, jobs, files)
+        records, grader.mode = run_in_runtimes(grader, slot, jobs, files)
         results = judge(plan, cases, jobs, records)
         hidden_failed = {r.id for r in results
                          if r.failed and r.cases_checked > len(plan.stored.get(r.id, []))}
@@ -151,21 +174,22 @@ def grade_batch(grader: Grader, handins: list[tuple[str, Path]], out: Path) -> d
     """Grade (name, tar path) pairs, as many at once as there are identities; per handin write
     out/<name>/results.json and out/<name>/feedback.txt as it finishes, and out/gradebook.csv at the end
     (always, whatever happened) -> name -> Graded."""
-    free: queue.Queue[Identity] = queue.Queue()
-    for identity in grader.identities:
-        free.put(identity)
+    free: queue.Queue[int] = queue.Queue()
+    for slot in range(len(grader.identities)):
+        free.put(slot)
     graded: dict[str, Graded] = {}
     lock = threading.Lock()
 
     def one(name: str, path: Path) -> None:
-        identity = free.get()
+        slot = free.get()
         try:
-            result = grade_one(grader, identity, lambda: read_tar(path))
+            result = grade_one(grader, slot, lambda: read_tar(path))
         except Exception as exc:  # noqa: BLE001 - a grader failure on one handin must not stop the others
             result = Graded(rejected(grader.plan, f"the grader failed on this handin ({type(exc).__name__}: "
-                                                  f"{exc}); it needs a regrade"), 0.0, set(), identity.official)
+                                                  f"{exc}); it needs a regrade"), 0.0, set(),
+                            grader.identities[slot].official)
         finally:
-            free.put(identity)
+            free.put(slot)
         folder = out / name
         folder.mkdir(exist_ok=True)
         outputs.write_results(folder / "results.json", result.results_json(grader.visibility))

@@ -27,7 +27,6 @@ DEFAULT_TIMEOUT = 20.0
 DEFAULT_BUDGET = 300.0
 # Shipped autograder files the worker does not need: the oracles compute expected values.
 NOT_FOR_WORKER = ("autograder/oracles/*",)
-HERE = Path(__file__).resolve().parent
 
 
 class GradingError(Exception):
@@ -109,13 +108,12 @@ def stubbed_editable(rubric: list[RubricEntry]) -> dict[str, str]:
 
 
 def worker_files() -> dict[str, bytes]:
-    """-> the files every worker folder gets: the shipped autograder less the oracles, the worker, the wire format."""
+    """-> the files every worker folder gets: the shipped autograder less the oracles (the worker itself and the
+    wire format come from the fork server, see launcher.py)."""
     out = {}
     for rel in contents.shipped_sources(ROOT):
         if rel.startswith("autograder/") and not any(Path(rel).match(p) for p in NOT_FOR_WORKER):
             out[rel] = (ROOT / rel).read_bytes()
-    out["_worker.py"] = (HERE / "worker.py").read_bytes()
-    out["_wire.py"] = (HERE / "wire.py").read_bytes()
     return out
 
 

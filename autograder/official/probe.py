@@ -1,24 +1,29 @@
 """Before grading: run a probe as each worker identity and refuse to grade if it reaches anything it must not.
 
-The probe is a short Python program run exactly as a worker is (same
-interpreter, identity, environment). It must be able to run and import numpy
-(and must not be able to import torch, with which student code could compute
-expected values), and it must fail to: read the instructor repository's
-files, the secret, the out folder or another handin's folder; write into the
-repository, the grader's own Python packages or the out folder; follow
-`/proc/<grader>/cwd`, read `/proc/<grader>/environ`; signal the grader.
+The probe is a short Python program started exactly as a worker is (by the
+slot's fork server for that runtime, as the same identity, in a folder of its
+own, with the same confinement). It must be able to import numpy (and must
+not be able to import torch, with which student code could compute expected
+values, unless it is the torch steps' runtime), and it must fail to: read the
+instructor repository's files, the secret, the out folder or another handin's
+folder; write into the repository, the grader's own Python packages, the out
+folder or its own Python runtime (which the fork server, as root, and every
+later worker load); follow `/proc/<grader>/cwd`, read `/proc/<grader>/environ`;
+signal the grader; hold any file descriptor besides the three pipes it was
+given.
 """
 
 import json
 import os
 import secrets
 import shutil
-import subprocess
 import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.official.identity import Identity, kill_all
+from autograder.official.launcher import Launcher, LaunchError, spawn_program
+from autograder.official.sandbox import namespace_for
 from autograder.paths import ROOT
 
 PROBE = r'''
@@ -45,6 +50,20 @@ for what, path in targets["read"]:
         out["reached"].append(f"{what}: read {path}")
     except OSError:
         pass
+import site, sysconfig
+runtime = {sys.prefix, *site.getsitepackages(), *sysconfig.get_paths().values()}
+for name in ("numpy", "torch"):
+    module = sys.modules.get(name)
+    if module is not None:
+        runtime.update(getattr(module, "__path__", []))
+runtime = sorted(p for p in runtime if os.path.isdir(p))
+# Workers import modules lazily: the runtime must be readable to them, and writable by no one of them.
+blocked = [p for p in runtime if not os.access(p, os.R_OK | os.X_OK)]
+if not os.access(sys.executable, os.X_OK):
+    blocked.insert(0, sys.executable)
+out["unreadable"] = blocked[:3]
+for path in runtime:
+    targets["write"].append(("its Python runtime, which later workers and the fork server load", path))
 for what, path in targets["write"]:
     name = os.path.join(path, ".probe-" + targets["token"])
     try:
@@ -71,8 +90,16 @@ try:
     out["reached"].append(f"the grader itself: it may send signals to pid {pid}")
 except OSError:
     pass
+extra = sorted(int(fd) for fd in os.listdir("/proc/self/fd") if int(fd) > 3)
+if len(extra) > 1:  # listdir's own descriptor is one of them
+    out["reached"].append(f"file descriptors it was not given: {extra[:-1]}")
 print(json.dumps(out))
 '''
+
+
+PROBE_SCRATCH = 1 << 20
+RUNTIME_ADVICE = ("give --worker-python an interpreter every user can execute, with numpy installed in a folder "
+                  "every user can read")
 
 
 class ProbeError(Exception):
@@ -114,13 +141,18 @@ def _fixes(reached: list[str]) -> str:
         tips.append("chmod 600 the secret file (and keep it inside a private folder)")
     if any("out folder" in r for r in reached):
         tips.append("use an out folder that only the grader can read (chmod 700 OUT)")
+    if any("runtime" in r for r in reached):
+        tips.append("make the worker runtimes root's and read-only for everyone else (chown -R root: RUNTIME; "
+                    "chmod -R go-w RUNTIME)")
     if any("/proc" in r or "signals" in r for r in reached):
         tips.append("run the grader as root so that workers run as other users")
     return "; ".join(tips)
 
 
-def probe(identity: Identity, base: Path, guarded: Guarded, timeout: float = 60.0, torch: bool = False) -> str:
-    """Run the probe as `identity` -> the worker runtime's numpy version. Raises ProbeError when unsafe or unusable.
+def probe(identity: Identity, launcher: Launcher, base: Path, guarded: Guarded, timeout: float = 60.0,
+          torch: bool = False) -> str:
+    """Run the probe as `identity`, started by the slot's fork server for its runtime exactly as a worker is
+    -> the worker runtime's numpy version. Raises ProbeError when unsafe or unusable.
 
     base: the batch's folder of worker folders (the probe places a stand-in for another handin's folder there).
     torch: this is the runtime of the steps whose student code uses torch: it must import torch (the other
@@ -129,25 +161,31 @@ def probe(identity: Identity, base: Path, guarded: Guarded, timeout: float = 60.
     other = base / f"probe-{secrets.token_hex(6)}"
     other.mkdir(mode=0o700)
     (other / "handin.py").write_text("# another handin\n")
+    own = base / f"probe-{secrets.token_hex(6)}"
+    own.mkdir(mode=0o700)
+    if identity.uid is not None and identity.gid is not None:
+        os.chown(own, identity.uid, identity.gid)
+    scratch = PROBE_SCRATCH if namespace_for(identity) else None
     try:
-        proc = subprocess.run([identity.python, "-I", "-B", "-c", PROBE, json.dumps(_targets(guarded, other))],
-                              cwd="/", env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, capture_output=True,
-                              timeout=timeout, check=False, **identity.popen_args())
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise ProbeError(f"the worker identity (uid {identity.uid}) cannot run {identity.python} ({exc}); "
-                         "give --worker-python an interpreter every user can execute, with numpy installed "
-                         "in a folder every user can read") from None
+        _, output = spawn_program(launcher, own, identity.uid, identity.gid, scratch, PROBE,
+                                  [json.dumps(_targets(guarded, other))], timeout)
+    except LaunchError as exc:
+        raise ProbeError(f"{exc}; give --worker-python (and --torch-worker-python) an interpreter with numpy "
+                         "(and torch) installed in a folder every user can read") from None
     finally:
         kill_all(identity)
         shutil.rmtree(other, ignore_errors=True)
+        shutil.rmtree(own, ignore_errors=True)
     who = f"uid {identity.uid}" if identity.official else "the grader's own user"
     try:
-        report = json.loads(proc.stdout.decode().strip().splitlines()[-1])
+        report = json.loads(output.strip().splitlines()[-1])
     except (ValueError, IndexError):
-        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
-        raise ProbeError(f"the worker identity ({who}) cannot run {identity.python}: {err[0][:300]}; give "
-                         "--worker-python an interpreter every user can execute, with numpy installed in a folder "
-                         "every user can read") from None
+        last = output.strip().splitlines()[-1:] or ["no output"]
+        raise ProbeError(f"the worker identity ({who}) cannot run the probe with {identity.python}: "
+                         f"{last[0][:300]}; {RUNTIME_ADVICE}") from None
+    if report.get("unreadable"):
+        raise ProbeError(f"the worker identity ({who}) cannot run {identity.python}: it cannot read "
+                         f"{', '.join(map(str, report['unreadable']))}; {RUNTIME_ADVICE}")
     if report.get("numpy") is None:
         raise ProbeError(f"the worker identity ({who}) cannot import numpy with {identity.python} "
                          f"({report.get('numpy_error', '?')}); install requirements.txt where every user can read it")

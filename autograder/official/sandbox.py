@@ -1,15 +1,15 @@
 """Disk and network for a handin: a folder of fixed size, private small temporary folders, no network.
 
-As root, with util-linux's `unshare` and `setpriv`, the worker starts in its
-own mount, network and IPC namespaces: /tmp, /var/tmp, /run/lock and /dev/shm
-(the places any user may write) are fresh tmpfs mounts of `Limits.scratch`
-bytes, the only network interface is a loopback of its own, and System V IPC
-is its own; then it drops to its uid (`setpriv`, no supplementary groups, no
-new privileges). Its folder is a tmpfs of `Limits.disk` bytes mounted by the
-grader. Together they bound what one handin can write, and all of it vanishes
-with the handin.
-Without these tools (or root) the folder is a plain directory and the shared
-temporary folders are cleaned after the handin instead; `mode` says which.
+As root, where the kernel lets us (checked once with util-linux's `unshare`
+and `mount`), the worker starts in its own mount, network and IPC namespaces
+(the fork server's child enters them, see forkserver.py): /tmp, /var/tmp,
+/run/lock and /dev/shm (the places any user may write) are fresh tmpfs mounts
+of `Limits.scratch` bytes, the only network interface is a loopback of its
+own, and System V IPC is its own; then it drops to its uid. Its folder is a
+tmpfs of `Limits.disk` bytes mounted by the grader. Together they bound what
+one handin can write, and all of it vanishes with the handin.
+Without namespaces (or root) the folder is a plain directory and the shared
+temporary folders are cleaned after the handin instead; `describe` says which.
 """
 
 import functools
@@ -18,18 +18,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from autograder.official.forkserver import SCRATCH_DIRS
 from autograder.official.identity import Identity
-
-SCRATCH_DIRS = ("/tmp", "/var/tmp", "/run/lock", "/dev/shm")
-# Runs as root inside the new mount namespace, then becomes the worker: $1 uid, $2 gid, $3 scratch bytes.
-NAMESPACE_SCRIPT = """set -e
-uid=$1 gid=$2 size=$3
-shift 3
-for d in {dirs}; do
-    if [ -d "$d" ]; then mount -t tmpfs -o "size=$size,mode=1777,nosuid,nodev" tmpfs "$d"; fi
-done
-exec {setpriv} --reuid "$uid" --regid "$gid" --clear-groups --no-new-privs -- "$@"
-""".replace("{dirs}", " ".join(SCRATCH_DIRS))
 
 
 def _which(name: str) -> str | None:
@@ -47,7 +37,7 @@ def _tool(name: str) -> str:
 @functools.lru_cache(maxsize=1)
 def available() -> bool:
     """-> whether workers can get their own mount namespace here (root, the tools, and the kernel lets us)."""
-    if os.geteuid() != 0 or not all(_which(t) for t in ("unshare", "setpriv", "mount", "umount")):
+    if os.geteuid() != 0 or not all(_which(t) for t in ("unshare", "mount", "umount")):
         return False
     trial = subprocess.run([_tool("unshare"), "--mount", "--net", "--ipc", "--propagation", "private", "--",
                             "/bin/sh", "-c", "mount -t tmpfs -o size=1m tmpfs /tmp"], capture_output=True, check=False)
@@ -87,12 +77,9 @@ def namespace_for(identity: Identity) -> bool:
             and not any(_in_scratch(p) for p in (python.parent.parent, python.resolve().parent.parent)))
 
 
-def worker_launch(identity: Identity, argv: list[str], scratch: int) -> tuple[list[str], dict, str]:
-    """argv: the worker's command -> (the command to start, extra Popen arguments, a description of the mode)."""
+def describe(identity: Identity) -> str:
+    """-> how this identity's workers are confined on disk and network, for the grading summary."""
     if namespace_for(identity):
-        wrapped = [_tool("unshare"), "--mount", "--net", "--ipc", "--propagation", "private", "--", "/bin/sh", "-c",
-                   NAMESPACE_SCRIPT.replace("{setpriv}", _tool("setpriv")), "sh",
-                   str(identity.uid), str(identity.gid), str(scratch), *argv]
-        return wrapped, {}, "own mount, network and IPC namespaces; folder and temporary folders of bounded size"
+        return "own mount, network and IPC namespaces; folder and temporary folders of bounded size"
     why = " (the worker runtime is in a temporary folder)" if identity.official and available() else ""
-    return argv, identity.popen_args(), f"shared temporary folders, cleaned after each handin{why}"
+    return f"shared temporary folders, cleaned after each handin{why}"

@@ -5,8 +5,10 @@ question for mc) measured by the grader from the previous frame, and the
 handin a total wall budget; a worker that is late, stopped or dead costs the
 job it was running (and the rest of that step), then a new worker continues
 with the next step. Reports are decoded as they arrive and the bytes a handin
-may report are capped. After each worker, every process of the identity is
-killed (and its cgroup), and after the handin its folder and files are removed.
+may report are capped. Workers come from the slot's fork server for their
+runtime (launcher.py), already holding numpy (and torch). After each worker,
+every process of the identity is killed (and its cgroup), and after the
+handin its folder and files are removed.
 """
 
 import json
@@ -24,6 +26,7 @@ from typing import Any
 from autograder.official import identity as identities
 from autograder.official import sandbox, wire
 from autograder.official.handin import HandinError
+from autograder.official.launcher import WORKER_ENV, Launcher, WorkerProcess
 from autograder.official.limits import Confinement, Limits, confine
 from autograder.official.plan import Job, Plan
 
@@ -32,13 +35,6 @@ STARTUP_GRACE = 15.0
 LATE_GRACE = 0.5
 MAX_REPORT_BYTES = 64 << 20
 LOG_BYTES = 4096
-WORKER_ENV = {
-    "PATH": "/usr/bin:/bin",
-    "LANG": "C.UTF-8",
-    "OMP_NUM_THREADS": "1",
-    "OPENBLAS_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-}
 
 
 @dataclass
@@ -107,7 +103,7 @@ def _signal_name(code: int) -> str:
         return str(code)
 
 
-def _death(proc: subprocess.Popen, tail: _Tail, oom: bool, memory: int) -> list[str]:
+def _death(proc: WorkerProcess, tail: _Tail, oom: bool, memory: int) -> list[str]:
     code = proc.returncode
     if oom:
         head = f"the process running the code was killed: the handin ran out of memory ({memory >> 20} MiB allowed)"
@@ -126,36 +122,37 @@ class _Worker:
     """One worker process for jobs[start:], and the bookkeeping of its frames."""
 
     def __init__(self, jobs: list[Job], folder: Path, start: int, identity: identities.Identity, limits: Limits,
-                 confinement: Confinement) -> None:
-        read_end, write_end = os.pipe()
-        argv = [identity.python, "-I", "-B", str(folder / "_worker.py"), str(folder), str(start), str(write_end)]
-        command, extra, _ = sandbox.worker_launch(identity, argv, limits.scratch)
+                 confinement: Confinement, launcher: Launcher) -> None:
+        stdin_r, stdin_w = os.pipe()
+        out_r, out_w = os.pipe()
+        frames_r, frames_w = os.pipe()
+        scratch = limits.scratch if sandbox.namespace_for(identity) else None
         try:
-            self.proc = subprocess.Popen(
-                command, cwd=folder, env={**WORKER_ENV, "HOME": str(folder), "TMPDIR": str(folder)},
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(write_end,),
-                start_new_session=True, umask=0o077, **extra)
+            self.proc = launcher.spawn(folder, identity.uid, identity.gid, scratch,
+                                       {**WORKER_ENV, "HOME": str(folder), "TMPDIR": str(folder)},
+                                       (stdin_r, out_w, frames_w), start)
         except BaseException:
-            os.close(read_end)
+            for fd in (stdin_w, out_r, frames_r):
+                os.close(fd)
             raise
         finally:
-            os.close(write_end)
-        self.frames_fd = read_end
-        assert self.proc.stdout is not None and self.proc.stdin is not None  # both are pipes
-        self.out_fd: int | None = self.proc.stdout.fileno()
+            for fd in (stdin_r, out_w, frames_w):
+                os.close(fd)
+        self.frames_fd = frames_r
+        self._out = out_r
+        self.out_fd: int | None = out_r  # None once the worker's output ended
         try:
             confinement.place(self.proc.pid)
-            self.proc.stdin.write(b"go\n")
-            self.proc.stdin.close()
+            os.write(stdin_w, b"go\n")
         except OSError:
             pass  # it died already: seen as a death below
+        finally:
+            os.close(stdin_w)
         self.reader = wire.FrameReader(start, len(jobs))
 
     def close(self) -> None:
         os.close(self.frames_fd)
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
-
+        os.close(self._out)
 
 def _stop(worker: _Worker, identity: identities.Identity, confinement: Confinement) -> None:
     """End the worker and everything it started: the cgroup, every process of the uid, its process group."""
@@ -260,7 +257,7 @@ def _watch_worker(plan: Plan, jobs: list[Job], worker: "_Worker", tail: _Tail, r
 
 
 def run_jobs(plan: Plan, jobs: list[Job], folder: Path, identity: identities.Identity, limits: Limits,
-             confinement: Confinement) -> dict[int, Record]:
+             confinement: Confinement, launcher: Launcher) -> dict[int, Record]:
     """Run every job in `folder` under the grader's clock, restarting after a death or a stop -> job -> Record."""
     n = len(jobs)
     records: dict[int, Record] = {}
@@ -275,7 +272,7 @@ def run_jobs(plan: Plan, jobs: list[Job], folder: Path, identity: identities.Ide
             records.update({i: Record("dead", lines=spent) for i in range(start, n)})
             break
         oom_before = confinement.oom_kills()
-        worker = _Worker(jobs, folder, start, identity, limits, confinement)
+        worker = _Worker(jobs, folder, start, identity, limits, confinement, launcher)
         tail = _Tail()
         watch = _Watch(start, time.monotonic())
         try:
@@ -308,8 +305,9 @@ def run_jobs(plan: Plan, jobs: list[Job], folder: Path, identity: identities.Ide
 
 
 def run_handin(plan: Plan, jobs: list[Job], files: dict[str, str], base: Path, identity: identities.Identity,
-               limits: Limits) -> tuple[dict[int, Record], str]:
-    """Place the handin in a fresh folder under `base`, run its jobs, remove everything it left.
+               limits: Limits, launcher: Launcher) -> tuple[dict[int, Record], str]:
+    """Place the handin in a fresh folder under `base`, run its jobs with workers from `launcher` (the runtime's
+    fork server for this slot), remove everything it left.
 
     -> (job index -> Record, the confinement mode used). Raises HandinError when the files cannot be placed.
     """
@@ -319,10 +317,10 @@ def run_handin(plan: Plan, jobs: list[Job], files: dict[str, str], base: Path, i
     confinement = confine(limits) if identity.official else Confinement()
     folder.mkdir(mode=0o700)
     mounted = sandbox.mount_folder(folder, identity, limits.disk)
-    mode = "; ".join([confinement.mode, sandbox.worker_launch(identity, [], limits.scratch)[2]])
+    mode = "; ".join([confinement.mode, sandbox.describe(identity)])
     try:
         prepare_folder(plan, jobs, files, folder, identity, limits)
-        return run_jobs(plan, jobs, folder, identity, limits, confinement), mode
+        return run_jobs(plan, jobs, folder, identity, limits, confinement, launcher), mode
     finally:
         confinement.kill()
         try:

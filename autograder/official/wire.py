@@ -18,7 +18,7 @@ recursion, a dtype or shape that does not fit the data, memory) becomes
 the job inputs to the worker (`write_arrays` / `read_arrays`).
 
 This file runs in the worker with numpy and the standard library only (it is
-copied into the worker's folder as `_wire.py`), on Python 3.10 and later.
+loaded by the fork server as `_wire.py`, see forkserver.py), on Python 3.10 and later.
 """
 
 import json

@@ -1,12 +1,13 @@
 """The worker: runs the student's code on case inputs, as another OS user, and reports what it produced.
 
-The grader starts it as `PYTHON -I -B FOLDER/_worker.py FOLDER START FD` in a
-fresh folder holding the student's mytorch/ and hw/, the shipped autograder/
-(no reference data, no answer key, no oracles, no grading code), this file
-and the wire format as `_wire.py`. FOLDER/plan.json holds the jobs in order
-and the limits; FOLDER/inputs.bin the inputs of every job (`j0007/x`, ...; see
-`_wire.write_arrays`).
-The worker never sees an expected value.
+The fork server (`forkserver.py`) runs `main(FOLDER, START, 3)` in a child it
+has confined and switched to the worker identity, in a fresh folder holding
+the student's mytorch/ and hw/ and the shipped autograder/ (no reference data,
+no answer key, no oracles, no grading code). FOLDER/plan.json holds the jobs
+in order and the limits; FOLDER/inputs.bin the inputs of every job
+(`j0007/x`, ...; see `_wire.write_arrays`). This file and the wire format
+(`_wire.py`) come from the fork server's own folder, loaded before any
+student code. The worker never sees an expected value.
 
 It first lowers its own resource limits, then waits for one line on stdin:
 the grader sends it once the process is inside the handin's cgroups, so no
@@ -69,7 +70,7 @@ def main(folder: Path, start: int, fd: int) -> None:
     plan = json.loads((folder / "plan.json").read_text())
     lower_limits(plan["limits"])
     sys.stdin.readline()  # the grader's go: this process is now inside the handin's limits
-    # The shipped autograder/, the student's packages and _wire.py are imported from the folder itself.
+    # The shipped autograder/ and the student's packages are imported from the folder itself.
     sys.path.insert(0, str(folder))
     os.chdir(folder)
     import _wire as wire
@@ -77,7 +78,10 @@ def main(folder: Path, start: int, fd: int) -> None:
     from autograder.steps import all_steps
 
     timeout = float(plan["timeout"])
-    inputs_all = wire.read_arrays((folder / "inputs.bin").read_bytes())
+    by_job: dict[str, dict[str, Any]] = {}
+    for name, value in wire.read_arrays((folder / "inputs.bin").read_bytes()).items():
+        job_key, _, key = name.partition("/")
+        by_job.setdefault(job_key, {})[key] = value
     steps = all_steps()
     pipe = os.fdopen(fd, "wb", buffering=0)
     pipe.write(wire.frame(wire.READY, {"kind": "ready"}, {}))
@@ -91,16 +95,8 @@ def main(folder: Path, start: int, fd: int) -> None:
         elif job["kind"] == "quiz":
             record, arrays = _run_quiz(wire, steps[job["step"]], timeout), {}
         else:
-            prefix = f"j{n:04d}/"
-            inputs = {k[len(prefix):]: v for k, v in inputs_all.items() if k.startswith(prefix)}
-            record, arrays = _run_case(wire, steps[job["step"]], inputs, timeout)
+            record, arrays = _run_case(wire, steps[job["step"]], by_job.get(f"j{n:04d}", {}), timeout)
             if record["error"]:
                 failed_steps.add(job["step"])
         pipe.write(wire.frame(n, record, arrays))
 
-
-if __name__ == "__main__":
-    main(Path(sys.argv[1]).resolve(), int(sys.argv[2]), int(sys.argv[3]))
-    sys.stdout.flush()
-    # A student thread still running must not keep the process alive.
-    os._exit(0)

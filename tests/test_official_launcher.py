@@ -1,0 +1,70 @@
+"""The grader's side of the fork server: start-up, versions, waiting on a worker, and a runtime that cannot serve."""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from autograder.official.launcher import WORKER_ENV, Launcher, LaunchError
+from autograder.official.supervise import make_base
+
+
+@pytest.fixture
+def base():
+    where = make_base()
+    yield where
+    shutil.rmtree(where, ignore_errors=True)
+
+
+def test_ready_says_what_the_runtime_loaded(base):
+    pytest.importorskip("torch")
+    plain, with_torch = Launcher(sys.executable, base), Launcher(sys.executable, base, torch=True)
+    try:
+        import numpy
+
+        assert plain.ready() == {"numpy": numpy.__version__, "torch": False}
+        assert with_torch.ready() == {"numpy": numpy.__version__, "torch": True}
+    finally:
+        plain.close()
+        with_torch.close()
+    assert [p.name for p in base.iterdir()] == []  # each server's folder goes with it
+
+
+def test_a_worker_is_waited_for_with_a_timeout(base):
+    launcher = Launcher(sys.executable, base)
+    stdin_r, stdin_w = os.pipe()
+    out_r, out_w = os.pipe()
+    frames_r, frames_w = os.pipe()
+    try:
+        proc = launcher.spawn(base, None, None, None, dict(WORKER_ENV), (stdin_r, out_w, frames_w),
+                              program=("import sys; sys.stdin.readline()", []))
+        for fd in (stdin_r, out_w, frames_w):
+            os.close(fd)
+        assert proc.poll() is None
+        started = time.monotonic()
+        with pytest.raises(subprocess.TimeoutExpired):
+            proc.wait(0.3)
+        assert time.monotonic() - started >= 0.3
+        os.write(stdin_w, b"go\n")
+        assert proc.wait(30) == 0 and proc.poll() == 0 and proc.returncode == 0
+    finally:
+        for fd in (stdin_w, out_r, frames_r):
+            os.close(fd)
+        launcher.close()
+
+
+def test_a_runtime_without_numpy_cannot_serve_and_says_why(base):
+    python = shutil.which("python3", path="/usr/bin:/bin")
+    if python is None or subprocess.run([python, "-I", "-c", "import numpy"], capture_output=True).returncode == 0:
+        pytest.skip("no system Python without numpy here")
+    launcher = Launcher(python, base)
+    with pytest.raises(LaunchError, match="cannot start workers: ModuleNotFoundError: No module named 'numpy'"):
+        launcher.ready()
+
+
+def test_a_missing_interpreter_is_a_launch_error(base):
+    with pytest.raises(LaunchError, match="cannot run /no/such/python"):
+        Launcher("/no/such/python", base)
