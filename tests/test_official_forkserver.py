@@ -47,19 +47,24 @@ def place():
     shutil.rmtree(base, ignore_errors=True)
 
 
+@pytest.fixture
+def served(place):
+    """-> (a fork server of the worker runtime, the worker folder)."""
+    base, folder = place
+    launcher = Launcher(worker_python(), base)
+    yield launcher, folder
+    launcher.close()
+
+
 def _server_pid(launcher: Launcher) -> int:
     assert launcher._proc is not None
     return launcher._proc.pid
 
 
 @needs_root
-def test_the_child_is_the_worker_identity_with_three_pipes_and_nothing_of_the_server(place):
-    base, folder = place
-    launcher = Launcher(worker_python(), base)
-    try:
-        code, output = spawn_program(launcher, folder, UID, UID, None, WHAT_IT_HAS, [str(_server_pid(launcher))], 60)
-    finally:
-        launcher.close()
+def test_the_child_is_the_worker_identity_with_three_pipes_and_nothing_of_the_server(served):
+    launcher, folder = served
+    code, output = spawn_program(launcher, folder, UID, UID, None, WHAT_IT_HAS, [str(_server_pid(launcher))], 60)
     assert code == 0, output
     seen = json.loads(output)
     assert seen["ids"] == [[UID] * 3, [UID] * 3, []]
@@ -73,46 +78,34 @@ def test_the_child_is_the_worker_identity_with_three_pipes_and_nothing_of_the_se
 
 
 @needs_root
-def test_exit_codes_come_back_as_subprocess_gives_them_and_the_server_goes_on(place):
-    base, folder = place
-    launcher = Launcher(worker_python(), base)
-    try:
-        server = _server_pid(launcher)
-        for program, expected in [("import os; os._exit(7)", 7),
-                                  ("import os, signal; os.kill(os.getpid(), signal.SIGSEGV)", -signal.SIGSEGV),
-                                  ("import os, signal; os.killpg(0, signal.SIGKILL)", -signal.SIGKILL),
-                                  ("raise SystemExit(3)", 3), ("raise ValueError('no')", 1), ("pass", 0)]:
-            code, output = spawn_program(launcher, folder, UID, UID, None, program, [], 60)
-            assert code == expected, (program, output)
-        assert _server_pid(launcher) == server  # the same server all along
-    finally:
-        launcher.close()
+def test_exit_codes_come_back_as_subprocess_gives_them_and_the_server_goes_on(served):
+    launcher, folder = served
+    server = _server_pid(launcher)
+    for program, expected in [("import os; os._exit(7)", 7),
+                              ("import os, signal; os.kill(os.getpid(), signal.SIGSEGV)", -signal.SIGSEGV),
+                              ("import os, signal; os.killpg(0, signal.SIGKILL)", -signal.SIGKILL),
+                              ("raise SystemExit(3)", 3), ("raise ValueError('no')", 1), ("pass", 0)]:
+        code, output = spawn_program(launcher, folder, UID, UID, None, program, [], 60)
+        assert code == expected, (program, output)
+    assert _server_pid(launcher) == server  # the same server all along
 
 
 @needs_root
-def test_a_child_that_cannot_be_placed_runs_nothing(place):
-    base, _ = place
-    launcher = Launcher(worker_python(), base)
-    try:
-        code, output = spawn_program(launcher, base / "missing", UID, UID, None, "print('ran')", [], 60)
-    finally:
-        launcher.close()
+def test_a_child_that_cannot_be_placed_runs_nothing(served):
+    launcher, folder = served
+    code, output = spawn_program(launcher, folder / "missing", UID, UID, None, "print('ran')", [], 60)
     assert code == 70 and "ran" not in output and "No such file or directory" in output
 
 
 @needs_root
-def test_a_server_that_died_is_started_again(place):
-    base, folder = place
-    launcher = Launcher(worker_python(), base)
-    try:
-        first = _server_pid(launcher)
-        launcher.ready()
-        os.kill(first, signal.SIGKILL)
-        launcher._proc.wait()  # type: ignore[union-attr]
-        code, output = spawn_program(launcher, folder, UID, UID, None, "print('again')", [], 60)
-        assert (code, output.strip()) == (0, "again") and _server_pid(launcher) != first
-    finally:
-        launcher.close()
+def test_a_server_that_died_is_started_again(served):
+    launcher, folder = served
+    first = _server_pid(launcher)
+    launcher.ready()
+    os.kill(first, signal.SIGKILL)
+    launcher._proc.wait()  # type: ignore[union-attr]
+    code, output = spawn_program(launcher, folder, UID, UID, None, "print('again')", [], 60)
+    assert (code, output.strip()) == (0, "again") and _server_pid(launcher) != first
 
 
 def test_as_the_graders_own_user_it_runs_unchanged(place, tmp_path):
