@@ -68,3 +68,18 @@ def test_a_runtime_without_numpy_cannot_serve_and_says_why(base):
 def test_a_missing_interpreter_is_a_launch_error(base):
     with pytest.raises(LaunchError, match="cannot run /no/such/python"):
         Launcher("/no/such/python", base)
+
+
+def test_a_worker_nobody_waited_for_does_not_confuse_the_next(base):
+    launcher = Launcher(sys.executable, base)
+    try:
+        for expected in (5, 6):
+            ends = [os.pipe() for _ in range(3)]
+            proc = launcher.spawn(base, None, None, None, dict(WORKER_ENV), (ends[0][0], ends[1][1], ends[2][1]),
+                                  program=(f"raise SystemExit({expected})", []))
+            for r, w in ends:
+                os.close(r)
+                os.close(w)
+        assert proc.wait(30) == 6
+    finally:
+        launcher.close()

@@ -135,14 +135,17 @@ class Launcher:
         assert self._sock is not None
         try:
             socket.send_fds(self._sock, [json.dumps(request).encode()], list(pipes))
-            readable, _, _ = select.select([self._sock], [], [], READY_TIMEOUT)
-            data = self._sock.recv(REPLY_BYTES) if readable else b""
+            reply: dict = {}
+            while "pid" not in reply:  # skipping the end of an earlier worker nobody waited for
+                readable, _, _ = select.select([self._sock], [], [], READY_TIMEOUT)
+                data = self._sock.recv(REPLY_BYTES) if readable else b""
+                if not data:
+                    self.close()
+                    raise LaunchError(f"the fork server of {self.python} stopped")
+                reply = json.loads(data)
         except OSError as exc:
             raise LaunchError(f"the fork server of {self.python} stopped ({exc})") from None
-        if not data:
-            self.close()
-            raise LaunchError(f"the fork server of {self.python} stopped")
-        return WorkerProcess(int(json.loads(data)["pid"]), self._sock)
+        return WorkerProcess(int(reply["pid"]), self._sock)
 
     def close(self) -> None:
         """Stop the server (it ends when its socket closes) and remove its folder."""
