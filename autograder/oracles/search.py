@@ -61,9 +61,11 @@ def candidate_count_bound(K: int, T: int) -> int:
 def exact_scores(y: np.ndarray, symbols: list[str]) -> dict[str, float]:
     """y (K + 1, T) -> output sequence -> the sum of the probabilities of its alignments."""
     C, T = y.shape
+    alignments = list(itertools.product(range(C), repeat=T))
+    # Each alignment's product over its steps, all at once; summed per sequence in alignment order.
+    probs = np.prod(y[np.array(alignments), np.arange(T)], axis=1)
     totals: dict[str, float] = {}
-    for alignment in itertools.product(range(C), repeat=T):
-        p = float(np.prod(y[list(alignment), np.arange(T)]))
+    for alignment, p in zip(alignments, probs.tolist()):
         key = _as_str(compress(alignment), symbols)
         totals[key] = totals.get(key, 0.0) + p
     return totals
