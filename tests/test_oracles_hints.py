@@ -9,7 +9,7 @@ pytest.importorskip("torch")
 
 from autograder.cases import LIVE_STREAM, PUBLIC_STREAM  # noqa: E402
 from autograder.engine import live_cases  # noqa: E402
-from autograder.oracles import hints_wanted, load_oracles, values_only, with_hints  # noqa: E402
+from autograder.oracles import computing_hints, hints_wanted, load_oracles, values_only  # noqa: E402
 from autograder.steps import case_steps  # noqa: E402
 
 STEPS = case_steps()
@@ -104,7 +104,7 @@ def test_hints_are_wanted_by_default_and_the_mode_is_per_thread():
     assert seen == [False, True]
     with values_only():
         assert not hints_wanted()
-        with with_hints():
+        with computing_hints():
             assert hints_wanted()
         assert not hints_wanted()
     assert hints_wanted()

@@ -18,7 +18,7 @@ import numpy as np
 
 from autograder.cases import Case, CaseKind
 from autograder.official import secret as secrets
-from autograder.oracles import values_only, with_hints
+from autograder.oracles import computing_hints, values_only
 from autograder.paths import ROOT
 from autograder.reference_store import load_cases, read_manifest
 from autograder.release import contents
@@ -75,7 +75,7 @@ class Plan:
     def hinted(self, step_id: str, case: Case) -> Case:
         """case: a case of step `step_id` drawn values only -> the same case with its alternatives and trace,
         from the full oracle on its inputs: exactly what drawing it with hints gives."""
-        with with_hints():
+        with computing_hints():
             return case.with_hints(self.oracles[step_id](case.inputs))
 
 

@@ -19,9 +19,9 @@ from typing import Any, Callable
 import numpy as np
 
 from autograder.cases import Expected
-from autograder.oracles._hints import hints_wanted, values_only, with_hints
+from autograder.oracles._hints import computing_hints, hints_wanted, values_only
 
-__all__ = ["Oracle", "hints_wanted", "load_oracles", "values_only", "with_hints"]
+__all__ = ["Oracle", "computing_hints", "hints_wanted", "load_oracles", "values_only"]
 
 Oracle = Callable[[dict[str, np.ndarray]], Expected]
 

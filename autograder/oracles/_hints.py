@@ -29,7 +29,7 @@ def values_only() -> contextlib.AbstractContextManager[None]:
     return _wanted(False)
 
 
-def with_hints() -> contextlib.AbstractContextManager[None]:
+def computing_hints() -> contextlib.AbstractContextManager[None]:
     """Within it (in this thread), oracles compute alternatives and the trace too, as they do by default."""
     return _wanted(True)
 
