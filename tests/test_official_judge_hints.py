@@ -17,7 +17,6 @@ from autograder.cases import Case  # noqa: E402
 from autograder.engine import Status  # noqa: E402
 from autograder.official import plan as plans  # noqa: E402
 from autograder.official import wire  # noqa: E402
-from autograder.official.batch import grade_one  # noqa: E402
 from autograder.official.judge import judge  # noqa: E402
 from autograder.official.plan import Plan, handin_jobs, make_plan  # noqa: E402
 from autograder.official.supervise import Record  # noqa: E402
@@ -26,6 +25,7 @@ from autograder.rubric import load_rubric  # noqa: E402
 from autograder.steps import all_steps, case_steps  # noqa: E402
 from tests.mutants import hint_lines  # noqa: E402
 from tests.official_setup import in_process_grader, with_change  # noqa: E402
+from tests.test_official_judge import grade  # noqa: E402
 
 SECRET = b"a secret for the hint tests"
 FILES = {"mytorch/linear.py": "# a submission\n"}
@@ -131,13 +131,14 @@ def test_a_planted_bug_caught_by_a_hidden_case_reads_as_with_eager_hints(monkeyp
     files = with_change("mytorch/gru_cell.py", "d_z = delta * (h_tilda - h)", "d_z = delta * (h - h_tilda)")
     grader = in_process_grader(plan, first_uid=61130)
     try:
-        (lazy,) = grade_one(grader, grader.identities[0], lambda: files).results
+        lazy = grade(grader, files)["gru_backward"]
         # Drawn with hints, as before: nothing is left to compute when judging.
         monkeypatch.setattr(plans, "values_only", contextlib.nullcontext)
         monkeypatch.setattr(Plan, "hinted", lambda self, step_id, case: case)
-        (eagerly,) = grade_one(grader, grader.identities[0], lambda: files).results
+        eagerly = grade(grader, files)["gru_backward"]
     finally:
         grader.close()
-    assert lazy.status is Status.FAILED and lazy.headline.startswith("GRUCell.backward, hidden case 1 (")
-    assert lazy.message == eagerly.message
-    assert hint_lines("\n".join(lazy.message)) == [f"hint: {STEPS['gru_backward'].bugs['z_sign_flipped']}"]
+    status, points, message = lazy
+    assert status == "failed" and points == 0 and message.startswith("GRUCell.backward, hidden case 1 (")
+    assert lazy == eagerly
+    assert hint_lines(message) == [f"hint: {STEPS['gru_backward'].bugs['z_sign_flipped']}"]
