@@ -6,10 +6,11 @@ hidden (drawn from the course secret at official grading). Besides the
 graded expected values it may carry, as separate fields, what known bugs
 would produce (`alternatives`, to name the bug in a hint) and intermediate
 values torch computed on the way (`trace`, to say where a mismatch starts).
-Neither is ever graded.
+Neither is ever graded, and a case may be drawn without them
+(`hints_pending`): official grading computes them only for a case that fails.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 import numpy as np
@@ -46,7 +47,11 @@ class Expected:
 
 @dataclass
 class Case:
-    """One concrete case: its inputs and its expected values (see the module docstring)."""
+    """One concrete case: its inputs and its expected values (see the module docstring).
+
+    hints_pending: its oracle ran without hints (see autograder/oracles/_hints.py), so its
+    alternatives and trace are not known yet, rather than known to be empty.
+    """
 
     kind: CaseKind
     index: int  # 1-based, within its kind
@@ -56,6 +61,7 @@ class Case:
     alternatives: dict[str, Arrays] = field(default_factory=dict)
     trace: Arrays = field(default_factory=dict)
     batch: int | None = None
+    hints_pending: bool = False
 
     @property
     def label(self) -> str:
@@ -64,6 +70,13 @@ class Case:
 
     @classmethod
     def from_oracle(cls, kind: CaseKind, index: int, desc: str, inputs: Arrays, expected: Expected,
-                    batch: int | None) -> "Case":
-        """A case whose expected values, alternatives and trace come from one oracle result."""
-        return cls(kind, index, desc, inputs, expected.values, expected.alternatives, expected.trace, batch)
+                    batch: int | None, hints_pending: bool = False) -> "Case":
+        """A case whose expected values, alternatives and trace come from one oracle result
+        (hints_pending: the oracle ran values only)."""
+        return cls(kind, index, desc, inputs, expected.values, expected.alternatives, expected.trace, batch,
+                   hints_pending)
+
+    def with_hints(self, expected: Expected) -> "Case":
+        """expected: the oracle's full result on this case's inputs -> this case with its alternatives and
+        trace; the graded values stay the ones it was drawn with."""
+        return replace(self, alternatives=expected.alternatives, trace=expected.trace, hints_pending=False)

@@ -226,11 +226,14 @@ def _passing_headline(cases: list[Case]) -> str:
 
 
 def judge_step(step: Step, entry: RubricEntry, cases: list[Case], source: Callable[[int, Case], Produced],
-               ) -> StepResult:
+               hinted: Callable[[Case], Case] | None = None) -> StepResult:
     """Judge every case in order, stopping at the first failure.
 
     source(index, case) -> what the student's code produced on that case; it is
     only asked for the cases that are judged.
+    hinted(case) -> a case drawn without its hints (`Case.hints_pending`) with
+    them; asked only for the case that fails, which is then judged again, so
+    its message is the one hints computed up front give.
     """
     result = StepResult(entry.id, 0.0, entry.points)
     warnings: list[str] = []
@@ -238,6 +241,8 @@ def judge_step(step: Step, entry: RubricEntry, cases: list[Case], source: Callab
         got = source(i, case)
         result.cases_checked += 1
         verdict = judge_case(step, case, got)
+        if verdict is not None and case.hints_pending and hinted is not None:
+            verdict = judge_case(step, hinted(case), got)
         if verdict is not None:
             result.status, result.headline, result.details = verdict.status, verdict.headline, verdict.details
             return result

@@ -23,7 +23,8 @@ def test_case_fingerprint_changes_with_specs_and_outputs_only():
 
 def test_oracle_sources_follow_imports_within_the_oracle_package():
     assert oracle_sources("autograder.oracles.gru_inference", ROOT) == [
-        "autograder/oracles/_torch.py", "autograder/oracles/gru_cell.py", "autograder/oracles/gru_inference.py"]
+        "autograder/oracles/_hints.py", "autograder/oracles/_torch.py", "autograder/oracles/gru_cell.py",
+        "autograder/oracles/gru_inference.py"]
 
 
 def test_source_fingerprint_ignores_line_endings_and_sees_edits(tmp_path):

@@ -1,7 +1,9 @@
 """Judging a handin in the grader: the worker's decoded reports against the expected values, the mc key.
 
 Messages come from the engine's judge stage (`engine.judge_step`,
-`Step.locate`), so they read exactly as the runner's. Whatever the reports
+`Step.locate`), so they read exactly as the runner's. Hidden cases are drawn
+without hints; the one a step fails on gets them here (`Plan.hinted`), so
+its message names the same cause as eager hints would. Whatever the reports
 hold, judging fails only the step they belong to.
 """
 
@@ -122,7 +124,13 @@ def _step_result(plan: Plan, entry: RubricEntry, cases: dict[str, list[Case]], n
     def source(i: int, case: Case) -> Produced:
         return _produced(records.get(numbers[i], Record("skipped")))
 
-    return judge_step(step, entry, cases[entry.id], source)
+    def hinted(case: Case) -> Case:
+        try:
+            return plan.hinted(entry.id, case)
+        except Exception:  # noqa: BLE001 - the failure stands, only without its hint
+            return case
+
+    return judge_step(step, entry, cases[entry.id], source, hinted)
 
 
 def judge(plan: Plan, cases: dict[str, list[Case]], jobs: list[Job], records: dict[int, Record]) -> list[StepResult]:

@@ -3,7 +3,10 @@
 `make_plan` loads everything the grader will ever execute (oracles, answer
 key, step definitions, grading modules) up front, so no file a worker could
 have touched is imported later. `handin_jobs` then draws a submission's
-hidden cases from the secret and the submission's own files.
+hidden cases from the secret and the submission's own files, values only:
+the hints of a hidden case (known-bug alternatives, trace) are computed by
+`Plan.hinted` when judging finds that it fails, so honest handins never pay
+for them.
 """
 
 from collections.abc import Callable
@@ -15,6 +18,7 @@ import numpy as np
 
 from autograder.cases import Case, CaseKind
 from autograder.official import secret as secrets
+from autograder.oracles import computing_hints, values_only
 from autograder.paths import ROOT
 from autograder.reference_store import load_cases, read_manifest
 from autograder.release import contents
@@ -67,16 +71,27 @@ class Plan:
         step = self.steps[job.step]
         return self.timeout * (len(step.questions) if isinstance(step, QuizStep) else 1)
 
+    def hinted(self, step_id: str, case: Case) -> Case:
+        """case: a case of step `step_id` drawn values only -> the same case with its alternatives and trace,
+        from the full oracle on its inputs: exactly what drawing it with hints gives."""
+        with computing_hints():
+            return case.with_hints(self.oracles[step_id](case.inputs))
+
 
 def hidden_cases(step: Step, oracle: Callable, stream: int, per_spec: int) -> list[Case]:
-    """-> per_spec fresh cases for each of the step's specs, expected values from the torch oracle."""
+    """-> per_spec fresh cases for each of the step's specs, expected values from the torch oracle.
+
+    The oracle runs values only: each case's hints are pending (see `Plan.hinted`).
+    """
     cases = []
     for k in range(per_spec):
         for i, spec in enumerate(step.specs):
             index = k * len(step.specs) + i
             inputs = step.build(step.rng(stream, index), spec)
-            cases.append(Case.from_oracle(CaseKind.HIDDEN, index + 1, spec.desc, inputs, oracle(inputs),
-                                          step.batch_of(spec)))
+            with values_only():
+                expected = oracle(inputs)
+            cases.append(Case.from_oracle(CaseKind.HIDDEN, index + 1, spec.desc, inputs, expected,
+                                          step.batch_of(spec), hints_pending=True))
     return cases
 
 

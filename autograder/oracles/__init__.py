@@ -7,7 +7,8 @@ assignment's conventions. Only imported when torch is available.
 
 An oracle module defines `ORACLES`, step id -> function(inputs) returning
 either the expected values (a dict) or an `Expected` that also carries
-known-bug alternatives and a trace.
+known-bug alternatives and a trace; under `values_only()` (see _hints.py) it
+computes neither and returns the values alone, bit for bit the same.
 """
 
 import functools
@@ -18,6 +19,9 @@ from typing import Any, Callable
 import numpy as np
 
 from autograder.cases import Expected
+from autograder.oracles._hints import computing_hints, hints_wanted, values_only
+
+__all__ = ["Oracle", "computing_hints", "hints_wanted", "load_oracles", "values_only"]
 
 Oracle = Callable[[dict[str, np.ndarray]], Expected]
 

@@ -3,6 +3,8 @@
 import numpy as np
 import torch
 
+from autograder.oracles._hints import hints_wanted
+
 
 def tensor(a: np.ndarray, grad: bool = False) -> torch.Tensor:
     """a: numpy array -> float64 tensor (a leaf requiring grad if `grad`)."""
@@ -23,10 +25,12 @@ def accumulate(
     per_call: each call's own gradients; zero_grad_before[k]: zero_grad() ran before call k.
     Returns (the accumulated gradients, the known-bug alternatives): per key,
     `last_call_only` (what assigning instead of adding gives) and `no_zero_grad`
-    (what ignoring zero_grad gives), for the cases where those bugs show.
+    (what ignoring zero_grad gives), for the cases where those bugs show; none
+    when hints are not wanted.
     """
     out: dict[str, np.ndarray] = {}
     alternatives: dict[str, dict[str, np.ndarray]] = {}
+    hints = hints_wanted()
     for key in keys:
         total = np.zeros_like(per_call[0][key])
         everything = np.zeros_like(per_call[0][key])
@@ -36,7 +40,7 @@ def accumulate(
             total = total + grads[key]
             everything = everything + grads[key]
         out[key] = total
-        if len(per_call) > 1:
+        if hints and len(per_call) > 1:
             if not zero_grad_before[len(per_call) - 1]:
                 alternatives.setdefault(key, {})["last_call_only"] = per_call[-1][key]
             if zero_grad_before.any():

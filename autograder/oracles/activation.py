@@ -7,6 +7,7 @@ import numpy as np
 import torch
 
 from autograder.cases import Expected
+from autograder.oracles._hints import hints_wanted
 from autograder.oracles._torch import add_alternative, array, tensor
 
 FUNCTIONS = {
@@ -49,12 +50,16 @@ def activation(inputs: dict[str, np.ndarray]) -> Expected:
         out[f"{key}_state"] = y
         out[f"{key}_derivative"] = dy
         out[f"{key}_derivative_at"] = dy_at
+        if not hints_wanted():
+            continue
         for tag, bug in DERIVATIVE_BUGS.get(key, {}).items():
             add_alternative(alternatives, f"{key}_derivative", tag, array(bug(tensor(y))), dy)
             add_alternative(alternatives, f"{key}_derivative_at", tag,
                             array(bug(tensor(inputs[STATE_KEYS[key]]))), dy_at)
         # derivative(state=s) that ignores s returns the derivative at the stored output.
         add_alternative(alternatives, f"{key}_derivative_at", "ignores_state", dy, dy_at)
+    if not hints_wanted():
+        return Expected(out)
     absolute = np.abs(inputs["x"])
     add_alternative(alternatives, "relu_forward", "relu_abs", absolute, out["relu_forward"])
     add_alternative(alternatives, "relu_state", "relu_abs", absolute, out["relu_state"])

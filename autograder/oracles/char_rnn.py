@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from autograder.cases import Expected
+from autograder.oracles._hints import hints_wanted
 from autograder.oracles._torch import add_alternative, array, distinct, tensor, with_slope
 from autograder.steps.char_rnn import layer_names, num_layers, param_names
 
@@ -77,6 +78,8 @@ def char_rnn_loss(inputs: dict[str, np.ndarray]) -> Expected:
     with torch.no_grad():
         _, states, probs, loss = window(inputs, grad=False)
         values = {"hs": array(torch.stack(states)), "probs": array(probs), "loss": array(loss)}
+        if not hints_wanted():
+            return Expected(values)
         alternatives: dict[str, dict[str, np.ndarray]] = {}
         for bug in LOSS_BUGS:
             _, bug_states, bug_probs, bug_loss = window(inputs, grad=False, bug=bug)
@@ -109,6 +112,8 @@ def _gradients(inputs: dict[str, np.ndarray], bug: str | None = None) -> dict[st
 
 def char_rnn_backward(inputs: dict[str, np.ndarray]) -> Expected:
     values = _gradients(inputs)
+    if not hints_wanted():
+        return Expected(values)
     alternatives: dict[str, dict[str, np.ndarray]] = {}
     for bug in BACKWARD_BUGS:
         for key, alt in _gradients(inputs, bug).items():
@@ -144,6 +149,8 @@ def char_rnn_sample(inputs: dict[str, np.ndarray]) -> Expected:
     fed = [seed] + path[:-1]
     scores = scores_along(inputs, fed, h)
     values = {"probs": softmax_alpha(scores, temperature), "indices": np.array(path, dtype=np.float64)}
+    if not hints_wanted():
+        return Expected(values)
     bugs = {
         "temperature_multiplies": softmax_alpha(scores, 1.0 / temperature),
         "no_max_shift": _naive_softmax(scores, 1.0 / temperature),
@@ -161,6 +168,8 @@ def char_rnn_complete(inputs: dict[str, np.ndarray]) -> Expected:
     start = len(starter) - 1
     scores = scores_along(inputs, starter + path[:-1], h0)[start:]
     values = {"probs": softmax_alpha(scores, temperature), "indices": np.array(path, dtype=np.float64)}
+    if not hints_wanted():
+        return Expected(values)
     fed_as = {
         "starter_last_only": ([starter[-1]] + path[:-1], h0, 0),
         "last_starter_twice": (starter + [starter[-1]] + path[:-1], h0, start + 1),

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from autograder.cases import Expected
+from autograder.oracles._hints import hints_wanted
 from autograder.oracles._torch import accumulate, add_alternative, array, flipped, tensor, with_slope
 from autograder.steps.gru_cell import WEIGHTS
 
@@ -64,6 +65,8 @@ def gru_forward(inputs: dict[str, np.ndarray]) -> Expected:
     x, h = tensor(inputs["x"][0]), tensor(inputs["h_prev"][0])
     with torch.no_grad():
         result = gru_step(w, x, h)
+        if not hints_wanted():
+            return Expected({k: array(v) for k, v in result.items()})
         z, r = result["z"], result["r"]
         reset_after = torch.tanh(r * (w["Wh"] @ h) + w["Wx"] @ x)
         no_reset = torch.tanh(w["Wh"] @ h + w["Wx"] @ x)
@@ -106,6 +109,8 @@ def _backward(inputs: dict[str, np.ndarray], w: dict[str, torch.Tensor],
 def gru_backward(inputs: dict[str, np.ndarray]) -> Expected:
     w = {k: tensor(inputs[k], grad=True) for k in WEIGHTS}
     values, alternatives = _backward(inputs, w, lambda x, h: gru_step(w, x, h)["h_t"])
+    if not hints_wanted():
+        return Expected(values)
     for bug in BACKWARD_BUGS:
         buggy, _ = _backward(inputs, w, functools.partial(buggy_step, w, bug=bug))
         for key, value in buggy.items():

@@ -4,6 +4,7 @@ import numpy as np
 import torch
 
 from autograder.cases import Expected
+from autograder.oracles._hints import hints_wanted
 from autograder.oracles._torch import add_alternative, array, tensor
 from autograder.oracles.gru_cell import gru_step
 from autograder.steps.gru_inference import GRU_WEIGHTS
@@ -27,6 +28,8 @@ def gru_inference(inputs: dict[str, np.ndarray]) -> Expected:
         "step_logits": array(torch.nn.functional.linear(step_h, proj_w, proj_b)),
         "logits": array(torch.stack(logits)),
     }
+    if not hints_wanted():
+        return Expected(values)
     alternatives: dict[str, dict[str, np.ndarray]] = {}
     old_state = array(torch.nn.functional.linear(tensor(inputs["h1"]), proj_w, proj_b))
     add_alternative(alternatives, "step_logits", "projects_previous_state", old_state, values["step_logits"])

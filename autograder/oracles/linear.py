@@ -5,6 +5,7 @@ import numpy as np
 import torch
 
 from autograder.cases import Expected
+from autograder.oracles._hints import hints_wanted
 from autograder.oracles._torch import accumulate, add_alternative, array, tensor
 
 
@@ -22,6 +23,8 @@ def linear_forward(inputs: dict[str, np.ndarray]) -> Expected:
     x = x[0]
     with torch.no_grad():
         y = array(_layer(inputs)(x))
+    if not hints_wanted():
+        return Expected({"y": y})
     alternatives: dict[str, dict[str, np.ndarray]] = {}
     add_alternative(alternatives, "y", "no_bias", array(x @ W.T), y)
     add_alternative(alternatives, "y", "bias_subtracted", array(x @ W.T - b), y)

@@ -5,6 +5,7 @@ import numpy as np
 import torch
 
 from autograder.cases import Expected
+from autograder.oracles._hints import hints_wanted
 from autograder.oracles._torch import add_alternative, array, tensor
 
 
@@ -24,6 +25,8 @@ def _unshifted_softmax(inputs: dict[str, np.ndarray]) -> torch.Tensor:
 def loss_forward(inputs: dict[str, np.ndarray]) -> Expected:
     _, per_sample = _loss(inputs)
     loss = array(per_sample)
+    if not hints_wanted():
+        return Expected({"loss": loss})
     alternatives: dict[str, dict[str, np.ndarray]] = {}
     # Without the shift a row is lost (inf or nan, depending on how the log is taken) exactly where exp overflows.
     overflows = torch.isinf(torch.exp(tensor(inputs["x"]))).any(dim=1)
@@ -37,6 +40,8 @@ def loss_backward(inputs: dict[str, np.ndarray]) -> Expected:
     # The sum, not the mean: the assignment's derivative is per sample.
     (dx,) = torch.autograd.grad(per_sample.sum(), x)
     truth = array(dx)
+    if not hints_wanted():
+        return Expected({"dx": truth})
     alternatives: dict[str, dict[str, np.ndarray]] = {}
     add_alternative(alternatives, "dx", "no_max_shift", array(_unshifted_softmax(inputs) - tensor(inputs["y"])), truth)
     add_alternative(alternatives, "dx", "softmax_only", array(torch.softmax(tensor(inputs["x"]), dim=1)), truth)

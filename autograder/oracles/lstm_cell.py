@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from autograder.cases import Expected
+from autograder.oracles._hints import hints_wanted
 from autograder.oracles._torch import accumulate, add_alternative, array, tensor, with_slope
 from autograder.oracles.rnn_cell import TORCH_NAMES, with_weights
 from autograder.steps.lstm_cell import WEIGHTS
@@ -77,6 +78,8 @@ def lstm_forward(inputs: dict[str, np.ndarray]) -> Expected:
     with torch.no_grad():
         h_new, c_new = torch_cell(inputs)(x, (h, c))
         values = {"h_new": array(h_new), "c_new": array(c_new)}
+        if not hints_wanted():
+            return Expected(values)
         alternatives: dict[str, dict[str, np.ndarray]] = {}
         for bug in FORWARD_BUGS:
             bug_h, bug_c = lstm_step(_weights(inputs), x, h, c, bug)
@@ -112,6 +115,8 @@ def lstm_backward(inputs: dict[str, np.ndarray]) -> Expected:
     cell = torch_cell(inputs)
     values, alternatives = _backward(inputs, tuple(getattr(cell, name) for name in TORCH_NAMES),
                                      lambda x, h, c: cell(x, (h, c)))
+    if not hints_wanted():
+        return Expected(values)
     # torch's cell is the truth; each bug reruns the case through the formula with its derivative.
     w = _weights(inputs, grad=True)
     for bug in BACKWARD_BUGS:

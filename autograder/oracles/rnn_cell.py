@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from autograder.cases import Expected
+from autograder.oracles._hints import hints_wanted
 from autograder.oracles._torch import accumulate, add_alternative, array, tensor, with_slope
 from autograder.steps.rnn_cell import WEIGHTS
 
@@ -38,6 +39,8 @@ def rnn_forward(inputs: dict[str, np.ndarray]) -> Expected:
     with torch.no_grad():
         x, h_prev = tensor(inputs["x"][0]), tensor(inputs["h_prev"][0])
         h = array(torch_cell(inputs)(x, h_prev))
+        if not hints_wanted():
+            return Expected({"h": h})
         W_ih, W_hh, b_ih, b_hh = (tensor(inputs[k]) for k in WEIGHTS)
         bugs = {
             "no_b_hh": torch.tanh(x @ W_ih.T + b_ih + h_prev @ W_hh.T),
@@ -94,6 +97,8 @@ def rnn_backward(inputs: dict[str, np.ndarray]) -> Expected:
     cell = torch_cell(inputs)
     values, alternatives = _backward(inputs, tuple(getattr(cell, name) for name in TORCH_NAMES),
                                      lambda x, h_prev, h_given: cell(x, h_prev))
+    if not hints_wanted():
+        return Expected(values)
     # torch's cell is the truth; each bug reruns the case through its own formula.
     w = {k: tensor(inputs[k], grad=True) for k in WEIGHTS}
     for bug in BACKWARD_BUGS:

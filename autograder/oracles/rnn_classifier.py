@@ -5,13 +5,15 @@ The graded values (logits, every gradient, dL/dh_0) come from torch.nn.RNN
 differentiated by autograd. The per-step values used only to locate a
 mismatch (its `trace`) come from the same network unrolled with
 torch.nn.RNNCell, so that autograd can give the gradient of every
-intermediate hidden state; tests check the two agree.
+intermediate hidden state; tests check the two agree. Without hints
+(see _hints.py) the trace is not computed.
 """
 
 import numpy as np
 import torch
 
 from autograder.cases import Expected
+from autograder.oracles._hints import hints_wanted
 from autograder.oracles._torch import array, tensor
 from autograder.oracles.rnn_cell import TORCH_NAMES
 from autograder.steps.rnn_classifier import CELL_WEIGHTS, cell_weights, layers_of
@@ -33,12 +35,16 @@ def torch_network(inputs: dict[str, np.ndarray]) -> tuple[torch.nn.RNN, torch.nn
     return rnn, linear
 
 
-def network_outputs(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """-> logits, dh_0, out_dW, out_db and rnn<l>_d<weight> for every layer, all from torch.nn.RNN."""
+def network_outputs(inputs: dict[str, np.ndarray], gradients: bool = True) -> dict[str, np.ndarray]:
+    """-> logits, and unless not `gradients`: dh_0, out_dW, out_db and rnn<l>_d<weight> for every layer,
+    all from torch.nn.RNN."""
     rnn, linear = torch_network(inputs)
     h_0 = tensor(inputs["h_0"], grad=True)
-    output, _ = rnn(tensor(inputs["x"]), h_0)
-    logits = linear(output[:, -1])
+    with torch.set_grad_enabled(gradients):
+        output, _ = rnn(tensor(inputs["x"]), h_0)
+        logits = linear(output[:, -1])
+    if not gradients:
+        return {"logits": array(logits)}
     loss = torch.nn.functional.cross_entropy(logits, torch.tensor(inputs["labels"]), reduction="mean")
     layers = layers_of(inputs)
     cell_params = [getattr(rnn, f"{n}_l{layer}") for layer in range(layers) for n in TORCH_NAMES]
@@ -102,13 +108,17 @@ def unrolled_trace(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def rnn_classifier_forward(inputs: dict[str, np.ndarray]) -> Expected:
-    out = network_outputs(inputs)
-    return Expected({"logits": out["logits"]}, trace={"hiddens": unrolled_trace(inputs)["hiddens"]})
+    values = network_outputs(inputs, gradients=False)
+    if not hints_wanted():
+        return Expected(values)
+    return Expected(values, trace={"hiddens": unrolled_trace(inputs)["hiddens"]})
 
 
 def rnn_classifier_backward(inputs: dict[str, np.ndarray]) -> Expected:
     out = network_outputs(inputs)
     del out["logits"]
+    if not hints_wanted():
+        return Expected(out)
     trace = unrolled_trace(inputs)
     del trace["logits"]
     return Expected(out, trace=trace)

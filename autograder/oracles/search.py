@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from autograder.cases import Expected
+from autograder.oracles._hints import hints_wanted
 from autograder.oracles._torch import array, distinct, tensor
 from autograder.steps._paths import encode, encode_scores, symbols_of
 
@@ -44,6 +45,8 @@ def greedy_search(inputs: dict[str, np.ndarray]) -> Expected:
         "path": encode(_as_str(compress(alignment), symbols), symbols, "path"),
         "prob": np.array(float(torch.prod(best_prob))),
     }
+    if not hints_wanted():
+        return Expected(out)
     slips = (("blanks_first", {"blanks_first": True}), ("no_merge", {"merge": False}))
     paths = {tag: encode(_as_str(compress(alignment, **kwargs), symbols), symbols, "path") for tag, kwargs in slips}
     first_step = {"first_step_prob": np.array(float(best_prob[0]))}
@@ -58,9 +61,11 @@ def candidate_count_bound(K: int, T: int) -> int:
 def exact_scores(y: np.ndarray, symbols: list[str]) -> dict[str, float]:
     """y (K + 1, T) -> output sequence -> the sum of the probabilities of its alignments."""
     C, T = y.shape
+    alignments = list(itertools.product(range(C), repeat=T))
+    # Each alignment's product over its steps, all at once; summed per sequence in alignment order.
+    probs = np.prod(y[np.array(alignments), np.arange(T)], axis=1)
     totals: dict[str, float] = {}
-    for alignment in itertools.product(range(C), repeat=T):
-        p = float(np.prod(y[list(alignment), np.arange(T)]))
+    for alignment, p in zip(alignments, probs.tolist()):
         key = _as_str(compress(alignment), symbols)
         totals[key] = totals.get(key, 0.0) + p
     return totals
@@ -121,6 +126,8 @@ def beam_search(inputs: dict[str, np.ndarray]) -> Expected:
     best = max(scores, key=scores.__getitem__)
     out = {"best_path": encode(best, symbols, "best")}
     out["paths"], out["scores"] = encode_scores(scores, symbols)
+    if not hints_wanted():
+        return Expected(out)
     alternatives: dict[str, dict[str, np.ndarray]] = {"paths": {}, "scores": {}, "best_path": {}}
     for slip in ("separate_prune", "prune_final", "unmerged_final"):
         alt = pinned_beam(y, symbols, width, slip)
