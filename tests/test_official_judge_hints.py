@@ -132,9 +132,14 @@ def test_a_planted_bug_caught_by_a_hidden_case_reads_as_with_eager_hints(monkeyp
     grader = in_process_grader(plan, first_uid=61130)
     try:
         lazy = grade(grader, files)["gru_backward"]
-        # Drawn with hints, as before: nothing is left to compute when judging.
-        monkeypatch.setattr(plans, "values_only", contextlib.nullcontext)
-        monkeypatch.setattr(Plan, "hinted", lambda self, step_id, case: case)
+    finally:
+        grader.close()
+    # Drawn with hints, as before: nothing is left to compute when judging (patched before the drawing
+    # processes are forked, so that they draw that way too).
+    monkeypatch.setattr(plans, "values_only", contextlib.nullcontext)
+    monkeypatch.setattr(Plan, "hinted", lambda self, step_id, case: case)
+    grader = in_process_grader(plan, first_uid=61130)
+    try:
         eagerly = grade(grader, files)["gru_backward"]
     finally:
         grader.close()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from autograder.engine import StepResult
 from autograder.official import outputs
+from autograder.official.drawing import Drawer
 from autograder.official.handin import HandinError, read_tar
 from autograder.official.identity import Identity, worker_identities
 from autograder.official.judge import judge, marked_not_official, rejected
@@ -30,7 +31,8 @@ NOT_OFFICIAL_NOTE = "NOT AN OFFICIAL GRADE: trial run with student code as the g
 class Grader:
     """A plan with the worker identities (probed) that run its handins, and where their folders go.
 
-    Slot k grades one handin at a time as identities[k], with a fork server per runtime (`launcher`).
+    Slot k grades one handin at a time as identities[k], with a fork server per runtime (`launcher`) and a
+    process drawing its hidden cases (`drawers[k]`, see drawing.py).
     """
 
     plan: Plan
@@ -41,6 +43,7 @@ class Grader:
     mode: str = ""
     torch_python: str | None = None  # the runtime of the steps whose student code uses torch
     launchers: dict[tuple[int, str], Launcher] = field(default_factory=dict)
+    drawers: list[Drawer] = field(default_factory=list)  # per slot; without them, slots draw in their thread
 
     def launcher(self, slot: int, python: str) -> Launcher:
         """-> slot's fork server for the runtime `python` (started on first use)."""
@@ -50,6 +53,9 @@ class Grader:
         return self.launchers[key]
 
     def close(self) -> None:
+        for drawer in self.drawers:
+            drawer.close()
+        self.drawers.clear()
         for launcher in self.launchers.values():
             launcher.close()
         self.launchers.clear()
@@ -80,6 +86,8 @@ def start_grader(plan: Plan, python: str, jobs: int, first_uid: int, same_user: 
                   else worker_identities(first_uid, jobs, python))
     grader = Grader(plan, identities, make_base(), limits or Limits(), torch_python=torch_python)
     try:
+        # Forked first: while the grader has no thread and no fork server of its own yet.
+        grader.drawers = [Drawer(plan) for _ in range(jobs)]
         runtimes = [python] + ([torch_python] if torch_python is not None else [])
         # Every fork server imports at once; each is then probed as its slot's identity.
         for slot in range(jobs):
@@ -131,7 +139,7 @@ def grade_one(grader: Grader, slot: int, read: Callable[[], dict[str, str]]) -> 
     hidden_failed: set[str] = set()
     try:
         files = read()
-        cases, jobs = handin_jobs(plan, files)
+        cases, jobs = handin_jobs(plan, files, grader.drawers[slot].draw if grader.drawers else None)
         records, grader.mode = run_in_runtimes(grader, slot, jobs, files)
         results = judge(plan, cases, jobs, records)
         hidden_failed = {r.id for r in results

@@ -32,6 +32,7 @@ Standard library and numpy (and torch) only, Python 3.10 and later.
 """
 
 import ctypes
+import gc
 import json
 import os
 import socket
@@ -170,6 +171,9 @@ def main() -> None:
         sock.send(json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode())
         return
     sock.send(json.dumps({"ready": True, "numpy": numpy.__version__, "torch": has_torch}).encode())
+    # What the server loaded stays out of the children's garbage collections, which would otherwise touch
+    # (and so copy) every page of it in every child.
+    gc.freeze()
     serve(sock)
 
 

@@ -95,12 +95,16 @@ def hidden_cases(step: Step, oracle: Callable, stream: int, per_spec: int) -> li
     return cases
 
 
-def handin_jobs(plan: Plan, files: dict[str, str]) -> tuple[dict[str, list[Case]], list[Job]]:
+def handin_jobs(plan: Plan, files: dict[str, str],
+                draw: Callable[[int], dict[str, list[Case]]] | None = None,
+                ) -> tuple[dict[str, list[Case]], list[Job]]:
     """files: the accepted handin files -> (step id -> its cases, the worker's jobs in order).
 
-    The hidden cases are drawn from the secret and these files (see `secret.hidden_stream`).
+    The hidden cases are drawn from the secret and these files (see `secret.hidden_stream`), by `draw`
+    (stream -> step id -> hidden cases; see drawing.py) or here.
     """
     stream = secrets.hidden_stream(plan.secret, secrets.submission_digest(files))
+    hidden = draw(stream) if draw is not None else None
     cases: dict[str, list[Case]] = {}
     jobs: list[Job] = []
     for entry in plan.rubric:
@@ -108,7 +112,9 @@ def handin_jobs(plan: Plan, files: dict[str, str]) -> tuple[dict[str, list[Case]
         if isinstance(step, QuizStep):
             jobs.append(Job(entry.id, "quiz"))
         else:
-            cases[entry.id] = plan.stored[entry.id] + hidden_cases(step, plan.oracles[entry.id], stream, plan.per_spec)
+            drawn = hidden[entry.id] if hidden is not None else hidden_cases(step, plan.oracles[entry.id], stream,
+                                                                            plan.per_spec)
+            cases[entry.id] = plan.stored[entry.id] + drawn
             jobs += [Job(entry.id, "case", case.inputs, step.needs_torch) for case in cases[entry.id]]
     return cases, jobs
 
