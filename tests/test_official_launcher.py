@@ -83,3 +83,13 @@ def test_a_worker_nobody_waited_for_does_not_confuse_the_next(base):
         assert proc.wait(30) == 6
     finally:
         launcher.close()
+
+
+def test_once_ready_the_server_writes_nowhere_anyone_must_read(base):
+    # A warning per fork (Python 3.12+ warns when forking with threads) must not fill a pipe and block it.
+    launcher = Launcher(sys.executable, base)
+    try:
+        launcher.ready()
+        assert os.readlink(f"/proc/{launcher._proc.pid}/fd/2") == "/dev/null"  # type: ignore[union-attr]
+    finally:
+        launcher.close()

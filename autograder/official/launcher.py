@@ -105,6 +105,9 @@ class Launcher:
             self.close()
             raise LaunchError(f"{self.python} cannot start workers: {why}")
         self.versions = {"numpy": reply["numpy"], "torch": reply["torch"]}
+        if self._proc.stderr is not None:  # only start-up errors come that way
+            self._proc.stderr.close()
+            self._proc.stderr = None
         return self.versions
 
     def _stderr(self) -> str:
