@@ -170,11 +170,11 @@ def main() -> None:
     except BaseException as exc:  # noqa: BLE001 - whatever it is, the grader must hear why
         sock.send(json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode())
         return
-    sock.send(json.dumps({"ready": True, "numpy": numpy.__version__, "torch": has_torch}).encode())
-    # Nobody reads the start-up error pipe from now on: a warning per fork must not fill it and block us.
+    # Nobody reads the start-up error pipe once we are ready: a warning per fork must not fill it and block us.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)
+    sock.send(json.dumps({"ready": True, "numpy": numpy.__version__, "torch": has_torch}).encode())
     # What the server loaded stays out of the children's garbage collections, which would otherwise touch
     # (and so copy) every page of it in every child.
     gc.freeze()
