@@ -1,5 +1,6 @@
 """The probe: grading refuses (exit 2, saying what was reachable and how to fix it) unless workers reach nothing."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -145,3 +146,19 @@ def test_a_worker_runtime_its_users_could_write_into_is_refused(setup):
     assert f"its Python runtime, which later workers and the fork server load: create files in {package}" \
         in refused.stderr
     assert "chmod -R go-w RUNTIME" in refused.stderr
+
+
+def test_the_probe_reports_memory_shared_with_its_parent_and_descriptors_it_was_not_given(tmp_path):
+    from autograder.official.probe import PROBE
+
+    targets = {"read": [], "write": [], "grader": 1, "token": "t"}
+    clean = "import os\nos.dup2(1, 3)\n"
+    leaky = clean + "import mmap\nshared = mmap.mmap(-1, 4096)\nkept = open(os.devnull)\n"
+    reports = []
+    for setup in (clean, leaky):
+        done = subprocess.run([sys.executable, "-I", "-c", setup + PROBE, json.dumps(targets)],
+                              capture_output=True, text=True, check=True, cwd=tmp_path)
+        reports.append(json.loads(done.stdout.splitlines()[-1])["reached"])
+    assert not any("shares" in r or "descriptors" in r for r in reports[0]), reports[0]
+    assert any(r.startswith("memory it shares with the fork server") for r in reports[1]), reports[1]
+    assert any(r.startswith("file descriptors it was not given") for r in reports[1]), reports[1]

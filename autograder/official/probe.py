@@ -10,7 +10,7 @@ folder; write into the repository, the grader's own Python packages, the out
 folder or its own Python runtime (which the fork server, as root, and every
 later worker load); follow `/proc/<grader>/cwd`, read `/proc/<grader>/environ`;
 signal the grader; hold any file descriptor besides the three pipes it was
-given.
+given, or any writable memory shared with the fork server.
 """
 
 import json
@@ -90,6 +90,11 @@ try:
     out["reached"].append(f"the grader itself: it may send signals to pid {pid}")
 except OSError:
     pass
+with open("/proc/self/maps") as f:
+    mapped = [line.split() for line in f]
+shared = sorted({(m[5] if len(m) > 5 else "anonymous") for m in mapped if m[1][1] == "w" and m[1][3] == "s"})
+if shared:
+    out["reached"].append(f"memory it shares with the fork server, which later workers inherit: {shared[:3]}")
 extra = sorted(int(fd) for fd in os.listdir("/proc/self/fd") if int(fd) > 3)
 if len(extra) > 1:  # listdir's own descriptor is one of them
     out["reached"].append(f"file descriptors it was not given: {extra[:-1]}")
