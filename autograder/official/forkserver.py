@@ -13,8 +13,9 @@ A request names the handin's folder and the first job, the identity (uid,
 gid) and, when the worker gets namespaces of its own, the size of its
 temporary folders; it comes with three pipe ends (the worker's stdin, its
 output, the frames pipe). The server forks; the child, before any student code
-runs: starts a session of its own, keeps only those three pipes (as 0, 1 and
-2, and 3) and closes everything else the server had open, enters new mount,
+runs: starts a session of its own, keeps only those three pipes (stdin as 0,
+the output as 1 and 2, the frames pipe as 3) and closes everything else the
+server had open, enters new mount,
 network and IPC namespaces with fresh tmpfs temporary folders, drops to the
 uid and gid with no supplementary groups and no new privileges, and only then
 runs the worker, which waits for the grader's go. The server replies
