@@ -93,3 +93,33 @@ def test_once_ready_the_server_writes_nowhere_anyone_must_read(base):
         assert os.readlink(f"/proc/{launcher._proc.pid}/fd/2") == "/dev/null"  # type: ignore[union-attr]
     finally:
         launcher.close()
+
+
+def _state(pid: int) -> str | None:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return next(line.split()[1] for line in f if line.startswith("State:"))
+    except FileNotFoundError:
+        return None
+
+
+def test_an_ended_worker_keeps_its_pid_until_released(base):
+    # Until then no other process can get its pid, so signalling its process group cannot hit a stranger.
+    launcher = Launcher(sys.executable, base)
+    ends = [os.pipe() for _ in range(3)]
+    try:
+        proc = launcher.spawn(base, None, None, None, dict(WORKER_ENV), (ends[0][0], ends[1][1], ends[2][1]),
+                              program=("pass", []))
+        assert proc.wait(30) == 0
+        time.sleep(0.2)
+        assert _state(proc.pid) == "Z"
+        proc.release()
+        deadline = time.monotonic() + 10
+        while _state(proc.pid) is not None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert _state(proc.pid) is None
+    finally:
+        for r, w in ends:
+            os.close(r)
+            os.close(w)
+        launcher.close()

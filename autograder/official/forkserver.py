@@ -20,7 +20,9 @@ network and IPC namespaces with fresh tmpfs temporary folders, drops to the
 uid and gid with no supplementary groups and no new privileges, and only then
 runs the worker, which waits for the grader's go. The server replies
 `{"pid": N}`, waits for the child and replies `{"exit": CODE}` (negative: the
-signal that ended it, as subprocess reports it).
+signal that ended it, as subprocess reports it); it reaps the child only on
+the grader's `{"reap": true}` (or its next request), so that the pid stays
+the worker's while the grader may still signal it.
 
 What the child inherits from the server is what the server loaded: the
 runtime's own modules and this folder's three files, nothing of the grader's.
@@ -132,16 +134,33 @@ def _child(request: dict, fds: list[int]) -> None:
             os._exit(code)
 
 
+def _exit_code(pid: int) -> int:
+    """Wait for the child to end, leaving it a zombie -> its exit code (negative: the signal that ended it)."""
+    info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+    assert info is not None  # without WNOHANG, waitid returns once the child ended
+    return info.si_status if info.si_code == os.CLD_EXITED else -info.si_status
+
+
 def serve(sock: socket.socket) -> None:
-    """Answer requests until the grader closes its end."""
+    """Answer requests until the grader closes its end.
+
+    An ended child is reaped only when the grader says it is done with it (or sends the next request): until
+    then its pid cannot be reused, so the grader can still signal its process group or place it safely.
+    """
+    ended: int | None = None
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(sock, MAX_REQUEST, 3)
         except OSError:
-            return
+            message, fds = b"", []
+        if ended is not None:
+            os.waitpid(ended, 0)
+            ended = None
         if not message:
             return
         request = json.loads(message)
+        if request.get("reap"):
+            continue
         pid = os.fork()
         if pid == 0:
             sock.close()
@@ -149,8 +168,8 @@ def serve(sock: socket.socket) -> None:
         for fd in fds:
             os.close(fd)
         sock.send(json.dumps({"pid": pid}).encode())
-        _, status = os.waitpid(pid, 0)
-        sock.send(json.dumps({"exit": os.waitstatus_to_exitcode(status)}).encode())
+        sock.send(json.dumps({"exit": _exit_code(pid)}).encode())
+        ended = pid
 
 
 def main() -> None:

@@ -39,6 +39,7 @@ class WorkerProcess:
         self.pid = pid
         self.returncode: int | None = None
         self._sock = sock
+        self._released = False
 
     def wait(self, timeout: float | None = None) -> int:
         """-> the exit code once the worker ended. Raises subprocess.TimeoutExpired after `timeout` seconds."""
@@ -47,9 +48,19 @@ class WorkerProcess:
             if not readable:
                 raise subprocess.TimeoutExpired(f"worker {self.pid}", timeout or 0.0)
             data = self._sock.recv(REPLY_BYTES)
-            # Without a reply the server itself is gone, and its child with it.
+            # Without a reply the server itself is gone (the worker is ended with everything of its identity).
             self.returncode = int(json.loads(data)["exit"]) if data else -9
         return self.returncode
+
+    def release(self) -> None:
+        """Let the server reap the ended worker (its pid may then be reused): call once it is waited for and
+        nothing more will signal it."""
+        if self.returncode is not None and not self._released:
+            self._released = True
+            try:
+                self._sock.send(json.dumps({"reap": True}).encode())
+            except OSError:
+                pass  # the server is gone, and its children were reaped by init
 
     def poll(self) -> int | None:
         """-> the exit code, or None while the worker runs."""
@@ -200,4 +211,5 @@ def spawn_program(launcher: Launcher, folder: Path, uid: int | None, gid: int | 
             except ProcessLookupError:
                 pass
             proc.wait()
+    proc.release()
     return code, b"".join(chunks).decode("utf-8", "replace")

@@ -163,6 +163,7 @@ def _stop(worker: _Worker, identity: identities.Identity, confinement: Confineme
         pass
     identities.kill_all(identity)
     worker.proc.wait()
+    worker.proc.release()  # only now may its pid be reused
     identities.wait_reaped(identity)
 
 
