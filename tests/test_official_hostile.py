@@ -39,6 +39,21 @@ UIDS = (61300, 61301)
 SECRET_TEXT = "the hostile suite's secret 8d1e"
 
 
+# The grader's processes as a handin finds them: the worker's parent (the fork server) and every process whose
+# command line (world-readable in /proc) runs autograder.official.
+FIND_GRADER = (
+    "def _grader_pids():\n"
+    "    import os\n"
+    "    found = [os.getppid()]\n"
+    "    for p in os.listdir('/proc'):\n"
+    "        try:\n"
+    "            if p.isdigit() and b'autograder.official' in open(f'/proc/{p}/cmdline', 'rb').read():\n"
+    "                found.append(int(p))\n"
+    "        except OSError:\n"
+    "            pass\n"
+    "    return found\n")
+
+
 def method(files: dict[str, str], rel: str, name: str, body: str) -> dict[str, str]:
     """Replace `name` of the file's class by `body` (the original kept as _original_<name>)."""
     head = f"\n    def {name}("
@@ -62,9 +77,9 @@ def attacks(repo: Path, secret: Path, out: Path) -> dict[str, tuple[dict[str, st
     # Load the reference solution from the grader's working directory or the repository's known path.
     files = solution()
     files["mytorch/rnn_cell.py"] = (
-        "import importlib.util, os\nimport numpy as np\n"
+        "import importlib.util, os\nimport numpy as np\n" + FIND_GRADER +
         "def _load():\n"
-        f"    for where in (f'/proc/{{os.getppid()}}/cwd', {str(repo)!r}):\n"
+        f"    for where in [f'/proc/{{pid}}/cwd' for pid in _grader_pids()] + [{str(repo)!r}]:\n"
         "        try:\n"
         "            spec = importlib.util.spec_from_file_location('_theirs', where + '/mytorch/rnn_cell.py')\n"
         "            module = importlib.util.module_from_spec(spec)\n"
@@ -86,9 +101,9 @@ def attacks(repo: Path, secret: Path, out: Path) -> dict[str, tuple[dict[str, st
     # Read the answer key the same ways.
     files = solution()
     files["hw/mc.py"] += (
-        "\nimport os as _os\n"
+        "\nimport os as _os\n" + FIND_GRADER +
         "_key = ''\n"
-        f"for _where in (f'/proc/{{_os.getppid()}}/cwd', {str(repo)!r}):\n"
+        f"for _where in [f'/proc/{{pid}}/cwd' for pid in _grader_pids()] + [{str(repo)!r}]:\n"
         "    try:\n"
         "        _key = open(_where + '/autograder/answer_key.py').read()\n"
         "        break\n"
@@ -103,9 +118,8 @@ def attacks(repo: Path, secret: Path, out: Path) -> dict[str, tuple[dict[str, st
     found["reads_key"] = (files, {"mc"})
     # Read the secret (its path is no secret) and show it in a message; read the grader's environment.
     files = method(solution(), LINEAR, "forward",
-                   "import os\nseen = []\n"
-                   f"for path in ({str(secret)!r}, f'/proc/{{os.getppid()}}/environ',\n"
-                   "             f'/proc/{os.getppid()}/cmdline'):\n"
+                   "import os\nseen = []\n" + FIND_GRADER +
+                   f"for path in [{str(secret)!r}] + [f'/proc/{{pid}}/environ' for pid in _grader_pids()]:\n"
                    "    try:\n        seen.append(open(path, 'rb').read()[:200].decode('latin-1'))\n"
                    "    except OSError as exc:\n        seen.append(type(exc).__name__)\n"
                    "raise ValueError(' | '.join(seen))")
@@ -149,9 +163,14 @@ def attacks(repo: Path, secret: Path, out: Path) -> dict[str, tuple[dict[str, st
                    "    os._exit(0)\n"
                    "raise RuntimeError('forked a daemon')")
     found["daemon"] = (files, {"gru_forward"})
-    # Signal the grader (its parent).
+    # Signal the grader, its drawing processes and the fork server (the worker's parent).
     files = method(solution(), "mytorch/loss.py", "forward",
-                   "import os, signal\nos.kill(os.getppid(), signal.SIGSTOP)\nos.kill(os.getppid(), signal.SIGKILL)")
+                   "import os, signal\n" + FIND_GRADER + "hit = []\n"
+                   "for pid in _grader_pids():\n"
+                   "    for sig in (signal.SIGSTOP, signal.SIGKILL):\n"
+                   "        try:\n            os.kill(pid, sig)\n            hit.append(pid)\n"
+                   "        except OSError:\n            pass\n"
+                   "raise PermissionError(f'signalled {hit}')")
     found["signals_grader"] = (files, {"loss_forward"})
     # Ignore the alarm and take longer than the limit.
     files = method(solution(), "mytorch/rnn_cell.py", "backward",
@@ -212,6 +231,7 @@ def test_no_attack_gains_anything_and_the_batch_completes(tmp_path):
         if path.is_file():
             assert SECRET_TEXT not in path.read_text(), path
     assert "PermissionError" in results_of(out / "reads_secret" / "results.json")["linear_forward"][2]
+    assert "PermissionError: signalled []" in results_of(out / "signals_grader" / "results.json")["loss_forward"][2]
     assert any(line.startswith("pax_bomb,0,") for line in book)
     assert "compressed" in results_of(out / "pax_bomb" / "results.json")["activation"][2]
     assert json.loads((out / "alice" / "results.json").read_text())["score"] == FULL
