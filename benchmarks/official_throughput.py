@@ -1,20 +1,22 @@
 """Honest handins officially graded per minute, and the grader's peak memory.
 
     sudo python benchmarks/official_throughput.py --worker-python PY --torch-worker-python PY [--handins N]
-        [--jobs 2 1] [--hidden-cases K]
+        [--jobs 2 1] [--hidden-cases K] [--repeat R]
 
 Copies the repository into a private temporary folder (official grading
 refuses a repository the worker uids could read), packs N honest handins (the
 reference solution, each with its own comment line, so each draws its own
 hidden cases) and times one `python -m autograder.official grade` process per
---jobs value, as an instructor runs it: start-up, plan, probe, every step with
-the default hidden cases, results, feedback and gradebook. The grader's peak
-memory is the largest resident size among the processes it ran (the grader
-itself is by far the largest). For scale it also times the local runner on the
-same solution (`python autograder/runner.py --no-torch`, one process).
+--jobs value, as an instructor runs it: start-up, plan, fork servers, probe,
+every step with the default hidden cases, results, feedback and gradebook.
+The peak memory is the largest resident size among the processes it ran (the
+grader itself; each slot's torch fork server holds about 220 MiB). For scale
+it also times the local runner on the same solution (`python
+autograder/runner.py --no-torch`, one process).
 
-PY: an interpreter the worker uids can execute, with numpy (e.g. a venv of
-/usr/bin/python3 in a folder every user can read); defaults to RNN_WORKER_PYTHON.
+PY: an interpreter the worker uids can read and execute, owned by root, with numpy (e.g. a venv of
+/usr/bin/python3 made by root in a folder every user can read); defaults to RNN_WORKER_PYTHON (and
+RNN_TORCH_WORKER_PYTHON for the one with torch).
 """
 
 import argparse
