@@ -4,6 +4,7 @@ Each test is an attack a hostile handin tried; it must cost the attacked step
 and nothing else. They need root (worker uids) and run in this process.
 """
 
+import os
 import resource
 import secrets
 import time
@@ -79,8 +80,9 @@ def test_a_worker_that_stops_itself_costs_its_step(grader):
 
 
 def test_signalling_the_grader_is_refused(grader):
-    files = attacked(LINEAR, "forward", "import os, signal\nos.kill(os.getppid(), signal.SIGSTOP)\n"
-                                        "os.kill(os.getppid(), signal.SIGKILL)")
+    # The grader (this process) and the worker's parent, the fork server.
+    files = attacked(LINEAR, "forward", f"import os, signal\nfor pid in ({os.getpid()}, os.getppid()):\n"
+                                        "    os.kill(pid, signal.SIGSTOP)\n    os.kill(pid, signal.SIGKILL)")
     graded = grade(grader, files)
     assert "PermissionError" in graded["linear_forward"][2]
     only_failed(graded, "linear_forward")

@@ -15,18 +15,7 @@ import multiprocessing
 from multiprocessing.connection import Connection
 
 from autograder.cases import Case
-from autograder.official.plan import Plan, hidden_cases
-from autograder.steps import Step
-
-
-def draw_all(plan: Plan, stream: int) -> dict[str, list[Case]]:
-    """-> step id -> the hidden cases of `stream` for every step with cases (values only, hints pending)."""
-    out = {}
-    for entry in plan.rubric:
-        step = plan.steps[entry.id]
-        if isinstance(step, Step):
-            out[entry.id] = hidden_cases(step, plan.oracles[entry.id], stream, plan.per_spec)
-    return out
+from autograder.official.plan import Plan
 
 
 def _serve(plan: Plan, conn: Connection) -> None:
@@ -39,7 +28,7 @@ def _serve(plan: Plan, conn: Connection) -> None:
         if stream is None:  # the grader is done (a drawer forked later may hold a copy of this pipe's end)
             return
         try:
-            conn.send((True, draw_all(plan, stream)))
+            conn.send((True, plan.draw_hidden(stream)))
         except Exception as exc:  # noqa: BLE001 - the slot says so in its own thread
             conn.send((False, f"{type(exc).__name__}: {exc}"))
 
@@ -57,18 +46,19 @@ class Drawer:
         theirs.close()
 
     def draw(self, stream: int) -> dict[str, list[Case]]:
-        """-> step id -> the hidden cases of `stream` (see draw_all). Raises RuntimeError if an oracle failed."""
+        """-> step id -> the hidden cases of `stream` (see Plan.draw_hidden). Raises RuntimeError if an oracle
+        failed."""
         if self._conn is not None:
             try:
                 self._conn.send(stream)
                 ok, drawn = self._conn.recv()
             except (EOFError, OSError):
                 self.close()
-                return draw_all(self.plan, stream)
+                return self.plan.draw_hidden(stream)
             if not ok:
                 raise RuntimeError(f"hidden cases could not be drawn: {drawn}")
             return drawn
-        return draw_all(self.plan, stream)
+        return self.plan.draw_hidden(stream)
 
     def close(self) -> None:
         if self._conn is not None:

@@ -32,6 +32,15 @@ class LaunchError(Exception):
     """The worker runtime's fork server cannot start, or stopped answering."""
 
 
+def _receive(sock: socket.socket, timeout: float | None) -> dict | None:
+    """-> the server's next reply; {} when the server is gone; None when nothing came within `timeout` s."""
+    readable, _, _ = select.select([sock], [], [], timeout)
+    if not readable:
+        return None
+    data = sock.recv(REPLY_BYTES)
+    return json.loads(data) if data else {}
+
+
 class WorkerProcess:
     """A worker the fork server started: its pid and, once it ended, its exit code (as subprocess gives it)."""
 
@@ -44,12 +53,11 @@ class WorkerProcess:
     def wait(self, timeout: float | None = None) -> int:
         """-> the exit code once the worker ended. Raises subprocess.TimeoutExpired after `timeout` seconds."""
         if self.returncode is None:
-            readable, _, _ = select.select([self._sock], [], [], timeout)
-            if not readable:
+            reply = _receive(self._sock, timeout)
+            if reply is None:
                 raise subprocess.TimeoutExpired(f"worker {self.pid}", timeout or 0.0)
-            data = self._sock.recv(REPLY_BYTES)
             # Without a reply the server itself is gone (the worker is ended with everything of its identity).
-            self.returncode = int(json.loads(data)["exit"]) if data else -9
+            self.returncode = int(reply["exit"]) if reply else -9
         return self.returncode
 
     def release(self) -> None:
@@ -108,11 +116,9 @@ class Launcher:
         if self.versions:
             return self.versions
         assert self._sock is not None and self._proc is not None
-        readable, _, _ = select.select([self._sock], [], [], timeout)
-        data = self._sock.recv(REPLY_BYTES) if readable else b""
-        reply = json.loads(data) if data else {}
-        if not reply.get("ready"):
-            why = reply.get("error") or self._stderr() or f"no answer within {timeout:g} s"
+        reply = _receive(self._sock, timeout)
+        if not (reply and reply.get("ready")):
+            why = (reply or {}).get("error") or self._stderr() or f"no answer within {timeout:g} s"
             self.close()
             raise LaunchError(f"{self.python} cannot start workers: {why}")
         self.versions = {"numpy": reply["numpy"], "torch": reply["torch"]}
@@ -149,14 +155,13 @@ class Launcher:
         assert self._sock is not None
         try:
             socket.send_fds(self._sock, [json.dumps(request).encode()], list(pipes))
-            reply: dict = {}
-            while "pid" not in reply:  # skipping the end of an earlier worker nobody waited for
-                readable, _, _ = select.select([self._sock], [], [], READY_TIMEOUT)
-                data = self._sock.recv(REPLY_BYTES) if readable else b""
-                if not data:
+            while True:
+                reply = _receive(self._sock, READY_TIMEOUT)
+                if not reply:
                     self.close()
                     raise LaunchError(f"the fork server of {self.python} stopped")
-                reply = json.loads(data)
+                if "pid" in reply:  # not the end of an earlier worker nobody waited for
+                    break
         except OSError as exc:
             raise LaunchError(f"the fork server of {self.python} stopped ({exc})") from None
         return WorkerProcess(int(reply["pid"]), self._sock)
@@ -189,12 +194,15 @@ def spawn_program(launcher: Launcher, folder: Path, uid: int | None, gid: int | 
     try:
         proc = launcher.spawn(folder, uid, gid, scratch, {**WORKER_ENV, "HOME": str(folder)},
                               (stdin_r, out_w, frames_w), program=(source, args))
+    except BaseException:
+        os.close(out_r)
+        raise
     finally:
         for fd in (stdin_r, out_w, frames_w, stdin_w, frames_r):
             os.close(fd)
     chunks = []
     deadline = time.monotonic() + timeout
-    code: int | None = None
+    code: int | None
     with os.fdopen(out_r, "rb") as out:
         while time.monotonic() < deadline:
             readable, _, _ = select.select([out], [], [], max(0.0, deadline - time.monotonic()))
@@ -205,7 +213,7 @@ def spawn_program(launcher: Launcher, folder: Path, uid: int | None, gid: int | 
         try:
             code = proc.wait(max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            code = None
+            code = None  # timed out
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
             except ProcessLookupError:

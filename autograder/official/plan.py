@@ -71,6 +71,11 @@ class Plan:
         step = self.steps[job.step]
         return self.timeout * (len(step.questions) if isinstance(step, QuizStep) else 1)
 
+    def draw_hidden(self, stream: int) -> dict[str, list[Case]]:
+        """-> step id -> the hidden cases of `stream` for every step with cases (values only, hints pending)."""
+        return {e.id: hidden_cases(step, self.oracles[e.id], stream, self.per_spec)
+                for e in self.rubric if isinstance(step := self.steps[e.id], Step)}
+
     def hinted(self, step_id: str, case: Case) -> Case:
         """case: a case of step `step_id` drawn values only -> the same case with its alternatives and trace,
         from the full oracle on its inputs: exactly what drawing it with hints gives."""
@@ -101,10 +106,10 @@ def handin_jobs(plan: Plan, files: dict[str, str],
     """files: the accepted handin files -> (step id -> its cases, the worker's jobs in order).
 
     The hidden cases are drawn from the secret and these files (see `secret.hidden_stream`), by `draw`
-    (stream -> step id -> hidden cases; see drawing.py) or here.
+    (stream -> step id -> hidden cases, as `Plan.draw_hidden`; see drawing.py), or else here.
     """
     stream = secrets.hidden_stream(plan.secret, secrets.submission_digest(files))
-    hidden = draw(stream) if draw is not None else None
+    hidden = (draw or plan.draw_hidden)(stream)
     cases: dict[str, list[Case]] = {}
     jobs: list[Job] = []
     for entry in plan.rubric:
@@ -112,9 +117,7 @@ def handin_jobs(plan: Plan, files: dict[str, str],
         if isinstance(step, QuizStep):
             jobs.append(Job(entry.id, "quiz"))
         else:
-            drawn = hidden[entry.id] if hidden is not None else hidden_cases(step, plan.oracles[entry.id], stream,
-                                                                            plan.per_spec)
-            cases[entry.id] = plan.stored[entry.id] + drawn
+            cases[entry.id] = plan.stored[entry.id] + hidden[entry.id]
             jobs += [Job(entry.id, "case", case.inputs, step.needs_torch) for case in cases[entry.id]]
     return cases, jobs
 

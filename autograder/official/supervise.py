@@ -154,6 +154,7 @@ class _Worker:
         os.close(self.frames_fd)
         os.close(self._out)
 
+
 def _stop(worker: _Worker, identity: identities.Identity, confinement: Confinement) -> None:
     """End the worker and everything it started: the cgroup, every process of the uid, its process group."""
     confinement.kill()

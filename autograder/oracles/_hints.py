@@ -4,8 +4,9 @@ Hints are read only when a case fails: to name a known bug, or to say where a
 mismatch starts. Reference generation and the runner's live cases want them
 (the default). Official grading draws its hidden cases under `values_only()`
 and computes a failing case's hints when it judges it, so an honest handin
-never pays for them. A context variable, not a global: the grader draws
-cases in several threads at once, and each thread has a context of its own.
+never pays for them. A context variable, not a global: the grader judges
+(and, without its drawing processes, draws) in several threads at once, and
+each thread has a context of its own.
 """
 
 import contextlib
