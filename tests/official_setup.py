@@ -30,6 +30,20 @@ from tests.tree import REPO
 IS_ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(not IS_ROOT, reason="official grading switches to worker uids, which needs root "
                                                      "(CI runs these tests as root)")
+# Worker uids of the tests: fixed offsets from one base, so that two test runs on one machine (pytest-xdist
+# workers, or separate checkouts given their own RNN_TEST_FIRST_UID) never grade as the same uid.
+UIDS_PER_RUN = 1000
+
+
+def worker_uid(offset: int) -> int:
+    """offset: 0 to 999, fixed per test -> the worker uid it uses in this run: RNN_TEST_FIRST_UID (default
+    61100) plus UIDS_PER_RUN for each pytest-xdist worker before this one (gw0, gw1, ...)."""
+    assert 0 <= offset < UIDS_PER_RUN, offset
+    base = int(os.environ.get("RNN_TEST_FIRST_UID", "61100"))
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    return base + UIDS_PER_RUN * (int(worker) if worker.isdigit() else 0) + offset
+
+
 SYSTEM_PYTHONS = ("/usr/bin/python3.11", "/usr/bin/python3.12", "/usr/bin/python3.10", "/usr/bin/python3")
 LINEAR = "mytorch/linear.py"
 

@@ -20,6 +20,7 @@ from tests.official_setup import (
     results_of,
     runtime_args,
     solution,
+    worker_uid,
 )
 from tests.release_tree import FULL, RUBRIC, fresh
 
@@ -60,7 +61,7 @@ def test_grade_command_runs_handins_in_parallel_deterministically_with_feedback(
         proc = official_cli(repo, "grade", str(handins / "carol" / "handin.tar"), str(good), str(bad),
                             str(handins / "carol2" / "carol.tar"), "--out", str(tmp_path / "private" / out),
                             "--secret", str(secret), "--hidden-cases", "1", "--jobs", "2",
-                            *runtime_args(), "--worker-uid", "61200")
+                            *runtime_args(), "--worker-uid", str(worker_uid(100)))
         assert proc.returncode == 0, proc.stderr
         assert "with 2 at once" in proc.stderr and "grader peak memory" in proc.stderr
         books.append((tmp_path / "private" / out / "gradebook.csv").read_bytes())
@@ -85,7 +86,8 @@ def test_autolab_prints_the_feedback_then_the_scores_line_last(tmp_path):
     repo = private_repo(tmp_path / "private")
     handin = pack(tmp_path / "private" / "handin.tar", solution())
     proc = official_cli(repo, "autolab", str(handin), "--scoreboard", "--hidden-cases", "0",
-                        "--out", str(tmp_path / "private" / "autolab"), *runtime_args(), "--worker-uid", "61260")
+                        "--out", str(tmp_path / "private" / "autolab"), *runtime_args(),
+                        "--worker-uid", str(worker_uid(160)))
     assert proc.returncode == 0, proc.stderr
     last = json.loads(proc.stdout.strip().splitlines()[-1])
     assert last["scores"] == {e.id: e.points for e in RUBRIC}

@@ -23,6 +23,7 @@ from tests.official_setup import (
     solution,
     torch_worker_python,
     worker_python,
+    worker_uid,
 )
 from tests.release_tree import FULL
 
@@ -87,7 +88,7 @@ def run(top: Path, elsewhere: Path, uid: str) -> subprocess.CompletedProcess:
 def test_run_autograder_grades_an_upload_with_any_name_from_another_directory(bundle, tmp_path):
     top = layout(bundle, tmp_path)
     pack(top / "submission" / "handin (1).tar", solution())
-    proc = run(top, tmp_path / "elsewhere", "61350")
+    proc = run(top, tmp_path / "elsewhere", str(worker_uid(250)))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     graded = results_of(top / "results" / "results.json")
     assert sum(points for _, points, _ in graded.values()) == FULL
@@ -101,7 +102,7 @@ def test_run_autograder_grades_an_upload_with_any_name_from_another_directory(bu
 def test_an_unusable_upload_says_what_was_found(bundle, tmp_path):
     top = layout(bundle, tmp_path)
     (top / "submission" / "my code.zip").write_bytes(b"PK\x05\x06" + bytes(18))
-    proc = run(top, tmp_path / "elsewhere", "61351")
+    proc = run(top, tmp_path / "elsewhere", str(worker_uid(251)))
     assert proc.returncode == 0, proc.stderr
     graded = results_of(top / "results" / "results.json")
     assert sum(points for _, points, _ in graded.values()) == 0
@@ -135,7 +136,7 @@ def test_run_from_source_hidden_case_failures_are_held_until_published(bundle, t
     elsewhere.mkdir()
     env = {**os.environ, "RNN_GRADER_PYTHON": sys.executable, "RNN_WORKER_PYTHON": worker_python(),
            "RNN_TORCH_WORKER_PYTHON": torch_worker_python(),
-           "RNN_WORKER_UID": "61352"}
+           "RNN_WORKER_UID": str(worker_uid(252))}
     proc = subprocess.run(["bash", str(top / "source" / "run_autograder")], cwd=elsewhere, env=env,
                           capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stderr

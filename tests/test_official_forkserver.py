@@ -10,9 +10,9 @@ import pytest
 from autograder.official.identity import Identity, kill_all
 from autograder.official.launcher import WORKER_ENV, Launcher, spawn_program
 from autograder.official.supervise import make_base
-from tests.official_setup import needs_root, worker_python
+from tests.official_setup import needs_root, worker_python, worker_uid
 
-UID = 61290
+UID = worker_uid(190)
 
 WHAT_IT_HAS = """
 import json, os, sys

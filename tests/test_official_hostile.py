@@ -31,11 +31,12 @@ from tests.official_setup import (
     results_of,
     runtime_args,
     solution,
+    worker_uid,
 )
 from tests.release_tree import FULL, RUBRIC
 
 pytestmark = [needs_root, pytest.mark.slow]
-UIDS = (61300, 61301)
+UIDS = (worker_uid(200), worker_uid(201))
 SECRET_TEXT = "the hostile suite's secret 8d1e"
 
 

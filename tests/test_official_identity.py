@@ -6,9 +6,9 @@ import time
 from pathlib import Path
 
 from autograder.official.identity import Identity, kill_all, processes_of, remove_leftovers, wait_reaped
-from tests.official_setup import needs_root, worker_python
+from tests.official_setup import needs_root, worker_python, worker_uid
 
-UID = 61270
+UID = worker_uid(170)
 
 
 @needs_root

@@ -23,7 +23,15 @@ from autograder.official.judge import NOT_OFFICIAL
 from autograder.official.plan import make_plan
 from autograder.reference_store import load_cases, read_manifest
 from autograder.release import contents
-from tests.official_setup import IS_ROOT, LINEAR, in_process_grader, linear_forward_replaced_by, solution, with_change
+from tests.official_setup import (
+    IS_ROOT,
+    LINEAR,
+    in_process_grader,
+    linear_forward_replaced_by,
+    solution,
+    with_change,
+    worker_uid,
+)
 from tests.release_tree import FULL, RUBRIC, TORCH_STEPS, editable_sources, fresh, restore, run_runner
 from tests.tree import REPO
 
@@ -33,7 +41,7 @@ SECRET = b"a secret for the tests"
 @pytest.fixture(scope="module")
 def grader():
     """One hidden case per spec, 2 s per case: enough to tell honest code from forged values."""
-    made = in_process_grader(make_plan(SECRET, per_spec=1, timeout=2.0), first_uid=61100)
+    made = in_process_grader(make_plan(SECRET, per_spec=1, timeout=2.0), first_uid=worker_uid(0))
     yield made
     made.close()
 
@@ -53,7 +61,7 @@ def total(graded) -> float:
 
 def test_torch_steps_run_only_with_the_torch_runtime():
     """The torch steps' jobs run in a worker of their own; without a torch runtime they get 0 and say why."""
-    without = in_process_grader(make_plan(SECRET, per_spec=0, timeout=5.0), first_uid=61105)
+    without = in_process_grader(make_plan(SECRET, per_spec=0, timeout=5.0), first_uid=worker_uid(5))
     without.torch_python = None
     try:
         graded = grade(without, solution())
@@ -94,7 +102,7 @@ def test_partly_solved_handin_gets_the_runners_verdicts_and_messages(built, no_t
     (root / LINEAR).write_text(text.replace("self.db += delta.sum(axis=0) / batch_size",
                                             "self.db += delta.sum(axis=0)"))
     local = run_runner(root, no_torch, "--no-torch")
-    public_only = in_process_grader(make_plan(SECRET, per_spec=0, timeout=5.0), first_uid=61101)
+    public_only = in_process_grader(make_plan(SECRET, per_spec=0, timeout=5.0), first_uid=worker_uid(1))
     try:
         graded = grade(public_only, read_folder(root))
     finally:
@@ -304,7 +312,7 @@ def test_rewriting_the_answer_key_after_the_plan_changes_no_mark(grader, monkeyp
 
 
 def test_a_trial_run_says_it_is_not_official():
-    trial = in_process_grader(make_plan(SECRET, per_spec=0, timeout=5.0), first_uid=61102)
+    trial = in_process_grader(make_plan(SECRET, per_spec=0, timeout=5.0), first_uid=worker_uid(2))
     trial.identities = [type(trial.identities[0])(None, None, sys.executable)]
     try:
         graded = grade_one(trial, 0, solution)

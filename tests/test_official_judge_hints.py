@@ -24,7 +24,7 @@ from autograder.oracles import hints_wanted, load_oracles, values_only  # noqa: 
 from autograder.rubric import load_rubric  # noqa: E402
 from autograder.steps import all_steps, case_steps  # noqa: E402
 from tests.mutants import hint_lines  # noqa: E402
-from tests.official_setup import in_process_grader, with_change  # noqa: E402
+from tests.official_setup import in_process_grader, with_change, worker_uid  # noqa: E402
 from tests.test_official_judge import grade  # noqa: E402
 
 SECRET = b"a secret for the hint tests"
@@ -129,7 +129,7 @@ def test_a_planted_bug_caught_by_a_hidden_case_reads_as_with_eager_hints(monkeyp
     plan.rubric = [e for e in plan.rubric if e.id == "gru_backward"]
     plan.stored["gru_backward"] = []
     files = with_change("mytorch/gru_cell.py", "d_z = delta * (h_tilda - h)", "d_z = delta * (h - h_tilda)")
-    grader = in_process_grader(plan, first_uid=61130)
+    grader = in_process_grader(plan, first_uid=worker_uid(30))
     try:
         lazy = grade(grader, files)["gru_backward"]
     finally:
@@ -138,7 +138,7 @@ def test_a_planted_bug_caught_by_a_hidden_case_reads_as_with_eager_hints(monkeyp
     # processes are forked, so that they draw that way too).
     monkeypatch.setattr(plans, "values_only", contextlib.nullcontext)
     monkeypatch.setattr(Plan, "hinted", lambda self, step_id, case: case)
-    grader = in_process_grader(plan, first_uid=61130)
+    grader = in_process_grader(plan, first_uid=worker_uid(30))
     try:
         eagerly = grade(grader, files)["gru_backward"]
     finally:

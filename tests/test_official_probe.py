@@ -15,9 +15,9 @@ pytest.importorskip("torch")
 
 from autograder.official import identity, sandbox
 from autograder.official.identity import IdentityError, worker_identities
-from tests.official_setup import needs_root, official_cli, pack, private_repo, solution, worker_python
+from tests.official_setup import needs_root, official_cli, pack, private_repo, solution, worker_python, worker_uid
 
-UID = "61250"
+UID = str(worker_uid(150))
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +57,7 @@ def test_a_safe_setup_is_accepted_and_an_unsafe_one_refused_with_the_fix(setup, 
     os.chmod(public / "checkout", 0o755)
     refused = grade((where, repo, secret, handin), where / "private" / "out2")
     assert refused.returncode == 2
-    assert "refusing to grade: the worker identity (uid 61250) can reach what it must not" in refused.stderr
+    assert f"refusing to grade: the worker identity (uid {UID}) can reach what it must not" in refused.stderr
     assert f"the answer key: read {repo}/autograder/answer_key.py" in refused.stderr
     assert f"the reference solution: read {repo}/mytorch/rnn_cell.py" in refused.stderr
     assert "fix: make the instructor repository private" in refused.stderr
@@ -116,7 +116,8 @@ def test_each_runtime_must_have_torch_exactly_when_its_steps_use_it(public, monk
     monkeypatch.setattr(probes, "_targets", lambda guarded, other: {"read": [], "write": [], "grader": 1,
                                                                      "token": "t"})
     guarded = Guarded(None, None)
-    numpy_only, with_torch = Identity(61253, 61253, worker_python()), Identity(61253, 61253, torch_worker_python())
+    uid = worker_uid(153)
+    numpy_only, with_torch = Identity(uid, uid, worker_python()), Identity(uid, uid, torch_worker_python())
     servers = Launcher(numpy_only.python, public), Launcher(with_torch.python, public, torch=True)
     try:
         assert probe(numpy_only, servers[0], public, guarded)

@@ -11,9 +11,9 @@ from autograder.official import sandbox
 from autograder.official.identity import Identity, kill_all
 from autograder.official.launcher import Launcher, spawn_program
 from autograder.official.supervise import make_base
-from tests.official_setup import needs_root, worker_python
+from tests.official_setup import needs_root, worker_python, worker_uid
 
-UID = 61280
+UID = worker_uid(180)
 
 
 @needs_root

@@ -19,11 +19,11 @@ from autograder.official import supervise
 from autograder.official.batch import grade_one
 from autograder.official.identity import processes_of
 from autograder.official.plan import make_plan
-from tests.official_setup import LINEAR, in_process_grader, needs_root, solution
+from tests.official_setup import LINEAR, in_process_grader, needs_root, solution, worker_uid
 from tests.release_tree import FULL, RUBRIC
 
 pytestmark = needs_root
-UID = 61110
+UID = worker_uid(10)
 
 
 @pytest.fixture(scope="module")
