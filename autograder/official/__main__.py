@@ -27,6 +27,7 @@ from pathlib import Path
 from autograder import __version__
 from autograder.official import outputs
 from autograder.official.batch import Grader, grade_batch, grade_one, handin_names, start_grader
+from autograder.official.facts import grader_facts
 from autograder.official.handin import HandinError, find_upload, read_folder, read_tar
 from autograder.official.identity import DEFAULT_FIRST_UID, IdentityError
 from autograder.official.plan import DEFAULT_BUDGET, DEFAULT_HIDDEN, DEFAULT_TIMEOUT, GradingError, make_plan
@@ -89,7 +90,7 @@ def cmd_gradescope(args: argparse.Namespace) -> int:
         graded = _grade_upload(args, grader, args.submission)
     finally:
         grader.close()
-    outputs.write_results(args.results, graded.results_json(grader.visibility))
+    outputs.write_results(args.results, graded.results_json(grader.visibility, grader_facts(grader)))
     print(table(graded.results))
     return 0
 
