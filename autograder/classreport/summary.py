@@ -15,6 +15,7 @@ from typing import Any
 from autograder.classreport.collect import ISOLATION_KEY, Collected, HandinGrade, StepGrade
 from autograder.engine import Status
 from autograder.findings import Cause, HintKind
+from autograder.text import plural
 
 NOT_RECORDED = "not recorded"
 
@@ -174,7 +175,8 @@ def _settings(handins: list[HandinGrade]) -> list[tuple[str, str]]:
         if len(values) == 1:
             rows.append((key, next(iter(values))))
         else:
-            rows.append((key, "; ".join(f"{v} ({n} handins)" for v, n in sorted(values.items()))))
+            ranked = sorted(values.items(), key=lambda vn: (-vn[1], vn[0]))
+            rows.append((key, "; ".join(f"{v} ({plural(n, 'handin')})" for v, n in ranked)))
     return rows
 
 
