@@ -28,9 +28,9 @@ NAMED = tuple(name for name, _ in PLANTED[:-1])
 UNNAMED = PLANTED[-1][0]
 
 # Grading settings that make the slow handin run over its budget and the looping one time out, quickly.
-TIMEOUT = "4"
-BUDGET = "12"
-SLOW = "time.sleep(3.5)\n        self.x = x\n        return x @ self.W.T + self.b"
+TIMEOUT = "2"
+BUDGET = "8"
+SLOW = "time.sleep(1.8)\n        self.x = x\n        return x @ self.W.T + self.b"
 LOOP = "while True:\n            pass"
 
 
