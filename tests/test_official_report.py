@@ -97,7 +97,7 @@ def test_results_record_the_catalog_tags_and_the_first_wrong_output(batch):
 
 def test_failures_no_hint_named_are_counted_per_step_and_output(batch):
     page = (batch.report / "index.html").read_text()
-    section = page[page.index("Failures no hint named"):page.index("Handins that need a look")]
+    section = page[page.index('<h2 id="unnamed">'):page.index('<h2 id="trouble">')]
     m = class_corpus.mutant(class_corpus.UNNAMED)
     planted = {class_corpus.handin_name(m, k) for k in range(dict(class_corpus.PLANTED)[m.name])}
     assert "inference: returned logits" in section and all(name in section for name in planted)
@@ -106,12 +106,12 @@ def test_failures_no_hint_named_are_counted_per_step_and_output(batch):
 
 def test_handins_that_need_a_look_and_how_the_grades_were_made(batch):
     page = (batch.report / "index.html").read_text()
-    trouble = page[page.index("Handins that need a look"):page.index("Similar code")]
+    trouble = page[page.index('<h2 id="trouble">'):page.index('<h2 id="similarity">')]
     assert "<td>loops</td><td>timed out</td><td>linear_backward" in trouble
     assert "<td>slow</td><td>over budget</td>" in trouble
     assert "<td>rejected</td><td>rejected</td><td>every step</td>" in trouble
     assert "path with &#x27;..&#x27;" in trouble
-    settings = page[page.index("How the grades were made"):page.index("<h2>Scores")]
+    settings = page[page.index('<h2 id="settings">'):page.index('<h2 id="scores">')]
     assert f"<td>{fingerprint(read_secret(batch.secret))}</td>" in settings
     assert "<td>hidden cases per spec</td><td>1</td>" in settings
     assert f"<td>timeout</td><td>{float(class_corpus.TIMEOUT)}</td>" in settings

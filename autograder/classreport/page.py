@@ -152,13 +152,15 @@ def _document(title: str, body: str) -> str:
 
 def report_page(title: str, summary: Summary, pairs: list[Pair] | None, threshold: float, compared: int) -> str:
     """-> the class report's HTML. pairs: the similar pairs, or None when similarity was not run."""
-    body = (f"<h1>{_e(title)}</h1>\n"
-            "<h2>How the grades were made</h2>\n" + _settings(summary)
-            + "<h2>Scores</h2>\n" + _scores(summary)
-            + "<h2>Known bugs that fired</h2>\n" + _hints(summary)
-            + "<h2>Failures no hint named</h2>\n" + _unnamed(summary)
-            + "<h2>Handins that need a look</h2>\n" + _trouble(summary)
-            + "<h2>Similar code</h2>\n" + _similarity(pairs, threshold, compared)
+    sections = (("settings", "How the grades were made", _settings(summary)),
+                ("scores", "Scores", _scores(summary)),
+                ("bugs", "Known bugs that fired", _hints(summary)),
+                ("unnamed", "Failures no hint named", _unnamed(summary)),
+                ("trouble", "Handins that need a look", _trouble(summary)),
+                ("similarity", "Similar code", _similarity(pairs, threshold, compared)))
+    contents = " &middot; ".join(f'<a href="#{key}">{_e(heading)}</a>' for key, heading, _ in sections)
+    body = (f"<h1>{_e(title)}</h1>\n<p>{contents}</p>\n"
+            + "".join(f'<h2 id="{key}">{_e(heading)}</h2>\n{html_}' for key, heading, html_ in sections)
             + _unreadable(summary))
     return _document(title, body)
 
