@@ -7,7 +7,7 @@ Messages are made from these; reports that count across handins (the class
 report) read them from results.json, never from the text.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -86,10 +86,3 @@ class Failure:
         return cls(str(data.get("case", "")), str(data.get("case_kind", "")), str(data.get("output", "")), hints,
                    Cause(cause) if cause else None)
 
-
-@dataclass
-class Settings:
-    """How a grade was made, for the report: what graded it and with which settings (JSON-ready values)."""
-
-    graded_by: str  # "official" or "runner"
-    values: dict[str, Any] = field(default_factory=dict)

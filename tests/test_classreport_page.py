@@ -27,6 +27,7 @@ def test_the_page_is_self_contained_and_shows_every_section(tmp_path):
         assert heading in text
     assert "gradients must accumulate (+=)" in text and "Linear.backward: dx" in text
     assert "handin rejected: '../x.py': path with '..'" in text and "over budget" in text
+    assert "outside the code: regrade" in text
     assert SIMILARITY_NOTE in text and "notes.json" in text
     assert (index.parent / "hints.csv").read_text().startswith("step,hint,count,handins")
 

@@ -43,6 +43,8 @@ def class_folder(tmp_path):
                                                        failure=Failure("case 2", "hidden"))])
     write(folder, "eve", [StepResult(s, 0, 5, Status.ERROR, "handin rejected: '../x.py': path with '..'",
                                      failure=Failure(cause=Cause.REJECTED)) for s in ("linear", "rnn")])
+    write(folder, "gil", [passed("linear"), StepResult("rnn", 0, 5, Status.ERROR, "RNNCell.backward: not judged",
+                                                       failure=Failure(cause=Cause.NOT_JUDGED))])
     write(folder, "fay", [StepResult("linear", 0, 5, Status.ERROR, "Linear.backward, case 3: stopped by the grader",
                                      failure=Failure("case 3", "stored", cause=Cause.OVER_BUDGET)), passed("rnn")])
     (folder / "gradebook.csv").write_text("handin,total\n")
@@ -52,7 +54,7 @@ def class_folder(tmp_path):
 
 def test_hints_are_counted_per_step_and_tags_and_ranked_by_handins(tmp_path):
     summary = summarize(collect(class_folder(tmp_path)))
-    assert [h.name for h in summary.handins] == ["ann", "bob", "cy", "dee", "eve", "fay"]
+    assert [h.name for h in summary.handins] == ["ann", "bob", "cy", "dee", "eve", "fay", "gil"]
     groups = [(g.step, g.kind, g.tags, g.handins) for g in summary.hints]
     assert groups == [("linear", HintKind.BUG, ("last_call_only",), ["ann", "bob"]),
                       ("rnn", HintKind.STRUCTURE, ("times_batch",), ["ann", "bob"])]
@@ -66,12 +68,13 @@ def test_hints_are_counted_per_step_and_tags_and_ranked_by_handins(tmp_path):
 def test_unnamed_failures_trouble_and_pass_rates(tmp_path):
     summary = summarize(collect(class_folder(tmp_path)))
     assert [(u.step, u.output, u.handins) for u in summary.unnamed] == [("linear", "Linear.backward: dx", ["cy"])]
-    assert [(t.handin, t.cause, t.steps) for t in summary.trouble] == [
-        ("dee", "timed out", ["rnn"]), ("eve", "rejected", ["linear", "rnn"]), ("fay", "over budget", ["linear"])]
+    assert [(t.handin, t.cause, t.steps, t.outside_code) for t in summary.trouble] == [
+        ("dee", "timed out", ["rnn"], False), ("eve", "rejected", ["linear", "rnn"], False),
+        ("fay", "over budget", ["linear"], False), ("gil", "not judged", ["rnn"], True)]
     assert summary.trouble[1].reason == "handin rejected: '../x.py': path with '..'"
     rates = {s.id: s for s in summary.steps}
-    assert rates["linear"].statuses[Status.PASSED] == 1 and rates["linear"].graded == 6
-    assert rates["rnn"].pass_rate == 2 / 6
+    assert rates["linear"].statuses[Status.PASSED] == 2 and rates["linear"].graded == 7
+    assert rates["rnn"].pass_rate == 2 / 7
 
 
 def test_settings_isolation_and_files_that_are_not_results(tmp_path):
@@ -84,7 +87,7 @@ def test_settings_isolation_and_files_that_are_not_results(tmp_path):
     assert [path for path, _ in summary.unreadable] == ["notes.json"]
     write(folder, "gus", [passed("linear"), passed("rnn")], {**FACTS, ISOLATION_KEY: "namespaces, cgroup v2"})
     settings = dict(summarize(collect(folder)).settings)
-    assert settings["isolation mode"] == "not recorded (6 handins); namespaces, cgroup v2 (1 handin)"
+    assert settings["isolation mode"] == "not recorded (7 handins); namespaces, cgroup v2 (1 handin)"
 
 
 def test_a_folder_of_runner_results_and_results_without_facts(tmp_path):

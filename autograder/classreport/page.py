@@ -106,7 +106,8 @@ def _trouble(summary: Summary) -> str:
     rows = []
     for t in summary.trouble:
         steps = "every step" if len(t.steps) == steps_total and steps_total > 1 else ", ".join(t.steps)
-        rows.append([_e(t.handin), _e(t.cause), _e(steps), _e(t.reason)])
+        what = _e(t.cause) + ("<br><small>outside the code: regrade</small>" if t.outside_code else "")
+        rows.append([_e(t.handin), what, _e(steps), _e(t.reason)])
     return ("<p>Handins rejected, timed out, over their time budget, or failed by something outside their code "
             "(<em>worker did not start</em>, <em>no runtime</em>, <em>not judged</em>, <em>grader error</em>: "
             "those need a regrade, not a fix).</p>\n" + _table(["handin", "what", "steps", "reason"], rows))

@@ -71,6 +71,7 @@ class Trouble:
     cause: str
     steps: list[str]
     reason: str
+    outside_code: bool  # the grader or its setup failed, not the handin: it needs a regrade
 
 
 @dataclass
@@ -141,7 +142,7 @@ def _trouble(handins: list[HandinGrade]) -> list[Trouble]:
                 by_cause.setdefault(cause, []).append(s)
         for cause, steps in sorted(by_cause.items(), key=lambda c: c[0].value):
             # A rejected handin fails every step for the one reason: show it once.
-            found.append(Trouble(h.name, cause.value, [s.id for s in steps], steps[0].headline))
+            found.append(Trouble(h.name, cause.value, [s.id for s in steps], steps[0].headline, cause.outside_code))
     return found
 
 
