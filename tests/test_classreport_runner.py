@@ -35,7 +35,7 @@ def test_a_folder_of_runner_results_gives_the_class_report(tmp_path, no_torch):
         shutil.copyfile(tree.root / "results.json", target)
     proc = official_cli(REPO, "report", str(collected))
     assert proc.returncode == 0, proc.stderr
-    assert f"read {len(wanted)} handins' results" in proc.stdout
+    assert f"read the results of {len(wanted)} handins" in proc.stdout
     with open(collected / "report" / "hints.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     expected = class_corpus.expected_hints()

@@ -106,3 +106,10 @@ def test_a_folder_of_runner_results_and_results_without_facts(tmp_path):
     settings = dict(summary.settings)
     assert settings["graded by"] == f"runner (2 handins); {NOT_RECORDED} (1 handin)"
     assert settings["isolation mode"].startswith("none (the runner")
+
+
+def test_one_results_file_is_named_after_its_folder(tmp_path):
+    folder = tmp_path / "alice"
+    folder.mkdir()
+    (folder / "results.json").write_text(json.dumps(gradescope_json([passed("linear")], 1.0, FACTS)))
+    assert [h.name for h in collect(folder).handins] == ["alice"]

@@ -89,12 +89,10 @@ def parse_results(name: str, data: Any) -> HandinGrade:
 
 
 def _name(path: Path, folder: Path) -> str:
+    """-> the handin's name: its folder's path for <name>/results.json, else the file's path without .json."""
     rel = path.relative_to(folder)
-    if path.name == "results.json":
-        rel = rel.parent
-    else:
-        rel = rel.with_suffix("")
-    return rel.as_posix() or folder.name
+    rel = rel.parent if path.name == "results.json" else rel.with_suffix("")
+    return folder.resolve().name if rel == Path(".") else rel.as_posix()
 
 
 def collect(folder: Path) -> Collected:

@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     pairs, compared = _pairs(args.similarity, args.threshold) if args.similarity else (None, 0)
     title = f"Class report: {folder.resolve().name}"
     index = write_report(folder / REPORT_FOLDER, title, summary, hints_csv(summary), pairs, args.threshold, compared)
-    print(f"read {plural(len(summary.handins), 'handin')}' results"
+    print(f"read the results of {plural(len(summary.handins), 'handin')}"
           + (f" ({plural(len(summary.unreadable), 'file')} not results)" if summary.unreadable else "")
           + (f"; {plural(len(pairs), 'similar pair')} of {compared} handins" if pairs is not None else "")
           + f"; wrote {index}")
