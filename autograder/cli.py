@@ -9,6 +9,7 @@ run (bad arguments, unusable reference data or environment).
 
 import argparse
 import functools
+import platform
 import sys
 import time
 import traceback
@@ -19,7 +20,7 @@ from autograder.cases import LIVE_STREAM
 from autograder.engine import StepResult, live_cases, needs_torch, run_step, with_dependency_note
 from autograder.isolation import hard_exit
 from autograder.reference_store import ReferenceDataError, load_cases, read_manifest
-from autograder.report import failure_details, table, torch_note, write_json
+from autograder.report import failure_details, grading_facts, table, torch_note, write_json
 from autograder.rubric import load_rubric, select_steps
 from autograder.steps import Step, all_steps
 from autograder.text import plural
@@ -124,6 +125,15 @@ def _run_steps(selected: list, steps: dict, stored: dict, oracles: dict | None, 
     return results
 
 
+def _facts(args: argparse.Namespace, live: bool) -> dict:
+    """-> the JSON's record of how this run graded (for reports across students' results)."""
+    import numpy
+
+    return grading_facts("runner", {"live_torch_cases": live, "seed": args.seed if live else None,
+                                    "timeout": args.timeout, "python": platform.python_version(),
+                                    "numpy": numpy.__version__})
+
+
 def main(argv: list[str] | None = None) -> int:
     rubric = load_rubric()
     steps = all_steps()
@@ -169,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nfirst failing step: {first.id}; open {files[first.id]} first")
     if args.json:
         try:
-            write_json(args.json, results, elapsed)
+            write_json(args.json, results, elapsed, _facts(args, oracles is not None))
         except OSError as exc:
             print(f"error: cannot write {args.json}: {exc.strerror or exc}", file=sys.stderr)
             return 2

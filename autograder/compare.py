@@ -7,12 +7,28 @@ alternatives, named by the step's catalog), or has a known structure (scaled
 by the batch size, transposed, negated, all zeros), a hint line says so.
 """
 
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 
+from autograder.findings import Hint, HintKind
 from autograder.steps import MISSING
 from autograder.tolerance import Tolerance
+
+
+class Problem(list):
+    """The lines describing why a value does not match (empty when it matches), and the hint among them, typed.
+
+    hint: the cause the evidence names (its line is the last of the lines), or None.
+    """
+
+    def __init__(self, lines: Iterable[str] = (), hint: Hint | None = None) -> None:
+        super().__init__(list(lines) + ([hint.line()] if hint else []))
+        self.hint = hint
+
+
+def _structure(tag: str, text: str) -> Hint:
+    return Hint(HintKind.STRUCTURE, (tag,), text)
 
 
 def _fmt(x: float) -> str:
@@ -31,43 +47,46 @@ def compare(
     alternatives: dict[str, np.ndarray] | None = None,
     batch: int | None = None,
     bugs: Mapping[str, str] | None = None,
-) -> list[str]:
+) -> Problem:
     """got: what the student produced; expected: the reference array.
 
-    Returns [] when got matches within `tolerance` (elementwise, finite), else
-    the lines describing the first problem found.
+    Returns an empty Problem when got matches within `tolerance` (elementwise, finite), else
+    the lines describing the first problem found (with its hint, typed, when one is named).
     alternatives: tag -> what a known bug would give;
     bugs: tag -> the sentence naming that bug (the step's catalog);
     batch: the case's batch size, used to recognise mean/sum slips.
     """
     if got is MISSING:
-        return ["not produced (the attribute was never set, or nothing was returned)"]
+        return Problem(["not produced (the attribute was never set, or nothing was returned)"])
     if got is None:
-        return ["got None: the value was never returned or assigned"]
+        return Problem(["got None: the value was never returned or assigned"])
     if isinstance(got, (float, int, np.generic)) and not isinstance(got, (bool, np.bool_)) and expected.ndim == 0:
         got = np.asarray(got)
     if isinstance(got, (float, int, np.generic)):
-        return [f"type: expected a numpy.ndarray of shape {expected.shape}, got a single number ({type(got).__name__})"
-                ] + _reduced_hint(got, expected, tolerance)
+        return Problem([f"type: expected a numpy.ndarray of shape {expected.shape}, got a single number "
+                        f"({type(got).__name__})"], _reduced_hint(got, expected, tolerance))
     if not isinstance(got, np.ndarray):
-        return [f"type: expected a numpy.ndarray of shape {expected.shape}, got {type(got).__name__}"]
+        return Problem([f"type: expected a numpy.ndarray of shape {expected.shape}, got {type(got).__name__}"])
     # A subclass (np.matrix, or one overriding arithmetic) is compared as the plain array it holds.
     got = np.asarray(got)
     alternatives, bugs = alternatives or {}, bugs or {}
-    problem = _dtype_problem(got, expected) or _shape_problem(got, expected, tolerance, alternatives, bugs)
-    return problem or _compare_values(got, expected, tolerance, alternatives, batch, bugs)
+    dtype = _dtype_problem(got, expected)
+    if dtype:
+        return Problem(dtype)
+    return _shape_problem(got, expected, tolerance, alternatives, bugs) or \
+        _compare_values(got, expected, tolerance, alternatives, batch, bugs)
 
 
-def _reduced_hint(got: Any, expected: np.ndarray, tolerance: Tolerance) -> list[str]:
+def _reduced_hint(got: Any, expected: np.ndarray, tolerance: Tolerance) -> Hint | None:
     # A single number where one value per sample belongs: say so if it is their mean or their sum.
     if isinstance(got, (bool, np.bool_)) or expected.ndim != 1 or expected.size < 2:
-        return []
+        return None
     value = np.asarray(got, dtype=np.float64)
     for name, reduced in (("mean", expected.mean()), ("sum", expected.sum())):
         if tolerance.close(value, np.asarray(reduced)):
-            return [f"hint: it is the {name} of the {expected.size} expected values: return one value per "
-                    f"sample, of shape {expected.shape}, not their {name}"]
-    return []
+            return _structure(f"reduced_to_{name}", f"it is the {name} of the {expected.size} expected values: "
+                              f"return one value per sample, of shape {expected.shape}, not their {name}")
+    return None
 
 
 def _dtype_problem(got: np.ndarray, expected: np.ndarray) -> list[str]:
@@ -81,24 +100,24 @@ def _dtype_problem(got: np.ndarray, expected: np.ndarray) -> list[str]:
 
 
 def _shape_problem(got: np.ndarray, expected: np.ndarray, tolerance: Tolerance,
-                   alternatives: dict[str, np.ndarray], bugs: Mapping[str, str]) -> list[str]:
+                   alternatives: dict[str, np.ndarray], bugs: Mapping[str, str]) -> Problem:
     if got.shape == expected.shape:
-        return []
-    lines = [f"shape: expected {expected.shape}, got {got.shape}"]
-    bug = _named_bug(got, expected, tolerance, alternatives, bugs)
-    if bug is not None:
-        # A known bug that changes the shape (a decoded path of another length).
-        lines.append("hint: " + bug)
+        return Problem()
+    # A known bug may change the shape (a decoded path of another length).
+    hint = _named_bug(got, expected, tolerance, alternatives, bugs)
+    if hint is not None:
+        pass
     elif got.ndim == 2 and got.shape == expected.shape[::-1]:
-        lines.append("hint: the axes look swapped (a transposed weight or a missing .T?)")
+        hint = _structure("swapped_axes", "the axes look swapped (a transposed weight or a missing .T?)")
     elif got.size == expected.size:
-        lines.append("hint: same number of elements, different layout (check reshape/squeeze)")
+        hint = _structure("layout", "same number of elements, different layout (check reshape/squeeze)")
     elif expected.ndim >= 2 and tolerance.close(got, expected[-1]):
-        lines.append(f"hint: it is the last of the {expected.shape[0]} rows along the first axis: "
-                     "return all of them, stacked")
+        hint = _structure("last_row_only", f"it is the last of the {expected.shape[0]} rows along the first axis: "
+                          "return all of them, stacked")
     elif expected.ndim == 1 and got.ndim == 2 and got.shape[1] == expected.shape[0]:
-        lines.append("hint: expected one value per feature (H,): sum or average over the batch axis")
-    return lines
+        hint = _structure("per_sample_not_reduced",
+                          "expected one value per feature (H,): sum or average over the batch axis")
+    return Problem([f"shape: expected {expected.shape}, got {got.shape}"], hint)
 
 
 def _compare_values(
@@ -108,13 +127,13 @@ def _compare_values(
     alternatives: dict[str, np.ndarray],
     batch: int | None,
     bugs: Mapping[str, str],
-) -> list[str]:
+) -> Problem:
     rtol, atol = tolerance.rtol, tolerance.atol
     ok = tolerance.within(got, expected)  # False wherever got is NaN or inf
     with np.errstate(invalid="ignore", over="ignore"):
         abs_diff = np.abs(got - expected)
     if ok.all():
-        return []
+        return Problem()
     total = expected.size
     bad = int(total - ok.sum())
     lines = [f"Mismatched elements: {bad} / {total} ({100.0 * bad / total:.1f}%)"]
@@ -139,10 +158,7 @@ def _compare_values(
             f"Greatest relative difference: {_fmt(rel[ridx])} at index {_index(ridx)} (up to {_fmt(rtol)} allowed)"
         )
         lines.append(f"At index {_index(aidx)}: expected {_fmt(expected[aidx])}, got {_fmt(got[aidx])}")
-    hint = _diagnose(got, expected, tolerance, alternatives, batch, bugs)
-    if hint:
-        lines.append("hint: " + hint)
-    return lines
+    return Problem(lines, _diagnose(got, expected, tolerance, alternatives, batch, bugs))
 
 
 def _diagnose(
@@ -152,7 +168,7 @@ def _diagnose(
     alternatives: dict[str, np.ndarray],
     batch: int | None,
     bugs: Mapping[str, str],
-) -> str | None:
+) -> Hint | None:
     named = _named_bug(got, expected, tolerance, alternatives, bugs)
     if named is not None:
         return named
@@ -160,9 +176,11 @@ def _diagnose(
         return None
     close = tolerance.close
     if not got.any() and expected.any():
-        return "got all zeros: was it ever computed, reset after computing, or did no gradient reach it?"
+        return _structure("all_zeros",
+                          "got all zeros: was it ever computed, reset after computing, or did no gradient reach it?")
     if got.ndim == 2 and got.shape[0] == got.shape[1] and got.shape[0] > 1 and close(got, expected.T):
-        return "got the transpose of the expected value (a weight used as W where W.T belongs, or the reverse?)"
+        return _structure("transposed", "got the transpose of the expected value (a weight used as W where W.T "
+                          "belongs, or the reverse?)")
     denom = float(np.sum(expected * expected))
     # A single value scaled by some factor says little, unless the factor is the batch size.
     if denom > 0 and (expected.size > 1 or (batch is not None and batch > 1)):
@@ -173,17 +191,19 @@ def _diagnose(
 
 
 def _named_bug(got: np.ndarray, expected: np.ndarray, tolerance: Tolerance, alternatives: dict[str, np.ndarray],
-               bugs: Mapping[str, str]) -> str | None:
-    """-> the sentence of the known bug whose output got is (and the truth is not), or None."""
+               bugs: Mapping[str, str]) -> Hint | None:
+    """-> the hint naming the known bug whose output got is (and the truth is not), or None."""
     if got.dtype.kind not in "fiub":
         return None
-    named = [bugs.get(tag, f"it matches the known slip {tag!r}") for tag, alt in alternatives.items()
-             if alt.shape == got.shape and matches(got, alt, tolerance)
-             and not (alt.shape == expected.shape and matches(alt, expected, tolerance))]
+    tags = [tag for tag, alt in alternatives.items()
+            if alt.shape == got.shape and matches(got, alt, tolerance)
+            and not (alt.shape == expected.shape and matches(alt, expected, tolerance))]
+    named = [bugs.get(tag, f"it matches the known slip {tag!r}") for tag in tags]
     if len(named) > 1:
         # The case cannot tell these bugs apart: name them all rather than pick one.
-        return "it matches more than one known bug: " + "; or ".join(dict.fromkeys(named))
-    return named[0] if named else None
+        return Hint(HintKind.BUG, tuple(tags),
+                    "it matches more than one known bug: " + "; or ".join(dict.fromkeys(named)))
+    return Hint(HintKind.BUG, (tags[0],), named[0]) if named else None
 
 
 def matches(got: np.ndarray, alt: np.ndarray, tolerance: Tolerance) -> bool:
@@ -201,15 +221,17 @@ def _is_batch_factor(k: float, batch: int | None) -> bool:
     return bool(batch and batch > 1 and (abs(k - batch) < 1e-6 * batch or abs(k * batch - 1) < 1e-6))
 
 
-def _describe_factor(k: float, batch: int | None) -> str:
+def _describe_factor(k: float, batch: int | None) -> Hint:
     if batch and batch > 1 and abs(k - batch) < 1e-6 * batch:
-        return f"got = {batch} x expected, and {batch} is the batch size: a sum where a batch mean belongs?"
+        return _structure("times_batch", f"got = {batch} x expected, and {batch} is the batch size: a sum where a "
+                          "batch mean belongs?")
     if batch and batch > 1 and abs(k * batch - 1) < 1e-6:
-        return f"got = expected / {batch}, and {batch} is the batch size: divided where a per-sample value belongs?"
+        return _structure("over_batch", f"got = expected / {batch}, and {batch} is the batch size: divided where a "
+                          "per-sample value belongs?")
     if abs(k + 1) < 1e-6:
-        return "got = -expected: a sign is flipped"
+        return _structure("negated", "got = -expected: a sign is flipped")
     if abs(k - 2) < 1e-6:
-        return "got = 2 x expected: something is added twice"
+        return _structure("doubled", "got = 2 x expected: something is added twice")
     if abs(k - 0.5) < 1e-6:
-        return "got = expected / 2: a contribution is missing or halved"
-    return f"got is expected scaled by {k:.6g}: a constant factor is off"
+        return _structure("halved", "got = expected / 2: a contribution is missing or halved")
+    return _structure("scaled", f"got is expected scaled by {k:.6g}: a constant factor is off")

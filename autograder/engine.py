@@ -14,7 +14,8 @@ from typing import Any, Callable
 import numpy as np
 
 from autograder.cases import Case, CaseKind, Expected
-from autograder.compare import compare
+from autograder.compare import Problem, compare
+from autograder.findings import Cause, Failure, Hint, HintKind
 from autograder.isolation import CodeError, ErrorKind, run_isolated
 from autograder.rubric import RubricEntry
 from autograder.steps import Answer, AnyStep, Output, Outputs, QuizStep, Step
@@ -53,6 +54,8 @@ class StepResult:
     headline: str = ""
     details: list[str] = field(default_factory=list)
     cases_checked: int = 0
+    # Typed: where it first went wrong and the hints named there (None when it did not fail on a case).
+    failure: Failure | None = None
 
     @property
     def passed(self) -> bool:
@@ -86,6 +89,7 @@ class Verdict:
     status: Status
     headline: str
     details: list[str] = field(default_factory=list)
+    failure: Failure | None = None
 
 
 def live_cases(step: Step, oracle: Oracle, stream: int, kind: CaseKind = CaseKind.LIVE) -> list[Case]:
@@ -118,12 +122,30 @@ def _located(step: Step, case: Case, produced: Outputs) -> list[str]:
         return []
 
 
+@dataclass
+class Mismatch:
+    """The first wrong output of a case: the message lines (header first), the output, the hint named."""
+
+    lines: list[str]
+    output: Output
+    hint: Hint | None
+
+
 def check_case(step: Step, case: Case, outputs: dict[str, Any], only: set[str] | None = None) -> list[str]:
     """Compare one case's student outputs -> [] or the message for the first mismatching output.
 
     only: compare just these output keys (the ones produced before a crash).
     """
-    failures: list[tuple[Output, list[str]]] = []
+    mismatch = first_mismatch(step, case, outputs, only)
+    return mismatch.lines if mismatch else []
+
+
+def first_mismatch(step: Step, case: Case, outputs: dict[str, Any], only: set[str] | None = None) -> Mismatch | None:
+    """Compare one case's student outputs -> None, or the first mismatching output with its message and hint.
+
+    only: compare just these output keys (the ones produced before a crash).
+    """
+    failures: list[tuple[Output, Problem]] = []
     for out in step.outputs:
         if out.key not in case.expected or (only is not None and out.key not in only):
             continue
@@ -138,17 +160,19 @@ def check_case(step: Step, case: Case, outputs: dict[str, Any], only: set[str] |
         if problem:
             failures.append((out, problem))
     if not failures:
-        return []
+        return None
     first, problem = failures[0]
+    hint = problem.hint
     swapped = _swapped_with(step, case, outputs, first)
     if swapped is not None:
         # The pair's values are right, in each other's places: that is the cause, whatever the values suggest.
-        problem = [p for p in problem if not p.startswith("hint:")] + [_swap_hint(step, first, swapped)]
+        hint = _swap_hint(step, first, swapped)
+        problem = Problem([p for p in problem if problem.hint is None or p != problem.hint.line()], hint)
     lines = [_header(step, case, first)] + ["  " + p for p in problem]
     others = [o.tensor or o.key for o, _ in failures[1:]]
     if others:
         lines.append("  also wrong in this case: " + ", ".join(others))
-    return lines
+    return Mismatch(lines, first, hint)
 
 
 def _swapped_with(step: Step, case: Case, outputs: dict[str, Any], wrong: Output) -> Output | None:
@@ -167,13 +191,14 @@ def _swapped_with(step: Step, case: Case, outputs: dict[str, Any], wrong: Output
     return None
 
 
-def _swap_hint(step: Step, a: Output, b: Output) -> str:
+def _swap_hint(step: Step, a: Output, b: Output) -> Hint:
     def name(o: Output) -> str:
         return (o.tensor or o.key).removeprefix("returned ")
 
     order = sorted((o for o in step.outputs if o.position is not None), key=lambda o: o.position or 0)
-    return (f"hint: {name(a)} and {name(b)} are returned in each other's places: "
-            f"{a.where or step.target} returns ({', '.join(name(o) for o in order)}), in that order")
+    return Hint(HintKind.STRUCTURE, ("swapped_returns",),
+                f"{name(a)} and {name(b)} are returned in each other's places: "
+                f"{a.where or step.target} returns ({', '.join(name(o) for o in order)}), in that order")
 
 
 @dataclass
@@ -187,6 +212,7 @@ class Produced:
     outputs: Outputs = field(default_factory=Outputs)
     error: CodeError | None = None
     warnings: list[str] = field(default_factory=list)
+    cause: Cause | None = None  # why the code did not finish, when the grader that watched it knows
 
 
 def produce(step: Step, inputs: dict[str, np.ndarray], timeout: float) -> Produced:
@@ -196,26 +222,36 @@ def produce(step: Step, inputs: dict[str, np.ndarray], timeout: float) -> Produc
     return Produced(outputs, outcome.error, outcome.warnings)
 
 
+def _failure(step: Step, case: Case, mismatch: Mismatch | None, cause: Cause | None = None) -> Failure:
+    if mismatch is None:
+        return Failure(case.label, case.kind.name.lower(), cause=cause)
+    out = mismatch.output
+    return Failure(case.label, case.kind.name.lower(), f"{out.where or step.target}: {out.tensor or out.key}",
+                   (mismatch.hint,) if mismatch.hint else (), cause)
+
+
 def judge_case(step: Step, case: Case, got: Produced) -> Verdict | None:
     """Judge stage for one case: None when it passes, else its Verdict (with located diagnostics)."""
     if got.error is not None:
         status = _STATUS_OF_ERROR[got.error.kind]
         if status is Status.NOT_IMPLEMENTED:
-            return Verdict(status, got.error.headline, ["  " + line for line in got.error.lines()[1:]])
+            return Verdict(status, got.error.headline, ["  " + line for line in got.error.lines()[1:]],
+                           _failure(step, case, None))
         # What was produced before the crash may already show the root cause.
-        earlier = check_case(step, case, got.outputs, only=set(got.outputs))
+        earlier = first_mismatch(step, case, got.outputs, only=set(got.outputs))
         crash = f"{step.target}, {case.label} ({case.desc}): {got.error.headline}"
         where = ["  " + line for line in got.error.lines()[1:]]
         if earlier:
-            return Verdict(Status.FAILED, earlier[0], earlier[1:] + ["  then it raised: " + crash] + where)
-        return Verdict(status, crash, where)
-    message = check_case(step, case, got.outputs)
-    if not message:
+            return Verdict(Status.FAILED, earlier.lines[0], earlier.lines[1:] + ["  then it raised: " + crash] + where,
+                           _failure(step, case, earlier, got.cause))
+        return Verdict(status, crash, where, _failure(step, case, None, got.cause))
+    mismatch = first_mismatch(step, case, got.outputs)
+    if mismatch is None:
         return None
-    message += ["  " + line for line in _located(step, case, got.outputs)]
+    message = mismatch.lines + ["  " + line for line in _located(step, case, got.outputs)]
     if got.warnings:
         message.append("  numpy warned: " + got.warnings[0])
-    return Verdict(Status.FAILED, message[0], message[1:])
+    return Verdict(Status.FAILED, message[0], message[1:], _failure(step, case, mismatch))
 
 
 def _passing_headline(cases: list[Case]) -> str:
@@ -245,6 +281,7 @@ def judge_step(step: Step, entry: RubricEntry, cases: list[Case], source: Callab
             verdict = judge_case(step, hinted(case), got)
         if verdict is not None:
             result.status, result.headline, result.details = verdict.status, verdict.headline, verdict.details
+            result.failure = verdict.failure
             return result
         warnings += [w for w in got.warnings if w not in warnings]
     result.status, result.points = Status.PASSED, entry.points

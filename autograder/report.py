@@ -1,8 +1,18 @@
-"""Presenting results: the terminal table and Gradescope's results.json."""
+"""Presenting results: the terminal table and Gradescope's results.json.
+
+results.json also carries the typed facts that reports across handins read
+(`autograder/classreport/`), in the places Gradescope's schema leaves for
+such data: each test's "extra_data" holds the step's status and `Failure`
+(its case, first wrong output, hints and cause), and the top-level
+"extra_data" says what graded it, with which settings. Gradescope stores them
+and shows students none of them.
+"""
 
 import json
 from pathlib import Path
+from typing import Any
 
+from autograder import __version__
 from autograder.engine import TORCH_INSTALL, Status, StepResult
 from autograder.text import plural
 
@@ -80,20 +90,28 @@ def _marking(r: StepResult) -> list[str]:
 
 
 def _test_entry(r: StepResult) -> dict:
-    entry = {"name": r.id, "score": r.points, "max_score": r.max_points}
+    entry: dict[str, Any] = {"name": r.id, "score": r.points, "max_score": r.max_points}
     # Gradescope's status is optional: a step not run for want of torch has neither passed nor failed.
     if r.status is not Status.NEEDS_TORCH:
         entry["status"] = "failed" if r.failed else "passed"
     entry["output"] = "\n".join(_marking(r) + r.message) or _verdict(r)
+    entry["extra_data"] = {"status": r.status.value, "failure": r.failure.to_json() if r.failure else None}
     return entry
 
 
-def gradescope_json(results: list[StepResult], execution_time: float) -> dict:
+def grading_facts(graded_by: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """-> the top-level "extra_data" of results.json: which tool graded (graded_by: "runner" or "official"),
+    its version, and its settings (JSON values: hidden cases, time limits, runtimes, ...)."""
+    return {"autograder": __version__, "graded_by": graded_by, "settings": settings}
+
+
+def gradescope_json(results: list[StepResult], execution_time: float, facts: dict[str, Any] | None = None) -> dict:
     """-> a dict in Gradescope's results.json schema.
 
     A step that is not yet marked scores 0 with status "passed" (its check passed), its
     output saying so; a step not run for want of torch scores 0 without a status; the
     top-level "output" says what the score leaves out.
+    facts: the top-level "extra_data" (see `grading_facts`), if any.
     """
     note = unmarked_note(results)
     return {
@@ -102,9 +120,11 @@ def gradescope_json(results: list[StepResult], execution_time: float) -> dict:
         "max_score": sum(r.max_points for r in results),
         "execution_time": round(execution_time, 3),
         "tests": [_test_entry(r) for r in results],
+        **({"extra_data": facts} if facts is not None else {}),
     }
 
 
-def write_json(path: Path, results: list[StepResult], execution_time: float) -> None:
-    """Write the Gradescope results.json to path."""
-    path.write_text(json.dumps(gradescope_json(results, execution_time), indent=2) + "\n")
+def write_json(path: Path, results: list[StepResult], execution_time: float,
+               facts: dict[str, Any] | None = None) -> None:
+    """Write the Gradescope results.json to path (facts: its top-level "extra_data", see `grading_facts`)."""
+    path.write_text(json.dumps(gradescope_json(results, execution_time, facts), indent=2) + "\n")

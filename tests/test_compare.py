@@ -3,6 +3,7 @@
 import numpy as np
 
 from autograder.compare import compare
+from autograder.findings import Hint, HintKind
 from autograder.steps import MISSING
 from autograder.steps._module import ACCUMULATION_BUGS
 from autograder.tolerance import Tolerance
@@ -97,3 +98,19 @@ def test_a_known_bug_of_another_shape_is_named():
     e, short = np.array([1.0, 2.0, 3.0]), np.array([1.0, 3.0])
     lines = compare(short, e, alternatives={"merged": short}, bugs={"merged": "merged too much"}, **TOL)
     assert lines == ["shape: expected (3,), got (2,)", "hint: merged too much"]
+
+
+def test_the_hint_is_also_returned_typed_with_its_tags():
+    rng = np.random.default_rng(3)
+    e, bug = rng.standard_normal((2, 3, 4))
+    bugs = {"bug": "the bug", "other": "the other bug"}
+    named = compare(bug, e, alternatives={"bug": bug}, bugs=bugs, **TOL)
+    assert named.hint == Hint(HintKind.BUG, ("bug",), "the bug") and named[-1] == named.hint.line()
+    both = compare(bug, e, alternatives={"bug": bug, "other": bug.copy()}, bugs=bugs, **TOL).hint
+    assert both.kind is HintKind.BUG and both.tags == ("bug", "other")
+    batch = compare(e * 3, e, batch=3, **TOL).hint
+    assert (batch.kind, batch.tags) == (HintKind.STRUCTURE, ("times_batch",)) and "batch size" in batch.text
+    assert compare(e.T.copy(), e, **TOL).hint.tags == ("swapped_axes",)
+    unnamed = compare(e + rng.standard_normal((3, 4)), e, **TOL)
+    assert unnamed and unnamed.hint is None and not any(line.startswith("hint:") for line in unnamed)
+    assert compare(e, e, **TOL) == [] and compare(e, e, **TOL).hint is None

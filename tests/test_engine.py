@@ -4,6 +4,7 @@ import numpy as np
 
 from autograder.cases import Case, CaseKind
 from autograder.engine import Produced, Status, judge_answers, judge_case, judge_step, run_step, with_dependency_note
+from autograder.findings import Cause
 from autograder.isolation import CodeError, ErrorKind
 from autograder.rubric import RubricEntry
 from autograder.steps import Answer, Output, Outputs, QuizStep, Step
@@ -163,3 +164,25 @@ def test_dependency_note_and_where_to_start():
                               "  note: this step uses base, which failed above: fix base first",
                               "  start in mytorch/base.py"]
     assert failed == {"base", "s"}
+
+
+def test_the_verdict_keeps_the_failure_as_data():
+    verdict = judge_case(make_step(), case(CaseKind.HIDDEN, 2, y={"last_call_only": np.full(2, 0.5)}),
+                         produced(np.full(2, 0.5), np.ones(2)))
+    failure = verdict.failure
+    assert (failure.case, failure.case_kind, failure.output, failure.cause) == ("hidden case 2", "hidden",
+                                                                               "Thing.forward: y", None)
+    [hint] = failure.hints
+    assert hint.tags == ("last_call_only",) and "  " + hint.line() in verdict.details
+    # Swapped return values: the swap is the hint, in the message and in the data.
+    returned = make_step(outputs=(Output("y", position=0), Output("z", position=1)))
+    swapped = judge_case(returned, Case(CaseKind.STORED, 1, "tiny", {}, {"y": np.ones(2), "z": np.arange(3.0)}),
+                         produced(np.arange(3.0), np.ones(2)))
+    assert [h.tags for h in swapped.failure.hints] == [("swapped_returns",)]
+    assert sum(line.strip().startswith("hint:") for line in swapped.details) == 1
+    # Code that did not finish: no output compared, the grader's cause kept.
+    crash = Produced(Outputs(), CodeError(ErrorKind.EXCEPTION, "stopped"), cause=Cause.OVER_BUDGET)
+    stopped = judge_case(make_step(), case(), crash).failure
+    assert stopped.output == "" and stopped.hints == () and stopped.cause is Cause.OVER_BUDGET
+    result = judge_step(make_step(), ENTRY, [case()], lambda i, c: produced(np.zeros(2), np.ones(2)))
+    assert result.failure.output == "Thing.forward: y" and result.failure.hints[0].tags == ("all_zeros",)

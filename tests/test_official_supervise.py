@@ -15,6 +15,7 @@ import pytest
 # Official grading draws hidden cases from the torch oracles.
 pytest.importorskip("torch")
 
+from autograder.findings import Cause
 from autograder.official import supervise
 from autograder.official.batch import grade_one
 from autograder.official.identity import processes_of
@@ -70,6 +71,15 @@ def test_a_case_that_blocks_the_alarm_is_stopped_by_the_grader(grader):
     graded = grade(grader, files)
     assert "timed out after 2 s, stopped by the grader" in graded["linear_forward"][2]
     only_failed(graded, "linear_forward")
+
+
+def test_the_grader_records_why_it_stopped_a_worker(grader):
+    files = attacked(LINEAR, "forward", "import signal, time\nsignal.pthread_sigmask(signal.SIG_BLOCK, "
+                                        "[signal.SIGALRM])\ntime.sleep(4)\nreturn args[0] @ self.W.T + self.b")
+    results = {r.id: r for r in grade_one(grader, 0, lambda: files).results}
+    assert results["linear_forward"].failure.cause is Cause.TIMED_OUT
+    assert results["linear_forward"].failure.case == "case 1"
+    assert results["activation"].failure is None
 
 
 def test_a_worker_that_stops_itself_costs_its_step(grader):
@@ -191,12 +201,13 @@ def test_the_handin_budget_stops_a_handin_of_slow_cases():
                              first_uid=UID + 1)
     files = attacked(LINEAR, "forward", "import time\ntime.sleep(1.5)\nreturn args[0] @ self.W.T + self.b")
     try:
-        graded = grade(slow, files)
+        results = {r.id: r for r in grade_one(slow, 0, lambda: files).results}
     finally:
         slow.close()
-    assert "time budget of 5 s ran out" in graded["linear_forward"][2]
-    assert "time budget of 5 s ran out" in graded["char_rnn_complete"][2]
-    assert graded["activation"][0]
+    for step in ("linear_forward", "char_rnn_complete"):
+        assert "time budget of 5 s ran out" in "\n".join(results[step].message)
+        assert results[step].failure.cause is Cause.OVER_BUDGET  # recorded as data too, for the class report
+    assert results["activation"].passed
 
 
 def test_disk_use_is_bounded_for_the_handin(grader):

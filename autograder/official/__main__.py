@@ -10,6 +10,9 @@
       writes a Gradescope autograder zip (setup.sh, run_autograder, the grader without the solution).
   python -m autograder.official new-secret FILE
       writes a fresh random secret; keep it private, reuse it to reproduce grades.
+  python -m autograder.official report DIR [--similarity HANDIN.tar ...]
+      DIR/report/index.html (what the class got wrong) and DIR/report/hints.csv, from a graded folder or a
+      folder of the runner's --json files; --similarity also compares the handins' code (copydetect).
 
 Student code runs as dedicated uids (--worker-uid, one per parallel handin) with --worker-python, an
 interpreter every user can execute with numpy only. Before grading, a probe run as each of them must fail
@@ -25,8 +28,10 @@ import time
 from pathlib import Path
 
 from autograder import __version__
+from autograder.classreport import command as class_report
 from autograder.official import outputs
 from autograder.official.batch import Grader, grade_batch, grade_one, handin_names, start_grader
+from autograder.official.facts import grader_facts
 from autograder.official.handin import HandinError, find_upload, read_folder, read_tar
 from autograder.official.identity import DEFAULT_FIRST_UID, IdentityError
 from autograder.official.plan import DEFAULT_BUDGET, DEFAULT_HIDDEN, DEFAULT_TIMEOUT, GradingError, make_plan
@@ -89,7 +94,7 @@ def cmd_gradescope(args: argparse.Namespace) -> int:
         graded = _grade_upload(args, grader, args.submission)
     finally:
         grader.close()
-    outputs.write_results(args.results, graded.results_json(grader.visibility))
+    outputs.write_results(args.results, graded.results_json(grader.visibility, grader_facts(grader)))
     print(table(graded.results))
     return 0
 
@@ -170,8 +175,12 @@ def main(argv: list[str] | None = None) -> int:
                        help="Gradescope visibility of steps that failed on a hidden case (e.g. after_published)")
     secret = sub.add_parser("new-secret", help="write a fresh random secret to FILE")
     secret.add_argument("file", type=Path)
+    report = sub.add_parser("report", help="write a class report of a graded folder (or of runner --json files)")
+    class_report.add_arguments(report)
     args = parser.parse_args(argv)
     try:
+        if args.command == "report":
+            return class_report.run(args)
         if args.command == "new-secret":
             try:
                 new_secret(args.file)
@@ -182,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
         command = {"grade": cmd_grade, "gradescope": cmd_gradescope, "autolab": cmd_autolab,
                    "gradescope-bundle": cmd_bundle}[args.command]
         return command(args)
-    except (GradingError, ReferenceDataError, SecretError, IdentityError, ProbeError, HandinError) as exc:
+    except (GradingError, ReferenceDataError, SecretError, IdentityError, ProbeError, HandinError,
+            class_report.ReportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from autograder.engine import StepResult
+from autograder.findings import Cause
 from autograder.official import outputs
 from autograder.official.drawing import Drawer
+from autograder.official.facts import grader_facts
 from autograder.official.handin import HandinError, read_tar
 from autograder.official.identity import Identity, worker_identities
 from autograder.official.judge import judge, marked_not_official, rejected
@@ -71,9 +73,10 @@ class Graded:
     hidden_failed: set[str]
     official: bool
 
-    def results_json(self, visibility: str | None) -> dict:
+    def results_json(self, visibility: str | None, facts: dict | None = None) -> dict:
+        """facts: how the batch was graded, for results.json's top-level "extra_data" (official/facts.py)."""
         note = None if self.official else NOT_OFFICIAL_NOTE
-        return outputs.results_json(self.results, self.elapsed, self.hidden_failed, visibility, note)
+        return outputs.results_json(self.results, self.elapsed, self.hidden_failed, visibility, note, facts)
 
 
 def start_grader(plan: Plan, python: str, jobs: int, first_uid: int, same_user: bool, guarded: Guarded,
@@ -121,7 +124,7 @@ def run_in_runtimes(grader: Grader, slot: int, jobs: list[Job], files: dict[str,
         if not indices:
             continue
         if runtime is None:
-            records.update({i: Record("dead", lines=[NO_TORCH_RUNTIME]) for i in indices})
+            records.update({i: Record("dead", lines=[NO_TORCH_RUNTIME], cause=Cause.NO_RUNTIME) for i in indices})
             continue
         done, mode = run_handin(grader.plan, [jobs[i] for i in indices], files, grader.base, runtime,
                                 grader.limits, grader.launcher(slot, runtime.python))
@@ -187,6 +190,7 @@ def grade_batch(grader: Grader, handins: list[tuple[str, Path]], out: Path) -> d
         free.put(slot)
     graded: dict[str, Graded] = {}
     lock = threading.Lock()
+    facts = grader_facts(grader)
 
     def one(name: str, path: Path) -> None:
         slot = free.get()
@@ -194,13 +198,13 @@ def grade_batch(grader: Grader, handins: list[tuple[str, Path]], out: Path) -> d
             result = grade_one(grader, slot, lambda: read_tar(path))
         except Exception as exc:  # noqa: BLE001 - a grader failure on one handin must not stop the others
             result = Graded(rejected(grader.plan, f"the grader failed on this handin ({type(exc).__name__}: "
-                                                  f"{exc}); it needs a regrade"), 0.0, set(),
+                                                  f"{exc}); it needs a regrade", Cause.GRADER_ERROR), 0.0, set(),
                             grader.identities[slot].official)
         finally:
             free.put(slot)
         folder = out / name
         folder.mkdir(exist_ok=True)
-        outputs.write_results(folder / "results.json", result.results_json(grader.visibility))
+        outputs.write_results(folder / "results.json", result.results_json(grader.visibility, facts))
         (folder / "feedback.txt").write_text(outputs.feedback_text(name, result.results))
         total = sum(r.points for r in result.results)
         top = sum(r.max_points for r in result.results)

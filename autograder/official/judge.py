@@ -11,6 +11,7 @@ from typing import Any
 
 from autograder.cases import Case
 from autograder.engine import Produced, Status, StepResult, judge_step, with_dependency_note
+from autograder.findings import Cause, Failure
 from autograder.isolation import CodeError, ErrorKind
 from autograder.official import wire
 from autograder.official.plan import Job, Plan
@@ -23,10 +24,10 @@ NOT_OFFICIAL = ("NOT AN OFFICIAL GRADE: this was a trial run, with student code 
 ERROR_KINDS = tuple(kind.value for kind in ErrorKind)
 
 
-def _failure(lines: list[str] | None) -> Produced:
-    """A case the worker could not report: it fails with these lines."""
+def _failure(lines: list[str] | None, cause: Cause | None = None) -> Produced:
+    """A case the worker could not report: it fails with these lines (cause: why, typed, when known)."""
     lines = lines or ["the case was not run"]
-    return Produced(Outputs(), CodeError(ErrorKind.EXCEPTION, lines[0], lines[1:]))
+    return Produced(Outputs(), CodeError(ErrorKind.EXCEPTION, lines[0], lines[1:]), cause=cause)
 
 
 def _code_error(decoded: tuple[str, str, list[str]] | None) -> CodeError | None:
@@ -38,15 +39,16 @@ def _code_error(decoded: tuple[str, str, list[str]] | None) -> CodeError | None:
 
 def _produced(record: Record) -> Produced:
     if record.status in ("dead", "malformed"):
-        return _failure(record.lines)
+        return _failure(record.lines, record.cause)
     if record.status != "done":
         return _failure(["the case was not run"])
     try:
         outputs, records, error, warnings = wire.decode_case(record.record, record.arrays or {}, MISSING, ERROR_KINDS)
     except wire.Malformed as exc:
-        return _failure([f"the report of what the code produced is malformed ({exc})"])
+        return _failure([f"the report of what the code produced is malformed ({exc})"], Cause.MALFORMED)
     except Exception as exc:  # noqa: BLE001 - nothing a worker sends may take the grader down
-        return _failure([f"the report of what the code produced is malformed ({type(exc).__name__})"])
+        return _failure([f"the report of what the code produced is malformed ({type(exc).__name__})"],
+                        Cause.MALFORMED)
     produced = Outputs(outputs)
     produced.records = records
     return Produced(produced, _code_error(error), warnings)
@@ -88,6 +90,7 @@ def quiz_result(step: QuizStep, entry: RubricEntry, record: Record, key: dict[in
     items, why = _quiz_answers(step, record)
     if items is None:
         result.headline = f"{step.target}: {why}"
+        result.failure = Failure(cause=record.cause)
         return result
     answers: dict[int, Any] = {}
     notes: dict[int, str] = {}
@@ -147,14 +150,15 @@ def judge(plan: Plan, cases: dict[str, list[Case]], jobs: list[Job], records: di
         except Exception as exc:  # noqa: BLE001 - reported values that defeat the diagnostics
             result = StepResult(entry.id, 0.0, entry.points, Status.ERROR,
                                 f"{plan.steps[entry.id].target}: what the code produced could not be judged "
-                                f"({type(exc).__name__})")
+                                f"({type(exc).__name__})", failure=Failure(cause=Cause.NOT_JUDGED))
         results.append(with_dependency_note(result, failed, entry, files))
     return results
 
 
-def rejected(plan: Plan, reason: str) -> list[StepResult]:
-    """-> every step failed with the reason the handin was rejected."""
-    return [StepResult(e.id, 0.0, e.points, Status.ERROR, f"handin rejected: {reason}") for e in plan.rubric]
+def rejected(plan: Plan, reason: str, cause: Cause = Cause.REJECTED) -> list[StepResult]:
+    """-> every step failed with the reason the handin was rejected (cause: GRADER_ERROR when the grader failed)."""
+    return [StepResult(e.id, 0.0, e.points, Status.ERROR, f"handin rejected: {reason}", failure=Failure(cause=cause))
+            for e in plan.rubric]
 
 
 def marked_not_official(results: list[StepResult]) -> list[StepResult]:

@@ -12,14 +12,15 @@ VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
 
 def results_json(results: list[StepResult], elapsed: float, hidden_failed: set[str] | None = None,
-                 visibility: str | None = None, note: str | None = None) -> dict:
+                 visibility: str | None = None, note: str | None = None, facts: dict | None = None) -> dict:
     """-> Gradescope's results.json as a dict (the runner's schema).
 
     hidden_failed: steps that failed on a hidden case; with `visibility` their test entries get it
     (e.g. 'after_published', so hidden-case inputs are held until grades are published).
     note: a line for the top-level output (e.g. that the grade is not official).
+    facts: the top-level "extra_data", how the batch was graded (see official/facts.py).
     """
-    data = gradescope_json(results, elapsed)
+    data = gradescope_json(results, elapsed, facts)
     if visibility is not None:
         for test in data["tests"]:
             if test["name"] in (hidden_failed or set()):

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from autograder.findings import Cause
 from autograder.official import identity as identities
 from autograder.official import sandbox, wire
 from autograder.official.handin import HandinError
@@ -45,6 +46,7 @@ class Record:
     record: Any = None
     arrays: dict | None = None
     lines: list[str] | None = None
+    cause: Cause | None = None  # for 'dead' and 'malformed': why, typed (the lines say it in words)
 
 
 def make_base() -> Path:
@@ -172,9 +174,11 @@ def _decode(js: bytes, data: bytes) -> Record:
     try:
         record, arrays = wire.decode_frame(js, data)
     except wire.Malformed as exc:
-        return Record("malformed", lines=[f"the report of what the code produced is malformed ({exc})"])
+        return Record("malformed", lines=[f"the report of what the code produced is malformed ({exc})"],
+                      cause=Cause.MALFORMED)
     except Exception as exc:  # noqa: BLE001 - nothing a worker sends may take the grader down
-        return Record("malformed", lines=[f"the report of what the code produced is malformed ({type(exc).__name__})"])
+        return Record("malformed", lines=[f"the report of what the code produced is malformed ({type(exc).__name__})"],
+                      cause=Cause.MALFORMED)
     return Record("done", record, arrays)
 
 
@@ -186,20 +190,22 @@ class _Watch:
     since: float
     ready: bool = False
     why: list[str] | None = None  # set when the grader stops the worker
+    cause: Cause = Cause.DIED  # with `why`: its kind
     spent: bool = False  # the handin may run nothing more
 
 
-def _time_up(plan: Plan, jobs: list[Job], watch: _Watch, now: float, budget_end: float) -> list[str] | None:
-    """-> why the worker must be stopped now by the grader's clock, or None."""
+def _time_up(plan: Plan, jobs: list[Job], watch: _Watch, now: float, budget_end: float
+             ) -> tuple[Cause, list[str]] | None:
+    """-> (what kind of stop, why in words) when the worker must be stopped now by the grader's clock, or None."""
     if now >= budget_end:
-        return [f"stopped by the grader: the handin's time budget of {plan.budget:g} s ran out"]
+        return Cause.OVER_BUDGET, [f"stopped by the grader: the handin's time budget of {plan.budget:g} s ran out"]
     if not watch.ready:
         if now - watch.since >= STARTUP_GRACE:
-            return [f"the process running the code did not start within {STARTUP_GRACE:g} s"]
+            return Cause.NOT_STARTED, [f"the process running the code did not start within {STARTUP_GRACE:g} s"]
         return None
     if now - watch.since >= plan.job_limit(jobs[watch.current]) + LATE_GRACE:
-        return [f"timed out after {plan.job_limit(jobs[watch.current]):g} s, stopped by the grader "
-                "(an endless loop, or far too much work?)"]
+        return Cause.TIMED_OUT, [f"timed out after {plan.job_limit(jobs[watch.current]):g} s, stopped by the grader "
+                                 "(an endless loop, or far too much work?)"]
     return None
 
 
@@ -213,14 +219,14 @@ def _take_frames(chunk: bytes, worker: "_Worker", plan: Plan, jobs: list[Job], r
         elif arrival - watch.since > plan.job_limit(jobs[i]) + LATE_GRACE:
             records[i] = Record("dead", lines=[
                 f"timed out: took {arrival - watch.since:.1f} s by the grader's clock, "
-                f"more than the {plan.job_limit(jobs[i]):g} s allowed"])
+                f"more than the {plan.job_limit(jobs[i]):g} s allowed"], cause=Cause.TIMED_OUT)
             watch.current = i + 1
         else:
             records[i] = _decode(js, data)
             watch.current = i + 1
         watch.since = arrival
     if worker.reader.error is not None:
-        watch.why = [worker.reader.error]
+        watch.why, watch.cause = [worker.reader.error], Cause.MALFORMED
 
 
 def _watch_worker(plan: Plan, jobs: list[Job], worker: "_Worker", tail: _Tail, records: dict[int, Record],
@@ -228,8 +234,9 @@ def _watch_worker(plan: Plan, jobs: list[Job], worker: "_Worker", tail: _Tail, r
     """Read the worker's frames until its jobs are done, it stops or the grader stops it -> bytes kept so far."""
     while watch.current < len(jobs):
         now = time.monotonic()
-        watch.why = _time_up(plan, jobs, watch, now, budget_end)
-        if watch.why:
+        stop = _time_up(plan, jobs, watch, now, budget_end)
+        if stop:
+            watch.cause, watch.why = stop
             return kept
         limit = plan.job_limit(jobs[watch.current]) + LATE_GRACE if watch.ready else STARTUP_GRACE
         fds = [worker.frames_fd] + ([worker.out_fd] if worker.out_fd is not None else [])
@@ -248,6 +255,7 @@ def _watch_worker(plan: Plan, jobs: list[Job], worker: "_Worker", tail: _Tail, r
             kept += len(chunk)
             if kept > MAX_REPORT_BYTES:
                 watch.why = [f"the code's results exceed the {MAX_REPORT_BYTES >> 20} MiB a handin may report"]
+                watch.cause = Cause.MALFORMED
                 watch.spent = True
                 return kept
             _take_frames(chunk, worker, plan, jobs, records, watch)
@@ -267,11 +275,12 @@ def run_jobs(plan: Plan, jobs: list[Job], folder: Path, identity: identities.Ide
     kept = 0
     start = 0
     spent: list[str] | None = None  # why nothing more can be run for this handin
+    spent_cause = Cause.OVER_BUDGET
     while start < n:
         if spent is None and time.monotonic() >= budget_end:
             spent = [f"not run: the handin's time budget of {plan.budget:g} s ran out"]
         if spent is not None:
-            records.update({i: Record("dead", lines=spent) for i in range(start, n)})
+            records.update({i: Record("dead", lines=spent, cause=spent_cause) for i in range(start, n)})
             break
         oom_before = confinement.oom_kills()
         worker = _Worker(jobs, folder, start, identity, limits, confinement, launcher)
@@ -280,7 +289,7 @@ def run_jobs(plan: Plan, jobs: list[Job], folder: Path, identity: identities.Ide
         try:
             kept = _watch_worker(plan, jobs, worker, tail, records, watch, budget_end, kept)
             if watch.spent and watch.why:
-                spent = ["not run: " + watch.why[0]]
+                spent, spent_cause = ["not run: " + watch.why[0]], watch.cause
             if watch.current >= n or watch.why is None:
                 try:  # an orderly exit (or the end of a dying worker), before whatever is left is stopped
                     worker.proc.wait(timeout=2 if watch.current >= n else 0.5)
@@ -297,7 +306,7 @@ def run_jobs(plan: Plan, jobs: list[Job], folder: Path, identity: identities.Ide
             oom = confinement.oom_kills() > oom_before
             why = _death(worker.proc, tail, oom, limits.memory) if exited or oom else [
                 "the process running the code closed its report pipe"]
-        records[watch.current] = Record("dead", lines=why)
+        records[watch.current] = Record("dead", lines=why, cause=watch.cause)
         step = jobs[watch.current].step
         start = watch.current + 1
         while start < n and jobs[start].step == step:

@@ -28,6 +28,8 @@ INSTRUCTOR_ONLY = (
     "autograder/oracles/poem_text.py",
     "autograder/release/*",
     "autograder/official*",
+    # The class report reads many students' results: an instructor's (or TA's) tool.
+    "autograder/classreport/*",
 )
 # Reference data that is not public (hidden test cases, if a course adds them).
 PRIVATE_DATA = (
