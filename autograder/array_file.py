@@ -48,8 +48,9 @@ def arrays_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     return MAGIC + _LENGTH.pack(len(head)) + head + b"".join(chunks)
 
 
-def load_arrays(data: bytes) -> dict[str, np.ndarray]:
-    """data: the bytes of an arrays file -> name -> array (read-only views of `data`). Raises ArrayFileError."""
+def load_arrays(data: bytes | bytearray) -> dict[str, np.ndarray]:
+    """data: the bytes of an arrays file -> name -> array, a view of `data` (writable when data is a bytearray).
+    Raises ArrayFileError."""
     start = len(MAGIC) + _LENGTH.size
     if data[:len(MAGIC)] != MAGIC or len(data) < start:
         raise ArrayFileError("not an arrays file (wrong magic)")

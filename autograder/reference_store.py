@@ -102,7 +102,8 @@ def load_cases(step_id: str, manifest: dict[str, ManifestEntry], directory: Path
         raise ReferenceDataError(f"{rel} is stale: {reason}; refusing to grade against it. {REGENERATE[0].upper()}"
                                  f"{REGENERATE[1:]}.")
     try:
-        return cases_from_arrays(load_arrays(data))
+        # A bytearray, so that the arrays are writable views of it, as arrays read any other way are.
+        return cases_from_arrays(load_arrays(bytearray(data)))
     except (ArrayFileError, KeyError) as exc:
         raise ReferenceDataError(f"{rel} cannot be read ({exc}): {REGENERATE}") from None
 

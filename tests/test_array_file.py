@@ -27,6 +27,7 @@ def test_arrays_are_aligned_views_of_the_read_bytes():
     back = load_arrays(data)
     for arr in back.values():
         assert not arr.flags.writeable  # views of the file's bytes: nothing is copied
+    assert all(arr.flags.writeable for arr in load_arrays(bytearray(data)).values())
     header = len(data) - sum(arr.nbytes + (-arr.nbytes % ALIGN) for arr in back.values())
     assert header % ALIGN == 0
 
