@@ -1,7 +1,7 @@
 """Honest handins officially graded per minute, the grader process's own CPU per handin, and memory per slot.
 
     sudo .venv/bin/python benchmarks/official_throughput.py [--jobs 16 8 4 2 1] [--handins N] [--repeat R]
-        [--worker-python PY --torch-worker-python PY] [--hidden-cases K]
+        [--worker-python PY --torch-worker-python PY] [--hidden-cases K] [--worker-uid UID]
 
 Run it as root with the instructor's environment (requirements-dev.txt: it
 has torch). Copies the repository into a private temporary folder (official
@@ -47,7 +47,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder.release import contents  # noqa: E402 (after the path is set)
+from autograder.official.identity import DEFAULT_FIRST_UID  # noqa: E402 (after the path is set)
+from autograder.release import contents  # noqa: E402
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 
@@ -108,14 +109,15 @@ def children_cpu() -> float:
 
 
 def grade(repo: Path, handins: list[Path], out: Path, secret: Path, jobs: int, python: str, torch_python: str,
-          hidden: int) -> dict[str, float]:
+          hidden: int, first_uid: int) -> dict[str, float]:
     """-> the run's figures: wall, cpu (everything, per handin), own (grader process, per handin), grader and slot
     memory."""
     cpu_before = children_cpu()
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "autograder.official", "grade", *map(str, handins), "--out", str(out),
                            "--secret", str(secret), "--jobs", str(jobs), "--worker-python", python,
-                           "--torch-worker-python", torch_python, "--hidden-cases", str(hidden)],
+                           "--torch-worker-python", torch_python, "--hidden-cases", str(hidden),
+                           "--worker-uid", str(first_uid)],
                           cwd=repo, capture_output=True, text=True)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
@@ -144,6 +146,8 @@ def main() -> None:
     parser.add_argument("--handins", type=int, default=60)
     parser.add_argument("--jobs", type=int, nargs="+", default=[2, 1], help="one run per value (default: 2 1)")
     parser.add_argument("--hidden-cases", type=int, default=2)
+    parser.add_argument("--worker-uid", type=int, default=DEFAULT_FIRST_UID,
+                        help="first of the worker uids, one per slot (default: %(default)s)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per --jobs value (median reported)")
     args = parser.parse_args()
     if os.geteuid() != 0:
@@ -163,7 +167,8 @@ def main() -> None:
             for r in range(args.repeat):
                 before = load()
                 out = where / f"out-{jobs}-{r}"
-                runs.append(grade(repo, handins, out, secret, jobs, python, torch_python, args.hidden_cases))
+                runs.append(grade(repo, handins, out, secret, jobs, python, torch_python, args.hidden_cases,
+                                  args.worker_uid))
                 shutil.rmtree(out)
                 print(f"  --jobs {jobs} run {r + 1}: {runs[-1]['wall']:.1f} s, grader {runs[-1]['own']:.4f} s and "
                       f"all {runs[-1]['cpu']:.2f} s CPU per handin (load average {before} before, {load()} after)",
