@@ -38,7 +38,7 @@ def other_cpu_env() -> dict[str, str]:
 
 
 def stored(step_id: str) -> dict[str, np.ndarray]:
-    return load_arrays((REFERENCE_DIR / f"{step_id}.arrays").read_bytes())
+    return load_arrays(bytearray((REFERENCE_DIR / f"{step_id}.arrays").read_bytes()))
 
 
 def copy_references(tmp_path: Path) -> Path:
