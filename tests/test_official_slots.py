@@ -57,6 +57,9 @@ def test_slots_grade_whole_handins_and_write_their_results(slots, tmp_path):
     assert slots.mode  # the confinement the slots used, for the summary line
     slots.close()
     assert len(slots.memory) == 2 and all(0 < m.own <= m.peak for m in slots.memory)
+    # The slots share the batch's folder: no slot removes it (one that ended early would pull it from under
+    # the others); the grader does, after them all.
+    assert slots.specs[0].base.is_dir() and not any(slots.specs[0].base.iterdir())
 
 
 @needs_root

@@ -37,6 +37,7 @@ class Grader:
     mode: str = ""
     torch_python: str | None = None  # the runtime of the steps whose student code uses torch
     launchers: dict[tuple[int, str], Launcher] = field(default_factory=dict)
+    owns_base: bool = True  # close() removes `base` (not so in a slot process: the slots share it)
 
     def launcher(self, slot: int, python: str) -> Launcher:
         """-> slot's fork server for the runtime `python` (started on first use)."""
@@ -49,7 +50,8 @@ class Grader:
         for launcher in self.launchers.values():
             launcher.close()
         self.launchers.clear()
-        shutil.rmtree(self.base, ignore_errors=True)
+        if self.owns_base:
+            shutil.rmtree(self.base, ignore_errors=True)
 
 
 @dataclass

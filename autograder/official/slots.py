@@ -88,7 +88,8 @@ def _serve(plan: Plan, spec: SlotSpec, conn: Connection, inherited: list[Connect
     """The slot process: start and probe its fork servers, then grade each (name, path) it is sent."""
     for other in inherited:  # the grader's ends of earlier slots: without them, each slot sees the grader go
         other.close()
-    grader = Grader(plan, [spec.identity], spec.base, spec.limits, spec.visibility, torch_python=spec.torch_python)
+    grader = Grader(plan, [spec.identity], spec.base, spec.limits, spec.visibility, torch_python=spec.torch_python,
+                    owns_base=False)
     try:
         try:
             probe_slot(grader, 0, spec.guarded, spec.probe)
