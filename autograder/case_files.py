@@ -1,4 +1,4 @@
-"""Cases as members of an .npz file: the only place that knows the member names.
+"""Cases as named arrays of a reference file (array_file.py): the only place that knows the names.
 
 Case k (from 0) is stored under the prefix `c<k>/`: `desc`, `batch` (when
 the case has one), `in/<input>`, `out/<output>`, `alt/<output>/<bug tag>`
@@ -11,7 +11,7 @@ from autograder.cases import Arrays, Case, CaseKind
 
 
 def case_to_arrays(index: int, case: Case) -> Arrays:
-    """index: position in the file (from 0); case -> its npz members."""
+    """index: position in the file (from 0); case -> its named arrays."""
     prefix = f"c{index:02d}/"
     arrays: Arrays = {prefix + "desc": np.array(case.desc)}
     if case.batch is not None:

@@ -119,9 +119,12 @@ def _run_steps(selected: list, steps: dict, stored: dict, oracles: dict | None, 
             results.append(needs_torch(entry))
             continue
         cases = list(stored.get(entry.id, []))
+        hinted = None
         if oracles is not None and isinstance(step, Step) and entry.id in oracles:
-            cases += live_cases(step, oracles[entry.id], args.seed)
-        results.append(with_dependency_note(run_step(step, entry, cases, args.timeout), failed, entry, files))
+            cases += _live(step, oracles[entry.id], args.seed)
+            hinted = functools.partial(_with_hints, oracles[entry.id])
+        results.append(with_dependency_note(run_step(step, entry, cases, args.timeout, hinted), failed, entry,
+                                            files))
     return results
 
 
@@ -132,6 +135,22 @@ def _facts(args: argparse.Namespace, live: bool) -> dict:
     return grading_facts("runner", {"live_torch_cases": live, "seed": args.seed if live else None,
                                     "timeout": args.timeout, "python": platform.python_version(),
                                     "numpy": numpy.__version__})
+
+
+def _live(step: Step, oracle, seed: int) -> list:
+    """-> the step's live cases, values only: a passing step never pays for its catalog of known bugs."""
+    from autograder.oracles import values_only
+
+    with values_only():
+        return live_cases(step, oracle, seed, hints_pending=True)
+
+
+def _with_hints(oracle, case):
+    """-> a failing live case with the alternatives and trace its oracle computes for its inputs."""
+    from autograder.oracles import computing_hints
+
+    with computing_hints():
+        return case.with_hints(oracle(case.inputs))
 
 
 def main(argv: list[str] | None = None) -> int:

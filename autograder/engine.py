@@ -92,12 +92,17 @@ class Verdict:
     failure: Failure | None = None
 
 
-def live_cases(step: Step, oracle: Oracle, stream: int, kind: CaseKind = CaseKind.LIVE) -> list[Case]:
-    """Fresh cases for the step's specs, drawn from `stream`, with expected values from the oracle."""
+def live_cases(step: Step, oracle: Oracle, stream: int, kind: CaseKind = CaseKind.LIVE,
+               hints_pending: bool = False) -> list[Case]:
+    """Fresh cases for the step's specs, drawn from `stream`, with expected values from the oracle.
+
+    hints_pending: the oracle runs values only (the caller's `values_only()`), so the cases' hints are pending.
+    """
     cases = []
     for i, spec in enumerate(step.specs):
         inputs = step.build(step.rng(stream, i), spec)
-        cases.append(Case.from_oracle(kind, i + 1, spec.desc, inputs, oracle(inputs), step.batch_of(spec)))
+        cases.append(Case.from_oracle(kind, i + 1, spec.desc, inputs, oracle(inputs), step.batch_of(spec),
+                                      hints_pending))
     return cases
 
 
@@ -338,12 +343,15 @@ def needs_torch(entry: RubricEntry) -> StepResult:
                       [f"  to check this step: {TORCH_INSTALL}; official grading runs it with torch"])
 
 
-def run_step(step: AnyStep, entry: RubricEntry, cases: list[Case], timeout: float) -> StepResult:
-    """Run the student's code for one step in this process, stopping at the first failing case."""
+def run_step(step: AnyStep, entry: RubricEntry, cases: list[Case], timeout: float,
+             hinted: Callable[[Case], Case] | None = None) -> StepResult:
+    """Run the student's code for one step in this process, stopping at the first failing case.
+
+    hinted: as for `judge_step`, for cases drawn without their hints."""
     if isinstance(step, QuizStep):
         outcome = run_isolated(step.collect, timeout)
         return judge_answers(step, entry, outcome.error if outcome.error else outcome.value)
-    return judge_step(step, entry, cases, lambda i, case: produce(step, case.inputs, timeout))
+    return judge_step(step, entry, cases, lambda i, case: produce(step, case.inputs, timeout), hinted)
 
 
 def with_dependency_note(result: StepResult, failed: set[str], entry: RubricEntry, files: dict[str, str]) -> StepResult:

@@ -1,4 +1,4 @@
-"""The stored public references: one `<step>.npz` per step plus a manifest.
+"""The stored public references: one `<step>.arrays` file per step (see array_file.py) plus a manifest.
 
 The manifest gives each file's SHA-256 and the fingerprints of what produced
 it (see autograder/fingerprint.py). A file whose hash differs is refused: a
@@ -11,14 +11,15 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.array_file import ArrayFileError, load_arrays, sha256
 from autograder.case_files import cases_from_arrays
 from autograder.cases import Case
 from autograder.fingerprint import case_fingerprint, source_fingerprint
-from autograder.npzio import load_npz, sha256
 from autograder.paths import MANIFEST, REFERENCE_DIR, ROOT
 from autograder.steps import Step, case_steps
 
-MANIFEST_FORMAT = 3
+MANIFEST_FORMAT = 4
+SUFFIX = ".arrays"
 REGENERATE = "regenerate it with `python -m autograder.references` (instructors), or restore autograder/ and " \
              "reference_data/ from the handout"
 
@@ -43,7 +44,7 @@ class ManifestEntry:
 
 def reference_file(step_id: str, directory: Path = REFERENCE_DIR) -> Path:
     """step_id -> the path of its reference file."""
-    return directory / f"{step_id}.npz"
+    return directory / f"{step_id}{SUFFIX}"
 
 
 def read_manifest(path: Path = MANIFEST) -> dict[str, ManifestEntry]:
@@ -100,7 +101,11 @@ def load_cases(step_id: str, manifest: dict[str, ManifestEntry], directory: Path
     if reason:
         raise ReferenceDataError(f"{rel} is stale: {reason}; refusing to grade against it. {REGENERATE[0].upper()}"
                                  f"{REGENERATE[1:]}.")
-    return cases_from_arrays(load_npz(data))
+    try:
+        # A bytearray, so that the arrays are writable views of it, as arrays read any other way are.
+        return cases_from_arrays(load_arrays(bytearray(data)))
+    except (ArrayFileError, KeyError) as exc:
+        raise ReferenceDataError(f"{rel} cannot be read ({exc}): {REGENERATE}") from None
 
 
 def reference_problems(directory: Path = REFERENCE_DIR) -> list[str]:

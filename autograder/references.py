@@ -21,15 +21,24 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from autograder import __version__
+from autograder.array_file import arrays_bytes, load_arrays, sha256
 from autograder.case_files import cases_from_arrays, cases_to_arrays
 from autograder.cases import PUBLIC_STREAM, Case, CaseKind
 from autograder.engine import live_cases
 from autograder.fingerprint import case_fingerprint, oracle_sources, source_fingerprint
-from autograder.npzio import load_npz, npz_bytes, sha256
 from autograder.paths import MANIFEST, REFERENCE_DIR, ROOT
 from autograder.reference_diff import DiffKind, ReferenceDiff, diff_cases
-from autograder.reference_store import MANIFEST_FORMAT, ManifestEntry, ReferenceDataError, read_manifest
+from autograder.reference_store import (
+    MANIFEST_FORMAT,
+    SUFFIX,
+    ManifestEntry,
+    ReferenceDataError,
+    read_manifest,
+    reference_file,
+)
 from autograder.rubric import load_rubric
 from autograder.steps import Step, case_steps
 
@@ -42,7 +51,7 @@ class Regenerated:
     data: bytes  # what to store: the stored bytes when only rounding differs
     entry: ManifestEntry
     diff: ReferenceDiff
-    stale: list[str]  # real changes to the manifest entry itself (fingerprints)
+    stale: list[str]  # real changes besides the values: the manifest entry's fingerprints, the file's format
 
 
 def reference_cases(step: Step, oracle) -> list[Case]:
@@ -50,29 +59,49 @@ def reference_cases(step: Step, oracle) -> list[Case]:
     return live_cases(step, oracle, PUBLIC_STREAM, CaseKind.STORED)
 
 
-def _stored_cases(path: Path) -> list[Case] | None:
+# Reference files of earlier formats: their values are still compared with (and kept), the files replaced.
+LEGACY_SUFFIXES = (".npz",)
+
+
+def _stored_cases(directory: Path, step_id: str) -> tuple[list[Case] | None, bytes | None]:
+    """-> (the stored cases of the step, or None when there are none to keep; the stored file's bytes, or None
+    when it is missing or of an earlier format)."""
+    path = reference_file(step_id, directory)
     try:
-        return cases_from_arrays(load_npz(path))
-    except Exception:  # noqa: BLE001 - missing or unreadable: there is nothing to keep
-        return None
+        data = path.read_bytes()
+        return cases_from_arrays(load_arrays(data)), data
+    except FileNotFoundError:
+        pass
+    except Exception:  # noqa: BLE001 - unreadable: there is nothing to keep
+        return None, None
+    for suffix in LEGACY_SUFFIXES:
+        try:
+            with np.load(directory / f"{step_id}{suffix}", allow_pickle=False) as npz:
+                return cases_from_arrays({name: npz[name] for name in npz.files}), None
+        except Exception:  # noqa: BLE001 - missing or unreadable
+            continue
+    return None, None
 
 
 def regenerate(step: Step, oracle, directory: Path, stored: ManifestEntry | None) -> Regenerated:
-    """-> the step's regenerated file, keeping the stored bytes when they differ by rounding only."""
-    name = f"{step.id}.npz"
+    """-> the step's regenerated file, keeping the stored values (and so bytes) when they differ by rounding
+    only."""
+    name = reference_file(step.id, directory).name
     cases = reference_cases(step, oracle)
-    data = npz_bytes(cases_to_arrays(cases))
-    old = _stored_cases(directory / name)
+    data = arrays_bytes(cases_to_arrays(cases))
+    old, old_bytes = _stored_cases(directory, step.id)
+    stale = []
     if old is None:
         diff = ReferenceDiff(DiffKind.REAL, changes=["the file is new (nothing stored to compare with)"])
     else:
-        diff = diff_cases(old, cases_from_arrays(load_npz(data)))
+        diff = diff_cases(old, cases_from_arrays(load_arrays(data)))
         if diff.kind is not DiffKind.REAL:
-            data = (directory / name).read_bytes()
+            data = arrays_bytes(cases_to_arrays(old))
+            if data != old_bytes:
+                stale.append("the stored file is of an earlier format: its values are kept, written in the current one")
     sources = oracle_sources(oracle.__module__, ROOT)
     entry = ManifestEntry(sha256(data), case_fingerprint(step), source_fingerprint(sources, ROOT) or "",
                           tuple(sources))
-    stale = []
     if stored is not None and stored.cases != entry.cases:
         stale.append("the step's case specs or outputs changed since the file was generated")
     if stored is not None and (stored.oracle, stored.oracle_sources) != (entry.oracle, entry.oracle_sources):
@@ -99,15 +128,22 @@ def regenerate_all(directory: Path = REFERENCE_DIR) -> list[Regenerated]:
     except ReferenceDataError:
         stored_manifest = {}
     return [
-        regenerate(steps[entry.id], oracles[entry.id], directory, stored_manifest.get(f"{entry.id}.npz"))
+        regenerate(steps[entry.id], oracles[entry.id], directory, stored_manifest.get(f"{entry.id}{SUFFIX}"))
         for entry in load_rubric()
         if entry.id in steps
     ]
 
 
+def obsolete_files(files: list[Regenerated], directory: Path) -> list[Path]:
+    """-> the reference files in `directory` that the generator does not produce (of a removed step, or of an
+    earlier format)."""
+    expected = {f.name for f in files}
+    return sorted(p for suffix in (SUFFIX, *LEGACY_SUFFIXES) for p in directory.glob(f"*{suffix}")
+                  if p.name not in expected)
+
+
 def _report(files: list[Regenerated], directory: Path) -> int:
-    expected = {f.name for f in files} | {MANIFEST.name}
-    extra = sorted(p.name for p in directory.glob("*.npz") if p.name not in expected)
+    extra = [p.name for p in obsolete_files(files, directory)]
     real = 0
     for f in files:
         if f.diff.kind is DiffKind.REAL or f.stale:
@@ -158,9 +194,13 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.dir / MANIFEST.name).exists() or (args.dir / MANIFEST.name).read_bytes() != manifest:
         (args.dir / MANIFEST.name).write_bytes(manifest)
         written += 1
+    obsolete = obsolete_files(files, args.dir)
+    for path in obsolete:
+        path.unlink()
     kept = sum(f.diff.kind is DiffKind.ROUNDING for f in files)
     print(f"{written} of {len(files) + 1} files written to {args.dir}"
-          + (f"; {kept} kept as stored (they differ by rounding only)" if kept else ""))
+          + (f"; {kept} kept as stored (they differ by rounding only)" if kept else "")
+          + (f"; {len(obsolete)} obsolete removed" if obsolete else ""))
     return 0
 
 

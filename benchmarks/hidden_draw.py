@@ -3,7 +3,7 @@ values only (what official grading pays per handin) and with hints (known-bug al
 
     python benchmarks/hidden_draw.py [--hidden-cases N] [--rounds N] [STEP ...]
 
-Each grading slot draws its hidden cases in a process of its own (autograder/official/drawing.py),
+Each grading slot draws its hidden cases in its own process (autograder/official/slots.py),
 so their CPU is a large part of what one handin costs (benchmarks/official_throughput.py).
 Official grading draws them values only and computes a case's hints only when a step fails on
 it; the hints column is what each case would cost with them (what a failing case costs once,

@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 
 from autograder.official.batch import Grader
-from autograder.official.drawing import Drawer
 from autograder.official.identity import Identity
 from autograder.official.supervise import make_base
 from tests.release_tree import editable_sources
@@ -119,8 +118,8 @@ def runtime_args() -> list[str]:
 
 
 def in_process_grader(plan, first_uid: int, count: int = 1) -> Grader:
-    """-> a Grader for tests in this process, with its drawing processes: worker uids when root (no probe:
-    this repository may be readable), else the same-user trial mode with this interpreter."""
+    """-> a Grader for tests in this process: worker uids when root (no probe: this repository may be
+    readable), else the same-user trial mode with this interpreter."""
     if IS_ROOT:
         python, torch_python = worker_python(), torch_worker_python()
         identities = [Identity(uid, uid, python) for uid in range(first_uid, first_uid + count)]
@@ -128,9 +127,7 @@ def in_process_grader(plan, first_uid: int, count: int = 1) -> Grader:
         import sys
         torch_python = sys.executable
         identities = [Identity(None, None, sys.executable)] * count
-    # Drawers are forked now, before any fork server, as start_grader does.
-    return Grader(plan, identities, make_base(), torch_python=torch_python,
-                  drawers=[Drawer(plan) for _ in range(count)])
+    return Grader(plan, identities, make_base(), torch_python=torch_python)
 
 
 def private_repo(where: Path) -> Path:

@@ -1,10 +1,10 @@
-"""Cases stored as .npz members and read back: every field survives, members are plain arrays."""
+"""Cases stored as named arrays of a reference file and read back: every field survives, members are plain arrays."""
 
 import numpy as np
 
+from autograder.array_file import arrays_bytes, load_arrays
 from autograder.case_files import cases_from_arrays, cases_to_arrays
 from autograder.cases import Case, CaseKind
-from autograder.npzio import load_npz, npz_bytes
 
 
 def test_round_trip_keeps_inputs_expected_alternatives_trace_and_batch():
@@ -16,7 +16,7 @@ def test_round_trip_keeps_inputs_expected_alternatives_trace_and_batch():
     ]
     arrays = cases_to_arrays(cases)
     assert all(isinstance(a, np.ndarray) and a.dtype != object for a in arrays.values())
-    back = cases_from_arrays(load_npz(npz_bytes(arrays)))
+    back = cases_from_arrays(load_arrays(arrays_bytes(arrays)))
     assert [(c.kind, c.index, c.desc, c.batch, c.label) for c in back] == [
         (CaseKind.STORED, 1, "batch 2", 2, "case 1"), (CaseKind.STORED, 2, "no batch", None, "case 2")]
     first = back[0]

@@ -164,7 +164,7 @@ def attacks(repo: Path, secret: Path, out: Path) -> dict[str, tuple[dict[str, st
                    "    os._exit(0)\n"
                    "raise RuntimeError('forked a daemon')")
     found["daemon"] = (files, {"gru_forward"})
-    # Signal the grader, its drawing processes and the fork server (the worker's parent).
+    # Signal the grader, its slot processes and the fork server (the worker's parent).
     files = method(solution(), "mytorch/loss.py", "forward",
                    "import os, signal\n" + FIND_GRADER + "hit = []\n"
                    "for pid in _grader_pids():\n"

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.npzio import load_npz, npz_bytes, sha256
+from autograder.array_file import arrays_bytes, load_arrays, sha256
 from autograder.paths import REFERENCE_DIR
 from autograder.rubric import load_rubric
 from autograder.steps import case_steps
@@ -37,6 +37,10 @@ def other_cpu_env() -> dict[str, str]:
             "NPY_DISABLE_CPU_FEATURES": " ".join(dispatched)}
 
 
+def stored(step_id: str) -> dict[str, np.ndarray]:
+    return load_arrays(bytearray((REFERENCE_DIR / f"{step_id}.arrays").read_bytes()))
+
+
 def copy_references(tmp_path: Path) -> Path:
     target = tmp_path / "refs"
     shutil.copytree(REFERENCE_DIR, target)
@@ -45,7 +49,7 @@ def copy_references(tmp_path: Path) -> Path:
 
 def rewrite(directory: Path, name: str, arrays: dict[str, np.ndarray]) -> None:
     """Store new arrays for `name` and record their hash, as an instructor's regeneration would."""
-    data = npz_bytes(arrays)
+    data = arrays_bytes(arrays)
     (directory / name).write_bytes(data)
     manifest = json.loads((directory / "manifest.json").read_text())
     manifest["files"][name]["sha256"] = sha256(data)
@@ -84,29 +88,29 @@ def test_another_cpu_changes_no_stored_byte(tmp_path):
 
 def test_check_calls_a_1e_15_perturbation_rounding_level_and_keeps_it(tmp_path):
     target = copy_references(tmp_path)
-    arrays = load_npz(target / "rnn_backward.npz")
+    arrays = load_arrays((target / "rnn_backward.arrays").read_bytes())
     arrays["c00/out/dW_hh"] = arrays["c00/out/dW_hh"] * (1 + 1e-15) + 1e-15
-    rewrite(target, "rnn_backward.npz", arrays)
-    perturbed = (target / "rnn_backward.npz").read_bytes()
+    rewrite(target, "rnn_backward.arrays", arrays)
+    perturbed = (target / "rnn_backward.arrays").read_bytes()
     check = references("--check", "--dir", str(target))
     assert check.returncode == 0, check.stdout
-    line = next(x for x in check.stdout.splitlines() if "rnn_backward.npz" in x)
+    line = next(x for x in check.stdout.splitlines() if "rnn_backward.arrays" in x)
     assert line.startswith("rounding-level only") and "case 1" in line and "dW_hh" in line
     assert "real change" not in check.stdout
     assert references("--dir", str(target)).returncode == 0
-    assert (target / "rnn_backward.npz").read_bytes() == perturbed
+    assert (target / "rnn_backward.arrays").read_bytes() == perturbed
 
 
 def test_check_reports_a_1e_6_perturbation_as_a_real_change_by_case_and_array(tmp_path):
     target = copy_references(tmp_path)
-    arrays = load_npz(target / "rnn_forward.npz")
+    arrays = load_arrays((target / "rnn_forward.arrays").read_bytes())
     arrays["c02/out/h"] = arrays["c02/out/h"] * (1 + 1e-6)
-    rewrite(target, "rnn_forward.npz", arrays)
+    rewrite(target, "rnn_forward.arrays", arrays)
     check = references("--check", "--dir", str(target))
     assert check.returncode == 1
-    assert "real change: rnn_forward.npz" in check.stdout
+    assert "real change: rnn_forward.arrays" in check.stdout
     assert "case 3" in check.stdout and "expected h: values changed" in check.stdout
-    assert "real change: gru_forward.npz" not in check.stdout
+    assert "real change: gru_forward.arrays" not in check.stdout
     assert references("--dir", str(target)).returncode == 0
     # Regenerated on this machine: equal to the original values up to this CPU's rounding.
     again = references("--check", "--dir", str(target))
@@ -118,11 +122,11 @@ def test_a_changed_case_spec_is_refused_by_the_runner_check_and_release(tree, tm
                  'Spec("batch 2, in 6, out 2", {"batch": 2,')
     result = tree.run()
     assert result.returncode == 2 and result.report is None
-    assert "reference_data/linear_forward.npz is stale" in result.stderr
+    assert "reference_data/linear_forward.arrays is stale" in result.stderr
     assert "case specs" in result.stderr and "python -m autograder.references" in result.stderr
     check = references("--check", cwd=tree.root)
     assert check.returncode == 1
-    assert "real change: linear_forward.npz" in check.stdout
+    assert "real change: linear_forward.arrays" in check.stdout
     assert "description 'batch 1, in 6, out 2' -> 'batch 2, in 6, out 2'" in check.stdout
     for name in ("create_tarball.sh", "requirements.txt", "handout"):
         source = REPO / name
@@ -130,7 +134,7 @@ def test_a_changed_case_spec_is_refused_by_the_runner_check_and_release(tree, tm
     build = subprocess.run([sys.executable, "-m", "autograder.release", "build", "--out", str(tmp_path / "b")],
                            cwd=tree.root, capture_output=True, text=True)
     assert build.returncode != 0
-    assert "linear_forward.npz is stale" in build.stdout + build.stderr
+    assert "linear_forward.arrays is stale" in build.stdout + build.stderr
     assert not (tmp_path / "b" / "rnn-handout.tar.gz").exists()
     assert references(cwd=tree.root).returncode == 0
     assert tree.run().returncode == 0
@@ -141,12 +145,32 @@ def test_a_changed_oracle_is_refused_until_regenerated(tree):
     path.write_text(path.read_text() + "\n# an edit\n")
     result = tree.run("--step", "loss_forward")
     assert result.returncode == 2
-    assert "loss_forward.npz is stale: the torch oracle of step loss_forward" in result.stderr
+    assert "loss_forward.arrays is stale: the torch oracle of step loss_forward" in result.stderr
     assert references(cwd=tree.root).returncode == 0
     assert tree.run("--step", "loss_forward").returncode == 0
     # Only the manifest's fingerprint changed: the values, and so the stored bytes, are the same.
-    assert (tree.root / "reference_data" / "loss_forward.npz").read_bytes() == \
-        (REFERENCE_DIR / "loss_forward.npz").read_bytes()
+    assert (tree.root / "reference_data" / "loss_forward.arrays").read_bytes() == \
+        (REFERENCE_DIR / "loss_forward.arrays").read_bytes()
+
+
+def test_files_of_the_earlier_npz_format_are_replaced_keeping_their_values(tmp_path):
+    target = copy_references(tmp_path)
+    arrays = load_arrays((target / "rnn_forward.arrays").read_bytes())
+    # As the earlier format stored them: one .npz per step (its values differ by rounding from this CPU's).
+    arrays["c00/out/h"] = arrays["c00/out/h"] * (1 + 1e-15)
+    (target / "rnn_forward.arrays").unlink()
+    np.savez(target / "rnn_forward.npz", **arrays)
+    check = references("--check", "--dir", str(target))
+    assert check.returncode == 1
+    assert "the stored file is of an earlier format: its values are kept" in check.stdout
+    assert "real change: rnn_forward.npz is not produced by the generator" in check.stdout
+    assert references("--dir", str(target)).returncode == 0
+    assert not (target / "rnn_forward.npz").exists()
+    kept = load_arrays((target / "rnn_forward.arrays").read_bytes())
+    assert sorted(kept) == sorted(arrays)
+    assert all(kept[k].tobytes() == arrays[k].tobytes() and kept[k].dtype == arrays[k].dtype for k in arrays)
+    again = references("--check", "--dir", str(target))
+    assert again.returncode == 0, again.stdout
 
 
 def test_an_old_manifest_format_is_refused(tree):
@@ -158,20 +182,20 @@ def test_an_old_manifest_format_is_refused(tree):
 
 
 def test_tampered_reference_is_refused(tree):
-    path = tree.root / "reference_data" / "gru_backward.npz"
-    arrays = load_npz(path)
+    path = tree.root / "reference_data" / "gru_backward.arrays"
+    arrays = load_arrays(path.read_bytes())
     arrays["c00/out/dWx"] = np.zeros_like(arrays["c00/out/dWx"])
-    path.write_bytes(npz_bytes(arrays))
+    path.write_bytes(arrays_bytes(arrays))
     result = tree.run()
     assert result.returncode == 2
-    assert "reference_data/gru_backward.npz has been changed" in result.stderr
+    assert "reference_data/gru_backward.arrays has been changed" in result.stderr
     assert result.report is None
 
 
 def test_missing_reference_is_refused(tree):
-    (tree.root / "reference_data" / "loss_forward.npz").unlink()
+    (tree.root / "reference_data" / "loss_forward.arrays").unlink()
     result = tree.run()
-    assert result.returncode == 2 and "loss_forward.npz is missing" in result.stderr
+    assert result.returncode == 2 and "loss_forward.arrays is missing" in result.stderr
 
 
 def test_files_load_without_pickle_and_cover_the_required_flavours():
@@ -180,20 +204,20 @@ def test_files_load_without_pickle_and_cover_the_required_flavours():
     for entry in load_rubric():
         if entry.id not in steps:
             continue
-        assert f"{entry.id}.npz" in manifest
-        arrays = load_npz(REFERENCE_DIR / f"{entry.id}.npz")
+        assert f"{entry.id}.arrays" in manifest
+        arrays = stored(entry.id)
         assert all(a.dtype != object for a in arrays.values())
-    descs = " | ".join(str(v) for k, v in load_npz(REFERENCE_DIR / "rnn_backward.npz").items() if k.endswith("desc"))
+    descs = " | ".join(str(v) for k, v in stored("rnn_backward").items() if k.endswith("desc"))
     for flavour in ("batch 1", "hidden 1", "zero initial state", "large-magnitude", "without zero_grad", "zero_grad()"):
         assert flavour in descs
-    descs = " | ".join(str(v) for k, v in load_npz(REFERENCE_DIR / "gru_backward.npz").items() if k.endswith("desc"))
+    descs = " | ".join(str(v) for k, v in stored("gru_backward").items() if k.endswith("desc"))
     for flavour in ("hidden 1", "zero initial state", "large-magnitude", "without zero_grad"):
         assert flavour in descs
 
 
 def test_expected_values_are_torch_not_the_solution():
     # The stored h for RNNCell equals torch.nn.RNNCell run on the stored inputs (up to rounding on this CPU).
-    arrays = load_npz(REFERENCE_DIR / "rnn_forward.npz")
+    arrays = stored("rnn_forward")
     x, h0 = arrays["c00/in/x"][0], arrays["c00/in/h_prev"][0]
     cell = torch.nn.RNNCell(x.shape[1], h0.shape[1], dtype=torch.float64)
     with torch.no_grad():

@@ -2,6 +2,9 @@
 
   python -m autograder.official grade HANDIN.tar [HANDIN.tar ...] --out DIR --secret FILE [--jobs N] ...
       DIR/<name>/results.json and DIR/<name>/feedback.txt per handin, and DIR/gradebook.csv.
+      With --shard K/N, only share K of N of the handins (and DIR/shard.json), on as many machines.
+  python -m autograder.official merge SHARD_OUT [SHARD_OUT ...] --out DIR
+      joins the shards' results into DIR/gradebook.csv; exit code 1 if a handin of the batch is missing.
   python -m autograder.official gradescope [--submission DIR] [--results PATH] --secret FILE ...
       grades the single .tar uploaded (any name), or else the uploaded mytorch/ and hw/ folders.
   python -m autograder.official autolab HANDIN.tar --secret FILE [--scoreboard] ...
@@ -23,6 +26,7 @@ Exit code 0 when grading ran (whatever the grades), 2 when it could not run.
 import argparse
 import os
 import resource
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -30,15 +34,19 @@ from pathlib import Path
 from autograder import __version__
 from autograder.classreport import command as class_report
 from autograder.official import outputs
-from autograder.official.batch import Grader, grade_batch, grade_one, handin_names, start_grader
+from autograder.official.batch import Grader, grade_one, handin_names, identities_for, start_grader
 from autograder.official.facts import grader_facts
 from autograder.official.handin import HandinError, find_upload, read_folder, read_tar
 from autograder.official.identity import DEFAULT_FIRST_UID, IdentityError
-from autograder.official.plan import DEFAULT_BUDGET, DEFAULT_HIDDEN, DEFAULT_TIMEOUT, GradingError, make_plan
+from autograder.official.plan import DEFAULT_BUDGET, DEFAULT_HIDDEN, DEFAULT_TIMEOUT, GradingError, Plan, make_plan
 from autograder.official.probe import Guarded, ProbeError
 from autograder.official.secret import SecretError, new_secret, read_secret
+from autograder.official.shards import ShardError, merge, parse_shard, shard_of, write_shard_file
+from autograder.official.slots import Slots, SlotSpec, grade_batch
+from autograder.official.supervise import make_base
 from autograder.reference_store import ReferenceDataError
 from autograder.report import table
+from autograder.text import plural
 
 
 def _secret(args: argparse.Namespace) -> bytes:
@@ -49,35 +57,111 @@ def _secret(args: argparse.Namespace) -> bytes:
     return os.urandom(32).hex().encode()
 
 
-def _grader(args: argparse.Namespace, jobs: int, out: Path) -> Grader:
+def _plan(args: argparse.Namespace, jobs: int, out: Path) -> Plan:
     if args.hidden_cases < 0 or args.timeout <= 0 or args.budget <= 0 or jobs < 1:
         raise GradingError("--hidden-cases must be 0 or more; --timeout, --budget and --jobs positive")
     out.mkdir(mode=0o700, parents=True, exist_ok=True)
-    plan = make_plan(_secret(args), args.hidden_cases, args.timeout, args.budget)
-    grader = start_grader(plan, str(args.worker_python), jobs, args.worker_uid, args.same_user_trial,
-                          Guarded(args.secret.resolve() if args.secret else None, out.resolve()),
-                          torch_python=str(args.torch_worker_python) if args.torch_worker_python else None)
-    grader.visibility = getattr(args, "hidden_visibility", None)
+    return make_plan(_secret(args), args.hidden_cases, args.timeout, args.budget)
+
+
+def _guarded(args: argparse.Namespace, out: Path) -> Guarded:
+    return Guarded(args.secret.resolve() if args.secret else None, out.resolve())
+
+
+def _trial_warning(args: argparse.Namespace) -> None:
     if args.same_user_trial:
         print("warning: --same-user-trial: student code runs as the grader's own user; these grades are "
               "NOT official", file=sys.stderr)
+
+
+def _grader(args: argparse.Namespace, out: Path) -> Grader:
+    """-> a grader in this process for one handin (Gradescope, Autolab)."""
+    plan = _plan(args, 1, out)
+    grader = start_grader(plan, str(args.worker_python), 1, args.worker_uid, args.same_user_trial,
+                          _guarded(args, out),
+                          torch_python=str(args.torch_worker_python) if args.torch_worker_python else None)
+    grader.visibility = getattr(args, "hidden_visibility", None)
+    _trial_warning(args)
     return grader
+
+
+def _slots(args: argparse.Namespace, out: Path) -> Slots:
+    """-> the batch's grading slots, one process per --jobs, each probed."""
+    plan = _plan(args, args.jobs, out)
+    identities = identities_for(str(args.worker_python), args.jobs, args.worker_uid, args.same_user_trial)
+    base = make_base()
+    torch_python = str(args.torch_worker_python) if args.torch_worker_python else None
+    facts = grader_facts(plan, identities, torch_python, None)
+    specs = [SlotSpec(identity, not args.same_user_trial or k == 0, torch_python, base, out, _guarded(args, out),
+                      facts=facts) for k, identity in enumerate(identities)]
+    try:
+        slots = Slots(plan, specs)
+    except BaseException:
+        shutil.rmtree(base, ignore_errors=True)
+        raise
+    _trial_warning(args)
+    return slots
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
     missing = [str(p) for p in args.handins if not p.is_file()]
     if missing:
         raise GradingError("no such handin file: " + ", ".join(missing))
-    grader = _grader(args, args.jobs, args.out)
+    names = handin_names(args.handins)
+    handins = list(zip(names, args.handins))
+    if args.shard is not None:
+        shard, count = args.shard
+        handins = [(name, path) for name, path in handins if shard_of(name, count) == shard]
+        args.out.mkdir(mode=0o700, parents=True, exist_ok=True)
+        write_shard_file(args.out, shard, count, names)
+        print(f"shard {shard}/{count}: {plural(len(handins), 'handin')} of {len(names)}", file=sys.stderr)
+        if not handins:
+            (args.out / "gradebook.csv").write_text(outputs.gradebook_csv({}))
+            return 0
+    slots = _slots(args, args.out)
     try:
-        started = time.perf_counter()
-        graded = grade_batch(grader, list(zip(handin_names(args.handins), args.handins)), args.out)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"graded {len(graded)} handins in {time.perf_counter() - started:.1f} s with {args.jobs} at once; "
-              f"limits: {grader.mode or 'not used'}; grader peak memory {peak:.0f} MiB", file=sys.stderr)
+        started, before = time.perf_counter(), _cpu(resource.RUSAGE_SELF)
+        graded = grade_batch(slots, handins, args.out)
+        wall, own = time.perf_counter() - started, _cpu(resource.RUSAGE_SELF) - before
     finally:
-        grader.close()
+        slots.close()
+        shutil.rmtree(slots.specs[0].base, ignore_errors=True)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    count = max(len(graded), 1)
+    print(f"graded {len(graded)} handins in {wall:.1f} s with {args.jobs} at once "
+          f"({60 * len(graded) / max(wall, 1e-9):.0f} per minute); limits: {slots.mode or 'not used'}", file=sys.stderr)
+    print(f"grader process: {own:.2f} s of CPU while grading ({own / count:.4f} s per handin), grader peak memory "
+          f"{peak:.0f} MiB; each slot process: peak {max((m.peak for m in slots.memory), default=0):.0f} MiB, "
+          f"its own (not shared with the grader) {max((m.own for m in slots.memory), default=0):.0f} MiB",
+          file=sys.stderr)
     return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    try:
+        merged = merge(args.shards, args.out)
+    except ShardError as exc:
+        raise GradingError(str(exc)) from None
+    print(f"wrote {args.out / 'gradebook.csv'} ({plural(len(merged.graded), 'handin')})")
+    if merged.shards_missing:
+        print(f"missing shards: {', '.join(map(str, merged.shards_missing))}", file=sys.stderr)
+    if merged.missing:
+        print(f"{plural(len(merged.missing), 'handin')} of the batch graded by no shard: "
+              f"{', '.join(merged.missing)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _shard_arg(text: str) -> tuple[int, int]:
+    try:
+        return parse_shard(text)
+    except ShardError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _grade_upload(args: argparse.Namespace, grader: Grader, submission: Path):
@@ -89,12 +173,13 @@ def _grade_upload(args: argparse.Namespace, grader: Grader, submission: Path):
 
 
 def cmd_gradescope(args: argparse.Namespace) -> int:
-    grader = _grader(args, 1, args.results.parent)
+    grader = _grader(args, args.results.parent)
     try:
         graded = _grade_upload(args, grader, args.submission)
     finally:
         grader.close()
-    outputs.write_results(args.results, graded.results_json(grader.visibility, grader_facts(grader)))
+    facts = grader_facts(grader.plan, grader.identities, grader.torch_python, grader.visibility)
+    outputs.write_results(args.results, graded.results_json(grader.visibility, facts))
     print(table(graded.results))
     return 0
 
@@ -102,7 +187,7 @@ def cmd_gradescope(args: argparse.Namespace) -> int:
 def cmd_autolab(args: argparse.Namespace) -> int:
     if not args.handin.exists():
         raise GradingError(f"no such handin: {args.handin}")
-    grader = _grader(args, 1, args.out)
+    grader = _grader(args, args.out)
     try:
         graded = grade_one(grader, 0,
                            (lambda: read_tar(args.handin)) if args.handin.is_file() else
@@ -154,7 +239,13 @@ def main(argv: list[str] | None = None) -> int:
     grade = sub.add_parser("grade", help="grade handin archives into results, feedback and a gradebook")
     grade.add_argument("handins", nargs="+", type=Path, metavar="HANDIN.tar")
     grade.add_argument("--out", type=Path, required=True, help="folder for the results and gradebook.csv")
+    grade.add_argument("--shard", type=_shard_arg, metavar="K/N",
+                       help="grade only share K of N of the handins (split by name; give every shard the same "
+                            "list), for `merge` to join")
     _common(grade, jobs=True)
+    merging = sub.add_parser("merge", help="join the out folders of `grade --shard` runs into one gradebook")
+    merging.add_argument("shards", nargs="+", type=Path, metavar="SHARD_OUT")
+    merging.add_argument("--out", type=Path, required=True, help="folder for the merged results and gradebook.csv")
     scope = sub.add_parser("gradescope", help="grade one Gradescope submission folder")
     scope.add_argument("--submission", type=Path, default=Path("/autograder/submission"))
     scope.add_argument("--results", type=Path, default=Path("/autograder/results/results.json"))
@@ -189,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote a new secret to {args.file}")
             return 0
         command = {"grade": cmd_grade, "gradescope": cmd_gradescope, "autolab": cmd_autolab,
-                   "gradescope-bundle": cmd_bundle}[args.command]
+                   "gradescope-bundle": cmd_bundle, "merge": cmd_merge}[args.command]
         return command(args)
     except (GradingError, ReferenceDataError, SecretError, IdentityError, ProbeError, HandinError,
             class_report.ReportError) as exc:

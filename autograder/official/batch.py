@@ -1,22 +1,17 @@
-"""Grading handins: one at a time or many in parallel, each in its own worker identity, never aborting a batch."""
+"""Grading one handin in a worker identity of its own, from its files to its step results, never raising for
+anything the handin does. A batch runs this in one process per slot (slots.py)."""
 
-import queue
 import re
 import shutil
-import sys
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from autograder.engine import StepResult
 from autograder.findings import Cause
 from autograder.official import outputs
-from autograder.official.drawing import Drawer
-from autograder.official.facts import grader_facts
-from autograder.official.handin import HandinError, read_tar
+from autograder.official.handin import HandinError
 from autograder.official.identity import Identity, worker_identities
 from autograder.official.judge import judge, marked_not_official, rejected
 from autograder.official.launcher import Launcher
@@ -24,7 +19,6 @@ from autograder.official.limits import Limits
 from autograder.official.plan import Job, Plan, handin_jobs
 from autograder.official.probe import Guarded, probe
 from autograder.official.supervise import Record, make_base, run_handin
-from autograder.text import plural
 
 NOT_OFFICIAL_NOTE = "NOT AN OFFICIAL GRADE: trial run with student code as the grader's own user."
 
@@ -33,8 +27,7 @@ NOT_OFFICIAL_NOTE = "NOT AN OFFICIAL GRADE: trial run with student code as the g
 class Grader:
     """A plan with the worker identities (probed) that run its handins, and where their folders go.
 
-    Slot k grades one handin at a time as identities[k], with a fork server per runtime (`launcher`) and a
-    process drawing its hidden cases (`drawers[k]`, see drawing.py).
+    Slot k grades one handin at a time as identities[k], with a fork server per runtime (`launcher`).
     """
 
     plan: Plan
@@ -45,7 +38,7 @@ class Grader:
     mode: str = ""
     torch_python: str | None = None  # the runtime of the steps whose student code uses torch
     launchers: dict[tuple[int, str], Launcher] = field(default_factory=dict)
-    drawers: list[Drawer] = field(default_factory=list)  # per slot; without them, slots draw in their thread
+    owns_base: bool = True  # close() removes `base` (not so in a slot process: the slots share it)
 
     def launcher(self, slot: int, python: str) -> Launcher:
         """-> slot's fork server for the runtime `python` (started on first use)."""
@@ -55,13 +48,11 @@ class Grader:
         return self.launchers[key]
 
     def close(self) -> None:
-        for drawer in self.drawers:
-            drawer.close()
-        self.drawers.clear()
         for launcher in self.launchers.values():
             launcher.close()
         self.launchers.clear()
-        shutil.rmtree(self.base, ignore_errors=True)
+        if self.owns_base:
+            shutil.rmtree(self.base, ignore_errors=True)
 
 
 @dataclass
@@ -79,27 +70,36 @@ class Graded:
         return outputs.results_json(self.results, self.elapsed, self.hidden_failed, visibility, note, facts)
 
 
+def identities_for(python: str, jobs: int, first_uid: int, same_user: bool) -> list[Identity]:
+    """-> the worker identities of `jobs` slots: uids first_uid and up, or the grader's own user for a trial.
+    Raises IdentityError."""
+    return [Identity(None, None, python)] * jobs if same_user else worker_identities(first_uid, jobs, python)
+
+
+def probe_slot(grader: Grader, slot: int, guarded: Guarded, probed: bool = True) -> None:
+    """Start slot's fork server for each runtime (all at once), then probe each as the slot's identity unless
+    `probed` is False. Raises ProbeError or LaunchError."""
+    runtimes = [grader.identities[slot].python] + ([grader.torch_python] if grader.torch_python else [])
+    for runtime in runtimes:
+        grader.launcher(slot, runtime)
+    if probed:
+        for runtime in runtimes:
+            probe(replace(grader.identities[slot], python=runtime), grader.launcher(slot, runtime), grader.base,
+                  guarded, torch=runtime == grader.torch_python)
+
+
 def start_grader(plan: Plan, python: str, jobs: int, first_uid: int, same_user: bool, guarded: Guarded,
                  limits: Limits | None = None, torch_python: str | None = None) -> Grader:
-    """-> a Grader with `jobs` worker identities, each probed (with the torch runtime too, when given).
+    """-> a Grader in this process with `jobs` worker identities, each probed (with the torch runtime too, when
+    given; in a trial run, the first only), for grading one handin at a time (a batch grades in slots.py).
 
     Raises IdentityError, ProbeError or LaunchError.
     """
-    identities = ([Identity(None, None, python)] * jobs if same_user
-                  else worker_identities(first_uid, jobs, python))
+    identities = identities_for(python, jobs, first_uid, same_user)
     grader = Grader(plan, identities, make_base(), limits or Limits(), torch_python=torch_python)
     try:
-        # Forked first: while the grader has no thread and no fork server of its own yet.
-        grader.drawers = [Drawer(plan) for _ in range(jobs)]
-        runtimes = [python] + ([torch_python] if torch_python is not None else [])
-        # Every fork server imports at once; each is then probed as its slot's identity.
         for slot in range(jobs):
-            for runtime in runtimes:
-                grader.launcher(slot, runtime)
-        for slot, identity in enumerate(identities[:1] if same_user else identities):
-            for runtime in runtimes:
-                probe(replace(identity, python=runtime), grader.launcher(slot, runtime), grader.base, guarded,
-                      torch=runtime == torch_python)
+            probe_slot(grader, slot, guarded, probed=not same_user or slot == 0)
     except BaseException:
         grader.close()
         raise
@@ -142,7 +142,7 @@ def grade_one(grader: Grader, slot: int, read: Callable[[], dict[str, str]]) -> 
     hidden_failed: set[str] = set()
     try:
         files = read()
-        cases, jobs = handin_jobs(plan, files, grader.drawers[slot].draw if grader.drawers else None)
+        cases, jobs = handin_jobs(plan, files)
         records, grader.mode = run_in_runtimes(grader, slot, jobs, files)
         results = judge(plan, cases, jobs, records)
         hidden_failed = {r.id for r in results
@@ -179,44 +179,3 @@ def handin_names(paths: list[Path]) -> list[str]:
             seen[name] = 2
             unique.append(name)
     return unique
-
-
-def grade_batch(grader: Grader, handins: list[tuple[str, Path]], out: Path) -> dict[str, Graded]:
-    """Grade (name, tar path) pairs, as many at once as there are identities; per handin write
-    out/<name>/results.json and out/<name>/feedback.txt as it finishes, and out/gradebook.csv at the end
-    (always, whatever happened) -> name -> Graded."""
-    free: queue.Queue[int] = queue.Queue()
-    for slot in range(len(grader.identities)):
-        free.put(slot)
-    graded: dict[str, Graded] = {}
-    lock = threading.Lock()
-    facts = grader_facts(grader)
-
-    def one(name: str, path: Path) -> None:
-        slot = free.get()
-        try:
-            result = grade_one(grader, slot, lambda: read_tar(path))
-        except Exception as exc:  # noqa: BLE001 - a grader failure on one handin must not stop the others
-            result = Graded(rejected(grader.plan, f"the grader failed on this handin ({type(exc).__name__}: "
-                                                  f"{exc}); it needs a regrade", Cause.GRADER_ERROR), 0.0, set(),
-                            grader.identities[slot].official)
-        finally:
-            free.put(slot)
-        folder = out / name
-        folder.mkdir(exist_ok=True)
-        outputs.write_results(folder / "results.json", result.results_json(grader.visibility, facts))
-        (folder / "feedback.txt").write_text(outputs.feedback_text(name, result.results))
-        total = sum(r.points for r in result.results)
-        top = sum(r.max_points for r in result.results)
-        with lock:
-            graded[name] = result
-            print(f"{name}: {total:g} / {top:g}", flush=True)
-
-    try:
-        with ThreadPoolExecutor(max_workers=len(grader.identities)) as pool:
-            for future in [pool.submit(one, name, path) for name, path in sorted(handins)]:
-                future.result()
-    finally:
-        (out / "gradebook.csv").write_text(outputs.gradebook_csv({n: g.results for n, g in graded.items()}))
-        print(f"wrote {out / 'gradebook.csv'} ({plural(len(graded), 'handin')})", file=sys.stderr)
-    return graded

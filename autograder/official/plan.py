@@ -100,16 +100,13 @@ def hidden_cases(step: Step, oracle: Callable, stream: int, per_spec: int) -> li
     return cases
 
 
-def handin_jobs(plan: Plan, files: dict[str, str],
-                draw: Callable[[int], dict[str, list[Case]]] | None = None,
-                ) -> tuple[dict[str, list[Case]], list[Job]]:
+def handin_jobs(plan: Plan, files: dict[str, str]) -> tuple[dict[str, list[Case]], list[Job]]:
     """files: the accepted handin files -> (step id -> its cases, the worker's jobs in order).
 
-    The hidden cases are drawn from the secret and these files (see `secret.hidden_stream`), by `draw`
-    (stream -> step id -> hidden cases, as `Plan.draw_hidden`; see drawing.py), or else here.
+    The hidden cases are drawn from the secret and these files (see `secret.hidden_stream`).
     """
     stream = secrets.hidden_stream(plan.secret, secrets.submission_digest(files))
-    hidden = (draw or plan.draw_hidden)(stream)
+    hidden = plan.draw_hidden(stream)
     cases: dict[str, list[Case]] = {}
     jobs: list[Job] = []
     for entry in plan.rubric:
