@@ -4,29 +4,31 @@
 set -eu
 cd "$(dirname "$0")"
 
+# BEGIN GENERATED: required-files
 required="
 mytorch/__init__.py
 mytorch/activation.py
+mytorch/ctc.py
+mytorch/gru_cell.py
 mytorch/linear.py
 mytorch/loss.py
-mytorch/rnn_cell.py
-mytorch/gru_cell.py
 mytorch/lstm_cell.py
-mytorch/ctc.py
+mytorch/rnn_cell.py
 mytorch/search.py
 hw/__init__.py
-hw/rnn_classifier.py
 hw/char_predictor.py
 hw/mc.py
+hw/rnn_classifier.py
 hw/char_rnn/__init__.py
 hw/char_rnn/model.py
 hw/char_rnn/sampling.py
 hw/poems/__init__.py
-hw/poems/preprocess.py
-hw/poems/model.py
-hw/poems/generate.py
 hw/poems/bptt.py
+hw/poems/generate.py
+hw/poems/model.py
+hw/poems/preprocess.py
 "
+# END GENERATED: required-files
 
 missing=""
 for f in $required; do

@@ -9,7 +9,12 @@ rubric.json holds one object per step, in the order the runner runs them:
   failure message says to fix it first;
 - `functions`: the functions (`Class.method` or a module-level name) whose
   solution regions belong to the step: the release build names the step in
-  each stub it writes there.
+  each stub it writes there;
+- `torch` (default false): the student's code for the step imports torch;
+  without torch the step is not run and is reported as needing torch.
+Everything else that restates these facts (the points and files tables of
+the READMEs, create_tarball.sh's list) is generated from this file:
+`python -m autograder.release generate` (see autograder/release/generate.py).
 It is JSON, not TOML, because the student path supports Python 3.10, whose
 standard library has no TOML reader.
 """
@@ -31,6 +36,7 @@ class RubricEntry:
     title: str
     depends: tuple[str, ...]
     functions: tuple[str, ...] = ()
+    torch: bool = False
 
 
 def load_rubric(path: Path = RUBRIC) -> list[RubricEntry]:
@@ -48,6 +54,7 @@ def load_rubric(path: Path = RUBRIC) -> list[RubricEntry]:
                 title=raw.get("title", raw["id"]),
                 depends=tuple(raw.get("depends", ())),
                 functions=tuple(raw.get("functions", ())),
+                torch=bool(raw.get("torch", False)),
             )
             for raw in raw_steps
         ]

@@ -35,6 +35,16 @@ def closure(step: str) -> set[str]:
     return seen
 
 
+# What a copy of the whole repository leaves behind: version control, build output, caches.
+NOT_COPIED = (".git", "build", ".venv", "__pycache__", "*.pyc", ".mypy_cache", ".ruff_cache", ".pytest_cache")
+
+
+def repository_copy(where: Path) -> Path:
+    """A copy of the whole instructor repository (what a release is built from) at `where`."""
+    shutil.copytree(REPO, where, ignore=shutil.ignore_patterns(*NOT_COPIED))
+    return where
+
+
 def fresh(built, where: Path) -> Path:
     shutil.copytree(built[1], where)
     return where

@@ -1,4 +1,4 @@
-"""The student writeup names only things that exist, covers every step, and its point table is the rubric."""
+"""The student writeup names only things that exist (its tables of files and points are generated from the rubric)."""
 
 import builtins
 import importlib
@@ -46,11 +46,6 @@ def _has_member(cls: type, member: str) -> bool:
     return hasattr(cls, member) or any(f"self.{member}" in inspect.getsource(c) for c in cls.__mro__ if c is not object)
 
 
-def test_every_step_of_the_rubric_is_described():
-    for step in STEP_IDS:
-        assert f"`{step}`" in PROSE, step
-
-
 def test_step_ids_named_in_the_writeup_exist():
     shaped = {t for t in INLINE if re.fullmatch(r"[a-z]+(_[a-z]+)*_(forward|backward|inference)", t)}
     assert shaped, "the writeup should name its steps"
@@ -92,20 +87,6 @@ def test_classes_methods_and_functions_named_in_the_writeup_exist():
             continue
         checked += 1
     assert checked > 20
-
-
-def test_point_table_equals_the_rubric():
-    section = TEXT.split("## Points", 1)[1]
-    rows = re.findall(r"^\| `(\w+)` \| (\d+(?:\.\d+)?) \|", section, flags=re.M)
-    assert [(i, float(p)) for i, p in rows] == [(e.id, float(e.points)) for e in RUBRIC]
-    total = re.search(r"^\| total \| (\d+(?:\.\d+)?) \|", section, flags=re.M)
-    assert total and float(total.group(1)) == sum(e.points for e in RUBRIC)
-
-
-def test_readme_point_table_equals_the_rubric():
-    readme = (REPO / "README.md").read_text()
-    rows = re.findall(r"^\| `(\w+)` \| (\d+(?:\.\d+)?) \|", readme, flags=re.M)
-    assert [(i, float(p)) for i, p in rows] == [(e.id, float(e.points)) for e in RUBRIC]
 
 
 @pytest.mark.parametrize("q", QUESTIONS, ids=lambda q: f"question {q.number}")

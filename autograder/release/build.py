@@ -10,6 +10,7 @@ from pathlib import Path
 
 from autograder.release import contents
 from autograder.release.archive import tar_gz_bytes
+from autograder.release.generate import COMMAND, GeneratedRegionError, stale_regions
 from autograder.release.markers import BEGIN, END, MarkerError, Region, strip
 from autograder.rubric import RubricEntry, load_rubric
 
@@ -100,6 +101,16 @@ def _check_references(source: Path, problems: list[str]) -> None:
         problems.append(f"reference data: could not be checked ({tail})")
 
 
+def _check_generated(source: Path, rubric: list[RubricEntry], problems: list[str]) -> None:
+    # The tables and create_tarball.sh's list restate the rubric: a stale one would tell students wrong points or files.
+    try:
+        stale = stale_regions(source, rubric)
+    except GeneratedRegionError as exc:
+        problems.append(str(exc))
+        return
+    problems += [f"{region}: generated region differs from {RUBRIC}: run `{COMMAND}`" for region in stale]
+
+
 def _shipped_bytes(source: Path, rel: str, rubric: list[RubricEntry], regions: list[Region],
                    problems: list[str]) -> bytes | None:
     """-> what ships for one source file (stubbed, for a student file; its regions join `regions`), or None."""
@@ -157,6 +168,7 @@ def assemble(source: Path) -> Release:
                 warnings.append(f"create_tarball.sh requires {rel}, which the source does not have: "
                                 "students cannot pack their handin until it exists")
     _check_rubric(rubric, regions, files, problems, warnings)
+    _check_generated(source, rubric, problems)
     _check_references(source, problems)
     if problems:
         raise BuildError(problems)

@@ -22,12 +22,13 @@ the student's functions and marked (locally only for their form).
 import importlib
 import pkgutil
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping, Union
 
 import numpy as np
 
 from autograder.cases import Case
+from autograder.rubric import load_rubric
 from autograder.tolerance import DEFAULT, Tolerance
 
 
@@ -98,7 +99,7 @@ class Step:
     batch_of: Callable[[Spec], int | None] = lambda spec: spec.get("batch")
     bugs: Mapping[str, str] = field(default_factory=dict)  # known-bug tag -> the sentence naming it
     # The student's code for this step imports torch: without torch the step is not run, and it is
-    # reported as needing torch (neither passed nor failed).
+    # reported as needing torch (neither passed nor failed). Set from the rubric's `torch` at discovery.
     needs_torch: bool = False
 
     def rng(self, stream: int, index: int) -> np.random.Generator:
@@ -168,12 +169,17 @@ def zero_grad_schedule(spec: Spec) -> np.ndarray:
 
 
 def _discover() -> dict[str, AnyStep]:
+    # A step is found by its module alone (any module here that defines STEPS); what the rubric says
+    # of it (whether its student code needs torch) is taken from the rubric, written nowhere else.
+    torch_steps = {entry.id for entry in load_rubric() if entry.torch}
     steps: dict[str, AnyStep] = {}
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
         module = importlib.import_module(f"{__name__}.{info.name}")
         for step in getattr(module, "STEPS", ()):
             if step.id in steps:
                 raise ValueError(f"step {step.id!r} is defined twice")
+            if isinstance(step, Step):
+                step = replace(step, needs_torch=step.id in torch_steps)
             steps[step.id] = step
     return steps
 

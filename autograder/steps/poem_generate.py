@@ -177,6 +177,5 @@ STEPS = (
         ),
         locate=locate_poem,
         batch_of=lambda spec: None,
-        needs_torch=True,
     ),
 )

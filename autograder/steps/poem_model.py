@@ -94,6 +94,5 @@ STEPS = (
         tolerance=Tolerance(rtol=1e-6, atol=1e-9),
         locate=locate_model,
         batch_of=lambda spec: None,
-        needs_torch=True,
     ),
 )
