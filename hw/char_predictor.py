@@ -52,12 +52,11 @@ class CharacterPredictor:
         - h: the previous hidden state, of shape (H,)
         Returns (logits, hnext): logits of shape (C,), hnext the new hidden state of shape (H,).
         """
-        logits, hnext = None, None
         # BEGIN SOLUTION hint: the GRU cell gives the next state; the projection turns it into logits
         hnext = self.rnn(x, h)
         logits = self.projection(hnext)
-        # END SOLUTION
         return logits, hnext
+        # END SOLUTION
 
 
 def inference(net: CharacterPredictor, inputs: np.ndarray) -> np.ndarray:
@@ -67,13 +66,11 @@ def inference(net: CharacterPredictor, inputs: np.ndarray) -> np.ndarray:
     - inputs: the sequence, of shape (T, D)
     Returns logits of shape (T, C): row t holds the logits after reading inputs[t].
     """
-    logits = None
     # BEGIN SOLUTION hint: carry the hidden state from one step to the next
     h = np.zeros(net.hidden_dim, dtype=np.float64)
     per_step = []
     for x in inputs:
         step_logits, h = net(x, h)
         per_step.append(step_logits)
-    logits = np.stack(per_step)
+    return np.stack(per_step)
     # END SOLUTION
-    return logits

@@ -65,7 +65,6 @@ class RNNPhonemeClassifier:
             hidden = np.array(h_0, dtype=np.float64, copy=True)
         self.x = x
         self.hiddens = [hidden.copy()]
-        logits = None
         # BEGIN SOLUTION hint: per time step, each layer gets the layer below's output; store a copy in self.hiddens
         for t in range(seq_len):
             layer_input = x[:, t, :]
@@ -73,9 +72,8 @@ class RNNPhonemeClassifier:
                 hidden[layer] = cell(layer_input, hidden[layer])
                 layer_input = hidden[layer]
             self.hiddens.append(hidden.copy())
-        logits = self.output_layer(hidden[-1])
+        return self.output_layer(hidden[-1])
         # END SOLUTION
-        return logits
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         """Backpropagation through time, through every layer.
@@ -89,7 +87,6 @@ class RNNPhonemeClassifier:
         # dh[layer] collects dL/dh per sample for that layer at the time step being processed.
         dh = np.zeros((self.num_layers, batch_size, self.hidden_size), dtype=np.float64)
         dh[-1] = self.output_layer.backward(delta)
-        dh_0 = None
         # Pseudocode:
         # for t from T - 1 down to 0:
         #     for layer from L - 1 down to 0:
@@ -110,9 +107,8 @@ class RNNPhonemeClassifier:
                 dx, dh[layer] = self.rnn[layer].backward(dh[layer], h, h_prev_l, h_prev_t)
                 if layer > 0:
                     dh[layer - 1] += dx
-        dh_0 = dh / batch_size
+        return dh / batch_size
         # END SOLUTION
-        return dh_0
 
 
 RNN_Phoneme_Classifier = RNNPhonemeClassifier

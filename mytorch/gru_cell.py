@@ -76,9 +76,9 @@ class GRUCell:
         Returns h_t: the new hidden state, of shape (H,).
         Sets self.x, self.hidden, self.z, self.r, self.h_tilda (backward needs them).
         """
+        # BEGIN SOLUTION
         self.x = x
         self.hidden = h
-        # BEGIN SOLUTION
         self.z = self.z_act(self.Wzh @ h + self.Wzx @ x)
         self.r = self.r_act(self.Wrh @ h + self.Wrx @ x)
         self.h_tilda = self.h_act(self.Wh @ (self.r * h) + self.Wx @ x)

@@ -94,9 +94,8 @@ class LSTMCell:
         Sets self.x, self.h, self.c (given) and self.i, self.f, self.g, self.o, self.tanh_c_new, each of
         shape (N, H), which backward needs.
         """
-        self.x, self.h, self.c = x, h, c
-        h_new, c_new = None, None
         # BEGIN SOLUTION hint: a = x W_ih^T + b_ih + h W_hh^T + b_hh; its H-column blocks are i, f, g, o
+        self.x, self.h, self.c = x, h, c
         H = self.hidden_size
         a = x @ self.W_ih.T + self.b_ih + h @ self.W_hh.T + self.b_hh
         self.i = self.sigmoid(a[:, 0:H])
@@ -106,8 +105,8 @@ class LSTMCell:
         c_new = self.f * c + self.i * self.g
         self.tanh_c_new = self.tanh(c_new)
         h_new = self.o * self.tanh_c_new
-        # END SOLUTION
         return h_new, c_new
+        # END SOLUTION
 
     def backward(self, dh_new: np.ndarray, dc_new: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Backward through the last forward step.

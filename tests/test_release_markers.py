@@ -102,6 +102,8 @@ def error(source: str, rubric=RUBRIC) -> MarkerError:
         ("    return 2 * x\n    # END", "    return 2 * x  # END SOLUTION\n    # END", 7, "alone on its line"),
         ("            return y\n", "            return y\n        z = 1\n", 19, "indented less"),
         ("    def backward(self, delta):", "    def grad(self, delta):", 23, "Cell.grad, which no rubric step lists"),
+        ("            return y\n            # END SOLUTION\n", "            # END SOLUTION\n            return y\n", 19,
+         "never runs in the stub"),
     ],
 )
 def test_malformed_regions_are_refused_with_file_and_line(old, new, line, says):

@@ -13,6 +13,10 @@ unbalanced or nested marker is an error naming the file and line. Each region
 belongs to the rubric step that lists its innermost enclosing function
 (`Class.method` or `function`); its stub keeps the region's indentation and
 raises NotImplementedError naming that step.
+
+One stub shape: a region ends its block, so the function's `return` is
+inside it. Code after a region in the same block would never run once the
+region is a `raise`; it is an error naming the line.
 """
 
 import ast
@@ -188,6 +192,18 @@ def _owner(path: str, line: int, defs, claims, rubric) -> tuple[str, str]:
                                   "`functions` (autograder/rubric.json)")
 
 
+def _check_nothing_after(path: str, lines: list[str], end: int, indent: str, continued: set[int]) -> None:
+    """Raise MarkerError if code follows the region ending at line `end` in its own block."""
+    for n in range(end + 1, len(lines) + 1):
+        line = lines[n - 1]
+        if n in continued or not line.strip() or line.strip().startswith("#"):
+            continue
+        if len(line) - len(line.lstrip()) < len(indent):
+            return  # the block has ended
+        raise MarkerError(path, n, "code after a solution region, in its block, never runs in the stub (which "
+                                   "raises): move it, and the return, inside the region")
+
+
 def find_regions(text: str, path: str, rubric: list[RubricEntry]) -> list[Region]:
     """text: a Python source; path: its repository-relative name (for messages) -> its regions in order.
 
@@ -225,6 +241,7 @@ def find_regions(text: str, path: str, rubric: list[RubricEntry]) -> list[Region
             if n not in continued and line.strip() and not line.startswith(begin_indent):
                 raise MarkerError(path, n, f"line {n} is indented less than the region it is in (lines {begin}-{row}): "
                                            "a region must stay inside one block")
+        _check_nothing_after(path, lines, row, begin_indent, continued)
         regions.append(Region(path, begin, row, begin_indent, hint, function, step, tuple(lines[begin:row - 1])))
     if open_at is not None:
         raise MarkerError(path, open_at[0], f"{BEGIN} is never closed by {END}")

@@ -132,8 +132,6 @@ class CharRNN:
         T, B = inputs.shape
         H = self.hidden_size
         hs: list[np.ndarray] = []
-        probs = np.zeros((T * B, self.vocab_size))
-        loss = 0.0
         # BEGIN SOLUTION hint: loop over t for the recurrence only; log p = shifted score - log(row sum)
         below = None
         for layer in range(self.num_layers):
@@ -162,8 +160,8 @@ class CharRNN:
         # log p from the shifted scores, not log(probs): a tiny probability would round to 0.
         log_picked = scores[np.arange(T * B), targets.reshape(-1)] - np.log(sums[:, 0])
         loss = float(-log_picked.sum() / B)
-        # END SOLUTION
         return loss, WindowCache(inputs=inputs, targets=targets, hs=hs, probs=probs)
+        # END SOLUTION
 
     def backward(self, cache: WindowCache) -> dict[str, np.ndarray]:
         """Gradients of forward()'s loss with respect to every parameter.
@@ -214,8 +212,8 @@ class CharRNN:
                 below = cache.hs[layer - 1][1:].reshape(T * B, H)
                 np.dot(dpre_flat.T, below, out=grads[wxh])
                 dh_from_above = (dpre_flat @ self.params[wxh]).reshape(T, B, H)
-        # END SOLUTION
         return grads
+        # END SOLUTION
 
     def loss_and_grads(self, inputs: np.ndarray, targets: np.ndarray,
                        h0: list[np.ndarray]) -> tuple[float, dict[str, np.ndarray], list[np.ndarray]]:

@@ -67,8 +67,8 @@ def sample(model: CharRNN, h: list[np.ndarray], seed_ix: int, n: int,
         y, h = model.step(np.array([ix]), h)
         ix = draw(softmax_with_temperature(y[0], temperature))
         out.append(ix)
-    # END SOLUTION
     return out
+    # END SOLUTION
 
 
 def complete(model: CharRNN, starter: Sequence[int], n: int, temperature: float = 1.0,

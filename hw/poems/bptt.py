@@ -18,5 +18,5 @@ def bptt_gradients(deltas: np.ndarray, xs: np.ndarray) -> tuple[np.ndarray, np.n
     per_step = deltas.sum(axis=0)  # (T, H): sum over t of delta_{t,k}, for each k
     dW = per_step.T @ xs
     db = per_step.sum(axis=0)
-    # END SOLUTION
     return dW, db
+    # END SOLUTION

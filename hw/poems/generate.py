@@ -41,8 +41,8 @@ def gen_poem(model: RNN_model, begin_word: str, word_int_map: dict[str, int], in
     """
     model.eval()
     device = next(model.parameters()).device
-    poem = begin_word
     # BEGIN SOLUTION hint: check begin_word with to_indices; then loop: run the model, choose, stop at E or max_length
+    poem = begin_word
     indices = to_indices(START_TOKEN + begin_word, word_int_map)
     end = word_int_map[END_TOKEN]
     while len(poem) < max_length:
@@ -52,8 +52,8 @@ def gen_poem(model: RNN_model, begin_word: str, word_int_map: dict[str, int], in
             return poem
         poem += int_word_map[nxt]
         indices.append(nxt)
-    # END SOLUTION
     return poem
+    # END SOLUTION
 
 
 def poem_lines(poem: str) -> list[str]:

@@ -60,8 +60,8 @@ class RNN_model(nn.Module):  # noqa: N801 - the lab's name
         self.rnn_lstm = nn.LSTM(input_size=embedding_dim, hidden_size=lstm_hidden_dim, num_layers=LAYERS,
                                 batch_first=True)
         self.fc = nn.Linear(lstm_hidden_dim, vocab_len)
-        # END SOLUTION
         self.apply(weights_init)
+        # END SOLUTION
 
     def forward(self, sentence: torch.Tensor, batch_size: int, is_test: bool = False) -> torch.Tensor:
         """sentence: (B, T) int64 indices, B = batch_size.

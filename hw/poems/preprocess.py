@@ -70,8 +70,8 @@ def build_vocabulary(poems: list[str]) -> tuple[dict[str, int], dict[int, str]]:
     words = sorted(counts, key=lambda c: (-counts[c], ord(c))) + [PAD]
     word_int_map = {w: i for i, w in enumerate(words)}
     int_word_map = dict(enumerate(words))
-    # END SOLUTION
     return word_int_map, int_word_map
+    # END SOLUTION
 
 
 def process_poems(lines: Iterable[str], min_length: int = MIN_LENGTH, max_length: int = MAX_LENGTH,
@@ -84,8 +84,8 @@ def process_poems(lines: Iterable[str], min_length: int = MIN_LENGTH, max_length
     word_int_map, int_word_map = build_vocabulary(poems)
     # BEGIN SOLUTION hint: map every character of every poem through word_int_map
     poems_vector = [[word_int_map[c] for c in poem] for poem in poems]
-    # END SOLUTION
     return Corpus(poems_vector, word_int_map, int_word_map)
+    # END SOLUTION
 
 
 def load_corpus(path: str, encoding: str = "utf-8") -> list[str]:
