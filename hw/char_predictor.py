@@ -14,7 +14,7 @@ from mytorch.linear import Linear
 
 
 class CharacterPredictor:
-    """CharacterPredictor(input_dim, hidden_dim, num_classes).
+    """CharacterPredictor(input_dim, hidden_dim, num_classes): a GRU cell and a Linear projection.
 
     Attributes:
     - rnn: GRUCell(D, H)
@@ -22,6 +22,7 @@ class CharacterPredictor:
     """
 
     def __init__(self, input_dim: int, hidden_dim: int, num_classes: int) -> None:
+        """Create the cell and the projection (each draws its own weights)."""
         # The cell is created first so that seeded random weights match the classic assignment.
         self.rnn = GRUCell(input_dim, hidden_dim)
         self.projection = Linear(hidden_dim, num_classes)
@@ -33,6 +34,7 @@ class CharacterPredictor:
     ) -> None:
         """Set the GRU cell's six weights (the names are the classic assignment's).
 
+        Inputs:
         - w_hi: becomes GRUCell.Wzh, the update gate's hidden weights, of shape (H, H)
         - w_hr: becomes GRUCell.Wrh, the reset gate's hidden weights, of shape (H, H)
         - w_hn: becomes GRUCell.Wh, the candidate state's hidden weights, of shape (H, H)
@@ -43,14 +45,19 @@ class CharacterPredictor:
         self.rnn.init_weights(w_hi, w_hr, w_hn, w_ii, w_ir, w_in)
 
     def __call__(self, x: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Run one time step: the same as forward(x, h)."""
         return self.forward(x, h)
 
     def forward(self, x: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """One time step.
+        """Run one time step: hnext = rnn(x, h), logits = projection(hnext).
 
+        Inputs:
         - x: this step's input, of shape (D,)
         - h: the previous hidden state, of shape (H,)
-        Returns (logits, hnext): logits of shape (C,), hnext the new hidden state of shape (H,).
+
+        Returns a tuple of:
+        - logits: of shape (C,)
+        - hnext: the new hidden state, of shape (H,)
         """
         # BEGIN SOLUTION hint: the GRU cell gives the next state; the projection turns it into logits
         hnext = self.rnn(x, h)
@@ -62,9 +69,12 @@ class CharacterPredictor:
 def inference(net: CharacterPredictor, inputs: np.ndarray) -> np.ndarray:
     """Run net over a whole sequence, starting from a zero hidden state.
 
+    Inputs:
     - net: a CharacterPredictor
     - inputs: the sequence, of shape (T, D)
-    Returns logits of shape (T, C): row t holds the logits after reading inputs[t].
+
+    Returns:
+    - logits: of shape (T, C); row t holds the logits after reading inputs[t]
     """
     # BEGIN SOLUTION hint: carry the hidden state from one step to the next
     h = np.zeros(net.hidden_dim, dtype=np.float64)
@@ -72,5 +82,6 @@ def inference(net: CharacterPredictor, inputs: np.ndarray) -> np.ndarray:
     for x in inputs:
         step_logits, h = net(x, h)
         per_step.append(step_logits)
-    return np.stack(per_step)
+    logits = np.stack(per_step)
+    return logits
     # END SOLUTION

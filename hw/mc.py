@@ -8,35 +8,35 @@ official grading.
 
 
 def question_1() -> str | None:
-    """Which of T, B, N, H is which for nn.RNNCell(10, 20) in a loop? One letter."""
+    """Answer question 1 (which of T, B, N, H is which for nn.RNNCell(10, 20) in a loop): return one letter."""
     # BEGIN SOLUTION
     return "b"
     # END SOLUTION
 
 
 def question_2() -> list[str] | None:
-    """nn.RNN(10, 20, 2): batch_first and the number of layers. A list of letters."""
+    """Answer question 2 (nn.RNN(10, 20, 2): batch_first and the number of layers): return a list of letters."""
     # BEGIN SOLUTION
     return ["a", "c", "e"]
     # END SOLUTION
 
 
 def question_3() -> list[str] | None:
-    """BPTT formulas for a multi-layer RNN. A list of letters."""
+    """Answer question 3 (BPTT formulas for a multi-layer RNN): return a list of letters."""
     # BEGIN SOLUTION
     return ["a", "d", "e"]
     # END SOLUTION
 
 
 def question_4() -> str | None:
-    """The RNN forward step with row-vector batches. One letter."""
+    """Answer question 4 (the RNN forward step with row-vector batches): return one letter."""
     # BEGIN SOLUTION
     return "c"
     # END SOLUTION
 
 
 def question_5() -> list[str] | None:
-    """Gradient formulas for the bias-free GRU. A list of letters."""
+    """Answer question 5 (gradient formulas for the bias-free GRU): return a list of letters."""
     # BEGIN SOLUTION
     return ["b", "d", "f"]
     # END SOLUTION

@@ -15,7 +15,7 @@ from mytorch.rnn_cell import RNNCell
 
 
 class RNNPhonemeClassifier:
-    """RNNPhonemeClassifier(input_size, hidden_size, output_size, num_layers=2).
+    """RNNPhonemeClassifier(input_size, hidden_size, output_size, num_layers=2): L stacked RNN cells and a Linear.
 
     Attributes:
     - rnn: list of L RNNCell; rnn[0] takes D inputs, the others H
@@ -25,19 +25,22 @@ class RNNPhonemeClassifier:
       initial state, hiddens[t + 1][l] is layer l's output at time step t
     """
 
+    x: np.ndarray
+
     def __init__(self, input_size: int, hidden_size: int, output_size: int, num_layers: int = 2) -> None:
+        """Create the cells and the output layer (each draws its own weights)."""
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.output_size = output_size
         self.num_layers = num_layers
         self.rnn = [RNNCell(input_size if layer == 0 else hidden_size, hidden_size) for layer in range(num_layers)]
         self.output_layer = Linear(hidden_size, output_size)
-        self.x: np.ndarray | None = None
         self.hiddens: list[np.ndarray] = []
 
     def init_weights(self, rnn_weights: list, linear_weights: list) -> None:
-        """Set every weight.
+        """Set every weight; the gradients are left as they are.
 
+        Inputs:
         - rnn_weights: one [W_ih, W_hh, b_ih, b_hh] per layer, shaped as RNNCell.init_weights expects
         - linear_weights: [W (C, H), b (C,)]
         """
@@ -48,15 +51,23 @@ class RNNPhonemeClassifier:
         self.output_layer.init_weights(W, np.reshape(b, -1))
 
     def __call__(self, x: np.ndarray, h_0: np.ndarray | None = None) -> np.ndarray:
+        """Classify the sequences: the same as forward(x, h_0)."""
         return self.forward(x, h_0)
 
     def forward(self, x: np.ndarray, h_0: np.ndarray | None = None) -> np.ndarray:
-        """Run all layers over all time steps.
+        """Run all layers over all time steps: h_t^(l) = rnn[l](h_t^(l-1), h_{t-1}^(l)), logits = Linear(h_{T-1}^(L-1)).
 
-        - x: input of shape (N, T, D)
-        - h_0: initial hidden states of shape (L, N, H); zeros if None
-        Returns logits of shape (N, C), from the last layer at the last time step.
-        Sets self.x and self.hiddens (T + 1 arrays of shape (L, N, H)); backward needs both.
+        Inputs:
+        - x: input, of shape (N, T, D)
+        - h_0: initial hidden states, of shape (L, N, H); zeros if None
+
+        Returns:
+        - logits: of shape (N, C), from the last layer at the last time step
+
+        Caches (backward needs them):
+        - self.x: x (given)
+        - self.hiddens: T + 1 arrays of shape (L, N, H); the first (the initial state) is given, append a copy
+          of the states after each time step
         """
         batch_size, seq_len = x.shape[0], x.shape[1]
         if h_0 is None:
@@ -72,16 +83,22 @@ class RNNPhonemeClassifier:
                 hidden[layer] = cell(layer_input, hidden[layer])
                 layer_input = hidden[layer]
             self.hiddens.append(hidden.copy())
-        return self.output_layer(hidden[-1])
+        logits = self.output_layer(hidden[-1])
+        return logits
         # END SOLUTION
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
-        """Backpropagation through time, through every layer.
+        """Backpropagate through time and through every layer.
 
+        Inputs:
         - delta: dL/dlogits per sample, of shape (N, C)
-        Returns dh_0: dL/dh_0 of shape (L, N, H), divided by the batch size
-        (the initial state is treated like a parameter, whose gradient is a batch mean).
-        Adds the gradients of every cell and of the output layer to their dW/db attributes.
+
+        Returns:
+        - dh_0: dL/dh_0, of shape (L, N, H), divided by the batch size (the initial state is treated like a
+          parameter, whose gradient is a batch mean)
+
+        Accumulates:
+        - every cell's and the output layer's gradients (through their backward)
         """
         batch_size, seq_len = self.x.shape[0], self.x.shape[1]
         # dh[layer] collects dL/dh per sample for that layer at the time step being processed.
@@ -107,7 +124,8 @@ class RNNPhonemeClassifier:
                 dx, dh[layer] = self.rnn[layer].backward(dh[layer], h, h_prev_l, h_prev_t)
                 if layer > 0:
                     dh[layer - 1] += dx
-        return dh / batch_size
+        dh_0 = dh / batch_size
+        return dh_0
         # END SOLUTION
 
 

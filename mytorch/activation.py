@@ -1,6 +1,6 @@
-"""Elementwise activations.
+"""Elementwise activations: Identity, Sigmoid, Tanh, ReLU.
 
-Every activation stores its output in ``self.state`` during ``forward`` and
+Every activation caches its output in `self.state` during `forward` and
 computes its derivative from an output, never from the input: the RNN and GRU
 backward passes only keep outputs around, so this is the form they need.
 
@@ -11,61 +11,102 @@ import numpy as np
 
 
 class Activation:
-    """Base class: `__call__` is `forward`; `state` is the last output."""
+    """Activation(): the base class; calling an activation calls `forward`.
+
+    Attributes:
+    - state: the last output, of shape S (None before the first forward)
+    """
 
     def __init__(self) -> None:
+        """Start with no cached output."""
         self.state: np.ndarray | None = None
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
+        """Apply the activation: the same as forward(x)."""
         return self.forward(x)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Apply the activation elementwise.
+        """Apply the activation elementwise: y = f(x).
 
+        Inputs:
         - x: input, of shape S
-        Returns the output, of shape S (also kept in self.state).
+
+        Returns:
+        - y: the output, of shape S
+
+        Caches:
+        - self.state: y
         """
         raise NotImplementedError
 
     def derivative(self, state: np.ndarray | None = None) -> np.ndarray:
-        """The derivative, computed from an output (not from the input).
+        """Compute the derivative f'(x) from an output s = f(x), not from the input.
 
-        - state: an output of this activation, of shape S (default: self.state, the last output)
-        Returns the elementwise derivative at that output, of shape S.
+        Inputs:
+        - state: an output s of this activation, of shape S (default: self.state, the last output)
+
+        Returns:
+        - the elementwise derivative at that output, of shape S
         """
         raise NotImplementedError
 
+    def output(self, state: np.ndarray | None = None) -> np.ndarray:
+        """Return `state` if it is given, else the last output (self.state).
+
+        Raises ValueError when neither exists: derivative() was called before forward() without a state.
+        """
+        if state is not None:
+            return state
+        if self.state is None:
+            raise ValueError(f"{type(self).__name__}.derivative() needs an output: call forward() first or pass state")
+        return self.state
+
 
 class Identity(Activation):
-    """f(x) = x. A worked example: the other activations follow the same form."""
+    """Identity(): f(x) = x, f' = 1. A worked example: the other activations follow the same form."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """The identity: x itself.
+        """Apply the activation elementwise: y = x.
 
+        Inputs:
         - x: input, of shape S
-        Returns the output, of shape S (also kept in self.state).
+
+        Returns:
+        - y: the output, of shape S
+
+        Caches:
+        - self.state: y
         """
         self.state = x
         return x
 
     def derivative(self, state: np.ndarray | None = None) -> np.ndarray:
-        """The derivative: ones.
+        """Compute the derivative from an output s: f' = 1.
 
-        - state: an output, of shape S (default: self.state)
-        Returns the derivative at that output, of shape S.
+        Inputs:
+        - state: an output s of this activation, of shape S (default: self.state, the last output)
+
+        Returns:
+        - the elementwise derivative at s, of shape S
         """
-        state = self.state if state is None else state
+        state = self.output(state)
         return np.ones_like(state, dtype=np.float64)
 
 
 class Sigmoid(Activation):
-    """f(x) = 1 / (1 + exp(-x)); f' = f (1 - f)."""
+    """Sigmoid(): f(x) = 1 / (1 + exp(-x)), f' = f (1 - f)."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """sigmoid(x), elementwise.
+        """Apply the activation elementwise: y = 1 / (1 + exp(-x)).
 
+        Inputs:
         - x: input, of shape S
-        Returns the output, of shape S (also kept in self.state).
+
+        Returns:
+        - y: the output, of shape S
+
+        Caches:
+        - self.state: y
         """
         # BEGIN SOLUTION
         # exp only ever sees non-positive arguments, so |x| ~ 1e3 cannot overflow.
@@ -75,25 +116,34 @@ class Sigmoid(Activation):
         # END SOLUTION
 
     def derivative(self, state: np.ndarray | None = None) -> np.ndarray:
-        """The derivative, state * (1 - state), from an output.
+        """Compute the derivative from an output s: f' = s (1 - s).
 
-        - state: a sigmoid output, of shape S (default: self.state)
-        Returns the derivative at that output, of shape S.
+        Inputs:
+        - state: an output s of this activation, of shape S (default: self.state, the last output)
+
+        Returns:
+        - the elementwise derivative at s, of shape S
         """
         # BEGIN SOLUTION
-        state = self.state if state is None else state
+        state = self.output(state)
         return state * (1.0 - state)
         # END SOLUTION
 
 
 class Tanh(Activation):
-    """f(x) = tanh(x); f' = 1 - f^2."""
+    """Tanh(): f(x) = tanh(x), f' = 1 - f^2."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """tanh(x), elementwise.
+        """Apply the activation elementwise: y = tanh(x).
 
+        Inputs:
         - x: input, of shape S
-        Returns the output, of shape S (also kept in self.state).
+
+        Returns:
+        - y: the output, of shape S
+
+        Caches:
+        - self.state: y
         """
         # BEGIN SOLUTION
         self.state = np.tanh(x)
@@ -101,25 +151,34 @@ class Tanh(Activation):
         # END SOLUTION
 
     def derivative(self, state: np.ndarray | None = None) -> np.ndarray:
-        """The derivative, 1 - state**2, from an output.
+        """Compute the derivative from an output s: f' = 1 - s^2.
 
-        - state: a tanh output, of shape S (default: self.state)
-        Returns the derivative at that output, of shape S.
+        Inputs:
+        - state: an output s of this activation, of shape S (default: self.state, the last output)
+
+        Returns:
+        - the elementwise derivative at s, of shape S
         """
         # BEGIN SOLUTION
-        state = self.state if state is None else state
+        state = self.output(state)
         return 1.0 - state * state
         # END SOLUTION
 
 
 class ReLU(Activation):
-    """f(x) = max(x, 0); f' = 1 where the output is positive, else 0."""
+    """ReLU(): f(x) = max(x, 0), f' = 1 where the output is positive, else 0."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """max(x, 0), elementwise.
+        """Apply the activation elementwise: y = max(x, 0).
 
+        Inputs:
         - x: input, of shape S
-        Returns the output, of shape S (also kept in self.state).
+
+        Returns:
+        - y: the output, of shape S
+
+        Caches:
+        - self.state: y
         """
         # BEGIN SOLUTION
         self.state = np.maximum(x, 0.0)
@@ -127,12 +186,15 @@ class ReLU(Activation):
         # END SOLUTION
 
     def derivative(self, state: np.ndarray | None = None) -> np.ndarray:
-        """The derivative, 1.0 where state > 0, else 0.0, from an output.
+        """Compute the derivative from an output s: f' = 1 where s > 0, else 0.
 
-        - state: a ReLU output, of shape S (default: self.state)
-        Returns the derivative at that output, of shape S.
+        Inputs:
+        - state: an output s of this activation, of shape S (default: self.state, the last output)
+
+        Returns:
+        - the elementwise derivative at s, of shape S
         """
         # BEGIN SOLUTION
-        state = self.state if state is None else state
+        state = self.output(state)
         return (state > 0).astype(np.float64)
         # END SOLUTION

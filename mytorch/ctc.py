@@ -16,19 +16,23 @@ import numpy as np
 
 
 class CTC:
-    """The CTC lattice of one sequence. CTC(BLANK=0).
+    """CTC(BLANK=0): the CTC lattice of one sequence.
 
-    - BLANK: the index of the blank among the C classes.
+    Attributes:
+    - BLANK: the index of the blank among the C classes
     """
 
     def __init__(self, BLANK: int = 0) -> None:
+        """Remember which class is the blank."""
         self.BLANK = BLANK
 
     def extend_target_with_blank(self, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Put a blank before, between and after the target's symbols.
 
-        - target: symbol indices of shape (L,), none of them BLANK
-        Returns (extended_symbols, skip_connect):
+        Inputs:
+        - target: symbol indices, of shape (L,), none of them BLANK
+
+        Returns a tuple of:
         - extended_symbols: int array of shape (S,): [BLANK, target[0], BLANK, target[1], ..., BLANK]
         - skip_connect: int array of shape (S,): 1 where position r may be entered from r - 2
           (r holds a symbol that differs from the symbol at r - 2), else 0
@@ -46,13 +50,16 @@ class CTC:
     def get_scaled_forward_probs(
         self, logits: np.ndarray, extended_symbols: np.ndarray, skip_connect: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Forward probabilities, each time step scaled to sum to 1.
+        """Compute the forward probabilities, each time step scaled to sum to 1.
 
         alpha[t, r] is the probability of all paths that emit y_0 ... y_t and are at
         position r of the extended target at time t (y_t(extended_symbols[r]) included).
-        - logits: probabilities of shape (T, C)
+
+        Inputs:
+        - logits: probabilities, of shape (T, C)
         - extended_symbols, skip_connect: of shape (S,), from extend_target_with_blank
-        Returns (alpha_hat, log_scale):
+
+        Returns a tuple of:
         - alpha_hat: of shape (T, S), alpha_hat[t] = alpha[t] / alpha[t].sum()
         - log_scale: of shape (T,), with alpha[t] = alpha_hat[t] * exp(log_scale[:t + 1].sum())
         """
@@ -81,14 +88,17 @@ class CTC:
     def get_scaled_backward_probs(
         self, logits: np.ndarray, extended_symbols: np.ndarray, skip_connect: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Backward probabilities, each time step scaled to sum to 1.
+        """Compute the backward probabilities, each time step scaled to sum to 1.
 
         beta[t, r] is the probability of emitting y_{t+1} ... y_{T-1} and finishing the
         target, given position r at time t (y_t itself excluded): beta[T - 1, S - 1] =
         beta[T - 1, S - 2] = 1.
-        - logits: probabilities of shape (T, C)
+
+        Inputs:
+        - logits: probabilities, of shape (T, C)
         - extended_symbols, skip_connect: of shape (S,), from extend_target_with_blank
-        Returns (beta_hat, log_scale):
+
+        Returns a tuple of:
         - beta_hat: of shape (T, S), beta_hat[t] = beta[t] / beta[t].sum()
         - log_scale: of shape (T,), with beta[t] = beta_hat[t] * exp(log_scale[t:].sum())
         """
@@ -115,10 +125,14 @@ class CTC:
     def get_forward_probs(
         self, logits: np.ndarray, extended_symbols: np.ndarray, skip_connect: np.ndarray
     ) -> np.ndarray:
-        """Forward probabilities alpha of shape (T, S), unscaled (they underflow for long inputs).
+        """Compute the forward probabilities alpha, unscaled (they underflow for long inputs).
 
-        - logits: probabilities of shape (T, C)
+        Inputs:
+        - logits: probabilities, of shape (T, C)
         - extended_symbols, skip_connect: of shape (S,)
+
+        Returns:
+        - alpha: of shape (T, S)
         """
         # BEGIN SOLUTION
         alpha_hat, log_scale = self.get_scaled_forward_probs(logits, extended_symbols, skip_connect)
@@ -128,10 +142,14 @@ class CTC:
     def get_backward_probs(
         self, logits: np.ndarray, extended_symbols: np.ndarray, skip_connect: np.ndarray
     ) -> np.ndarray:
-        """Backward probabilities beta of shape (T, S), unscaled (they underflow for long inputs).
+        """Compute the backward probabilities beta, unscaled (they underflow for long inputs).
 
-        - logits: probabilities of shape (T, C)
+        Inputs:
+        - logits: probabilities, of shape (T, C)
         - extended_symbols, skip_connect: of shape (S,)
+
+        Returns:
+        - beta: of shape (T, S)
         """
         # BEGIN SOLUTION
         beta_hat, log_scale = self.get_scaled_backward_probs(logits, extended_symbols, skip_connect)
@@ -139,10 +157,13 @@ class CTC:
         # END SOLUTION
 
     def get_posterior_probs(self, alpha: np.ndarray, beta: np.ndarray) -> np.ndarray:
-        """Posterior probability gamma[t, r] of being at position r at time t, given the target.
+        """Compute the posterior probability gamma[t, r] of being at position r at time t, given the target.
 
+        Inputs:
         - alpha, beta: of shape (T, S), scaled or not (a factor per time step cancels)
-        Returns gamma: of shape (T, S), each row summing to 1.
+
+        Returns:
+        - gamma: of shape (T, S), each row summing to 1
         """
         # BEGIN SOLUTION
         joint = alpha * beta
@@ -153,23 +174,38 @@ class CTC:
 class CTCLoss:
     """CTCLoss(BLANK=0): the batch mean of -log P(target | network outputs)."""
 
+    logits: np.ndarray
+    input_lengths: np.ndarray
+    extended_symbols: list[np.ndarray]
+    gammas: list[np.ndarray]
+
     def __init__(self, BLANK: int = 0) -> None:
+        """Remember which class is the blank; the lattice is a CTC(BLANK)."""
         self.BLANK = BLANK
         self.ctc = CTC(BLANK)
 
-    def __call__(self, logits, target, input_lengths, target_lengths) -> float:
+    def __call__(
+        self, logits: np.ndarray, target: np.ndarray, input_lengths: np.ndarray, target_lengths: np.ndarray
+    ) -> float:
+        """Compute the loss: the same as forward(logits, target, input_lengths, target_lengths)."""
         return self.forward(logits, target, input_lengths, target_lengths)
 
     def forward(
         self, logits: np.ndarray, target: np.ndarray, input_lengths: np.ndarray, target_lengths: np.ndarray
     ) -> float:
-        """The CTC loss of a padded batch.
+        """Compute the CTC loss of a padded batch: the mean over b of -log P(target_b | logits_b).
 
-        - logits: probabilities of shape (T, B, C); sequence b uses logits[:input_lengths[b], b]
-        - target: padded symbol indices of shape (B, L_max); sequence b uses target[b, :target_lengths[b]]
+        Inputs:
+        - logits: probabilities, of shape (T, B, C); sequence b uses logits[:input_lengths[b], b]
+        - target: padded symbol indices, of shape (B, L_max); sequence b uses target[b, :target_lengths[b]]
         - input_lengths: of shape (B,); target_lengths: of shape (B,), each >= 1
-        Returns the mean over the batch of -log P(target_b | logits_b), a float. Must stay
-        accurate for T in the hundreds. Keep what backward() needs.
+
+        Returns:
+        - loss: a float; it must stay accurate for T in the hundreds
+
+        Caches (backward needs them):
+        - self.logits: logits; self.input_lengths: input_lengths, as int64
+        - self.extended_symbols: one (S_b,) array per sequence; self.gammas: one (input_lengths[b], S_b) per sequence
         """
         # BEGIN SOLUTION hint: log P = sum of the log scales + log(alpha_hat[T - 1] at the last two positions)
         self.logits = logits
@@ -189,8 +225,10 @@ class CTCLoss:
         # END SOLUTION
 
     def backward(self) -> np.ndarray:
-        """-> dY of shape (T, B, C): the derivative of each sequence's own loss -log P(target_b)
-        with respect to logits[:, b] (per sample, not divided by B), zero past input_lengths[b].
+        """Compute the gradient of each sequence's own loss -log P(target_b) with respect to its outputs.
+
+        Returns:
+        - dY: of shape (T, B, C); dY[:, b] is per sample (not divided by B), zero past input_lengths[b]
         """
         # BEGIN SOLUTION hint: dY[t, b, k] = -(sum of gamma[t, r] over the positions r holding symbol k) / y_t(k)
         dY = np.zeros(self.logits.shape)
@@ -198,7 +236,7 @@ class CTCLoss:
             y = self.logits[:n_in, b]
             # A symbol can sit at several positions of the extended target; each adds its share.
             per_symbol = np.zeros(y.shape)
-            np.add.at(per_symbol, (slice(None), extended), gamma)
+            np.add.at(per_symbol.T, extended, gamma.T)
             dY[:n_in, b] = -per_symbol / y
         return dY
         # END SOLUTION

@@ -23,7 +23,14 @@ ArrayGroup = Mapping[str, np.ndarray] | Sequence[np.ndarray]
 
 def relative_error(analytic: np.ndarray | float, numeric: np.ndarray | float,
                    floor: float = 1e-6) -> np.ndarray:
-    """|a - n| / max(|a| + |n|, floor), elementwise.
+    """Compute the relative error |a - n| / max(|a| + |n|, floor), elementwise.
+
+    Inputs:
+    - analytic, numeric: the two gradients, of the same shape S (or floats)
+    - floor: the smallest denominator
+
+    Returns:
+    - the relative errors, of shape S
 
     The floor keeps entries where both gradients are (near) zero from reporting NaN or a
     huge ratio of two rounding errors: below it the difference is judged in absolute terms.
@@ -60,13 +67,15 @@ class GradCheckReport:
 
     @property
     def passed(self) -> bool:
+        """Whether every parameter's worst entry is within the tolerance."""
         return all(r.rel_error <= self.tolerance for r in self.results)
 
     def failures(self) -> list[ParamCheck]:
+        """Return the parameters whose worst entry exceeds the tolerance."""
         return [r for r in self.results if r.rel_error > self.tolerance]
 
     def format(self) -> str:
-        """A table with one line per parameter and a closing verdict."""
+        """Format a table with one line per parameter and a closing verdict."""
         lines = [f"{'parameter':<12} {'checked':>7} {'worst rel. error':>16}  "
                  f"{'at index':<12} {'analytic':>14} {'numeric':>14}"]
         for r in self.results:

@@ -15,17 +15,25 @@ from mytorch.activation import Sigmoid, Tanh
 
 
 class GRUCell:
-    """GRUCell(in_dim, hidden_dim).
+    """GRUCell(in_dim, hidden_dim): one step of the bias-free GRU above, unbatched.
 
     Attributes:
     - d: D; h: H
-    - Wzh, Wrh, Wh: (H, H); Wzx, Wrx, Wx: (H, D)
-    - dWzh, dWrh, dWh, dWzx, dWrx, dWx: gradients of the same shapes, accumulated until zero_grad()
+    - Wzh, Wrh, Wh: hidden-to-hidden weights of z, r and h~, of shape (H, H)
+    - Wzx, Wrx, Wx: input-to-hidden weights of z, r and h~, of shape (H, D)
+    - dWzh, dWrh, dWh, dWzx, dWrx, dWx: their gradients, of the same shapes, accumulated until zero_grad()
     - z_act, r_act: Sigmoid(); h_act: Tanh()
-    - after forward: x (D,), hidden (H,), z (H,), r (H,), h_tilda (H,)
+    - x (D,), hidden (H,), z (H,), r (H,), h_tilda (H,): what the last forward cached
     """
 
+    x: np.ndarray
+    hidden: np.ndarray
+    z: np.ndarray
+    r: np.ndarray
+    h_tilda: np.ndarray
+
     def __init__(self, in_dim: int, hidden_dim: int) -> None:
+        """Draw the six weights from N(0, 1); set the gradients to zeros."""
         self.d = in_dim
         self.h = hidden_dim
         h, d = hidden_dim, in_dim
@@ -44,8 +52,9 @@ class GRUCell:
     def init_weights(
         self, Wzh: np.ndarray, Wrh: np.ndarray, Wh: np.ndarray, Wzx: np.ndarray, Wrx: np.ndarray, Wx: np.ndarray
     ) -> None:
-        """Set the six weights.
+        """Set the six weights; the gradients are left as they are.
 
+        Inputs:
         - Wzh, Wrh, Wh: the hidden-to-hidden weights of z, r and h~, each of shape (H, H)
         - Wzx, Wrx, Wx: the input-to-hidden weights of z, r and h~, each of shape (H, D)
         """
@@ -66,15 +75,22 @@ class GRUCell:
         self.dWx = np.zeros((self.h, self.d))
 
     def __call__(self, x: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """Run one time step: the same as forward(x, h)."""
         return self.forward(x, h)
 
     def forward(self, x: np.ndarray, h: np.ndarray) -> np.ndarray:
-        """One time step.
+        """Run one time step: the four equations of the module docstring.
 
+        Inputs:
         - x: input at this step, of shape (D,)
         - h: hidden state of the previous step, of shape (H,)
-        Returns h_t: the new hidden state, of shape (H,).
-        Sets self.x, self.hidden, self.z, self.r, self.h_tilda (backward needs them).
+
+        Returns:
+        - h_t: the new hidden state, of shape (H,)
+
+        Caches (backward needs them):
+        - self.x: x; self.hidden: h
+        - self.z, self.r, self.h_tilda: the two gates and the candidate state, each of shape (H,)
         """
         # BEGIN SOLUTION
         self.x = x
@@ -87,13 +103,17 @@ class GRUCell:
         # END SOLUTION
 
     def backward(self, delta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Backward through the last forward step.
+        """Backpropagate through the last forward step, its four equations last one first.
 
+        Inputs:
         - delta: dL/dh_t, of shape (1, H) or (H,)
-        Returns (dx, dh):
+
+        Returns a tuple of:
         - dx: dL/dx, of shape (1, D)
         - dh: dL/dh (the previous hidden state), of shape (1, H)
-        Adds dL/dW for all six weights to the gradients.
+
+        Accumulates (until zero_grad()):
+        - self.dWzh, self.dWrh, self.dWh (H, H) and self.dWzx, self.dWrx, self.dWx (H, D) += dL/dW
         """
         # BEGIN SOLUTION hint: go backward through the four forward equations, last one first
         delta = np.reshape(delta, -1)

@@ -7,25 +7,29 @@ import numpy as np
 
 
 class Linear:
-    """Linear(in_feature, out_feature).
+    """Linear(in_feature, out_feature): a fully connected layer.
 
     Attributes:
-    - W: weights of shape (M, D); b: bias of shape (M,)
-    - dW, db: gradients of the same shapes, batch means, accumulated until zero_grad()
+    - W: weights, of shape (M, D); b: bias, of shape (M,)
+    - dW, db: their gradients, of the same shapes: batch means, accumulated until zero_grad()
+    - x: the last forward's input, of shape (N, D)
     """
 
+    x: np.ndarray
+
     def __init__(self, in_feature: int, out_feature: int) -> None:
+        """Draw W from N(0, 1), set b and the gradients to zeros."""
         self.in_feature = in_feature
         self.out_feature = out_feature
         self.W = np.random.randn(out_feature, in_feature)
         self.b = np.zeros(out_feature)
         self.dW = np.zeros_like(self.W)
         self.db = np.zeros_like(self.b)
-        self.x: np.ndarray | None = None
 
     def init_weights(self, W: np.ndarray, b: np.ndarray) -> None:
         """Set the parameters; the gradients are left as they are.
 
+        Inputs:
         - W: weights, of shape (M, D)
         - b: bias, of shape (M,)
         """
@@ -38,13 +42,20 @@ class Linear:
         self.db = np.zeros_like(self.b, dtype=np.float64)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
+        """Apply the layer: the same as forward(x)."""
         return self.forward(x)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Compute y = x W^T + b, and keep x for backward.
+        """Compute y = x W^T + b.
 
+        Inputs:
         - x: input, of shape (N, D)
-        Returns y: output, of shape (N, M).
+
+        Returns:
+        - y: output, of shape (N, M)
+
+        Caches:
+        - self.x: x, for backward
         """
         # BEGIN SOLUTION
         self.x = x
@@ -52,13 +63,17 @@ class Linear:
         # END SOLUTION
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
-        """Backward through the last forward.
+        """Backpropagate through the last forward: dx = delta W, dW = delta^T x / N, db = sum of delta / N.
 
+        Inputs:
         - delta: dL/dy per sample, of shape (N, M)
-        Returns dx: dL/dx per sample, of shape (N, D).
-        Adds to the gradients (they accumulate until zero_grad()):
-        - dW: the batch mean of dL/dW, of shape (M, D)
-        - db: the batch mean of dL/db, of shape (M,)
+
+        Returns:
+        - dx: dL/dx per sample, of shape (N, D)
+
+        Accumulates (until zero_grad()):
+        - self.dW += the batch mean of dL/dW, of shape (M, D)
+        - self.db += the batch mean of dL/db, of shape (M,)
         """
         # BEGIN SOLUTION
         batch_size = delta.shape[0]

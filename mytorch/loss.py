@@ -7,23 +7,32 @@ import numpy as np
 
 
 class SoftmaxCrossEntropy:
-    """Per-sample loss -sum_c y_c log softmax(x)_c, and its derivative softmax(x) - y."""
+    """SoftmaxCrossEntropy(): the per-sample loss -sum_c y_c log softmax(x)_c, and its derivative softmax(x) - y.
 
-    def __init__(self) -> None:
-        self.logits: np.ndarray | None = None
-        self.labels: np.ndarray | None = None
-        self.sm: np.ndarray | None = None
+    Attributes (set by forward):
+    - logits: x, of shape (N, C); labels: y, of shape (N, C); sm: softmax(x), of shape (N, C)
+    """
+
+    logits: np.ndarray
+    labels: np.ndarray
+    sm: np.ndarray
 
     def __call__(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Compute the loss: the same as forward(x, y)."""
         return self.forward(x, y)
 
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """The loss of each sample; keeps what derivative() needs.
+        """Compute the loss of each sample: loss_n = -sum_c y_nc log softmax(x_n)_c.
 
+        Inputs:
         - x: logits, of shape (N, C)
         - y: one-hot labels, of shape (N, C)
-        Returns loss: -sum_c y_c log softmax(x)_c per sample, of shape (N,). It must stay
-        finite for logits of magnitude 1e3.
+
+        Returns:
+        - loss: the per-sample loss, of shape (N,); finite for logits of magnitude 1e3
+
+        Caches:
+        - self.logits: x; self.labels: y; self.sm: softmax(x), of shape (N, C)
         """
         # BEGIN SOLUTION
         self.logits = x
@@ -37,9 +46,10 @@ class SoftmaxCrossEntropy:
         # END SOLUTION
 
     def derivative(self) -> np.ndarray:
-        """The derivative of the last forward's loss.
+        """Compute the derivative of the last forward's loss: dx = softmax(x) - y.
 
-        Returns dx: dL/dx per sample, softmax(x) - y, of shape (N, C) (not divided by N).
+        Returns:
+        - dx: dL/dx per sample, of shape (N, C) (not divided by N)
         """
         # BEGIN SOLUTION
         return self.sm - self.labels

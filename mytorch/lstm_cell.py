@@ -25,22 +25,31 @@ from mytorch.activation import Sigmoid, Tanh
 
 
 class LSTMCell:
-    """LSTMCell(input_size, hidden_size).
+    """LSTMCell(input_size, hidden_size): one step of an LSTM, batched.
 
     Attributes:
     - input_size: D; hidden_size: H
-    - W_ih: input-to-hidden weights of shape (4H, D); W_hh: hidden-to-hidden weights of shape (4H, H);
-      b_ih, b_hh: biases of shape (4H,). Rows 0:H belong to the input gate, H:2H to the forget gate,
+    - W_ih: input-to-hidden weights, of shape (4H, D); W_hh: hidden-to-hidden weights, of shape (4H, H);
+      b_ih, b_hh: biases, of shape (4H,). Rows 0:H belong to the input gate, H:2H to the forget gate,
       2H:3H to the cell candidate and 3H:4H to the output gate, as in torch.nn.LSTMCell.
-    - dW_ih (4H, D), dW_hh (4H, H), db_ih (4H,), db_hh (4H,): gradients, batch means, accumulated until
+    - dW_ih, dW_hh, db_ih, db_hh: their gradients, of the same shapes: batch means, accumulated until
       zero_grad()
     - sigmoid: one Sigmoid() for the three gates; tanh: one Tanh() for g and tanh(c_new). Each object only
       remembers its last call, so backward passes the stored output as derivative(state=...).
-    - after forward: x (N, D), h (N, H), c (N, H), the inputs; i, f, g, o (N, H), the gates;
-      tanh_c_new (N, H), tanh(c_new)
+    - x (N, D), h (N, H), c (N, H), i, f, g, o (N, H), tanh_c_new (N, H): what the last forward cached
     """
 
+    x: np.ndarray
+    h: np.ndarray
+    c: np.ndarray
+    i: np.ndarray
+    f: np.ndarray
+    g: np.ndarray
+    o: np.ndarray
+    tanh_c_new: np.ndarray
+
     def __init__(self, input_size: int, hidden_size: int) -> None:
+        """Draw the weights and biases as torch.nn.LSTMCell does; set the gradients to zeros."""
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.sigmoid = Sigmoid()
@@ -55,8 +64,9 @@ class LSTMCell:
         self.zero_grad()
 
     def init_weights(self, W_ih: np.ndarray, W_hh: np.ndarray, b_ih: np.ndarray, b_hh: np.ndarray) -> None:
-        """Set the parameters (gradients are left as they are).
+        """Set the parameters; the gradients are left as they are.
 
+        Inputs:
         - W_ih: input-to-hidden weights, of shape (4H, D)
         - W_hh: hidden-to-hidden weights, of shape (4H, H)
         - b_ih: input-to-hidden bias, of shape (4H,)
@@ -76,11 +86,11 @@ class LSTMCell:
         self.db_hh = np.zeros(4 * h)
 
     def __call__(self, x: np.ndarray, h: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Same as forward(x, h, c)."""
+        """Run one time step: the same as forward(x, h, c)."""
         return self.forward(x, h, c)
 
     def forward(self, x: np.ndarray, h: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """One time step.
+        """Run one time step: the gates i, f, g, o, then c_new and h_new (the module docstring's equations).
 
         Inputs:
         - x: input at this step, of shape (N, D)
@@ -91,8 +101,9 @@ class LSTMCell:
         - h_new: the new hidden state, of shape (N, H)
         - c_new: the new cell state, of shape (N, H)
 
-        Sets self.x, self.h, self.c (given) and self.i, self.f, self.g, self.o, self.tanh_c_new, each of
-        shape (N, H), which backward needs.
+        Caches (backward needs them):
+        - self.x, self.h, self.c: the inputs
+        - self.i, self.f, self.g, self.o: the gates, each of shape (N, H); self.tanh_c_new: tanh(c_new), (N, H)
         """
         # BEGIN SOLUTION hint: a = x W_ih^T + b_ih + h W_hh^T + b_hh; its H-column blocks are i, f, g, o
         self.x, self.h, self.c = x, h, c
@@ -109,7 +120,7 @@ class LSTMCell:
         # END SOLUTION
 
     def backward(self, dh_new: np.ndarray, dc_new: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Backward through the last forward step.
+        """Backpropagate through the last forward step, its equations last one first.
 
         Inputs:
         - dh_new: dL/dh_new per sample, of shape (N, H)
@@ -120,8 +131,9 @@ class LSTMCell:
         - dh: dL/dh (the previous hidden state) per sample, of shape (N, H)
         - dc: dL/dc (the previous cell state) per sample, of shape (N, H)
 
-        Adds the batch means of the parameter gradients to self.dW_ih (4H, D), self.dW_hh (4H, H),
-        self.db_ih (4H,) and self.db_hh (4H,).
+        Accumulates (until zero_grad()):
+        - self.dW_ih (4H, D), self.dW_hh (4H, H), self.db_ih (4H,), self.db_hh (4H,) += the batch means of
+          dL/dW_ih, dL/dW_hh, dL/db_ih, dL/db_hh
         """
         # BEGIN SOLUTION hint: dc_new also gets dh_new * o * (1 - tanh(c_new)^2); derivatives from stored outputs
         batch_size = dh_new.shape[0]

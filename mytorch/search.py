@@ -13,11 +13,13 @@ import numpy as np
 
 
 def GreedySearch(SymbolSets: list[str], y_probs: np.ndarray) -> tuple[str, float]:
-    """The most probable class at every time step, compressed.
+    """Decode greedily: the most probable class at every time step, compressed.
 
+    Inputs:
     - SymbolSets: the K symbols, single characters (the blank is not among them)
-    - y_probs: probabilities of shape (K + 1, T, 1)
-    Returns (forward_path, forward_prob):
+    - y_probs: probabilities, of shape (K + 1, T, 1)
+
+    Returns a tuple of:
     - forward_path: the compressed best path, a str
     - forward_prob: the product over t of the largest probability at t, a float
     """
@@ -36,7 +38,7 @@ def GreedySearch(SymbolSets: list[str], y_probs: np.ndarray) -> tuple[str, float
 
 
 def BeamSearch(SymbolSets: list[str], y_probs: np.ndarray, BeamWidth: int) -> tuple[str, dict[str, float]]:
-    """Beam search over compressed paths, keeping paths that end in a blank apart.
+    """Decode by beam search over compressed paths, keeping paths that end in a blank apart.
 
     A candidate is a compressed path together with how its alignment ends (in a blank or
     in a symbol), with a score: the total probability of the alignments it stands for.
@@ -52,10 +54,13 @@ def BeamSearch(SymbolSets: list[str], y_probs: np.ndarray, BeamWidth: int) -> tu
       same path with the same ending add their scores.
     - After the last step nothing is pruned: a path's final score is the sum of its two
       candidates' scores (ending in a blank, ending in a symbol).
+
+    Inputs:
     - SymbolSets: the K symbols, single characters
-    - y_probs: probabilities of shape (K + 1, T, 1)
+    - y_probs: probabilities, of shape (K + 1, T, 1)
     - BeamWidth: how many candidates survive each pruning (ties at the cutoff all survive)
-    Returns (bestPath, mergedPathScores):
+
+    Returns a tuple of:
     - bestPath: the path with the largest final score, a str
     - mergedPathScores: dict path -> final score, for every path after the last step
     """

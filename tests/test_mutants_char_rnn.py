@@ -25,7 +25,7 @@ CHAR_RNN_MUTANTS = (
     mutant("softmax without the max shift", MODEL, "        scores -= scores.max(axis=1, keepdims=True)\n", "",
            LOSS, ("cache.probs", "non-finite"), hint="exp() of the raw scores overflows"),
     mutant("upper layer reads the lower layer's previous states", MODEL,
-           "a = (below[1:].reshape(T * B, H)", "a = (below[:-1].reshape(T * B, H)",
+           "a = (hs[-1][1:].reshape(T * B, H)", "a = (hs[-1][:-1].reshape(T * B, H)",
            LOSS, ("cache.hs", "layer 1"), hint="reads the lower layer's state from the previous time step"),
     # char_rnn_backward
     mutant("backward misses the tanh derivative", MODEL, "dtanh = 1.0 - h[1:] * h[1:]", "dtanh = 1.0 - h[1:]",

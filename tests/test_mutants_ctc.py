@@ -79,7 +79,7 @@ CTC_MUTANTS = (
     mutant("gradient sign flipped", CTC, "dY[:n_in, b] = -per_symbol / y", "dY[:n_in, b] = per_symbol / y", BWD,
            ("returned dY", "sign"), hint="a sign is flipped"),
     mutant("repeated positions overwrite each other", CTC,
-           "np.add.at(per_symbol, (slice(None), extended), gamma)", "per_symbol[:, extended] = gamma", BWD,
+           "np.add.at(per_symbol.T, extended, gamma.T)", "per_symbol[:, extended] = gamma", BWD,
            "returned dY",
            hint="each symbol gets the gamma of only one of its positions"),
     mutant("gradient without the division by y", CTC, "dY[:n_in, b] = -per_symbol / y",

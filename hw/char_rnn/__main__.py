@@ -1,4 +1,4 @@
-"""Command line: python -m hw.char_rnn {train,sample,complete,gradcheck,explain} --help
+"""Command line: python -m hw.char_rnn {train,sample,complete,gradcheck,explain} --help.
 
 The arguments are read before numpy loads, so that --blas-threads can take effect.
 """
@@ -14,6 +14,7 @@ DEFAULT_OUT = "runs/char_rnn"
 
 
 def thread_count(text: str) -> int:
+    """Parse --blas-threads: a count of 0 or more (argparse reports anything else)."""
     n = int(text)
     if n < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {n}")
@@ -31,6 +32,7 @@ def _common() -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Return the parser of every command and its options."""
     parser = argparse.ArgumentParser(
         prog="python -m hw.char_rnn",
         description="Character-level RNN language model: train, generate, check, explain.")

@@ -14,6 +14,7 @@ class Adagrad:
 
     def __init__(self, params: np.ndarray, lr: float = 0.1, clip: float = 5.0,
                  eps: float = 1e-8) -> None:
+        """Start with zero memory, updating `params` in place."""
         self.params = params
         self.lr = lr
         self.clip = clip

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from mytorch.gradient_check import GradCheckReport, check_gradients
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    """Train a model (or resume one) and write its snapshots; return the exit status."""
     text, corpus_name = load_text(args.data)
     config = TrainConfig(hidden_size=args.hidden, num_layers=args.layers,
                          seq_length=args.seq_length, lr=args.lr, batch=args.batch,
@@ -46,6 +48,7 @@ def _start_index(vocab: Vocabulary, start: str | None) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
+    """Print characters sampled from a snapshot; return the exit status."""
     snap = load_snapshot(args.snapshot)
     seed_ix = _start_index(snap.vocab, args.start)
     for temperature in args.temperature:
@@ -57,6 +60,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_complete(args: argparse.Namespace) -> int:
+    """Print a starter string and its completion by a snapshot; return the exit status."""
     snap = load_snapshot(args.snapshot)
     starter = snap.vocab.encode(args.starter)
     ixs = complete(snap.model, list(starter), args.length, temperature=args.temperature,
@@ -66,7 +70,7 @@ def cmd_complete(args: argparse.Namespace) -> int:
 
 
 def check_model_gradients(model: CharRNN, seq_length: int, batch: int, seed: int,
-                          **options: float) -> GradCheckReport:
+                          **options: Any) -> GradCheckReport:
     """Numerical gradient check of model on a random window.
 
     The window (seq_length x batch random characters and targets, and a random carried-in
@@ -87,6 +91,7 @@ def check_model_gradients(model: CharRNN, seq_length: int, batch: int, seed: int
 
 
 def cmd_gradcheck(args: argparse.Namespace) -> int:
+    """Check a model's gradients against central differences; return the exit status."""
     if args.snapshot:
         model = load_snapshot(args.snapshot).model
         what = f"snapshot {args.snapshot}"
@@ -103,6 +108,7 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
+    """Print (and chart) what a snapshot predicts after a context; return the exit status."""
     snap = load_snapshot(args.snapshot)
     context = args.context.encode("utf-8").decode("unicode_escape") if args.escapes else args.context
     ex = explain(snap.model, snap.vocab, context, top_chars=args.top_chars,

@@ -7,7 +7,7 @@ DEFAULT_CORPUS_NAME = "pydoc-topics"
 
 
 def default_corpus() -> str:
-    """The English reference text that every CPython installation carries.
+    """Return the English reference text that every CPython installation carries.
 
     ``pydoc_data.topics.topics`` holds the language reference sections that ``help()``
     shows (about 465,000 characters in CPython 3.11). The entries are joined in sorted key

@@ -20,7 +20,7 @@ from hw.char_rnn.vocab import Vocabulary
 
 
 def show_char(c: str) -> str:
-    """A printable form of a character: repr() makes newline and space visible."""
+    """Return a printable form of a character: repr() makes newline and space visible."""
     return repr(c)
 
 
@@ -137,7 +137,7 @@ def explain(model: CharRNN, vocab: Vocabulary, context: str, top_chars: int = 3,
 
 
 def format_explanation(ex: Explanation) -> str:
-    """The text report."""
+    """Format the text report."""
     last = show_char(ex.context[-1])
     lines = [f"context {ex.context!r}: what follows the last character {last}?",
              "likeliest next characters: " + ", ".join(

@@ -133,13 +133,12 @@ class CharRNN:
         H = self.hidden_size
         hs: list[np.ndarray] = []
         # BEGIN SOLUTION hint: loop over t for the recurrence only; log p = shifted score - log(row sum)
-        below = None
         for layer in range(self.num_layers):
             wxh, whh, bh = (self.params[n] for n in layer_param_names(layer))
             if layer == 0:
                 a = wxh.T[inputs] + bh[:, 0]  # (T, B, H): a column lookup per character
             else:
-                a = (below[1:].reshape(T * B, H) @ wxh.T + bh[:, 0]).reshape(T, B, H)
+                a = (hs[-1][1:].reshape(T * B, H) @ wxh.T + bh[:, 0]).reshape(T, B, H)
             h = np.empty((T + 1, B, H))
             h[0] = h0[layer]
             whh_t = whh.T
@@ -149,8 +148,7 @@ class CharRNN:
                 out += a_t
                 np.tanh(out, out=out)
             hs.append(h)
-            below = h
-        top = below[1:].reshape(T * B, H)
+        top = hs[-1][1:].reshape(T * B, H)
         scores = top @ self.params["Why"].T + self.params["by"][:, 0]
         # Shifting each row by its max leaves softmax unchanged and keeps exp from overflowing.
         scores -= scores.max(axis=1, keepdims=True)

@@ -29,7 +29,7 @@ TITLE_POINTS = 11.0
 
 
 def fit_title(title: str, width_inches: float, points: float = TITLE_POINTS) -> str:
-    """title broken into lines that fit a figure width_inches wide at a font of `points`.
+    """Break the title into lines that fit a figure width_inches wide at a font of `points`.
 
     An average character of matplotlib's default font is about 0.6 em wide; the margin
     leaves room for wide letters.
@@ -62,9 +62,10 @@ def save_loss_plot(history: np.ndarray, path: str | Path, title: str) -> str:
     history: array of shape (k, 2), rows (iteration, smooth_loss)
     Returns a one-line message saying where the PNG went, or why there is none.
     """
+    plt = pyplot_or_none()
     fig = loss_figure(history, title)
-    if fig is None:
+    if plt is None or fig is None:
         return MATPLOTLIB_MISSING
     fig.savefig(path, dpi=100)
-    pyplot_or_none().close(fig)
+    plt.close(fig)
     return f"wrote {path}"

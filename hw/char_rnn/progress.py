@@ -30,6 +30,7 @@ class ProgressBar:
 
     def __init__(self, total: int, start: int = 0, stream: TextIO | None = None,
                  width: int = 30, min_interval: float = 0.2, lines: int = 10) -> None:
+        """Set up the bar; nothing is drawn until the first update."""
         self.total = total
         self.start = start
         self.stream = stream if stream is not None else sys.stderr

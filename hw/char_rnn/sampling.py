@@ -17,7 +17,7 @@ Draw = Callable[[np.ndarray], int]
 
 
 def make_draw(seed: int | None = 0) -> Draw:
-    """The default draw rule: an index i with probability p[i], from a seeded generator.
+    """Make the default draw rule: an index i with probability p[i], from a seeded generator.
 
     Returns draw(p) -> int for p of shape (V,) that sums to 1.
     """

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -78,7 +79,8 @@ def _decode_chars(array: np.ndarray) -> list[str]:
 def save_snapshot(path: str | Path, snap: Snapshot) -> None:
     """Write snap to path (.npz, uncompressed). Contains no pickled objects."""
     model = snap.model
-    arrays: dict[str, np.ndarray] = {}
+    # Any, not ndarray: numpy's stubs check a ** dict given to np.savez against its allow_pickle flag too.
+    arrays: dict[str, Any] = {}
     offset = 0
     for name, value in model.params.items():
         arrays[name] = value

@@ -52,7 +52,7 @@ EARLY_SAMPLE = 1000
 
 
 def first_sample_update(start: int, updates: int, every: int) -> int | None:
-    """The update at which a run logs its first sample: early, so that short runs show one too.
+    """Return the update at which a run logs its first sample: early, so that short runs show one too.
 
     start: the update count the run starts from; updates: the run's length;
     every: the sample period (0: no samples at all)
@@ -67,12 +67,12 @@ def first_sample_update(start: int, updates: int, every: int) -> int | None:
 
 
 def initial_smooth_loss(vocab_size: int, seq_length: int) -> float:
-    """The loss of a uniform guess over a window, -log(1/V) * seq_length."""
+    """Return the loss of a uniform guess over a window, -log(1/V) * seq_length."""
     return -math.log(1.0 / vocab_size) * seq_length
 
 
 def new_snapshot(vocab: Vocabulary, data_size: int, config: TrainConfig) -> Snapshot:
-    """A freshly initialised model with zero Adagrad memory and an empty history."""
+    """Make a freshly initialised model with zero Adagrad memory and an empty history."""
     model = CharRNN(len(vocab), config.hidden_size, config.num_layers, seed=config.seed)
     state = TrainingState(smooth_loss=initial_smooth_loss(len(vocab), config.seq_length))
     return Snapshot(model=model, vocab=vocab, memory=np.zeros_like(model.flat_params),
@@ -80,7 +80,7 @@ def new_snapshot(vocab: Vocabulary, data_size: int, config: TrainConfig) -> Snap
 
 
 def settings_from(snap: Snapshot, config: TrainConfig) -> TrainConfig:
-    """The config to resume with: the snapshot's own settings override the given ones."""
+    """Return the config to resume with: the snapshot's own settings override the given ones."""
     s = snap.state.settings
     return replace(config, hidden_size=snap.model.hidden_size, num_layers=snap.model.num_layers,
                    seq_length=int(s.get("seq_length", config.seq_length)),

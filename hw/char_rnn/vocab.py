@@ -29,6 +29,7 @@ class Vocabulary:
         return cls(sorted(set(text)))
 
     def __len__(self) -> int:
+        """Return V, the number of characters."""
         return len(self.chars)
 
     def encode(self, text: Iterable[str]) -> np.ndarray:

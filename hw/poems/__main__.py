@@ -1,4 +1,4 @@
-"""Command line: python -m hw.poems {train,generate} --help"""
+"""Command line: python -m hw.poems {train,generate} --help."""
 from __future__ import annotations
 
 import argparse
@@ -13,6 +13,7 @@ SYNTHETIC_POEMS = 2000
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Return the parser of both commands and their options."""
     parser = argparse.ArgumentParser(prog="python -m hw.poems",
                                      description="Poem generation with a two-layer LSTM (torch): train, generate.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    """Train a model on a corpus (or the synthetic one), a checkpoint per epoch; return the exit status."""
     from hw.poems.corpus import synthetic_corpus
     from hw.poems.preprocess import load_corpus, process_poems
     from hw.poems.train import TrainConfig, pick_device, train
@@ -89,6 +91,7 @@ def _plot(losses: list[float], path: Path) -> str:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    """Print a poem from a checkpoint for each begin word; return the exit status."""
     import torch
 
     from hw.poems.generate import gen_poem, poem_lines

@@ -21,7 +21,7 @@ def choose(logits: torch.Tensor, temperature: float | None = None, generator: to
 
 
 def to_indices(text: str, word_int_map: dict[str, int]) -> list[int]:
-    """text -> its characters' indices; a character outside the vocabulary is a ValueError naming it."""
+    """Map text to its characters' indices; a character outside the vocabulary is a ValueError naming it."""
     missing = [c for c in text if c not in word_int_map]
     if missing:
         raise ValueError(f"{missing[0]!r} is not in the vocabulary (the model never saw it in training)")
@@ -57,7 +57,7 @@ def gen_poem(model: RNN_model, begin_word: str, word_int_map: dict[str, int], in
 
 
 def poem_lines(poem: str) -> list[str]:
-    """A poem -> its lines, broken after each full stop, question or exclamation mark."""
+    """Split a poem into lines, broken after each full stop, question or exclamation mark."""
     lines, line = [], ""
     for c in poem:
         line += c

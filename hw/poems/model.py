@@ -19,11 +19,13 @@ class word_embedding(nn.Module):  # noqa: N801 - the lab's name
     """
 
     def __init__(self, vocab_length: int, embedding_dim: int) -> None:
+        """Create the (V, E) table, uniform in [-1, 1)."""
         super().__init__()
         self.word_embedding = nn.Embedding(vocab_length, embedding_dim)
         nn.init.uniform_(self.word_embedding.weight, -1.0, 1.0)
 
     def forward(self, input_sentence: torch.Tensor) -> torch.Tensor:
+        """Look up the vectors of input_sentence (B, T) -> (B, T, E)."""
         return self.word_embedding(input_sentence)
 
 
@@ -51,6 +53,7 @@ class RNN_model(nn.Module):  # noqa: N801 - the lab's name
 
     def __init__(self, vocab_len: int, word_embedding: nn.Module, embedding_dim: int,
                  lstm_hidden_dim: int) -> None:
+        """Keep the embedding; create rnn_lstm and fc, the Linear with Xavier weights (weights_init)."""
         super().__init__()
         self.word_embedding_lookup = word_embedding
         self.vocab_length = vocab_len

@@ -35,6 +35,7 @@ class Corpus:
 
     @property
     def vocab_size(self) -> int:
+        """V, the number of characters (PAD included)."""
         return len(self.int_word_map)
 
 
@@ -89,6 +90,6 @@ def process_poems(lines: Iterable[str], min_length: int = MIN_LENGTH, max_length
 
 
 def load_corpus(path: str, encoding: str = "utf-8") -> list[str]:
-    """A corpus file -> its lines (without line ends)."""
+    """Read a corpus file into its lines (without line ends)."""
     with open(path, encoding=encoding) as f:
         return f.read().splitlines()

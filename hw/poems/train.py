@@ -44,7 +44,7 @@ def pick_device(name: str | None) -> torch.device:
 
 
 def new_model(vocab_size: int, config: TrainConfig) -> RNN_model:
-    """A freshly initialised RNN_model (draws from torch's generator: seed it first)."""
+    """Make a freshly initialised RNN_model (it draws from torch's generator: seed it first)."""
     embedding = word_embedding(vocab_size, config.embedding_dim)
     return RNN_model(vocab_size, embedding, config.embedding_dim, config.hidden_dim)
 
@@ -73,6 +73,7 @@ class EpochProgress:
 
     def __init__(self, epoch: int, epochs: int, total: int, stream: TextIO | None = None,
                  enabled: bool = True) -> None:
+        """Start the epoch's clock; a live bar only on a terminal."""
         self.epoch, self.epochs, self.total = epoch, epochs, total
         self.stream = stream if stream is not None else sys.stderr
         self.live = enabled and is_terminal(self.stream)
@@ -80,17 +81,20 @@ class EpochProgress:
         self.t0 = time.perf_counter()
 
     def line(self, done: int, loss: float) -> str:
+        """Format the bar after `done` of the epoch's poems, at `loss`."""
         rate = done / max(time.perf_counter() - self.t0, 1e-9)
         filled = int(20 * done / max(self.total, 1))
         return (f"epoch {self.epoch}/{self.epochs} [{'#' * filled}{'.' * (20 - filled)}] "
                 f"{done}/{self.total} poems  {rate:7.1f} poems/s  loss {loss:.4f}")
 
     def update(self, done: int, loss: float) -> None:
+        """Redraw the bar (on a terminal only)."""
         if self.live:
             self.stream.write("\r" + self.line(done, loss))
             self.stream.flush()
 
     def close(self, loss: float) -> None:
+        """Write the epoch's final line."""
         if self.enabled:
             self.stream.write(("\r" if self.live else "") + self.line(self.total, loss) + "\n")
             self.stream.flush()
@@ -98,6 +102,7 @@ class EpochProgress:
 
 def save_checkpoint(path: Path, model: RNN_model, optimizer: torch.optim.Optimizer, corpus: Corpus,
                     config: TrainConfig, losses: list[float], generator: torch.Generator) -> None:
+    """Write what resuming and generation need: weights, optimizer, vocabulary, config, losses, generator."""
     vocab = [corpus.int_word_map[i] for i in range(corpus.vocab_size)]
     state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "vocab": vocab,
              "config": asdict(config), "losses": losses, "generator": generator.get_state(),
@@ -108,7 +113,7 @@ def save_checkpoint(path: Path, model: RNN_model, optimizer: torch.optim.Optimiz
 
 
 def load_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> tuple[RNN_model, dict]:
-    """A checkpoint -> (the model on `device`, in eval mode; the checkpoint's dict)."""
+    """Load a checkpoint -> (the model on `device`, in eval mode; the checkpoint's dict)."""
     state = torch.load(path, map_location=device, weights_only=True)
     model = new_model(len(state["vocab"]), TrainConfig(**state["config"]))
     model.load_state_dict(state["model"])
