@@ -7,6 +7,7 @@ tree, so new steps and files are covered without editing these tests.
 import gzip
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -200,7 +201,9 @@ def _secret_lines(built) -> set[str]:
         lines = (REPO / rel).read_text().splitlines()
         outside.update(line.strip() for n, line in enumerate(lines, 1) if n not in inside.get(rel, set()))
     body = {line.strip() for region in release.regions for line in region.body if line.strip()}
-    return body - outside
+    # A region ends with its return; `return h_new, c_new` names what the docstring says is returned: no secret.
+    plain_returns = {line for line in body if re.fullmatch(r"return \w+(, \w+)*", line)}
+    return body - outside - plain_returns
 
 
 def _leaks(name: str, data: bytes, secret: set[str]) -> list[str]:
