@@ -11,6 +11,7 @@ parameter's gradient: there the central difference is dominated by rounding in t
 would fail a correct gradient of 1e-8. Below a fraction (relative_floor) of the parameter's
 largest gradient entry, the difference is judged against that scale instead.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,8 +22,7 @@ import numpy as np
 ArrayGroup = Mapping[str, np.ndarray] | Sequence[np.ndarray]
 
 
-def relative_error(analytic: np.ndarray | float, numeric: np.ndarray | float,
-                   floor: float = 1e-6) -> np.ndarray:
+def relative_error(analytic: np.ndarray | float, numeric: np.ndarray | float, floor: float = 1e-6) -> np.ndarray:
     """Compute the relative error |a - n| / max(|a| + |n|, floor), elementwise.
 
     Inputs:
@@ -76,15 +76,21 @@ class GradCheckReport:
 
     def format(self) -> str:
         """Format a table with one line per parameter and a closing verdict."""
-        lines = [f"{'parameter':<12} {'checked':>7} {'worst rel. error':>16}  "
-                 f"{'at index':<12} {'analytic':>14} {'numeric':>14}"]
+        lines = [
+            f"{'parameter':<12} {'checked':>7} {'worst rel. error':>16}  "
+            f"{'at index':<12} {'analytic':>14} {'numeric':>14}"
+        ]
         for r in self.results:
             flag = "" if r.rel_error <= self.tolerance else "  FAIL"
-            lines.append(f"{r.name:<12} {r.checked:>7} {r.rel_error:>16.3e}  "
-                         f"{str(r.index):<12} {r.analytic:>14.6e} {r.numeric:>14.6e}{flag}")
+            lines.append(
+                f"{r.name:<12} {r.checked:>7} {r.rel_error:>16.3e}  "
+                f"{str(r.index):<12} {r.analytic:>14.6e} {r.numeric:>14.6e}{flag}"
+            )
         verdict = "PASSED" if self.passed else "FAILED"
-        lines.append(f"gradient check {verdict} (tolerance {self.tolerance:.0e} on the relative error "
-                     f"|a - n| / max(|a| + |n|, {self.relative_floor:g} x the parameter's largest |a|))")
+        lines.append(
+            f"gradient check {verdict} (tolerance {self.tolerance:.0e} on the relative error "
+            f"|a - n| / max(|a| + |n|, {self.relative_floor:g} x the parameter's largest |a|))"
+        )
         return "\n".join(lines)
 
 
@@ -94,10 +100,17 @@ def _named(group: ArrayGroup) -> dict[str, np.ndarray]:
     return {f"param{i}": a for i, a in enumerate(group)}
 
 
-def check_gradients(loss_fn: Callable[[], float], params: ArrayGroup, grads: ArrayGroup,
-                    num_checks: int = 10, step: float = 1e-5, floor: float = 1e-6,
-                    tolerance: float = 1e-5, seed: int = 0,
-                    relative_floor: float = 1e-3) -> GradCheckReport:
+def check_gradients(
+    loss_fn: Callable[[], float],
+    params: ArrayGroup,
+    grads: ArrayGroup,
+    num_checks: int = 10,
+    step: float = 1e-5,
+    floor: float = 1e-6,
+    tolerance: float = 1e-5,
+    seed: int = 0,
+    relative_floor: float = 1e-3,
+) -> GradCheckReport:
     """Compare analytic gradients with central differences on random entries.
 
     loss_fn:    computes the scalar loss from the current contents of the param arrays
@@ -116,8 +129,7 @@ def check_gradients(loss_fn: Callable[[], float], params: ArrayGroup, grads: Arr
     named_params = _named(params)
     named_grads = _named(grads)
     if named_params.keys() != named_grads.keys():
-        raise ValueError(f"params {sorted(named_params)} and grads {sorted(named_grads)} "
-                         "do not name the same arrays")
+        raise ValueError(f"params {sorted(named_params)} and grads {sorted(named_grads)} do not name the same arrays")
     rng = np.random.default_rng(seed)
     results = []
     for name, p in named_params.items():

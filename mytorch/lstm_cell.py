@@ -110,9 +110,9 @@ class LSTMCell:
         H = self.hidden_size
         a = x @ self.W_ih.T + self.b_ih + h @ self.W_hh.T + self.b_hh
         self.i = self.sigmoid(a[:, 0:H])
-        self.f = self.sigmoid(a[:, H:2 * H])
-        self.g = self.tanh(a[:, 2 * H:3 * H])
-        self.o = self.sigmoid(a[:, 3 * H:4 * H])
+        self.f = self.sigmoid(a[:, H : 2 * H])
+        self.g = self.tanh(a[:, 2 * H : 3 * H])
+        self.o = self.sigmoid(a[:, 3 * H : 4 * H])
         c_new = self.f * c + self.i * self.g
         self.tanh_c_new = self.tanh(c_new)
         h_new = self.o * self.tanh_c_new

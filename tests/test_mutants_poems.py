@@ -44,7 +44,7 @@ POEM_MUTANTS = (
     # poem_model
     mutant("one LSTM layer", MODEL, "num_layers=LAYERS,", "num_layers=1,", BOTH,
            ("expected num_layers=2", "got num_layers=1"), step=FORWARD),
-    mutant("LSTM not batch first", MODEL, "batch_first=True)", "batch_first=False)", BOTH,
+    mutant("LSTM not batch first", MODEL, "LAYERS, batch_first=True", "LAYERS, batch_first=False", BOTH,
            "expected batch_first=True", step=FORWARD),
     mutant("Linear from the embedding size", MODEL, "self.fc = nn.Linear(lstm_hidden_dim, vocab_len)",
            "self.fc = nn.Linear(embedding_dim, vocab_len)", BOTH, "must be nn.Linear", step=FORWARD),

@@ -2,6 +2,7 @@
 
 Run ``python -m hw.char_rnn --help`` for the commands; see handout/char_rnn.md.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -10,8 +11,14 @@ from typing import Any
 # Loaded on first use rather than here: `python -m hw.char_rnn` imports this package before
 # its command line runs, and the command line must choose numpy's BLAS threads before numpy
 # loads (see blas.py).
-_HOMES = {"CharRNN": "model", "WindowCache": "model", "complete": "sampling", "make_draw": "sampling",
-          "sample": "sampling", "softmax_with_temperature": "sampling"}
+_HOMES = {
+    "CharRNN": "model",
+    "WindowCache": "model",
+    "complete": "sampling",
+    "make_draw": "sampling",
+    "sample": "sampling",
+    "softmax_with_temperature": "sampling",
+}
 
 __all__ = ["CharRNN", "WindowCache", "complete", "make_draw", "sample", "softmax_with_temperature"]
 

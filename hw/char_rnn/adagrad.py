@@ -1,4 +1,5 @@
 """Adagrad with gradient clipping, applied to a model's flat parameter buffer."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,8 +13,7 @@ class Adagrad:
             part of a snapshot so that training can resume with the same step sizes.
     """
 
-    def __init__(self, params: np.ndarray, lr: float = 0.1, clip: float = 5.0,
-                 eps: float = 1e-8) -> None:
+    def __init__(self, params: np.ndarray, lr: float = 0.1, clip: float = 5.0, eps: float = 1e-8) -> None:
         """Start with zero memory, updating `params` in place."""
         self.params = params
         self.lr = lr

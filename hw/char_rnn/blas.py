@@ -10,13 +10,19 @@ environment once, when numpy loads. Setting those variables needs nothing beyond
 switch at run time, such as threadpoolctl, would be one more package to install), at the
 price of deciding before numpy is imported: this module must not import it.
 """
+
 from __future__ import annotations
 
 import os
 import sys
 
-THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-                    "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+THREAD_VARIABLES = (
+    "OPENBLAS_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+)
 DEFAULT_THREADS = 1
 
 

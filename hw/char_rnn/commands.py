@@ -2,6 +2,7 @@
 
 Each function takes the argparse namespace of its subcommand and returns the exit status.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,21 +24,29 @@ from mytorch.gradient_check import GradCheckReport, check_gradients
 def cmd_train(args: argparse.Namespace) -> int:
     """Train a model (or resume one) and write its snapshots; return the exit status."""
     text, corpus_name = load_text(args.data)
-    config = TrainConfig(hidden_size=args.hidden, num_layers=args.layers,
-                         seq_length=args.seq_length, lr=args.lr, batch=args.batch,
-                         seed=args.seed, sample_every=args.sample_every,
-                         sample_length=args.sample_length, snapshot_every=args.snapshot_every)
+    config = TrainConfig(
+        hidden_size=args.hidden,
+        num_layers=args.layers,
+        seq_length=args.seq_length,
+        lr=args.lr,
+        batch=args.batch,
+        seed=args.seed,
+        sample_every=args.sample_every,
+        sample_length=args.sample_length,
+        snapshot_every=args.snapshot_every,
+    )
     if args.resume:
         snap = load_snapshot(args.resume)
         config = settings_from(snap, config)
-        print(f"resuming {args.resume} at update {snap.state.iteration} "
-              f"(hidden, layers, seq_length, lr, batch and seed come from the snapshot)")
+        print(
+            f"resuming {args.resume} at update {snap.state.iteration} "
+            f"(hidden, layers, seq_length, lr, batch and seed come from the snapshot)"
+        )
     else:
         snap = new_snapshot(Vocabulary.from_text(text), len(text), config)
     data = snap.vocab.encode(text)
     snap.data_size = len(text)
-    train(snap, data, config, args.updates, args.out, corpus_name,
-          progress=not args.no_progress)
+    train(snap, data, config, args.updates, args.out, corpus_name, progress=not args.no_progress)
     return 0
 
 
@@ -52,8 +61,14 @@ def cmd_sample(args: argparse.Namespace) -> int:
     snap = load_snapshot(args.snapshot)
     seed_ix = _start_index(snap.vocab, args.start)
     for temperature in args.temperature:
-        ixs = sample(snap.model, snap.model.initial_state(1), seed_ix, args.length,
-                     temperature=temperature, draw=make_draw(args.seed))
+        ixs = sample(
+            snap.model,
+            snap.model.initial_state(1),
+            seed_ix,
+            args.length,
+            temperature=temperature,
+            draw=make_draw(args.seed),
+        )
         print(f"--- temperature {temperature:g} ---")
         print(snap.vocab.decode(ixs))
     return 0
@@ -63,14 +78,12 @@ def cmd_complete(args: argparse.Namespace) -> int:
     """Print a starter string and its completion by a snapshot; return the exit status."""
     snap = load_snapshot(args.snapshot)
     starter = snap.vocab.encode(args.starter)
-    ixs = complete(snap.model, list(starter), args.length, temperature=args.temperature,
-                   draw=make_draw(args.seed))
+    ixs = complete(snap.model, list(starter), args.length, temperature=args.temperature, draw=make_draw(args.seed))
     print(args.starter + snap.vocab.decode(ixs))
     return 0
 
 
-def check_model_gradients(model: CharRNN, seq_length: int, batch: int, seed: int,
-                          **options: Any) -> GradCheckReport:
+def check_model_gradients(model: CharRNN, seq_length: int, batch: int, seed: int, **options: Any) -> GradCheckReport:
     """Numerical gradient check of model on a random window.
 
     The window (seq_length x batch random characters and targets, and a random carried-in
@@ -96,13 +109,15 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
         model = load_snapshot(args.snapshot).model
         what = f"snapshot {args.snapshot}"
     else:
-        model = CharRNN(args.vocab, args.hidden, args.layers, seed=args.seed,
-                        init_scale=args.init_scale)
+        model = CharRNN(args.vocab, args.hidden, args.layers, seed=args.seed, init_scale=args.init_scale)
         what = "a fresh model"
-    print(f"checking {what}: V={model.vocab_size}, hidden={model.hidden_size}, "
-          f"layers={model.num_layers}, window {args.seq_length} x {args.batch} random characters")
-    report = check_model_gradients(model, args.seq_length, args.batch, args.seed, num_checks=args.checks,
-                                   step=args.step, tolerance=args.tolerance)
+    print(
+        f"checking {what}: V={model.vocab_size}, hidden={model.hidden_size}, "
+        f"layers={model.num_layers}, window {args.seq_length} x {args.batch} random characters"
+    )
+    report = check_model_gradients(
+        model, args.seq_length, args.batch, args.seed, num_checks=args.checks, step=args.step, tolerance=args.tolerance
+    )
     print(report.format())
     return 0 if report.passed else 1
 
@@ -111,8 +126,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     """Print (and chart) what a snapshot predicts after a context; return the exit status."""
     snap = load_snapshot(args.snapshot)
     context = args.context.encode("utf-8").decode("unicode_escape") if args.escapes else args.context
-    ex = explain(snap.model, snap.vocab, context, top_chars=args.top_chars,
-                 top_units=args.top_units, seed=args.seed)
+    ex = explain(snap.model, snap.vocab, context, top_chars=args.top_chars, top_units=args.top_units, seed=args.seed)
     print(format_explanation(ex))
     if not args.no_png:
         png = args.png or str(Path(args.snapshot).with_name("explain.png"))

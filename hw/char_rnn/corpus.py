@@ -1,4 +1,5 @@
 """Training text: the built-in default corpus or any UTF-8 file."""
+
 from __future__ import annotations
 
 from pathlib import Path

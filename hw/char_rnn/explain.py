@@ -7,6 +7,7 @@ A unit with a large contribution is a candidate for "the unit that writes c". Th
 then tested: the k largest contributors are zeroed in h and the probability of c is
 recomputed, next to the same operation on k randomly chosen units for comparison.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -90,8 +91,15 @@ def ablated_probs(model: CharRNN, h: np.ndarray, units: np.ndarray) -> np.ndarra
     return softmax(model.params["Why"] @ h + model.params["by"][:, 0])
 
 
-def explain(model: CharRNN, vocab: Vocabulary, context: str, top_chars: int = 3,
-            top_units: int = 5, random_trials: int = 50, seed: int = 0) -> Explanation:
+def explain(
+    model: CharRNN,
+    vocab: Vocabulary,
+    context: str,
+    top_chars: int = 3,
+    top_units: int = 5,
+    random_trials: int = 50,
+    seed: int = 0,
+) -> Explanation:
     """Explain the model's next-character distribution after context.
 
     context: run from a zero state; its last character is the one whose successor is
@@ -124,40 +132,51 @@ def explain(model: CharRNN, vocab: Vocabulary, context: str, top_chars: int = 3,
     for c in order:
         contrib = model.params["Why"][c] * h
         top = np.argsort(-contrib, kind="stable")[:k]
-        units = [UnitContribution(
-            unit=int(j), h=float(h[j]), why=float(model.params["Why"][c, j]),
-            contribution=float(contrib[j]),
-            input_weight=float(input_column[j]) if single_layer else None,
-            recurrent_drive=float(drive[j]) if single_layer else None) for j in top]
+        units = [
+            UnitContribution(
+                unit=int(j),
+                h=float(h[j]),
+                why=float(model.params["Why"][c, j]),
+                contribution=float(contrib[j]),
+                input_weight=float(input_column[j]) if single_layer else None,
+                recurrent_drive=float(drive[j]) if single_layer else None,
+            )
+            for j in top
+        ]
         ablated = float(ablated_probs(model, h, top)[c])
         random_prob = float(np.mean([ablated_probs(model, h, s)[c] for s in random_sets]))
-        chars.append(CharExplanation(vocab.chars[c], int(c), float(p[c]), float(y[c]),
-                                     units, ablated, random_prob))
+        chars.append(CharExplanation(vocab.chars[c], int(c), float(p[c]), float(y[c]), units, ablated, random_prob))
     return Explanation(context, h, p, chars, random_trials)
 
 
 def format_explanation(ex: Explanation) -> str:
     """Format the text report."""
     last = show_char(ex.context[-1])
-    lines = [f"context {ex.context!r}: what follows the last character {last}?",
-             "likeliest next characters: " + ", ".join(
-                 f"{show_char(c.char)} {c.prob:.3f}" for c in ex.chars)]
+    lines = [
+        f"context {ex.context!r}: what follows the last character {last}?",
+        "likeliest next characters: " + ", ".join(f"{show_char(c.char)} {c.prob:.3f}" for c in ex.chars),
+    ]
     for c in ex.chars:
         k = len(c.units)
         lines.append("")
-        lines.append(f"next {show_char(c.char)}: p = {c.prob:.4f}, score y = {c.score:.3f}; "
-                     f"top {k} units by contribution Why[c, j] * h_j")
-        lines.append(f"  {'unit':>5} {'h_j':>8} {'Why[c,j]':>9} {'contrib':>8} "
-                     f"{'Wxh[j,' + last + ']':>12} {'(Whh h+bh)_j':>13}")
+        lines.append(
+            f"next {show_char(c.char)}: p = {c.prob:.4f}, score y = {c.score:.3f}; "
+            f"top {k} units by contribution Why[c, j] * h_j"
+        )
+        lines.append(
+            f"  {'unit':>5} {'h_j':>8} {'Why[c,j]':>9} {'contrib':>8} {'Wxh[j,' + last + ']':>12} {'(Whh h+bh)_j':>13}"
+        )
         for u in c.units:
             iw = f"{u.input_weight:12.3f}" if u.input_weight is not None else f"{'n/a':>12}"
             rd = f"{u.recurrent_drive:13.3f}" if u.recurrent_drive is not None else f"{'n/a':>13}"
             lines.append(f"  {u.unit:>5} {u.h:8.3f} {u.why:9.3f} {u.contribution:8.3f} {iw} {rd}")
         units = ", ".join(str(u.unit) for u in c.units)
-        lines.append(f"  ablation: zeroing units {units} moves p({show_char(c.char)}) "
-                     f"{c.prob:.4f} -> {c.ablated_prob:.4f} ({c.ablated_prob - c.prob:+.4f}); "
-                     f"zeroing {k} random units: {c.random_prob:.4f} "
-                     f"(mean of {ex.random_trials})")
+        lines.append(
+            f"  ablation: zeroing units {units} moves p({show_char(c.char)}) "
+            f"{c.prob:.4f} -> {c.ablated_prob:.4f} ({c.ablated_prob - c.prob:+.4f}); "
+            f"zeroing {k} random units: {c.random_prob:.4f} "
+            f"(mean of {ex.random_trials})"
+        )
     return "\n".join(lines)
 
 
@@ -177,8 +196,11 @@ def save_explanation_chart(ex: Explanation, path: str | Path) -> str:
         ax.set_title(f"next {show_char(c.char)}: contributions Why[c,j]*h_j")
         ax.set_xlabel("hidden unit j")
         ax = axes[row][1]
-        ax.bar(["as is", "top units zeroed", "random units zeroed"],
-               [c.prob, c.ablated_prob, c.random_prob], color=["C0", "C3", "C7"])
+        ax.bar(
+            ["as is", "top units zeroed", "random units zeroed"],
+            [c.prob, c.ablated_prob, c.random_prob],
+            color=["C0", "C3", "C7"],
+        )
         ax.set_ylim(0, 1)
         ax.set_title(f"p({show_char(c.char)}) after {ex.context[-8:]!r}")
     fig.tight_layout()

@@ -16,6 +16,7 @@ biases: Wxh (H, V), Whh (H, H), Why (V, H), bh (H, 1), by (V, 1). Layers above t
 have Wxh_l (H, H), Whh_l (H, H), bh_l (H, 1). Hidden states are stored as rows, (B, H), so
 a step computes h @ Whh.T; that is the same recurrence written for a batch.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -67,8 +68,9 @@ class CharRNN:
     an entry of ``params``: assign into it (``model.params["Whh"][...] = w``).
     """
 
-    def __init__(self, vocab_size: int, hidden_size: int = 100, num_layers: int = 1,
-                 seed: int = 0, init_scale: float = 0.01) -> None:
+    def __init__(
+        self, vocab_size: int, hidden_size: int = 100, num_layers: int = 1, seed: int = 0, init_scale: float = 0.01
+    ) -> None:
         """Weights ~ N(0, init_scale^2), biases zero, drawn from a generator seeded by seed."""
         if num_layers < 1:
             raise ValueError("num_layers must be at least 1")
@@ -84,8 +86,8 @@ class CharRNN:
         offset = 0
         for name, (rows, cols) in shapes.items():
             size = rows * cols
-            self.params[name] = self.flat_params[offset:offset + size].reshape(rows, cols)
-            self.grads[name] = self.flat_grads[offset:offset + size].reshape(rows, cols)
+            self.params[name] = self.flat_params[offset : offset + size].reshape(rows, cols)
+            self.grads[name] = self.flat_grads[offset : offset + size].reshape(rows, cols)
             offset += size
         rng = np.random.default_rng(seed)
         for name, value in self.params.items():
@@ -117,8 +119,7 @@ class CharRNN:
         y = below @ self.params["Why"].T + self.params["by"][:, 0]
         return y, new_hs
 
-    def forward(self, inputs: np.ndarray, targets: np.ndarray,
-                h0: list[np.ndarray]) -> tuple[float, WindowCache]:
+    def forward(self, inputs: np.ndarray, targets: np.ndarray, h0: list[np.ndarray]) -> tuple[float, WindowCache]:
         """Loss of one window, the recurrence being the only loop over time.
 
         - inputs: the characters fed in, int array of shape (T, B)
@@ -213,8 +214,9 @@ class CharRNN:
         return grads
         # END SOLUTION
 
-    def loss_and_grads(self, inputs: np.ndarray, targets: np.ndarray,
-                       h0: list[np.ndarray]) -> tuple[float, dict[str, np.ndarray], list[np.ndarray]]:
+    def loss_and_grads(
+        self, inputs: np.ndarray, targets: np.ndarray, h0: list[np.ndarray]
+    ) -> tuple[float, dict[str, np.ndarray], list[np.ndarray]]:
         """forward() then backward().
 
         Returns (loss, grads, h_last) where h_last is a list of L arrays of shape (B, H)

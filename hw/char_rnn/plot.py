@@ -1,4 +1,5 @@
 """Optional matplotlib output. Everything else in the package works without matplotlib."""
+
 from __future__ import annotations
 
 import textwrap
@@ -7,8 +8,10 @@ from types import ModuleType
 
 import numpy as np
 
-MATPLOTLIB_MISSING = ("matplotlib is not installed, so no PNG was written "
-                      "(pip install matplotlib to get charts; the numbers are in the text output)")
+MATPLOTLIB_MISSING = (
+    "matplotlib is not installed, so no PNG was written "
+    "(pip install matplotlib to get charts; the numbers are in the text output)"
+)
 
 
 def pyplot_or_none() -> ModuleType | None:

@@ -1,4 +1,5 @@
 """Training progress: a bar redrawn in place on a terminal, plain lines in a log."""
+
 from __future__ import annotations
 
 import math
@@ -28,8 +29,15 @@ class ProgressBar:
     stream: where to write (default sys.stderr)
     """
 
-    def __init__(self, total: int, start: int = 0, stream: TextIO | None = None,
-                 width: int = 30, min_interval: float = 0.2, lines: int = 10) -> None:
+    def __init__(
+        self,
+        total: int,
+        start: int = 0,
+        stream: TextIO | None = None,
+        width: int = 30,
+        min_interval: float = 0.2,
+        lines: int = 10,
+    ) -> None:
         """Set up the bar; nothing is drawn until the first update."""
         self.total = total
         self.start = start
@@ -51,8 +59,10 @@ class ProgressBar:
         if not self.interactive:
             if (done % self.line_every == 0 or done == self.total or force) and done != self._last_line:
                 self._last_line = done
-                self.stream.write(f"update {self.start + done}/{self.start + self.total}  "
-                                  f"smooth loss {smooth_loss:.3f}  {self._rate(done):.1f} it/s\n")
+                self.stream.write(
+                    f"update {self.start + done}/{self.start + self.total}  "
+                    f"smooth loss {smooth_loss:.3f}  {self._rate(done):.1f} it/s\n"
+                )
                 self.stream.flush()
             return
         now = time.perf_counter()
@@ -61,8 +71,10 @@ class ProgressBar:
         self._last_draw = now
         filled = int(self.width * done / max(self.total, 1))
         bar = "#" * filled + "." * (self.width - filled)
-        text = (f"[{bar}] {self.start + done}/{self.start + self.total} "
-                f"{self._rate(done):8.1f} it/s  smooth loss {smooth_loss:8.3f}")
+        text = (
+            f"[{bar}] {self.start + done}/{self.start + self.total} "
+            f"{self._rate(done):8.1f} it/s  smooth loss {smooth_loss:8.3f}"
+        )
         self.stream.write("\r" + text)
         self._drawn = len(text)
         self.stream.flush()

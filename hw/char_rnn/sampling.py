@@ -5,6 +5,7 @@ comes from exactly one call ``draw(p)``, where p is the full probability vector 
 (V,) for that position, and the returned index is the character that is emitted and fed
 back in. Do not draw random numbers any other way inside sample() or complete().
 """
+
 from __future__ import annotations
 
 from typing import Callable, Sequence
@@ -45,8 +46,9 @@ def softmax_with_temperature(y: np.ndarray, temperature: float) -> np.ndarray:
     # END SOLUTION
 
 
-def sample(model: CharRNN, h: list[np.ndarray], seed_ix: int, n: int,
-           temperature: float = 1.0, draw: Draw | None = None) -> list[int]:
+def sample(
+    model: CharRNN, h: list[np.ndarray], seed_ix: int, n: int, temperature: float = 1.0, draw: Draw | None = None
+) -> list[int]:
     """Generate n characters, starting by feeding seed_ix in state h.
 
     model:   a CharRNN; use model.step() to advance it
@@ -71,8 +73,14 @@ def sample(model: CharRNN, h: list[np.ndarray], seed_ix: int, n: int,
     # END SOLUTION
 
 
-def complete(model: CharRNN, starter: Sequence[int], n: int, temperature: float = 1.0,
-             draw: Draw | None = None, h: list[np.ndarray] | None = None) -> list[int]:
+def complete(
+    model: CharRNN,
+    starter: Sequence[int],
+    n: int,
+    temperature: float = 1.0,
+    draw: Draw | None = None,
+    h: list[np.ndarray] | None = None,
+) -> list[int]:
     """Continue a starter string by n characters.
 
     starter: indices of the starter characters, at least one

@@ -12,6 +12,7 @@ Snapshots written here use the same keys (layers above the first add Wxh_1, Whh_
 otherwise, and add training state for resuming: iteration, position, smooth_loss,
 loss_history, hidden, and the hyperparameters.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -84,7 +85,7 @@ def save_snapshot(path: str | Path, snap: Snapshot) -> None:
     offset = 0
     for name, value in model.params.items():
         arrays[name] = value
-        arrays["m" + name] = snap.memory[offset:offset + value.size].reshape(value.shape)
+        arrays["m" + name] = snap.memory[offset : offset + value.size].reshape(value.shape)
         offset += value.size
     arrays["chars"] = _chars_array(snap.vocab.chars)
     arrays["vocab_size"] = np.array(len(snap.vocab))
@@ -135,7 +136,7 @@ def load_snapshot(path: str | Path) -> Snapshot:
                 raise ValueError(f"{path}: {name} has shape {stored.shape}, expected {value.shape}")
             value[...] = stored
             if "m" + name in keys:
-                memory[offset:offset + value.size] = np.asarray(f["m" + name], dtype=np.float64).reshape(-1)
+                memory[offset : offset + value.size] = np.asarray(f["m" + name], dtype=np.float64).reshape(-1)
             offset += value.size
         state = TrainingState()
         if "iteration" in keys:
@@ -146,6 +147,4 @@ def load_snapshot(path: str | Path) -> Snapshot:
             state.hidden = np.asarray(f["hidden"]) if "hidden" in keys else None
             state.settings = {k: f[k].item() for k in SETTING_KEYS if k in keys}
         data_size = int(f["data_size"]) if "data_size" in keys else 0
-    return Snapshot(model=model, vocab=Vocabulary(chars), memory=memory,
-                    data_size=data_size, state=state)
-
+    return Snapshot(model=model, vocab=Vocabulary(chars), memory=memory, data_size=data_size, state=state)

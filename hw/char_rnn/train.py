@@ -1,4 +1,5 @@
 """Truncated-BPTT training with Adagrad, periodic samples, snapshots and resuming."""
+
 from __future__ import annotations
 
 import math
@@ -43,9 +44,11 @@ def stream_segments(data: np.ndarray, batch: int, seq_length: int) -> np.ndarray
     """
     length = data.shape[0] // batch
     if length < seq_length + 1:
-        raise ValueError(f"the text ({data.shape[0]} characters) is too short for "
-                         f"{batch} stream(s) of windows of {seq_length} + 1 characters")
-    return data[:batch * length].reshape(batch, length)
+        raise ValueError(
+            f"the text ({data.shape[0]} characters) is too short for "
+            f"{batch} stream(s) of windows of {seq_length} + 1 characters"
+        )
+    return data[: batch * length].reshape(batch, length)
 
 
 EARLY_SAMPLE = 1000
@@ -75,23 +78,35 @@ def new_snapshot(vocab: Vocabulary, data_size: int, config: TrainConfig) -> Snap
     """Make a freshly initialised model with zero Adagrad memory and an empty history."""
     model = CharRNN(len(vocab), config.hidden_size, config.num_layers, seed=config.seed)
     state = TrainingState(smooth_loss=initial_smooth_loss(len(vocab), config.seq_length))
-    return Snapshot(model=model, vocab=vocab, memory=np.zeros_like(model.flat_params),
-                    data_size=data_size, state=state)
+    return Snapshot(model=model, vocab=vocab, memory=np.zeros_like(model.flat_params), data_size=data_size, state=state)
 
 
 def settings_from(snap: Snapshot, config: TrainConfig) -> TrainConfig:
     """Return the config to resume with: the snapshot's own settings override the given ones."""
     s = snap.state.settings
-    return replace(config, hidden_size=snap.model.hidden_size, num_layers=snap.model.num_layers,
-                   seq_length=int(s.get("seq_length", config.seq_length)),
-                   lr=float(s.get("lr", config.lr)), batch=int(s.get("batch", config.batch)),
-                   seed=int(s.get("seed", config.seed)))
+    return replace(
+        config,
+        hidden_size=snap.model.hidden_size,
+        num_layers=snap.model.num_layers,
+        seq_length=int(s.get("seq_length", config.seq_length)),
+        lr=float(s.get("lr", config.lr)),
+        batch=int(s.get("batch", config.batch)),
+        seed=int(s.get("seed", config.seed)),
+    )
 
 
-def train(snap: Snapshot, data: np.ndarray, config: TrainConfig, updates: int,
-          out_dir: str | Path, corpus_name: str, progress: bool = True,
-          log: TextIO | None = None, plot: bool = True,
-          on_history: Callable[[int, float], None] | None = None) -> Snapshot:
+def train(
+    snap: Snapshot,
+    data: np.ndarray,
+    config: TrainConfig,
+    updates: int,
+    out_dir: str | Path,
+    corpus_name: str,
+    progress: bool = True,
+    log: TextIO | None = None,
+    plot: bool = True,
+    on_history: Callable[[int, float], None] | None = None,
+) -> Snapshot:
     """Run `updates` more Adagrad updates on snap (modified in place) and return it.
 
     data: the text encoded with snap.vocab, int array of shape (N,)
@@ -136,15 +151,17 @@ def train(snap: Snapshot, data: np.ndarray, config: TrainConfig, updates: int,
         state.hidden = np.stack(h)
         save_snapshot(out / "snapshot.npz", snap)
 
-    log.write(f"training on {corpus_name}: V={len(vocab)}, hidden={model.hidden_size}, "
-              f"layers={model.num_layers}, seq_length={T}, lr={config.lr}, batch={B}, "
-              f"starting at update {state.iteration}\n")
+    log.write(
+        f"training on {corpus_name}: V={len(vocab)}, hidden={model.hidden_size}, "
+        f"layers={model.num_layers}, seq_length={T}, lr={config.lr}, batch={B}, "
+        f"starting at update {state.iteration}\n"
+    )
     for done in range(1, updates + 1):
         if position + T + 1 > streams.shape[1]:
             # End of the segments: start over from their beginning with a fresh state.
             position = 0
             h = model.initial_state(B)
-        window = streams[:, position:position + T + 1].T  # (T + 1, B)
+        window = streams[:, position : position + T + 1].T  # (T + 1, B)
         loss, _, h = model.loss_and_grads(window[:-1], window[1:], h)
         optimizer.step(model.flat_grads)
         smooth = 0.999 * smooth + 0.001 * loss
@@ -157,8 +174,9 @@ def train(snap: Snapshot, data: np.ndarray, config: TrainConfig, updates: int,
                 on_history(it, smooth)
         if it == early_sample or (config.sample_every > 0 and it % config.sample_every == 0):
             draw = make_draw(config.seed * 1_000_003 + it)
-            text = vocab.decode(sample(model, [layer[:1] for layer in h],
-                                       int(window[-1, 0]), config.sample_length, draw=draw))
+            text = vocab.decode(
+                sample(model, [layer[:1] for layer in h], int(window[-1, 0]), config.sample_length, draw=draw)
+            )
             _record_sample(f"--- update {it}, smooth loss {smooth:.3f} ---\n{text}\n", samples_path, bar, log)
         if config.snapshot_every > 0 and it % config.snapshot_every == 0:
             save_state()
@@ -183,10 +201,16 @@ def _record_sample(entry: str, samples_path: Path, bar: ProgressBar | None, log:
 
 def _write_loss_history(state, out: Path, corpus_name: str, plot: bool, log: TextIO) -> None:
     """Write smooth_loss.csv and, when asked, smooth_loss.png; say where the snapshot is."""
-    np.savetxt(out / "smooth_loss.csv", state.loss_history, delimiter=",",
-               header="update,smooth_loss", comments="", fmt=["%d", "%.6f"])
-    log.write(f"smooth loss {state.smooth_loss:.3f} after {state.iteration} updates; "
-              f"snapshot {out / 'snapshot.npz'}\n")
+    np.savetxt(
+        out / "smooth_loss.csv",
+        state.loss_history,
+        delimiter=",",
+        header="update,smooth_loss",
+        comments="",
+        fmt=["%d", "%.6f"],
+    )
+    log.write(f"smooth loss {state.smooth_loss:.3f} after {state.iteration} updates; snapshot {out / 'snapshot.npz'}\n")
     if plot and len(state.loss_history):
-        log.write(save_loss_plot(state.loss_history, out / "smooth_loss.png",
-                                 f"char-RNN smooth loss, {corpus_name}") + "\n")
+        log.write(
+            save_loss_plot(state.loss_history, out / "smooth_loss.png", f"char-RNN smooth loss, {corpus_name}") + "\n"
+        )

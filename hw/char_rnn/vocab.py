@@ -1,4 +1,5 @@
 """Character vocabulary: the mapping between characters and integer indices."""
+
 from __future__ import annotations
 
 from typing import Iterable, Sequence

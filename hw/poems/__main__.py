@@ -1,4 +1,5 @@
 """Command line: python -m hw.poems {train,generate} --help."""
+
 from __future__ import annotations
 
 import argparse
@@ -14,18 +15,27 @@ SYNTHETIC_POEMS = 2000
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser of both commands and their options."""
-    parser = argparse.ArgumentParser(prog="python -m hw.poems",
-                                     description="Poem generation with a two-layer LSTM (torch): train, generate.")
+    parser = argparse.ArgumentParser(
+        prog="python -m hw.poems", description="Poem generation with a two-layer LSTM (torch): train, generate."
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("train", help="train on a corpus, one poem per line",
-                       description="Train on a corpus with one poem per line (title:content or content), "
-                                   "or on the built-in synthetic corpus. Writes checkpoint.pt after every "
-                                   "epoch, losses.csv and loss.png (if matplotlib is installed) to --out.")
+    p = sub.add_parser(
+        "train",
+        help="train on a corpus, one poem per line",
+        description="Train on a corpus with one poem per line (title:content or content), "
+        "or on the built-in synthetic corpus. Writes checkpoint.pt after every "
+        "epoch, losses.csv and loss.png (if matplotlib is installed) to --out.",
+    )
     p.add_argument("--data", help="UTF-8 corpus such as the course's poems.txt (default: synthetic quatrains)")
-    p.add_argument("--synthetic", type=int, default=SYNTHETIC_POEMS, metavar="N",
-                   help=f"poems of the synthetic corpus when there is no --data (default {SYNTHETIC_POEMS})")
+    p.add_argument(
+        "--synthetic",
+        type=int,
+        default=SYNTHETIC_POEMS,
+        metavar="N",
+        help=f"poems of the synthetic corpus when there is no --data (default {SYNTHETIC_POEMS})",
+    )
     p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
     p.add_argument("--epochs", type=int, default=10, help="epochs in all, resumed ones included (default 10)")
     p.add_argument("--batch", type=int, default=64, help="poems per batch (default 64)")
@@ -34,8 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=0.01, help="Adam learning rate (default 0.01)")
     p.add_argument("--min-length", type=int, default=5, help="shortest poem kept, in characters (default 5)")
     p.add_argument("--max-length", type=int, default=80, help="longest poem kept, in characters (default 80)")
-    p.add_argument("--skip", default=SKIP_CHARS, metavar="CHARS",
-                   help=f"lines holding any of these characters are skipped (default {SKIP_CHARS!r})")
+    p.add_argument(
+        "--skip",
+        default=SKIP_CHARS,
+        metavar="CHARS",
+        help=f"lines holding any of these characters are skipped (default {SKIP_CHARS!r})",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of initialisation and batch order")
     p.add_argument("--device", choices=("cpu", "cuda"), help="default: cuda when available, else cpu")
     p.add_argument("--resume", metavar="CHECKPOINT", help="continue training from a checkpoint")
@@ -44,8 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("generate", help="write a poem from each begin word")
     p.add_argument("--checkpoint", required=True, help="a checkpoint.pt written by train")
     p.add_argument("--begin", nargs="+", default=["日"], help="begin words, one poem each (default 日)")
-    p.add_argument("--temperature", type=float, default=0.0,
-                   help="0 (default): greedy; otherwise sample from softmax(logits / temperature)")
+    p.add_argument(
+        "--temperature",
+        type=float,
+        default=0.0,
+        help="0 (default): greedy; otherwise sample from softmax(logits / temperature)",
+    )
     p.add_argument("--max-length", type=int, default=80, help="longest poem, in characters (default 80)")
     p.add_argument("--seed", type=int, default=0, help="seed of the sampling (with --temperature)")
     p.add_argument("--device", choices=("cpu", "cuda"), help="default: cuda when available, else cpu")
@@ -102,8 +120,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
     word_int_map = {w: i for i, w in int_word_map.items()}
     generator = torch.Generator().manual_seed(args.seed)
     for k, begin in enumerate(args.begin):
-        poem = gen_poem(model, begin, word_int_map, int_word_map, max_length=args.max_length,
-                        temperature=args.temperature or None, generator=generator)
+        poem = gen_poem(
+            model,
+            begin,
+            word_int_map,
+            int_word_map,
+            max_length=args.max_length,
+            temperature=args.temperature or None,
+            generator=generator,
+        )
         print(("\n" if k else "") + "\n".join(poem_lines(poem)))
     return 0
 
@@ -114,8 +139,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         import torch  # noqa: F401
     except ImportError:
-        print("error: hw.poems needs torch: pip install torch (the CPU build is enough; see handout/poems.md)",
-              file=sys.stderr)
+        print(
+            "error: hw.poems needs torch: pip install torch (the CPU build is enough; see handout/poems.md)",
+            file=sys.stderr,
+        )
         return 2
     try:
         return cmd_train(args) if args.command == "train" else cmd_generate(args)

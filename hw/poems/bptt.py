@@ -4,6 +4,7 @@ For a recurrence a_k = W x_k + U h_{k-1} + b, h_k = f(a_k), with loss L = sum_t 
 delta_{t,k} = dL_t / da_k, the error of step t's loss carried back to step k (zero for k > t).
 Then dL/dW = sum_t sum_k delta_{t,k} x_k^T and dL/db = sum_t sum_k delta_{t,k}.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -6,12 +6,13 @@ follow a fixed random bigram table (each character has three likely successors),
 model can learn the punctuation positions, the poem length and the successors; the first
 character is one of the begin words the demo uses, or any other.
 """
+
 from __future__ import annotations
 
 import random
 
 # Common characters of classical poems (no G, E, or the skipped characters).
-CHARS = ("日月山水风花雪夜春秋江湖海天云雨红青白人心中里长明清香远归来去孤城")
+CHARS = "日月山水风花雪夜春秋江湖海天云雨红青白人心中里长明清香远归来去孤城"
 BEGIN_WORDS = "日红山夜湖海月"
 
 

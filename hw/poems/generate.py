@@ -1,4 +1,5 @@
 """Writing a poem from a begin word with a trained RNN_model (torch)."""
+
 from __future__ import annotations
 
 import torch
@@ -29,9 +30,15 @@ def to_indices(text: str, word_int_map: dict[str, int]) -> list[int]:
 
 
 @torch.no_grad()
-def gen_poem(model: RNN_model, begin_word: str, word_int_map: dict[str, int], int_word_map: dict[int, str],
-             max_length: int = MAX_LENGTH, temperature: float | None = None,
-             generator: torch.Generator | None = None) -> str:
+def gen_poem(
+    model: RNN_model,
+    begin_word: str,
+    word_int_map: dict[str, int],
+    int_word_map: dict[int, str],
+    max_length: int = MAX_LENGTH,
+    temperature: float | None = None,
+    generator: torch.Generator | None = None,
+) -> str:
     """Continue begin_word one character at a time -> the poem (begin word included, no G or E).
 
     Each next character comes from choose() on the last row of

@@ -2,6 +2,7 @@
 
 Shapes: B batch size, T sequence length, V vocabulary size, E embedding size, H LSTM hidden size.
 """
+
 from __future__ import annotations
 
 import math
@@ -51,8 +52,7 @@ class RNN_model(nn.Module):  # noqa: N801 - the lab's name
     Attributes the grader reads: word_embedding_lookup, rnn_lstm (nn.LSTM), fc (nn.Linear).
     """
 
-    def __init__(self, vocab_len: int, word_embedding: nn.Module, embedding_dim: int,
-                 lstm_hidden_dim: int) -> None:
+    def __init__(self, vocab_len: int, word_embedding: nn.Module, embedding_dim: int, lstm_hidden_dim: int) -> None:
         """Keep the embedding; create rnn_lstm and fc, the Linear with Xavier weights (weights_init)."""
         super().__init__()
         self.word_embedding_lookup = word_embedding
@@ -60,8 +60,9 @@ class RNN_model(nn.Module):  # noqa: N801 - the lab's name
         self.word_embedding_dim = embedding_dim
         self.lstm_dim = lstm_hidden_dim
         # BEGIN SOLUTION hint: self.rnn_lstm = nn.LSTM(...) with 2 layers and batch_first=True; self.fc: H -> V
-        self.rnn_lstm = nn.LSTM(input_size=embedding_dim, hidden_size=lstm_hidden_dim, num_layers=LAYERS,
-                                batch_first=True)
+        self.rnn_lstm = nn.LSTM(
+            input_size=embedding_dim, hidden_size=lstm_hidden_dim, num_layers=LAYERS, batch_first=True
+        )
         self.fc = nn.Linear(lstm_hidden_dim, vocab_len)
         self.apply(weights_init)
         # END SOLUTION

@@ -5,6 +5,7 @@ of the textbook exercises) or the content alone. Each kept poem is wrapped as
 ``G`` + content + ``E``: the start token tells the model a poem begins, the end token
 teaches it when to stop. Plain Python: no numpy or torch needed.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -39,8 +40,9 @@ class Corpus:
         return len(self.int_word_map)
 
 
-def read_poem(line: str, min_length: int = MIN_LENGTH, max_length: int = MAX_LENGTH,
-              skip: str = SKIP_CHARS) -> str | None:
+def read_poem(
+    line: str, min_length: int = MIN_LENGTH, max_length: int = MAX_LENGTH, skip: str = SKIP_CHARS
+) -> str | None:
     """One corpus line -> the poem wrapped as G + content + E, or None when the line is skipped.
 
     line: ``title:content`` (split at the first colon) or the content alone
@@ -75,8 +77,9 @@ def build_vocabulary(poems: list[str]) -> tuple[dict[str, int], dict[int, str]]:
     # END SOLUTION
 
 
-def process_poems(lines: Iterable[str], min_length: int = MIN_LENGTH, max_length: int = MAX_LENGTH,
-                  skip: str = SKIP_CHARS) -> Corpus:
+def process_poems(
+    lines: Iterable[str], min_length: int = MIN_LENGTH, max_length: int = MAX_LENGTH, skip: str = SKIP_CHARS
+) -> Corpus:
     """lines: the corpus, one poem per line -> the Corpus (see read_poem for what is kept).
 
     poems_vector[i][k] is word_int_map of the k-th character of the i-th kept poem.

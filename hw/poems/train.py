@@ -5,6 +5,7 @@ A checkpoint (`checkpoint.pt`, written after every epoch) holds the model, the o
 the vocabulary, the configuration, the per-epoch losses and the random state, so that
 `--resume` continues exactly where it stopped; it loads with torch.load(weights_only=True).
 """
+
 from __future__ import annotations
 
 import math
@@ -49,8 +50,9 @@ def new_model(vocab_size: int, config: TrainConfig) -> RNN_model:
     return RNN_model(vocab_size, embedding, config.embedding_dim, config.hidden_dim)
 
 
-def batches(poems_vector: list[list[int]], batch_size: int, pad: int,
-            generator: torch.Generator) -> list[tuple[torch.Tensor, torch.Tensor]]:
+def batches(
+    poems_vector: list[list[int]], batch_size: int, pad: int, generator: torch.Generator
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """One epoch's batches, poems in a random order -> [(x (B, T), y (B, T))], int64.
 
     Each poem is padded with `pad` to the batch's longest; x is a poem without its last
@@ -59,11 +61,11 @@ def batches(poems_vector: list[list[int]], batch_size: int, pad: int,
     order = torch.randperm(len(poems_vector), generator=generator).tolist()
     out = []
     for start in range(0, len(order), batch_size):
-        chunk = [poems_vector[i] for i in order[start:start + batch_size]]
+        chunk = [poems_vector[i] for i in order[start : start + batch_size]]
         width = max(len(p) for p in chunk)
         padded = torch.full((len(chunk), width), pad, dtype=torch.int64)
         for row, poem in enumerate(chunk):
-            padded[row, :len(poem)] = torch.tensor(poem, dtype=torch.int64)
+            padded[row, : len(poem)] = torch.tensor(poem, dtype=torch.int64)
         out.append((padded[:, :-1], padded[:, 1:]))
     return out
 
@@ -71,8 +73,7 @@ def batches(poems_vector: list[list[int]], batch_size: int, pad: int,
 class EpochProgress:
     """One line per epoch, redrawn in place on a terminal: poems done, poems/s, mean loss so far."""
 
-    def __init__(self, epoch: int, epochs: int, total: int, stream: TextIO | None = None,
-                 enabled: bool = True) -> None:
+    def __init__(self, epoch: int, epochs: int, total: int, stream: TextIO | None = None, enabled: bool = True) -> None:
         """Start the epoch's clock; a live bar only on a terminal."""
         self.epoch, self.epochs, self.total = epoch, epochs, total
         self.stream = stream if stream is not None else sys.stderr
@@ -84,8 +85,10 @@ class EpochProgress:
         """Format the bar after `done` of the epoch's poems, at `loss`."""
         rate = done / max(time.perf_counter() - self.t0, 1e-9)
         filled = int(20 * done / max(self.total, 1))
-        return (f"epoch {self.epoch}/{self.epochs} [{'#' * filled}{'.' * (20 - filled)}] "
-                f"{done}/{self.total} poems  {rate:7.1f} poems/s  loss {loss:.4f}")
+        return (
+            f"epoch {self.epoch}/{self.epochs} [{'#' * filled}{'.' * (20 - filled)}] "
+            f"{done}/{self.total} poems  {rate:7.1f} poems/s  loss {loss:.4f}"
+        )
 
     def update(self, done: int, loss: float) -> None:
         """Redraw the bar (on a terminal only)."""
@@ -100,13 +103,26 @@ class EpochProgress:
             self.stream.flush()
 
 
-def save_checkpoint(path: Path, model: RNN_model, optimizer: torch.optim.Optimizer, corpus: Corpus,
-                    config: TrainConfig, losses: list[float], generator: torch.Generator) -> None:
+def save_checkpoint(
+    path: Path,
+    model: RNN_model,
+    optimizer: torch.optim.Optimizer,
+    corpus: Corpus,
+    config: TrainConfig,
+    losses: list[float],
+    generator: torch.Generator,
+) -> None:
     """Write what resuming and generation need: weights, optimizer, vocabulary, config, losses, generator."""
     vocab = [corpus.int_word_map[i] for i in range(corpus.vocab_size)]
-    state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "vocab": vocab,
-             "config": asdict(config), "losses": losses, "generator": generator.get_state(),
-             "torch_rng": torch.get_rng_state()}
+    state = {
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "vocab": vocab,
+        "config": asdict(config),
+        "losses": losses,
+        "generator": generator.get_state(),
+        "torch_rng": torch.get_rng_state(),
+    }
     tmp = path.with_suffix(".tmp")
     torch.save(state, tmp)
     tmp.replace(path)  # a run stopped while writing never leaves a broken checkpoint
@@ -120,8 +136,15 @@ def load_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> tup
     return model.to(device).eval(), state
 
 
-def train(corpus: Corpus, epochs: int, out: Path, config: TrainConfig, device: torch.device,
-          resume: str | None = None, progress: bool = True) -> list[float]:
+def train(
+    corpus: Corpus,
+    epochs: int,
+    out: Path,
+    config: TrainConfig,
+    device: torch.device,
+    resume: str | None = None,
+    progress: bool = True,
+) -> list[float]:
     """Train for `epochs` epochs in all (counting those of a resumed checkpoint) -> mean loss per epoch.
 
     Writes out/checkpoint.pt after every epoch.
