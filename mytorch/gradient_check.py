@@ -113,18 +113,20 @@ def check_gradients(
 ) -> GradCheckReport:
     """Compare analytic gradients with central differences on random entries.
 
-    loss_fn:    computes the scalar loss from the current contents of the param arrays
-    params:     dict name -> float64 array, or a list of arrays (named param0, param1, ...);
-                these are the very arrays loss_fn reads; they are modified during the check
-                and restored bit for bit afterwards
-    grads:      the analytic gradients, same names/order and shapes as params
-    num_checks: entries checked per parameter (all of them if the parameter is smaller),
-                drawn without replacement from a generator seeded by seed
-    step:       the nudge h in (L(p + h) - L(p - h)) / 2h
-    floor, tolerance: see relative_error(); an entry fails when its error exceeds tolerance
-    relative_floor: the floor of relative_error() is raised, per parameter, to
-                relative_floor x the largest |analytic gradient| of that parameter
-    Returns a GradCheckReport with, for every parameter, its worst checked entry.
+    Inputs:
+    - loss_fn: computes the scalar loss from the current contents of the param arrays
+    - params: dict name -> float64 array, or a list of arrays (named param0, param1, ...); these are the
+      very arrays loss_fn reads; they are modified during the check and restored bit for bit afterwards
+    - grads: the analytic gradients, same names/order and shapes as params
+    - num_checks: entries checked per parameter (all of them if the parameter is smaller), drawn without
+      replacement from a generator seeded by seed
+    - step: the nudge h in (L(p + h) - L(p - h)) / 2h
+    - floor, tolerance: see relative_error(); an entry fails when its error exceeds tolerance
+    - relative_floor: the floor of relative_error() is raised, per parameter, to relative_floor x the
+      largest |analytic gradient| of that parameter
+
+    Returns:
+    - a GradCheckReport with, for every parameter, its worst checked entry
     """
     named_params = _named(params)
     named_grads = _named(grads)

@@ -99,11 +99,13 @@ class CharRNN:
         return [np.zeros((batch, self.hidden_size)) for _ in range(self.num_layers)]
 
     def step(self, ix: np.ndarray, hs: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Advance the network by one character.
+        """Advance the network by one character: h^l = tanh(Wxh^l x^l + bh^l + Whh^l h^l), y = Why h^(L-1) + by.
 
+        Inputs:
         - ix: the current characters, int array of shape (B,)
         - hs: the hidden state before this character, a list of L arrays of shape (B, H) (not modified)
-        Returns (y, new_hs):
+
+        Returns a tuple of:
         - y: the unnormalised scores of the next character, of shape (B, V)
         - new_hs: the new hidden state, a new list of L arrays of shape (B, H)
         """
@@ -120,15 +122,19 @@ class CharRNN:
         return y, new_hs
 
     def forward(self, inputs: np.ndarray, targets: np.ndarray, h0: list[np.ndarray]) -> tuple[float, WindowCache]:
-        """Loss of one window, the recurrence being the only loop over time.
+        """Compute the loss of one window: sum over t of -log p_t[targets[t]], averaged over the B streams.
 
+        The recurrence is the only loop over time; everything else is one array operation per layer.
+
+        Inputs:
         - inputs: the characters fed in, int array of shape (T, B)
         - targets: the characters to predict, int array of shape (T, B); targets[t] follows inputs[t]
         - h0: the state carried in from the last window, a list of L arrays of shape (B, H)
-        Returns (loss, cache):
-        - loss: sum over t of -log p_t[targets[t]], averaged over the B streams, a float
-        - cache: the WindowCache backward() needs; the state to carry into the next window is
-          [hs[-1] for hs in cache.hs]
+
+        Returns a tuple of:
+        - loss: a float
+        - cache: the WindowCache backward() needs (inputs, targets, hs, probs); the state to carry into the
+          next window is [hs[-1] for hs in cache.hs]
         """
         T, B = inputs.shape
         H = self.hidden_size
@@ -163,16 +169,20 @@ class CharRNN:
         # END SOLUTION
 
     def backward(self, cache: WindowCache) -> dict[str, np.ndarray]:
-        """Gradients of forward()'s loss with respect to every parameter.
+        """Compute the gradients of forward()'s loss with respect to every parameter (truncated BPTT).
 
+        The carried-in state h0 is a constant: backpropagation stops at the window's start.
+
+        Inputs:
         - cache: the WindowCache returned by forward()
-        Returns self.grads: parameter name -> dL/dparameter, of the parameter's shape.
-        Write each gradient into the array self.grads[name] already holds (grads[name][...] = ...,
-        or out=grads[name]); never bind a new array to grads[name]: those arrays are views of the
-        one buffer self.flat_grads that gradient clipping and the optimizer read, and the grader
-        fails a gradient that is not in it. Overwrite, do not accumulate: each window is one
-        update. The carried-in state h0 is a constant: truncated backpropagation stops at the
-        window's start.
+
+        Returns:
+        - self.grads: parameter name -> dL/dparameter, of the parameter's shape
+
+        Overwrites (each window is one update: nothing accumulates):
+        - every array of self.grads, in place (grads[name][...] = ..., or out=grads[name]); never bind a new
+          array to grads[name]: those arrays are views of the one buffer self.flat_grads that gradient
+          clipping and the optimizer read, and the grader fails a gradient that is not in it
         """
         T, B = cache.inputs.shape
         H = self.hidden_size
@@ -217,10 +227,17 @@ class CharRNN:
     def loss_and_grads(
         self, inputs: np.ndarray, targets: np.ndarray, h0: list[np.ndarray]
     ) -> tuple[float, dict[str, np.ndarray], list[np.ndarray]]:
-        """forward() then backward().
+        """Run forward() then backward() on one window.
 
-        Returns (loss, grads, h_last) where h_last is a list of L arrays of shape (B, H)
-        holding the state after the window's last character, to carry into the next one.
+        Inputs:
+        - inputs, targets: int arrays of shape (T, B), as forward() takes them
+        - h0: the state carried in, a list of L arrays of shape (B, H)
+
+        Returns a tuple of:
+        - loss: a float
+        - grads: self.grads, as backward() returns it
+        - h_last: a list of L arrays of shape (B, H), the state after the window's last character, to carry
+          into the next one
         """
         loss, cache = self.forward(inputs, targets, h0)
         grads = self.backward(cache)

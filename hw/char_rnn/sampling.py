@@ -20,7 +20,11 @@ Draw = Callable[[np.ndarray], int]
 def make_draw(seed: int | None = 0) -> Draw:
     """Make the default draw rule: an index i with probability p[i], from a seeded generator.
 
-    Returns draw(p) -> int for p of shape (V,) that sums to 1.
+    Inputs:
+    - seed: the generator's seed (None: fresh entropy)
+
+    Returns:
+    - draw: draw(p) -> int, for p of shape (V,) that sums to 1
     """
     rng = np.random.default_rng(seed)
 
@@ -31,10 +35,16 @@ def make_draw(seed: int | None = 0) -> Draw:
 
 
 def softmax_with_temperature(y: np.ndarray, temperature: float) -> np.ndarray:
-    """Probabilities softmax(alpha * y) with alpha = 1 / temperature.
+    """Compute p = softmax(alpha * y) with alpha = 1 / temperature.
 
-    y: scores of shape (V,). Returns p of shape (V,), non-negative, summing to 1.
     Low temperatures sharpen the distribution towards the argmax; high ones flatten it.
+
+    Inputs:
+    - y: scores, of shape (V,)
+    - temperature: a positive float
+
+    Returns:
+    - p: probabilities, of shape (V,), non-negative, summing to 1
     """
     if temperature <= 0:
         raise ValueError("temperature must be positive")
@@ -51,14 +61,17 @@ def sample(
 ) -> list[int]:
     """Generate n characters, starting by feeding seed_ix in state h.
 
-    model:   a CharRNN; use model.step() to advance it
-    h:       list of L arrays of shape (1, H), the state before seed_ix (not modified)
-    seed_ix: index of the character fed first
-    n:       number of characters to generate
-    temperature: 1/alpha in p = softmax(alpha * y)
-    draw:    the draw rule, draw(p) -> int with p of shape (V,); defaults to make_draw(0)
-    Returns the n generated indices; index k is drawn from the distribution that follows
-    the seed and the k characters generated before it.
+    Inputs:
+    - model: a CharRNN; use model.step() to advance it
+    - h: list of L arrays of shape (1, H), the state before seed_ix (not modified)
+    - seed_ix: index of the character fed first
+    - n: number of characters to generate
+    - temperature: 1/alpha in p = softmax(alpha * y)
+    - draw: the draw rule, draw(p) -> int with p of shape (V,); defaults to make_draw(0)
+
+    Returns:
+    - the n generated indices, a list; index k is drawn from the distribution that follows the seed and
+      the k characters generated before it
     """
     if draw is None:
         draw = make_draw(0)
@@ -83,11 +96,17 @@ def complete(
 ) -> list[int]:
     """Continue a starter string by n characters.
 
-    starter: indices of the starter characters, at least one
-    h:       list of L arrays of shape (1, H), the state before the starter; zeros if None
-    The starter is run through the network first, so that the first generated character
-    is drawn from the distribution that follows the starter's last character, in the
-    hidden state the whole starter produced. Same draw rule and return value as sample().
+    The starter is run through the network first, so that the first generated character is drawn from
+    the distribution that follows the starter's last character, in the hidden state the whole starter
+    produced.
+
+    Inputs:
+    - model, n, temperature, draw: as sample() takes them
+    - starter: indices of the starter characters, at least one
+    - h: list of L arrays of shape (1, H), the state before the starter; zeros if None
+
+    Returns:
+    - the n generated indices, a list, as sample() returns them
     """
     if len(starter) == 0:
         raise ValueError("the starter needs at least one character")

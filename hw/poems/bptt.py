@@ -11,9 +11,15 @@ import numpy as np
 
 
 def bptt_gradients(deltas: np.ndarray, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """deltas: (T, T, H), deltas[t, k] = delta_{t,k}; xs: inputs (T, D), xs[k] = x_k.
+    """Compute dL/dW = sum_t sum_k delta_{t,k} x_k^T and dL/db = sum_t sum_k delta_{t,k}.
 
-    Returns (dW of shape (H, D), db of shape (H,)), both float64.
+    Inputs:
+    - deltas: of shape (T, T, H), deltas[t, k] = delta_{t,k}
+    - xs: inputs, of shape (T, D), xs[k] = x_k
+
+    Returns a tuple of:
+    - dW: of shape (H, D), float64
+    - db: of shape (H,), float64
     """
     # BEGIN SOLUTION hint: sum deltas over t first, then one product with xs (np.einsum or @)
     per_step = deltas.sum(axis=0)  # (T, H): sum over t of delta_{t,k}, for each k

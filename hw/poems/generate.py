@@ -9,10 +9,18 @@ from hw.poems.preprocess import END_TOKEN, MAX_LENGTH, START_TOKEN
 
 
 def choose(logits: torch.Tensor, temperature: float | None = None, generator: torch.Generator | None = None) -> int:
-    """logits: (V,) -> the index of the next character.
+    """Choose the index of the next character.
 
-    Greedy (the argmax; the lowest index among equal maxima) when temperature is None or 0,
-    else drawn from softmax(logits / temperature) with `generator`.
+    Greedy (the argmax; the lowest index among equal maxima) when temperature is None or 0, else drawn
+    from softmax(logits / temperature) with `generator`.
+
+    Inputs:
+    - logits: of shape (V,)
+    - temperature: None, 0 or a positive float
+    - generator: the torch.Generator to draw with (None: torch's default)
+
+    Returns:
+    - the index, an int
     """
     if not temperature:
         return int(torch.argmax(logits))
@@ -39,12 +47,20 @@ def gen_poem(
     temperature: float | None = None,
     generator: torch.Generator | None = None,
 ) -> str:
-    """Continue begin_word one character at a time -> the poem (begin word included, no G or E).
+    """Continue begin_word one character at a time into a poem.
 
-    Each next character comes from choose() on the last row of
-    model(G + poem so far, 1, is_test=True), the input of shape (1, T). Generation stops
-    before an end token E or once the poem has max_length characters.
-    A begin word with a character outside the vocabulary is a ValueError naming it.
+    Each next character comes from choose() on the last row of model(G + poem so far, 1, is_test=True),
+    the input of shape (1, T). Generation stops before an end token E or once the poem has max_length
+    characters. A begin word with a character outside the vocabulary is a ValueError naming it.
+
+    Inputs:
+    - model: an RNN_model
+    - begin_word: the poem's first characters
+    - word_int_map, int_word_map: the vocabulary, both ways
+    - max_length, temperature, generator: the length limit, and how choose() draws
+
+    Returns:
+    - the poem, a str (begin word included, no G or E)
     """
     model.eval()
     device = next(model.parameters()).device

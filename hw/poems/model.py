@@ -68,11 +68,15 @@ class RNN_model(nn.Module):  # noqa: N801 - the lab's name
         # END SOLUTION
 
     def forward(self, sentence: torch.Tensor, batch_size: int, is_test: bool = False) -> torch.Tensor:
-        """sentence: (B, T) int64 indices, B = batch_size.
+        """Compute the logits of every step from zero hidden and cell states.
 
-        Returns the logits (B * T, V), row b * T + t for sample b at step t; with is_test,
-        only the last step's row of the single sample, (1, V). Every call starts from zero
-        hidden and cell states.
+        Inputs:
+        - sentence: int64 indices, of shape (B, T), B = batch_size
+        - batch_size: B
+        - is_test: keep only the last step's row of the single sample
+
+        Returns:
+        - logits: of shape (B * T, V), row b * T + t for sample b at step t; with is_test, (1, V)
         """
         # BEGIN SOLUTION hint: embed, run self.rnn_lstm from zero (h0, c0) of shape (2, B, H), then self.fc
         batch_input = self.word_embedding_lookup(sentence)

@@ -43,12 +43,18 @@ class Corpus:
 def read_poem(
     line: str, min_length: int = MIN_LENGTH, max_length: int = MAX_LENGTH, skip: str = SKIP_CHARS
 ) -> str | None:
-    """One corpus line -> the poem wrapped as G + content + E, or None when the line is skipped.
+    """Clean one corpus line into the poem wrapped as G + content + E, or None when the line is skipped.
 
-    line: ``title:content`` (split at the first colon) or the content alone
-    Whitespace inside the content is removed. A line is skipped when its content holds any
-    character of `skip` or a start/end token, or has fewer than min_length or more than
-    max_length characters (bounds inclusive, counted without G and E).
+    Whitespace inside the content is removed. A line is skipped when its content holds any character of
+    `skip` or a start/end token, or has fewer than min_length or more than max_length characters (bounds
+    inclusive, counted without G and E).
+
+    Inputs:
+    - line: ``title:content`` (split at the first colon) or the content alone
+    - min_length, max_length, skip: the rules above
+
+    Returns:
+    - the wrapped poem, a str, or None
     """
     # BEGIN SOLUTION hint: drop the title (up to the first ':') and all whitespace; check skip chars, tokens, length
     content = line.split(":", 1)[1] if ":" in line else line
@@ -62,11 +68,18 @@ def read_poem(
 
 
 def build_vocabulary(poems: list[str]) -> tuple[dict[str, int], dict[int, str]]:
-    """poems: wrapped poems (G + content + E) -> (word_int_map, int_word_map).
+    """Build the vocabulary of the wrapped poems, by frequency.
 
-    Characters are ordered by count over all poems, most frequent first; equal counts go in
-    order of code point (ord), smallest first, so the order never depends on the corpus's
-    line order. G and E are counted like any character. PAD comes last.
+    Characters are ordered by count over all poems, most frequent first; equal counts go in order of
+    code point (ord), smallest first, so the order never depends on the corpus's line order. G and E are
+    counted like any character. PAD comes last.
+
+    Inputs:
+    - poems: wrapped poems (G + content + E)
+
+    Returns a tuple of:
+    - word_int_map: character -> index
+    - int_word_map: index -> character
     """
     # BEGIN SOLUTION hint: count with collections.Counter; sort by (-count, ord(char)); append PAD
     counts = Counter(c for poem in poems for c in poem)
@@ -80,9 +93,14 @@ def build_vocabulary(poems: list[str]) -> tuple[dict[str, int], dict[int, str]]:
 def process_poems(
     lines: Iterable[str], min_length: int = MIN_LENGTH, max_length: int = MAX_LENGTH, skip: str = SKIP_CHARS
 ) -> Corpus:
-    """lines: the corpus, one poem per line -> the Corpus (see read_poem for what is kept).
+    """Turn the corpus into the Corpus: kept poems as index vectors, and the vocabulary.
 
-    poems_vector[i][k] is word_int_map of the k-th character of the i-th kept poem.
+    Inputs:
+    - lines: the corpus, one poem per line
+    - min_length, max_length, skip: what read_poem keeps
+
+    Returns:
+    - the Corpus: poems_vector[i][k] is word_int_map of the k-th character of the i-th kept poem
     """
     poems = [p for p in (read_poem(line, min_length, max_length, skip) for line in lines) if p is not None]
     word_int_map, int_word_map = build_vocabulary(poems)
