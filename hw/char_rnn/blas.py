@@ -29,12 +29,14 @@ DEFAULT_THREADS = 1
 def limit_blas_threads(threads: int | None) -> bool:
     """Set the BLAS thread count for numpy, if numpy has not loaded yet.
 
-    threads: None for this program's default (DEFAULT_THREADS, unless one of
-             THREAD_VARIABLES is already set: an explicit environment is kept);
-             N >= 1 for N threads (overriding the environment);
-             0 to leave the environment alone (the library's own default: usually every core)
-    Returns True when the setting can take effect, False when numpy is already loaded
-    (then the thread count is whatever it was when numpy loaded).
+    Inputs:
+    - threads: None for this program's default (DEFAULT_THREADS, unless one of THREAD_VARIABLES is
+      already set: an explicit environment is kept); N >= 1 for N threads (overriding the environment);
+      0 to leave the environment alone (the library's own default: usually every core)
+
+    Returns:
+    - True when the setting can take effect, False when numpy is already loaded (then the thread count
+      is whatever it was when numpy loaded)
     """
     if threads is not None and threads < 0:
         raise ValueError(f"the number of BLAS threads must be 0 or more, got {threads}")

@@ -23,8 +23,12 @@ def default_corpus() -> str:
 def load_text(path: str | Path | None) -> tuple[str, str]:
     """Read the training text.
 
-    path: a UTF-8 text file, or None for the default corpus.
-    Returns (text, description) where description names the corpus for logs.
+    Inputs:
+    - path: a UTF-8 text file, or None for the default corpus
+
+    Returns a tuple of:
+    - text: the corpus, a str
+    - description: what names the corpus in logs
     """
     if path is None:
         text = default_corpus()

@@ -26,10 +26,16 @@ def show_char(c: str) -> str:
 
 
 def softmax(y: np.ndarray) -> np.ndarray:
-    """y: scores of shape (V,) -> probabilities of shape (V,).
+    """Compute the softmax of the scores y.
 
-    Its own copy rather than sampling.softmax_with_temperature, which is student work:
-    the explanation tool works even before that is written.
+    Its own copy rather than sampling.softmax_with_temperature, which is student work: the explanation
+    tool works even before that is written.
+
+    Inputs:
+    - y: scores, of shape (V,)
+
+    Returns:
+    - probabilities, of shape (V,)
     """
     e = np.exp(y - y.max())
     return e / e.sum()
@@ -181,9 +187,14 @@ def format_explanation(ex: Explanation) -> str:
 
 
 def save_explanation_chart(ex: Explanation, path: str | Path) -> str:
-    """Bar charts of the top contributions and of p(c) before/after ablation.
+    """Draw bar charts of the top contributions and of p(c) before/after ablation into a PNG.
 
-    Returns a one-line message saying where the PNG went, or why there is none.
+    Inputs:
+    - ex: the Explanation to draw
+    - path: where the PNG goes
+
+    Returns:
+    - a one-line message saying where the PNG went, or why there is none
     """
     plt = pyplot_or_none()
     if plt is None:

@@ -42,9 +42,14 @@ def fit_title(title: str, width_inches: float, points: float = TITLE_POINTS) -> 
 
 
 def loss_figure(history: np.ndarray, title: str):
-    """-> a matplotlib Figure of smooth loss against updates, or None without matplotlib.
+    """Draw smooth loss against updates.
 
-    history: array of shape (k, 2), rows (iteration, smooth_loss)
+    Inputs:
+    - history: array of shape (k, 2), rows (iteration, smooth_loss)
+    - title: the figure's title
+
+    Returns:
+    - a matplotlib Figure, or None without matplotlib
     """
     plt = pyplot_or_none()
     if plt is None:
@@ -62,8 +67,13 @@ def loss_figure(history: np.ndarray, title: str):
 def save_loss_plot(history: np.ndarray, path: str | Path, title: str) -> str:
     """Plot smooth loss against updates into a PNG at path.
 
-    history: array of shape (k, 2), rows (iteration, smooth_loss)
-    Returns a one-line message saying where the PNG went, or why there is none.
+    Inputs:
+    - history: array of shape (k, 2), rows (iteration, smooth_loss)
+    - path: where the PNG goes
+    - title: the figure's title
+
+    Returns:
+    - a one-line message saying where the PNG went, or why there is none
     """
     plt = pyplot_or_none()
     fig = loss_figure(history, title)

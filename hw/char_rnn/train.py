@@ -38,9 +38,16 @@ class TrainConfig:
 def stream_segments(data: np.ndarray, batch: int, seq_length: int) -> np.ndarray:
     """Split the encoded text into `batch` equal, contiguous segments read in parallel.
 
-    data: int array of shape (N,). Returns a view of shape (batch, N // batch).
-    Each stream carries its own hidden state from window to window, so a stream must be a
-    contiguous piece of text for the carried state to mean anything.
+    Each stream carries its own hidden state from window to window, so a stream must be a contiguous
+    piece of text for the carried state to mean anything.
+
+    Inputs:
+    - data: the encoded text, int array of shape (N,)
+    - batch: the number of streams
+    - seq_length: the window length (a stream must hold one window and one more character)
+
+    Returns:
+    - a view of data, of shape (batch, N // batch)
     """
     length = data.shape[0] // batch
     if length < seq_length + 1:
@@ -57,10 +64,14 @@ EARLY_SAMPLE = 1000
 def first_sample_update(start: int, updates: int, every: int) -> int | None:
     """Return the update at which a run logs its first sample: early, so that short runs show one too.
 
-    start: the update count the run starts from; updates: the run's length;
-    every: the sample period (0: no samples at all)
-    Returns start + min(EARLY_SAMPLE, updates // 10) (at least start + 1), or None when there
-    is no early sample: samples are off, or the first periodic one comes no later.
+    Inputs:
+    - start: the update count the run starts from
+    - updates: the run's length
+    - every: the sample period (0: no samples at all)
+
+    Returns:
+    - start + min(EARLY_SAMPLE, updates // 10) (at least start + 1), or None when there is no early
+      sample: samples are off, or the first periodic one comes no later
     """
     if every <= 0:
         return None

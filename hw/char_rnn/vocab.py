@@ -36,8 +36,13 @@ class Vocabulary:
     def encode(self, text: Iterable[str]) -> np.ndarray:
         """Map characters to indices.
 
-        Returns an int64 array of shape (len(text),). Raises KeyError naming the first
-        character that is not in the vocabulary.
+        Inputs:
+        - text: the characters
+
+        Returns:
+        - an int64 array of shape (len(text),)
+
+        Raises KeyError naming the first character that is not in the vocabulary.
         """
         try:
             return np.array([self.index[c] for c in text], dtype=np.int64)

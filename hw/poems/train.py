@@ -53,10 +53,19 @@ def new_model(vocab_size: int, config: TrainConfig) -> RNN_model:
 def batches(
     poems_vector: list[list[int]], batch_size: int, pad: int, generator: torch.Generator
 ) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """One epoch's batches, poems in a random order -> [(x (B, T), y (B, T))], int64.
+    """Cut one epoch into batches, poems in a random order.
 
-    Each poem is padded with `pad` to the batch's longest; x is a poem without its last
-    character and y without its first, so y[b, t] is the character that follows x[b, t].
+    Each poem is padded with `pad` to the batch's longest; x is a poem without its last character and y
+    without its first, so y[b, t] is the character that follows x[b, t].
+
+    Inputs:
+    - poems_vector: the poems as index lists
+    - batch_size: B
+    - pad: the padding index
+    - generator: draws the order
+
+    Returns:
+    - a list of (x, y), each int64 of shape (B, T)
     """
     order = torch.randperm(len(poems_vector), generator=generator).tolist()
     out = []
@@ -145,9 +154,21 @@ def train(
     resume: str | None = None,
     progress: bool = True,
 ) -> list[float]:
-    """Train for `epochs` epochs in all (counting those of a resumed checkpoint) -> mean loss per epoch.
+    """Train for `epochs` epochs in all (counting those of a resumed checkpoint).
 
     Writes out/checkpoint.pt after every epoch.
+
+    Inputs:
+    - corpus: the preprocessed Corpus
+    - epochs: the total number of epochs
+    - out: the folder of the checkpoint
+    - config: the TrainConfig (sizes, optimiser settings, seed)
+    - device: where the model runs
+    - resume: a checkpoint to resume from, or None
+    - progress: whether to show a progress line per epoch
+
+    Returns:
+    - the mean loss of each epoch, a list
     """
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(config.seed)
