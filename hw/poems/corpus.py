@@ -17,7 +17,7 @@ BEGIN_WORDS = "日红山夜湖海月"
 
 
 def successor_table(seed: int = 0, choices: int = 3) -> dict[str, list[str]]:
-    """-> character -> its `choices` likely successors (fixed by seed)."""
+    """Draw, for every character, its `choices` likely successors (fixed by seed): character -> successors."""
     rng = random.Random(seed)
     return {c: rng.sample(CHARS, choices) for c in CHARS}
 
@@ -37,7 +37,7 @@ def synthetic_poem(rng: random.Random, table: dict[str, list[str]]) -> str:
 
 
 def synthetic_corpus(n: int, seed: int = 0) -> list[str]:
-    """n: number of poems -> n lines ``title:content`` (deterministic for a seed)."""
+    """Make n synthetic poems as corpus lines ``title:content`` (deterministic for a seed)."""
     rng = random.Random(seed)
     table = successor_table(seed)
     lines = []

@@ -26,7 +26,7 @@ class word_embedding(nn.Module):  # noqa: N801 - the lab's name
         nn.init.uniform_(self.word_embedding.weight, -1.0, 1.0)
 
     def forward(self, input_sentence: torch.Tensor) -> torch.Tensor:
-        """Look up the vectors of input_sentence (B, T) -> (B, T, E)."""
+        """Look up the vectors of input_sentence, int64 of shape (B, T): returns (B, T, E)."""
         return self.word_embedding(input_sentence)
 
 

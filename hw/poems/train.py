@@ -38,7 +38,7 @@ class TrainConfig:
 
 
 def pick_device(name: str | None) -> torch.device:
-    """'cpu', 'cuda' or None (cuda when available) -> the device; asking for cuda without it is a ValueError."""
+    """Pick the device named 'cpu' or 'cuda', or None (cuda when available); cuda without one is a ValueError."""
     if name == "cuda" and not torch.cuda.is_available():
         raise ValueError("--device cuda was asked for, but torch sees no CUDA device")
     return torch.device(name or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -138,7 +138,7 @@ def save_checkpoint(
 
 
 def load_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> tuple[RNN_model, dict]:
-    """Load a checkpoint -> (the model on `device`, in eval mode; the checkpoint's dict)."""
+    """Load a checkpoint: returns the model (on `device`, in eval mode) and the checkpoint's dict."""
     state = torch.load(path, map_location=device, weights_only=True)
     model = new_model(len(state["vocab"]), TrainConfig(**state["config"]))
     model.load_state_dict(state["model"])
