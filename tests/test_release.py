@@ -181,8 +181,8 @@ def test_handin_round_trip_reproduces_the_score(built, no_torch, tmp_path):
     assert _packed_names(student / "handin.tar") == editable
 
     grader = fresh(built, tmp_path / "grader")
-    with tarfile.open(student / "handin.tar") as tar:
-        tar.extractall(grader, filter="data")
+    # tar(1), not TarFile.extractall: its filter= argument arrived in a patch release (3.11.4).
+    subprocess.run(["tar", "-xf", str(student / "handin.tar"), "-C", str(grader)], check=True)
     mine, graded = run_runner(student, no_torch), run_runner(grader, no_torch)
     assert graded.status() == mine.status()
     assert graded.report["score"] == mine.report["score"]

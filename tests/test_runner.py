@@ -1,6 +1,7 @@
 """The runner as a student uses it: table, exit codes, options, JSON, isolation of failures."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.cli import CLOSED_PIPE_EXIT, unwritable
 from autograder.rubric import load_rubric
 from tests.tree import REPO
 
@@ -60,7 +62,9 @@ def test_table_lists_every_step_with_points_and_total():
             continue
         assert f"{entry.points:g} / {entry.points:g}" in row and row.rstrip().endswith("PASS")
     total = sum(e.points for e in load_rubric())
-    assert any(line.startswith("total") and f"{total - MC_POINTS:g} / {total:g}" in line for line in lines)
+    checked = f"{total - MC_POINTS:g}"
+    assert any(line.startswith("total") and f"{checked} / {checked} checked here; not checked: " in line
+               for line in lines)
 
 
 def test_mc_is_never_scored_locally_and_the_total_says_so(tree):
@@ -72,7 +76,7 @@ def test_mc_is_never_scored_locally_and_the_total_says_so(tree):
     assert row.split()[1:5] == ["-", "/", f"{MC_POINTS:g}", "NOT"] and "MARKED" in row
     assert "PASS" not in row and row.endswith("NOT MARKED  all 5 answers are well-formed")
     total = next(line for line in result.stdout.splitlines() if line.startswith("total"))
-    assert f"not counting the {MC_POINTS:g} points of mc, marked at official grading" in total
+    assert f"checked here; not checked: the {MC_POINTS:g} points of mc, marked at official grading" in total
     mc = next(t for t in result.report["tests"] if t["name"] == "mc")
     assert mc["score"] == 0 and mc["status"] == "passed"
     assert mc["output"].startswith(f"not yet marked: its {MC_POINTS:g} points are awarded at official grading")
@@ -88,7 +92,7 @@ def test_a_malformed_mc_answer_fails(tree):
     row = next(line for line in result.stdout.splitlines() if line.startswith("mc "))
     assert f"0 / {MC_POINTS:g}" in row and "FAIL" in row
     total = next(line for line in result.stdout.splitlines() if line.startswith("total"))
-    assert "not counting" not in total
+    assert "not checked" not in total
 
 
 def test_list_shows_steps_and_points():
@@ -124,13 +128,71 @@ def test_a_step_group_prefix_selects_the_group_and_says_which(tree):
     assert list(one.status()) == ["activation"] and one.stdout.startswith("selected 1 step: activation\n")
 
 
-@pytest.mark.parametrize("wanted", ["no_such_step", "line", "linear_", "forward"])
-def test_a_step_or_prefix_that_names_nothing_is_a_usage_error(wanted):
+@pytest.mark.parametrize(("wanted", "said"), [
+    ("no_such_step", "no step is called 'no_such_step' or starts with 'no_such_step_' (see --list)"),
+    ("line", "no step is called 'line' or starts with 'line_': did you mean 'linear'? (see --list)"),
+    ("forward", "no step is called 'forward' or starts with 'forward_': did you mean 'rnn_forward' or "
+                "'gru_forward' or 'ctc_forward'? (see --list)"),
+    ("ctc_forwad", "no step is called 'ctc_forwad' or starts with 'ctc_forwad_': did you mean 'ctc_forward'"),
+])
+def test_a_step_or_prefix_that_names_nothing_is_a_usage_error_with_the_nearest(wanted, said):
     proc = run_repo("--step", "linear", "--step", wanted)
     assert proc.returncode == 2
     assert proc.stderr.splitlines()[0].startswith("usage: python autograder/runner.py")
-    assert f"error: argument --step: no step is called or starts with '{wanted}'" in proc.stderr
+    assert f"error: argument --step: {said}" in proc.stderr
     assert proc.stdout == ""
+
+
+def test_a_group_with_its_trailing_underscore_selects_the_group():
+    proc = run_repo("--step", "ctc_", "--list")  # --list: nothing runs, the selection is not needed
+    assert proc.returncode == 0
+    assert proc.stderr == "note: --step has no effect with --list (it runs no step)\n"
+    args = ["--step", "ctc_", "--step", "nope_", "--no-torch"]
+    proc = run_repo(*args)
+    assert "no step is called 'nope_' or starts with 'nope_'" in proc.stderr and "'ctc_'" not in proc.stderr
+
+
+def test_a_closed_pipe_ends_the_runner_quietly():
+    # The reading end is closed before the runner writes anything, as `runner.py --list | head -0` does.
+    read, write = os.pipe()
+    os.close(read)
+    proc = subprocess.run([sys.executable, "autograder/runner.py", "--list"], cwd=REPO, stdout=write,
+                          stderr=subprocess.PIPE, text=True)
+    os.close(write)
+    assert proc.stderr == ""
+    assert proc.returncode == CLOSED_PIPE_EXIT == 141
+
+
+@pytest.mark.parametrize(("where", "why"), [
+    ("missing/r.json", "its folder {tmp}/missing does not exist"),
+    (".", "it is a folder"),
+])
+def test_an_unwritable_json_path_is_refused_before_any_step_runs(tmp_path, where, why):
+    target = tmp_path / where
+    proc = run_repo("--json", str(target))
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.splitlines()[-1] == (f"python autograder/runner.py: error: argument --json: cannot write "
+                                            f"{target}: {why.format(tmp=tmp_path)}")
+
+
+def test_unwritable_says_why_without_creating_anything(tmp_path):
+    assert unwritable(tmp_path / "r.json") is None and not (tmp_path / "r.json").exists()
+    assert unwritable(tmp_path / "a" / "r.json") == f"its folder {tmp_path / 'a'} does not exist"
+    if os.geteuid() != 0:  # root may write anywhere
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        assert unwritable(locked / "r.json") == f"its folder {locked} is not writable"
+
+
+def test_an_option_without_effect_says_so_in_one_line():
+    proc = run_repo("--step", "activation", "--no-torch", "--seed", "3")
+    assert proc.returncode == 0
+    notes = [line for line in proc.stdout.splitlines() if "--seed" in line]
+    assert notes == ["note: --seed has no effect with --no-torch: it picks the random cases that torch checks live"]
+    quiet = run_repo("--step", "activation", "--no-torch")
+    assert "note:" not in quiet.stdout + quiet.stderr
+    listed = run_repo("--list", "--seed", "3", "--json", "r.json")
+    assert listed.stderr == "note: --json and --seed have no effect with --list (it runs no step)\n"
 
 
 def test_exit_code_is_one_when_a_selected_step_fails_and_zero_when_others_fail(tree):
