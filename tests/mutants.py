@@ -478,21 +478,8 @@ def downstream(failed: set[str]) -> set[str]:
     return uses - failed
 
 
-# The torch homework's code: it imports nothing else students write (test_mutants_poems checks it), so a
-# mutant or variant anywhere else leaves its steps exactly as on the solution (test_runner checks those).
+# The torch homework's code: a change anywhere else runs without torch (tests/tree.py: Tree.run).
 POEMS = "hw/poems/"
-
-
-def _torch_env(tree, file: str) -> dict | None:
-    """-> the runner's environment for a change planted in `file`: None (torch as installed) for the poem
-    code; else one where `import torch` fails, so the poem steps are not run (NEEDS TORCH, never failed):
-    importing torch costs each runner about 1.5 s of CPU, most of what a run of every step costs."""
-    if file.startswith(POEMS):
-        return None
-    blocker = tree.root.parent / "no_torch"
-    blocker.mkdir(exist_ok=True)
-    (blocker / "sitecustomize.py").write_text("import sys\nsys.modules['torch'] = None\n")
-    return {"PYTHONPATH": str(blocker)}
 
 
 def check_mutant(tree, m: Mutant, steps: tuple[str, ...] = (), allow_downstream: bool = False) -> None:
@@ -502,7 +489,7 @@ def check_mutant(tree, m: Mutant, steps: tuple[str, ...] = (), allow_downstream:
     built on the broken code; the inspected step's message must contain every phrase.
     """
     tree.replace(m.file, m.old, m.new)
-    result = tree.run(*(a for s in steps for a in ("--step", s)), env=_torch_env(tree, m.file))
+    result = tree.run(*(a for s in steps for a in ("--step", s)), torch_importable=m.file.startswith(POEMS))
     assert result.returncode == 1, result.stdout + result.stderr
     extra = result.failed() - set(m.fails)
     assert set(m.fails) <= result.failed(), result.stdout
@@ -520,5 +507,5 @@ def check_mutant(tree, m: Mutant, steps: tuple[str, ...] = (), allow_downstream:
 def check_variant(tree, v: Variant) -> None:
     """Plant a correct variant in tree: every step must still pass."""
     tree.replace(v.file, v.old, v.new)
-    result = tree.run(env=_torch_env(tree, v.file))
+    result = tree.run(torch_importable=v.file.startswith(POEMS))
     assert result.returncode == 0 and result.failed() == set(), result.stdout

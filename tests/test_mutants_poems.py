@@ -141,8 +141,8 @@ def test_a_model_bug_points_generation_at_the_model_step(tree):
 
 
 def test_poem_code_imports_no_other_student_code():
-    # Mutants and variants elsewhere run without torch, their poem steps not run (tests/mutants.py:
-    # _torch_env): that leaves nothing unchecked only while the poem steps' code imports none of theirs.
+    # Mutants and variants elsewhere run without torch, their poem steps not run (tests/tree.py: Tree.run,
+    # torch_importable): that leaves nothing unchecked only while the poem steps' code imports none of theirs.
     todo = [e.file for e in load_rubric() if e.file.startswith("hw/poems/")]
     assert len(todo) == 4
     seen: set[str] = set()

@@ -197,7 +197,7 @@ def test_an_option_without_effect_says_so_in_one_line():
 
 def test_exit_code_is_one_when_a_selected_step_fails_and_zero_when_others_fail(tree):
     tree.replace("mytorch/loss.py", "return self.sm - self.labels", "return self.sm")
-    assert tree.run().returncode == 1
+    assert tree.run(torch_importable=False).returncode == 1
     assert tree.run("--step", "loss_backward").returncode == 1
     assert tree.run("--step", "loss_forward").returncode == 0
 
@@ -238,7 +238,7 @@ def test_not_implemented_fails_only_that_step_and_points_to_the_file(tree):
     tree.replace("mytorch/rnn_cell.py", "        z = x @ self.W_ih.T",
                  '        raise NotImplementedError("rnn_forward: RNNCell.forward is not implemented yet")\n'
                  "        z = x @ self.W_ih.T")
-    result = tree.run()
+    result = tree.run(torch_importable=False)
     # The classifier runs RNNCell.forward too; every other step passes.
     assert result.failed() == {"rnn_forward", "rnn_classifier_forward", "rnn_classifier_backward"}
     out = result.output("rnn_forward")
@@ -251,7 +251,7 @@ def test_not_implemented_fails_only_that_step_and_points_to_the_file(tree):
 
 def test_exception_shows_only_student_frames(tree):
     tree.replace("mytorch/linear.py", "return x @ self.W.T + self.b", "return x @ self.W.T + self.b[:, None]")
-    result = tree.run()
+    result = tree.run(torch_importable=False)
     out = result.output("linear_forward")
     assert "ValueError" in out
     assert "mytorch/linear.py:" in out and "in forward" in out
@@ -260,7 +260,7 @@ def test_exception_shows_only_student_frames(tree):
 
 def test_syntax_error_fails_steps_using_that_file_only(tree):
     tree.replace("mytorch/gru_cell.py", "h_t = (1.0 - self.z) * h", "h_t = (1.0 - self.z) * h)")
-    result = tree.run()
+    result = tree.run(torch_importable=False)
     assert result.failed() == {"gru_forward", "gru_backward", "gru_inference"}  # hw/char_predictor.py imports it
     assert "SyntaxError in mytorch/gru_cell.py line" in result.output("gru_forward")
 
@@ -268,7 +268,7 @@ def test_syntax_error_fails_steps_using_that_file_only(tree):
 def test_hang_times_out_and_later_steps_still_run(tree):
     tree.replace("mytorch/linear.py", "        self.x = x\n        return x @ self.W.T",
                  "        while True:\n            pass\n        return x @ self.W.T")
-    result = tree.run("--timeout", "1")
+    result = tree.run("--timeout", "1", torch_importable=False)
     assert "linear_forward" in result.failed()
     assert "timed out after 1 s" in result.output("linear_forward")
     assert result.status()["gru_backward"] == "passed"
@@ -276,7 +276,7 @@ def test_hang_times_out_and_later_steps_still_run(tree):
 
 def test_sys_exit_and_base_exceptions_are_contained(tree):
     tree.replace("mytorch/loss.py", "        self.logits = x\n", "        raise SystemExit(3)\n")
-    result = tree.run()
+    result = tree.run(torch_importable=False)
     assert result.failed() == {"loss_forward", "loss_backward"}
     assert "exit(3)" in result.output("loss_forward")
     assert result.report is not None
@@ -284,13 +284,13 @@ def test_sys_exit_and_base_exceptions_are_contained(tree):
 
 def test_wrong_return_type_is_reported_as_type(tree):
     tree.replace("mytorch/rnn_cell.py", "        return dx, dh\n", "        return [dx, dh]\n")
-    out = tree.run().output("rnn_backward")
+    out = tree.run(torch_importable=False).output("rnn_backward")
     assert "backward must return the tuple (dx, dh), got list" in out
 
 
 def test_dependency_failure_is_named(tree):
     tree.replace("mytorch/activation.py", "return 1.0 - state * state", "return state")
-    result = tree.run()
+    result = tree.run(torch_importable=False)
     assert {"activation", "rnn_backward"} <= result.failed()
     assert "this step uses activation, which failed above" in result.output("rnn_backward")
 
@@ -299,12 +299,12 @@ def test_student_modifying_inputs_in_place_cannot_corrupt_later_cases(tree):
     # Scaling delta in place after using it is harmless: every call gets fresh copies.
     tree.replace("mytorch/linear.py", "        return delta @ self.W\n",
                  "        dx = delta @ self.W\n        delta *= 0\n        return dx\n")
-    assert tree.run().failed() == set()
+    assert tree.run(torch_importable=False).failed() == set()
 
 
 def test_numpy_warnings_from_student_code_are_reported_on_failure(tree):
     tree.replace("mytorch/loss.py", "shifted = x - x.max(axis=1, keepdims=True)", "shifted = x")
-    out = tree.run().output("loss_forward")
+    out = tree.run(torch_importable=False).output("loss_forward")
     assert "numpy warned: RuntimeWarning" in out and "mytorch/loss.py" in out
 
 
