@@ -1,6 +1,6 @@
 #!/bin/sh
 # Pack your handin: sh create_tarball.sh  ->  handin.tar with mytorch/ and hw/.
-# Only .py files go in (no caches, bytecode, data or editor files).
+# Only .py files and your written answers (hw/answers.md) go in (no caches, bytecode, data or editor files).
 set -eu
 cd "$(dirname "$0")"
 
@@ -42,7 +42,7 @@ fi
 
 list=$(mktemp)
 trap 'rm -f "$list"' EXIT
-find mytorch hw -type f -name '*.py' ! -path '*/__pycache__/*' | LC_ALL=C sort > "$list"
+find mytorch hw -type f \( -name '*.py' -o -path hw/answers.md \) ! -path '*/__pycache__/*' | LC_ALL=C sort > "$list"
 rm -f handin.tar
 tar -cf handin.tar -T "$list"
 echo "packed handin.tar with $(wc -l < "$list" | tr -d ' ') files:"

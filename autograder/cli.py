@@ -9,7 +9,9 @@ run (bad arguments, unusable reference data or environment).
 
 import argparse
 import functools
+import os
 import platform
+import signal
 import sys
 import time
 import traceback
@@ -21,7 +23,7 @@ from autograder.engine import StepResult, live_cases, needs_torch, run_step, wit
 from autograder.isolation import hard_exit
 from autograder.reference_store import ReferenceDataError, load_cases, read_manifest
 from autograder.report import failure_details, grading_facts, table, torch_note, write_json
-from autograder.rubric import load_rubric, select_steps
+from autograder.rubric import load_rubric, nearest_steps, select_steps
 from autograder.steps import Step, all_steps
 from autograder.text import plural
 
@@ -47,10 +49,11 @@ def _parser(step_ids: list[str]) -> argparse.ArgumentParser:
                              help="also check against torch live (an error if torch is missing)")
     torch_group.add_argument("--no-torch", dest="torch", action="store_false",
                              help="use only the stored references (default: use torch if it is installed)")
-    p.add_argument("--seed", type=_non_negative(int), default=LIVE_STREAM,
-                   help="which set of random live cases torch checks (default: %(default)s)")
-    p.add_argument("--timeout", type=_non_negative(float), default=DEFAULT_TIMEOUT,
-                   help="seconds one case may take before the step fails (default: %(default)s); "
+    # Defaults are filled in after parsing (_with_defaults), so that the runner knows which were given.
+    p.add_argument("--seed", type=_non_negative(int),
+                   help=f"which set of random live cases torch checks (default: {LIVE_STREAM})")
+    p.add_argument("--timeout", type=_non_negative(float),
+                   help=f"seconds one case may take before the step fails (default: {DEFAULT_TIMEOUT:g}); "
                         "0 means no limit, e.g. to stop at a breakpoint() in your code")
     return p
 
@@ -69,6 +72,35 @@ def _non_negative(kind):
 
     parse.__name__ = kind.__name__
     return parse
+
+
+def _with_defaults(args: argparse.Namespace) -> argparse.Namespace:
+    """-> args with --seed and --timeout filled in where they were not given."""
+    args.seed_given = args.seed is not None
+    args.seed = LIVE_STREAM if args.seed is None else args.seed
+    args.timeout = DEFAULT_TIMEOUT if args.timeout is None else args.timeout
+    return args
+
+
+def _ignored_by_list(args: argparse.Namespace) -> list[str]:
+    """-> the options given with --list that it does not use (it runs nothing)."""
+    given = {"--step": args.step, "--json": args.json, "--torch": args.torch is True,
+             "--no-torch": args.torch is False, "--seed": args.seed is not None, "--timeout": args.timeout is not None}
+    return [name for name, value in given.items() if value]
+
+
+def unwritable(path: Path) -> str | None:
+    """path: where a result file is to be written -> None if it can be, else why not (one phrase).
+
+    Asked before any step runs, so that a typo in --json costs no run; nothing is created here."""
+    folder = path.parent
+    if path.is_dir():
+        return "it is a folder"
+    if not folder.is_dir():
+        return f"its folder {folder} does not exist"
+    if path.exists():
+        return None if os.access(path, os.W_OK) else "it is not writable"
+    return None if os.access(folder, os.W_OK | os.X_OK) else f"its folder {folder} is not writable"
 
 
 def _list(rubric) -> str:
@@ -153,6 +185,21 @@ def _with_hints(oracle, case):
         return case.with_hints(oracle(case.inputs))
 
 
+def _selected(parser: argparse.ArgumentParser, args: argparse.Namespace, rubric: list) -> list:
+    """-> the rubric entries to run; a usage error (exit 2) for a --step that names nothing or a --json
+    that cannot be written, before any step runs."""
+    if args.json is not None and (why := unwritable(args.json)) is not None:
+        parser.error(f"argument --json: cannot write {args.json}: {why}")
+    if not args.step:
+        return rubric
+    ids, unknown = select_steps([e.id for e in rubric], args.step)
+    if unknown:
+        parser.error("argument --step: " + "; ".join(_unknown_step(w, [e.id for e in rubric]) for w in unknown)
+                     + " (see --list)")
+    print(f"selected {plural(len(ids), 'step')}: {', '.join(ids)}\n")
+    return [e for e in rubric if e.id in ids]
+
+
 def main(argv: list[str] | None = None) -> int:
     rubric = load_rubric()
     steps = all_steps()
@@ -163,16 +210,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser([e.id for e in rubric])
     args = parser.parse_args(argv)
     if args.list:
+        ignored = _ignored_by_list(args)
+        if ignored:
+            print(f"note: {' and '.join(ignored)} {'has' if len(ignored) == 1 else 'have'} no effect with --list "
+                  "(it runs no step)", file=sys.stderr)
         print(_list(rubric))
         return 0
-    selected = rubric
-    if args.step:
-        ids, unknown = select_steps([e.id for e in rubric], args.step)
-        if unknown:
-            parser.error(f"argument --step: no step is called or starts with {', '.join(map(repr, unknown))} "
-                         "(see --list)")
-        selected = [e for e in rubric if e.id in ids]
-        print(f"selected {plural(len(ids), 'step')}: {', '.join(ids)}\n")
+    args = _with_defaults(args)
+    selected = _selected(parser, args, rubric)
     started = time.perf_counter()
     try:
         manifest = read_manifest()
@@ -181,6 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ReferenceDataError, SetupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if oracles is None and args.seed_given:
+        why = "with --no-torch" if args.torch is False else "without torch"
+        print(f"note: --seed has no effect {why}: it picks the random cases that torch checks live\n")
 
     files = {e.id: e.file for e in rubric}
     results = _run_steps(selected, steps, stored, oracles, args, files)
@@ -205,17 +253,44 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if any(r.failed for r in results) else 0
 
 
+def _unknown_step(wanted: str, step_ids: list[str]) -> str:
+    """-> why `wanted` names no step, with the nearest ids or groups when one is close."""
+    group = wanted.rstrip("_") or wanted
+    said = f"no step is called {wanted!r} or starts with {group + '_'!r}"
+    near = nearest_steps(step_ids, wanted)
+    return said + (f": did you mean {' or '.join(map(repr, near))}?" if near else "")
+
+
+# What a shell reports for a program that a closed pipe ended (128 + SIGPIPE), as for `ls | head`.
+CLOSED_PIPE_EXIT = 128 + getattr(signal, "SIGPIPE", 13)
+
+
+def _quiet_closed_pipe() -> int:
+    """stdout's reader has gone (`runner.py --list | head`): say nothing more, as `ls` would.
+    -> the exit code. Later writes and the flush at exit go to the null device instead of raising again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return CLOSED_PIPE_EXIT
+
+
 def run(argv: list[str] | None = None) -> None:
     """Run main() and exit with its code; a failure of the runner itself exits 2, never 1."""
     try:
         code = main(argv)
+        sys.stdout.flush()
     except KeyboardInterrupt:
         code = 130
+    except BrokenPipeError:
+        code = _quiet_closed_pipe()
     except Exception:  # noqa: BLE001 - student code is isolated; this is the runner's own failure
         traceback.print_exc()
         print("error: the autograder itself failed (the traceback above is not about your code)", file=sys.stderr)
         code = 2
-    sys.stdout.flush()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = _quiet_closed_pipe()
     sys.stderr.flush()
     # A hung student thread (platforms without SIGALRM) must not keep the runner alive.
     hard_exit(code)

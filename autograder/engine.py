@@ -19,6 +19,7 @@ from autograder.findings import Cause, Failure, Hint, HintKind
 from autograder.isolation import CodeError, ErrorKind, run_isolated
 from autograder.rubric import RubricEntry
 from autograder.steps import Answer, AnyStep, Output, Outputs, QuizStep, Step
+from autograder.supported import TORCH_CPU_INSTALL
 from autograder.text import plural
 
 Oracle = Callable[[dict[str, np.ndarray]], Expected]
@@ -333,7 +334,7 @@ def judge_answers(step: QuizStep, entry: RubricEntry, answers: list[Answer] | Co
     return result
 
 
-TORCH_INSTALL = "pip install torch (the CPU build is enough: see the writeup)"
+TORCH_INSTALL = f"{TORCH_CPU_INSTALL} (the CPU-only build is enough)"
 
 
 def needs_torch(entry: RubricEntry) -> StepResult:

@@ -38,7 +38,7 @@ def _verdict(r: StepResult) -> str:
 
 
 def unmarked_note(results: list[StepResult]) -> str:
-    """-> what the total leaves out: "" or e.g. "not counting the 10 points of mc, marked at official grading"."""
+    """-> what the total leaves out: "" or e.g. "the 10 points of mc, marked at official grading"."""
     parts = []
     for status, why in ((Status.NOT_MARKED, "marked at official grading"),
                         (Status.NEEDS_TORCH, "not run without torch")):
@@ -46,7 +46,7 @@ def unmarked_note(results: list[StepResult]) -> str:
         if left:
             names = " and ".join(f"the {plural(r.max_points, 'point')} of {r.id}" for r in left)
             parts.append(f"{names}, {why}")
-    return "not counting " + "; nor ".join(parts) if parts else ""
+    return "; ".join(parts)
 
 
 def torch_note(results: list[StepResult]) -> str:
@@ -72,13 +72,21 @@ def table(results: list[StepResult], width: int = 100) -> str:
             room = max(20, width - len(line) - 2)
             line += "  " + (summary if len(summary) <= room else summary[: room - 3] + "...")
         lines.append(line)
-    total = sum(r.points for r in results)
-    total_max = sum(r.max_points for r in results)
     lines.append(rule)
-    note = unmarked_note(results)
-    lines.append(f"{'total':<{id_w}}  {_points(total) + ' / ' + _points(total_max):>{pts_w}}"
-                 + (f"  ({note})" if note else ""))
+    lines.append(f"{'total':<{id_w}}  {total_line(results)}")
     return "\n".join(lines)
+
+
+def total_line(results: list[StepResult]) -> str:
+    """-> the total: "240 / 275" when every step was checked; otherwise what this run checked apart from
+    what it could not, e.g. "240 / 240 checked here; not checked: the 10 points of mc, marked at official
+    grading" (a student sees at a glance whether everything this run can check passed)."""
+    total = sum(r.points for r in results)
+    checked_max = sum(r.max_points for r in results if r.counted)
+    note = unmarked_note(results)
+    if not note:
+        return f"{_points(total)} / {_points(checked_max)}"
+    return f"{_points(total)} / {_points(checked_max)} checked here; not checked: {note}"
 
 
 def _marking(r: StepResult) -> list[str]:
@@ -115,7 +123,7 @@ def gradescope_json(results: list[StepResult], execution_time: float, facts: dic
     """
     note = unmarked_note(results)
     return {
-        **({"output": f"score {note}"} if note else {}),
+        **({"output": f"score not counting {note}"} if note else {}),
         "score": sum(r.points for r in results),
         "max_score": sum(r.max_points for r in results),
         "execution_time": round(execution_time, 3),

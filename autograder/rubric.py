@@ -19,6 +19,7 @@ It is JSON, not TOML, because the student path supports Python 3.10, whose
 standard library has no TOML reader.
 """
 
+import difflib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,13 +73,26 @@ def load_rubric(path: Path = RUBRIC) -> list[RubricEntry]:
 
 
 def select_steps(step_ids: list[str], wanted: list[str]) -> tuple[list[str], list[str]]:
-    """step_ids: every step id, in run order; wanted: ids or group prefixes (`linear` names
+    """step_ids: every step id, in run order; wanted: ids or group prefixes (`linear` or `linear_` names
     linear_forward and linear_backward: the ids that start with `linear_`).
 
     Returns (the ids named, in run order; the entries of `wanted` that name no step).
     """
     def named(w: str) -> list[str]:
-        return [s for s in step_ids if s == w or s.startswith(w + "_")]
+        group = w.rstrip("_")  # `ctc_` is the group `ctc`, as the help's "starts with ID_" reads
+        return [s for s in step_ids if s == w or (group and s.startswith(group + "_"))]
 
     chosen = {s for w in wanted for s in named(w)}
     return [s for s in step_ids if s in chosen], [w for w in wanted if not named(w)]
+
+
+def step_groups(step_ids: list[str]) -> list[str]:
+    """step_ids: every step id -> every group prefix that names at least one step (`char`, `char_rnn`, ...),
+    sorted."""
+    return sorted({s.rsplit("_", k)[0] for s in step_ids for k in range(1, s.count("_") + 1)})
+
+
+def nearest_steps(step_ids: list[str], wanted: str, n: int = 3) -> list[str]:
+    """step_ids: every step id; wanted: an id or group that names none -> up to n ids or groups
+    that it is most likely a misspelling of, nearest first (difflib's ratio; [] when none is close)."""
+    return difflib.get_close_matches(wanted.rstrip("_"), step_ids + step_groups(step_ids), n=n, cutoff=0.6)

@@ -3,8 +3,8 @@
     python benchmarks/char_rnn_speed.py [--data FILE] [--updates N] [--rounds N]
                                         [--loss-updates STREAMS:UPDATES ...] [--target LOSS]
 
-Uses ../shared/data/shakespeare_train.txt beside the repository when that file is there,
-else the built-in corpus (or --data). Hidden 100, seq_length 25, lr 0.1, BLAS limited to
+Uses hw/char_rnn/data/shakespeare_train.txt (public-domain Shakespeare, shipped with the
+repository), or --data. Hidden 100, seq_length 25, lr 0.1, BLAS limited to
 one thread for both sides. The baseline is benchmarks/min_char_rnn.py, the training loop of
 Karpathy's min-char-rnn.py doing the same work per update. The script first checks that
 both compute the same updates from the same weights.
@@ -46,7 +46,7 @@ from hw.char_rnn.train import TrainConfig, new_snapshot, train  # noqa: E402
 from hw.char_rnn.vocab import Vocabulary  # noqa: E402
 
 HIDDEN, SEQ, LR = 100, 25, 0.1
-SHARED_TEXT = ROOT.parent / "shared" / "data" / "shakespeare_train.txt"
+SHAKESPEARE = ROOT / "hw" / "char_rnn" / "data" / "shakespeare_train.txt"
 CHECKPOINTS = (2.0, 4.0, 8.0)  # CPU seconds; every default run lasts at least 8
 
 
@@ -197,8 +197,7 @@ def batch_and_updates(text: str) -> tuple[int, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", help="UTF-8 text (default: ../shared/data/shakespeare_train.txt when "
-                                       "present, else the built-in corpus)")
+    parser.add_argument("--data", help=f"UTF-8 text (default: {SHAKESPEARE.relative_to(ROOT)})")
     parser.add_argument("--updates", type=int, default=3000, help="updates timed per side in part 1")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (medians reported)")
     parser.add_argument("--batches", type=int, nargs="+", default=[8, 32],
@@ -211,8 +210,7 @@ def main() -> None:
     parser.add_argument("--target", type=float, default=50.0, help="smooth loss to reach in part 2")
     parser.add_argument("--out", default="runs/char_rnn_benchmark", help="scratch output folder")
     args = parser.parse_args()
-    data = args.data or (str(SHARED_TEXT) if SHARED_TEXT.exists() else None)
-    text, corpus = load_text(data)
+    text, corpus = load_text(args.data or SHAKESPEARE)
     vocab = Vocabulary.from_text(text)
     out = Path(args.out)
     print(f"corpus: {corpus}, V={len(vocab)}; hidden {HIDDEN}, seq_length {SEQ}, lr {LR}; "

@@ -112,6 +112,17 @@ def worker_python() -> str:
     return python
 
 
+def private_runtime(python: str, where: Path) -> str:
+    """python: a worker runtime's interpreter (a venv's bin/python); where: a folder every user can enter,
+    outside /tmp -> the interpreter of a copy of that venv in `where`, for a test that changes the runtime:
+    the shared one is in use by other tests (pytest-xdist workers, other checkouts) at the same time."""
+    root = Path(python).parent.parent
+    copy = where / root.name
+    shutil.copytree(root, copy, symlinks=True)  # bin/python stays a link to the system interpreter
+    os.chmod(copy, 0o755)
+    return str(copy / "bin" / Path(python).name)
+
+
 def runtime_args() -> list[str]:
     """-> the grade command's options naming both worker runtimes (numpy only; numpy and torch)."""
     return ["--worker-python", worker_python(), "--torch-worker-python", torch_worker_python()]

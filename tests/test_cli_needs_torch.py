@@ -66,7 +66,8 @@ def test_report_of_a_step_that_needs_torch():
     assert data["score"] == 5 and data["max_score"] == 20
     assert "not run" in data["tests"][0]["output"]
     text = table([result, other])
-    assert "- / 15  NEEDS TORCH" in text and "not counting the 15 points of poem_model, not run without torch" in text
+    assert "- / 15  NEEDS TORCH" in text
+    assert "5 / 5 checked here; not checked: the 15 points of poem_model, not run without torch" in text
     assert torch_note([other]) == "" and "poem_model" in torch_note([result])
 
 

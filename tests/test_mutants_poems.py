@@ -4,7 +4,12 @@ gen_poem runs the student's RNN_model, so a model bug also fails poem_generate (
 then points at poem_model); bugs in the generation loop fail poem_generate alone.
 """
 
+import ast
+
 import pytest
+
+from autograder.rubric import load_rubric
+from tests.tree import REPO
 
 # The poem homework is written in torch.
 pytest.importorskip("torch")
@@ -133,3 +138,29 @@ def test_a_model_bug_points_generation_at_the_model_step(tree):
     tree.replace(MODEL, "return logits[-1:, :]", "return logits[:1, :]")
     result = tree.run("--step", FORWARD, "--step", GENERATE)
     assert "uses poem_model, which failed above" in result.output(GENERATE)
+
+
+def test_poem_code_imports_no_other_student_code():
+    # Mutants and variants elsewhere run without torch, their poem steps not run (tests/tree.py: Tree.run,
+    # torch_importable): that leaves nothing unchecked only while the poem steps' code imports none of theirs.
+    todo = [e.file for e in load_rubric() if e.file.startswith("hw/poems/")]
+    assert len(todo) == 4
+    seen: set[str] = set()
+    while todo:
+        rel = todo.pop()
+        if rel in seen:
+            continue
+        seen.add(rel)
+        for node in ast.walk(ast.parse((REPO / rel).read_text())):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = ["hw.poems"] if node.level else [node.module or ""]
+            else:
+                continue
+            for name in names:
+                if name.split(".")[0] in ("hw", "mytorch"):
+                    assert name.startswith("hw.poems"), f"{rel} imports {name}"
+                    module = REPO / (name.replace(".", "/") + ".py")
+                    if module.is_file():
+                        todo.append(module.relative_to(REPO).as_posix())

@@ -21,13 +21,15 @@ def test_kill_all_ends_every_process_of_the_uid_and_remove_leftovers_its_files()
             "time.sleep(60)\n")
     proc = subprocess.Popen([identity.python, "-I", "-c", code], cwd="/", start_new_session=True,
                             **identity.popen_args())
-    deadline = time.monotonic() + 20
-    while len(processes_of(UID)) < 2 and time.monotonic() < deadline:
+    # Generous deadlines: on a loaded machine starting Python takes seconds. Waiting for the marker too: the
+    # grandchild writes it only after it was forked, and killing it before that would leave nothing to remove.
+    deadline = time.monotonic() + 120
+    while not (marker.exists() and len(processes_of(UID)) == 2) and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert len(processes_of(UID)) == 2
+    assert len(processes_of(UID)) == 2 and marker.exists()
     kill_all(identity)
     proc.wait()
-    wait_reaped(identity)
+    wait_reaped(identity, timeout=60)
     assert processes_of(UID) == [] and processes_of(UID, zombies=True) == []
     assert marker.exists() and marker.stat().st_uid == UID
     remove_leftovers(identity)

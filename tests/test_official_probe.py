@@ -15,7 +15,16 @@ pytest.importorskip("torch")
 
 from autograder.official import identity, sandbox
 from autograder.official.identity import IdentityError, worker_identities
-from tests.official_setup import needs_root, official_cli, pack, private_repo, solution, worker_python, worker_uid
+from tests.official_setup import (
+    needs_root,
+    official_cli,
+    pack,
+    private_repo,
+    private_runtime,
+    solution,
+    worker_python,
+    worker_uid,
+)
 
 UID = str(worker_uid(150))
 
@@ -132,17 +141,16 @@ def test_each_runtime_must_have_torch_exactly_when_its_steps_use_it(public, monk
 
 
 @needs_root
-def test_a_worker_runtime_its_users_could_write_into_is_refused(setup):
+def test_a_worker_runtime_its_users_could_write_into_is_refused(setup, public):
     # The fork server loads that runtime as root, and every later worker loads it: no worker may change it.
-    found = subprocess.run([worker_python(), "-I", "-c", "import numpy; print(numpy.__path__[0])"],
+    # A private copy: other tests grade with the shared runtime meanwhile, and must never see it writable.
+    python = private_runtime(worker_python(), public)
+    found = subprocess.run([python, "-I", "-c", "import numpy; print(numpy.__path__[0])"],
                            capture_output=True, text=True, check=True)
     package = Path(found.stdout.strip())
-    mode = package.stat().st_mode & 0o7777
+    assert package.is_relative_to(public)
     os.chmod(package, 0o777)
-    try:
-        refused = grade(setup, setup[0] / "private" / "out5")
-    finally:
-        os.chmod(package, mode)
+    refused = grade(setup, setup[0] / "private" / "out5", python=python)
     assert refused.returncode == 2
     assert f"its Python runtime, which later workers and the fork server load: create files in {package}" \
         in refused.stderr

@@ -32,7 +32,7 @@ def slots(tmp_path):
     base = make_base()
     # Not probed: this repository may be readable by the worker uids (the probe tests grade private copies).
     specs = [SlotSpec(Identity(uid, uid, worker_python()), False, torch_worker_python(), base, out,
-                      Guarded(None, out)) for uid in (worker_uid(400), worker_uid(401))]
+                      Guarded(None, out)) for uid in (worker_uid(420), worker_uid(421))]
     made = Slots(make_plan(b"a secret for the slot tests", per_spec=1, timeout=5.0), specs)
     yield made
     made.close()

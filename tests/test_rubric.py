@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from autograder.rubric import load_rubric, select_steps
+from autograder.rubric import load_rubric, nearest_steps, select_steps, step_groups
 from autograder.steps import QuizStep, all_steps
 
 IDS = [e.id for e in load_rubric()]
@@ -35,4 +35,14 @@ def test_select_by_id_or_group_prefix_in_rubric_order():
     # A prefix ends at an underscore: "rnn" also names the classifier's steps, "rn" names nothing.
     assert select_steps(IDS, ["rnn"])[0] == ["rnn_forward", "rnn_backward", "rnn_classifier_forward",
                                                "rnn_classifier_backward"]
-    assert select_steps(IDS, ["rn", "mc", "char_rnn_"]) == (["mc"], ["rn", "char_rnn_"])
+    assert select_steps(IDS, ["rn", "mc", "char_rnn_x"]) == (["mc"], ["rn", "char_rnn_x"])
+    # A trailing underscore spells the same group: `ctc_` is `ctc`.
+    assert select_steps(IDS, ["gru_"]) == select_steps(IDS, ["gru"])
+    assert select_steps(IDS, ["_"]) == ([], ["_"])
+
+
+def test_a_misspelt_step_or_group_has_its_nearest_ids_and_groups():
+    assert nearest_steps(IDS, "gruu")[0] == "gru"
+    assert nearest_steps(IDS, "linear_forwad")[0] == "linear_forward"
+    assert nearest_steps(IDS, "xyzzy") == []
+    assert {"rnn", "rnn_classifier", "gru"} <= set(step_groups(IDS)) and "mc" not in step_groups(IDS)

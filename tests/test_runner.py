@@ -1,6 +1,7 @@
 """The runner as a student uses it: table, exit codes, options, JSON, isolation of failures."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.cli import CLOSED_PIPE_EXIT, unwritable
 from autograder.rubric import load_rubric
 from tests.tree import REPO
 
@@ -60,7 +62,9 @@ def test_table_lists_every_step_with_points_and_total():
             continue
         assert f"{entry.points:g} / {entry.points:g}" in row and row.rstrip().endswith("PASS")
     total = sum(e.points for e in load_rubric())
-    assert any(line.startswith("total") and f"{total - MC_POINTS:g} / {total:g}" in line for line in lines)
+    checked = f"{total - MC_POINTS:g}"
+    assert any(line.startswith("total") and f"{checked} / {checked} checked here; not checked: " in line
+               for line in lines)
 
 
 def test_mc_is_never_scored_locally_and_the_total_says_so(tree):
@@ -72,7 +76,7 @@ def test_mc_is_never_scored_locally_and_the_total_says_so(tree):
     assert row.split()[1:5] == ["-", "/", f"{MC_POINTS:g}", "NOT"] and "MARKED" in row
     assert "PASS" not in row and row.endswith("NOT MARKED  all 5 answers are well-formed")
     total = next(line for line in result.stdout.splitlines() if line.startswith("total"))
-    assert f"not counting the {MC_POINTS:g} points of mc, marked at official grading" in total
+    assert f"checked here; not checked: the {MC_POINTS:g} points of mc, marked at official grading" in total
     mc = next(t for t in result.report["tests"] if t["name"] == "mc")
     assert mc["score"] == 0 and mc["status"] == "passed"
     assert mc["output"].startswith(f"not yet marked: its {MC_POINTS:g} points are awarded at official grading")
@@ -88,7 +92,7 @@ def test_a_malformed_mc_answer_fails(tree):
     row = next(line for line in result.stdout.splitlines() if line.startswith("mc "))
     assert f"0 / {MC_POINTS:g}" in row and "FAIL" in row
     total = next(line for line in result.stdout.splitlines() if line.startswith("total"))
-    assert "not counting" not in total
+    assert "not checked" not in total
 
 
 def test_list_shows_steps_and_points():
@@ -124,18 +128,76 @@ def test_a_step_group_prefix_selects_the_group_and_says_which(tree):
     assert list(one.status()) == ["activation"] and one.stdout.startswith("selected 1 step: activation\n")
 
 
-@pytest.mark.parametrize("wanted", ["no_such_step", "line", "linear_", "forward"])
-def test_a_step_or_prefix_that_names_nothing_is_a_usage_error(wanted):
+@pytest.mark.parametrize(("wanted", "said"), [
+    ("no_such_step", "no step is called 'no_such_step' or starts with 'no_such_step_' (see --list)"),
+    ("line", "no step is called 'line' or starts with 'line_': did you mean 'linear'? (see --list)"),
+    ("forward", "no step is called 'forward' or starts with 'forward_': did you mean 'rnn_forward' or "
+                "'gru_forward' or 'ctc_forward'? (see --list)"),
+    ("ctc_forwad", "no step is called 'ctc_forwad' or starts with 'ctc_forwad_': did you mean 'ctc_forward'"),
+])
+def test_a_step_or_prefix_that_names_nothing_is_a_usage_error_with_the_nearest(wanted, said):
     proc = run_repo("--step", "linear", "--step", wanted)
     assert proc.returncode == 2
     assert proc.stderr.splitlines()[0].startswith("usage: python autograder/runner.py")
-    assert f"error: argument --step: no step is called or starts with '{wanted}'" in proc.stderr
+    assert f"error: argument --step: {said}" in proc.stderr
     assert proc.stdout == ""
+
+
+def test_a_group_with_its_trailing_underscore_selects_the_group():
+    proc = run_repo("--step", "ctc_", "--list")  # --list: nothing runs, the selection is not needed
+    assert proc.returncode == 0
+    assert proc.stderr == "note: --step has no effect with --list (it runs no step)\n"
+    args = ["--step", "ctc_", "--step", "nope_", "--no-torch"]
+    proc = run_repo(*args)
+    assert "no step is called 'nope_' or starts with 'nope_'" in proc.stderr and "'ctc_'" not in proc.stderr
+
+
+def test_a_closed_pipe_ends_the_runner_quietly():
+    # The reading end is closed before the runner writes anything, as `runner.py --list | head -0` does.
+    read, write = os.pipe()
+    os.close(read)
+    proc = subprocess.run([sys.executable, "autograder/runner.py", "--list"], cwd=REPO, stdout=write,
+                          stderr=subprocess.PIPE, text=True)
+    os.close(write)
+    assert proc.stderr == ""
+    assert proc.returncode == CLOSED_PIPE_EXIT == 141
+
+
+@pytest.mark.parametrize(("where", "why"), [
+    ("missing/r.json", "its folder {tmp}/missing does not exist"),
+    (".", "it is a folder"),
+])
+def test_an_unwritable_json_path_is_refused_before_any_step_runs(tmp_path, where, why):
+    target = tmp_path / where
+    proc = run_repo("--json", str(target))
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.splitlines()[-1] == (f"python autograder/runner.py: error: argument --json: cannot write "
+                                            f"{target}: {why.format(tmp=tmp_path)}")
+
+
+def test_unwritable_says_why_without_creating_anything(tmp_path):
+    assert unwritable(tmp_path / "r.json") is None and not (tmp_path / "r.json").exists()
+    assert unwritable(tmp_path / "a" / "r.json") == f"its folder {tmp_path / 'a'} does not exist"
+    if os.geteuid() != 0:  # root may write anywhere
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        assert unwritable(locked / "r.json") == f"its folder {locked} is not writable"
+
+
+def test_an_option_without_effect_says_so_in_one_line():
+    proc = run_repo("--step", "activation", "--no-torch", "--seed", "3")
+    assert proc.returncode == 0
+    notes = [line for line in proc.stdout.splitlines() if "--seed" in line]
+    assert notes == ["note: --seed has no effect with --no-torch: it picks the random cases that torch checks live"]
+    quiet = run_repo("--step", "activation", "--no-torch")
+    assert "note:" not in quiet.stdout + quiet.stderr
+    listed = run_repo("--list", "--seed", "3", "--json", "r.json")
+    assert listed.stderr == "note: --json and --seed have no effect with --list (it runs no step)\n"
 
 
 def test_exit_code_is_one_when_a_selected_step_fails_and_zero_when_others_fail(tree):
     tree.replace("mytorch/loss.py", "return self.sm - self.labels", "return self.sm")
-    assert tree.run().returncode == 1
+    assert tree.run(torch_importable=False).returncode == 1
     assert tree.run("--step", "loss_backward").returncode == 1
     assert tree.run("--step", "loss_forward").returncode == 0
 
@@ -176,7 +238,7 @@ def test_not_implemented_fails_only_that_step_and_points_to_the_file(tree):
     tree.replace("mytorch/rnn_cell.py", "        z = x @ self.W_ih.T",
                  '        raise NotImplementedError("rnn_forward: RNNCell.forward is not implemented yet")\n'
                  "        z = x @ self.W_ih.T")
-    result = tree.run()
+    result = tree.run(torch_importable=False)
     # The classifier runs RNNCell.forward too; every other step passes.
     assert result.failed() == {"rnn_forward", "rnn_classifier_forward", "rnn_classifier_backward"}
     out = result.output("rnn_forward")
@@ -189,7 +251,7 @@ def test_not_implemented_fails_only_that_step_and_points_to_the_file(tree):
 
 def test_exception_shows_only_student_frames(tree):
     tree.replace("mytorch/linear.py", "return x @ self.W.T + self.b", "return x @ self.W.T + self.b[:, None]")
-    result = tree.run()
+    result = tree.run(torch_importable=False)
     out = result.output("linear_forward")
     assert "ValueError" in out
     assert "mytorch/linear.py:" in out and "in forward" in out
@@ -198,7 +260,7 @@ def test_exception_shows_only_student_frames(tree):
 
 def test_syntax_error_fails_steps_using_that_file_only(tree):
     tree.replace("mytorch/gru_cell.py", "h_t = (1.0 - self.z) * h", "h_t = (1.0 - self.z) * h)")
-    result = tree.run()
+    result = tree.run(torch_importable=False)
     assert result.failed() == {"gru_forward", "gru_backward", "gru_inference"}  # hw/char_predictor.py imports it
     assert "SyntaxError in mytorch/gru_cell.py line" in result.output("gru_forward")
 
@@ -206,7 +268,7 @@ def test_syntax_error_fails_steps_using_that_file_only(tree):
 def test_hang_times_out_and_later_steps_still_run(tree):
     tree.replace("mytorch/linear.py", "        self.x = x\n        return x @ self.W.T",
                  "        while True:\n            pass\n        return x @ self.W.T")
-    result = tree.run("--timeout", "1")
+    result = tree.run("--timeout", "1", torch_importable=False)
     assert "linear_forward" in result.failed()
     assert "timed out after 1 s" in result.output("linear_forward")
     assert result.status()["gru_backward"] == "passed"
@@ -214,7 +276,7 @@ def test_hang_times_out_and_later_steps_still_run(tree):
 
 def test_sys_exit_and_base_exceptions_are_contained(tree):
     tree.replace("mytorch/loss.py", "        self.logits = x\n", "        raise SystemExit(3)\n")
-    result = tree.run()
+    result = tree.run(torch_importable=False)
     assert result.failed() == {"loss_forward", "loss_backward"}
     assert "exit(3)" in result.output("loss_forward")
     assert result.report is not None
@@ -222,13 +284,13 @@ def test_sys_exit_and_base_exceptions_are_contained(tree):
 
 def test_wrong_return_type_is_reported_as_type(tree):
     tree.replace("mytorch/rnn_cell.py", "        return dx, dh\n", "        return [dx, dh]\n")
-    out = tree.run().output("rnn_backward")
+    out = tree.run(torch_importable=False).output("rnn_backward")
     assert "backward must return the tuple (dx, dh), got list" in out
 
 
 def test_dependency_failure_is_named(tree):
     tree.replace("mytorch/activation.py", "return 1.0 - state * state", "return state")
-    result = tree.run()
+    result = tree.run(torch_importable=False)
     assert {"activation", "rnn_backward"} <= result.failed()
     assert "this step uses activation, which failed above" in result.output("rnn_backward")
 
@@ -237,12 +299,12 @@ def test_student_modifying_inputs_in_place_cannot_corrupt_later_cases(tree):
     # Scaling delta in place after using it is harmless: every call gets fresh copies.
     tree.replace("mytorch/linear.py", "        return delta @ self.W\n",
                  "        dx = delta @ self.W\n        delta *= 0\n        return dx\n")
-    assert tree.run().failed() == set()
+    assert tree.run(torch_importable=False).failed() == set()
 
 
 def test_numpy_warnings_from_student_code_are_reported_on_failure(tree):
     tree.replace("mytorch/loss.py", "shifted = x - x.max(axis=1, keepdims=True)", "shifted = x")
-    out = tree.run().output("loss_forward")
+    out = tree.run(torch_importable=False).output("loss_forward")
     assert "numpy warned: RuntimeWarning" in out and "mytorch/loss.py" in out
 
 

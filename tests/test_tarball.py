@@ -1,4 +1,5 @@
-"""create_tarball.sh packs exactly the student-editable .py files and refuses to pack an incomplete copy."""
+"""create_tarball.sh packs exactly the student-editable .py files and the written answers, and refuses to pack
+an incomplete copy."""
 
 import shutil
 import subprocess
@@ -6,6 +7,7 @@ import tarfile
 
 import pytest
 
+from autograder.supported import ANSWERS_FILE
 from tests.tree import REPO
 
 
@@ -23,7 +25,9 @@ def pack(root, cwd=None):
 
 
 def expected_members(root):
-    return sorted(p.relative_to(root).as_posix() for d in ("mytorch", "hw") for p in (root / d).rglob("*.py"))
+    answers = [ANSWERS_FILE] if (root / ANSWERS_FILE).is_file() else []
+    return sorted([p.relative_to(root).as_posix() for d in ("mytorch", "hw") for p in (root / d).rglob("*.py")]
+                  + answers)
 
 
 def test_packs_exactly_the_py_files_of_mytorch_and_hw(student_copy, tmp_path):
@@ -38,7 +42,7 @@ def test_packs_exactly_the_py_files_of_mytorch_and_hw(student_copy, tmp_path):
     with tarfile.open(student_copy / "handin.tar") as tar:
         names = sorted(m.name for m in tar.getmembers() if m.isfile())
     assert names == expected_members(student_copy)
-    assert "hw/extra_helper.py" in names and "hw/rnn_classifier.py" in names
+    assert "hw/extra_helper.py" in names and "hw/rnn_classifier.py" in names and "hw/answers.md" in names
     assert not any("__pycache__" in n or n.endswith((".pyc", ".txt", "~")) or n.startswith("autograder") for n in names)
     # It says what it packed: a count, then one line per file.
     assert f"packed handin.tar with {len(names)} files" in proc.stdout
@@ -62,3 +66,10 @@ def test_repacking_replaces_the_old_tar(student_copy):
     assert pack(student_copy).returncode == 0
     with tarfile.open(student_copy / "handin.tar") as tar:
         assert "hw/later.py" in tar.getnames()
+
+
+def test_packs_without_the_answers_file_when_it_was_removed(student_copy):
+    (student_copy / ANSWERS_FILE).unlink()  # not required: the code is what grading needs
+    assert pack(student_copy).returncode == 0
+    with tarfile.open(student_copy / "handin.tar") as tar:
+        assert ANSWERS_FILE not in tar.getnames() and "hw/mc.py" in tar.getnames()

@@ -51,13 +51,26 @@ class Tree:
         assert count == 1, f"{rel}: expected exactly one {old!r}, found {count}"
         path.write_text(text.replace(old, new))
 
-    def run(self, *args: str, torch: bool = False, env: dict | None = None, timeout: float = 300) -> RunResult:
-        """Run this copy's runner with args; the JSON report is always collected."""
+    def run(self, *args: str, torch: bool = False, env: dict | None = None, timeout: float = 300,
+            torch_importable: bool = True) -> RunResult:
+        """Run this copy's runner with args; the JSON report is always collected.
+
+        torch_importable=False: `import torch` fails in the runner, so the steps whose student code is torch
+        (the poem steps) are not run (NEEDS TORCH, never failed). For a change outside hw/poems/, whose code
+        imports no other student code (test_mutants_poems checks it), they would run the solution's code as
+        on the unchanged tree; importing torch for them is most of the CPU time of a run of every step.
+        """
         report_path = self.root / "results.json"
         if report_path.exists():
             report_path.unlink()
         cmd = [sys.executable, str(self.root / "autograder" / "runner.py"), "--json", str(report_path)]
         cmd += list(args) + ([] if torch else ["--no-torch"])
+        if not torch_importable:
+            assert not torch, "torch=True needs torch"
+            blocker = self.root.parent / "no_torch"
+            blocker.mkdir(exist_ok=True)
+            (blocker / "sitecustomize.py").write_text("import sys\nsys.modules['torch'] = None\n")
+            env = {"PYTHONPATH": str(blocker), **(env or {})}
         full_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
         proc = subprocess.run(cmd, cwd=self.root, capture_output=True, text=True, timeout=timeout, env=full_env)
         report = json.loads(report_path.read_text()) if report_path.exists() else None

@@ -140,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         import torch  # noqa: F401
     except ImportError:
         print(
-            "error: hw.poems needs torch: pip install torch (the CPU build is enough; see handout/poems.md)",
+            "error: hw.poems needs torch: pip install torch --index-url https://download.pytorch.org/whl/cpu "
+            "(the CPU-only build; see handout/poems.md)",
             file=sys.stderr,
         )
         return 2
