@@ -40,3 +40,17 @@ def test_a_trial_identity_is_not_official_and_runs_as_the_grader():
     trial = Identity(None, None, "/usr/bin/python3")
     assert not trial.official and trial.popen_args() == {}
     kill_all(trial)  # nothing to do: the grader's own processes are never signalled by uid
+
+
+def test_each_test_file_takes_worker_uids_no_other_file_takes():
+    # Files run at once in one run (pytest-xdist workers steal tests from each other's files): two files with
+    # the same offset would grade as the same uid, and kill_all of one would end the other's workers.
+    import re
+
+    from tests.tree import REPO
+
+    owner: dict[int, str] = {}
+    for path in sorted((REPO / "tests").glob("test_official_*.py")):
+        for offset in {int(n) for n in re.findall(r"worker_uid\((\d+)\)", path.read_text())}:
+            assert owner.setdefault(offset, path.name) == path.name, (offset, owner[offset], path.name)
+    assert len(owner) > 10

@@ -1,5 +1,6 @@
 """hw/poems/train.py and the command line: the loss falls on the synthetic corpus, resume is exact, poems come out."""
 
+import os
 import subprocess
 import sys
 
@@ -13,6 +14,18 @@ from hw.poems.train import CHECKPOINT, TrainConfig, batches, load_checkpoint, tr
 from tests.tree import REPO
 
 SMALL = TrainConfig(embedding_dim=16, hidden_dim=32, batch_size=16, lr=0.02, seed=0)
+# torch on one thread, in this process and in the commands: models this small gain nothing from a second
+# thread, and on a machine whose cores other tests (or people) hold, its OpenMP threads wait for each other
+# (measured here under load: 64 s of wall clock and 14 s of CPU for one training test, against 13 s and 5 s).
+ONE_THREAD = {**os.environ, "OMP_NUM_THREADS": "1"}
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +71,7 @@ def test_command_line_trains_and_writes_a_poem_per_begin_word(tmp_path):
     out = tmp_path / "run"
     train_cmd = [sys.executable, "-m", "hw.poems", "train", "--synthetic", "400", "--epochs", "4", "--hidden", "48",
                  "--embedding", "16", "--out", str(out), "--no-progress"]
-    proc = subprocess.run(train_cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(train_cmd, cwd=REPO, capture_output=True, text=True, timeout=300, env=ONE_THREAD)
     assert proc.returncode == 0, proc.stderr
     assert "400 poems from the synthetic corpus" in proc.stdout
     rows = (out / "losses.csv").read_text().splitlines()
@@ -66,12 +79,13 @@ def test_command_line_trains_and_writes_a_poem_per_begin_word(tmp_path):
     assert float(rows[-1].split(",")[1]) < float(rows[1].split(",")[1])
     assert (out / "loss.png").read_bytes()[:4] == b"\x89PNG"
     gen = subprocess.run([sys.executable, "-m", "hw.poems", "generate", "--checkpoint", str(out / CHECKPOINT),
-                          "--begin", "日", "红", "山", "--max-length", "40"], cwd=REPO, capture_output=True, text=True)
+                          "--begin", "日", "红", "山", "--max-length", "40"], cwd=REPO, capture_output=True, text=True,
+                         env=ONE_THREAD)
     assert gen.returncode == 0, gen.stderr
     poems = gen.stdout.strip().split("\n\n")
     assert [p[0] for p in poems] == ["日", "红", "山"]
     assert all(len(p.replace("\n", "")) <= 40 for p in poems)
-    again = subprocess.run(gen.args, cwd=REPO, capture_output=True, text=True)
+    again = subprocess.run(gen.args, cwd=REPO, capture_output=True, text=True, env=ONE_THREAD)
     assert again.stdout == gen.stdout  # greedy: the same poems every time
     bad = subprocess.run([sys.executable, "-m", "hw.poems", "generate", "--checkpoint", str(out / CHECKPOINT),
                           "--begin", "Q"], cwd=REPO, capture_output=True, text=True)
