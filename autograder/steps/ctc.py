@@ -17,6 +17,7 @@ import numpy as np
 
 from autograder.locators.ctc import locate
 from autograder.steps import Output, Outputs, Spec, Step
+from autograder.steps._numbers import number
 from autograder.steps._student import owned, student_attr
 
 SHORT_T = 30
@@ -133,8 +134,8 @@ def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
         each("get_forward_probs", ("alpha",))
         each("get_backward_probs", ("beta",))
     loss = student_attr("mytorch.ctc", "CTCLoss")(BLANK=0)
-    out["loss"] = owned(loss.forward(inputs["logits"], inputs["target"], inputs["input_lengths"],
-                                     inputs["target_lengths"]))
+    out["loss"] = number(owned(loss.forward(inputs["logits"], inputs["target"], inputs["input_lengths"],
+                                            inputs["target_lengths"])), "the loss CTCLoss.forward returned")
 
 
 def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
