@@ -6,8 +6,9 @@ The corpus (`old`, the default) is the test suite's: every mutant of
 tests/mutants.py and of tests/test_mutants_*.py (the numpy steps), each a
 plausible student bug planted in a fresh copy of the toolkit. `new` is
 tests/mutants_new_steps.py: bugs of the newer steps (LSTM, CTC, decoding, the
-poem homework) written from the writeups before their catalogs were extended. For each, the runner runs (stored references only) on the
-steps the mutant must fail, and the message of its inspected step is read:
+poem homework) written from the writeups before their catalogs were extended.
+For each, the runner runs (stored references only) on the steps the mutant
+must fail, and the message of its inspected step is read:
 - named: it holds the mutant's hint phrase (a "hint:" line, or a locator's
   finding such as "the hidden state is not carried");
 - wrong cause: a "hint:" line that is not the mutant's;

@@ -66,13 +66,13 @@ def greedy_search(inputs: dict[str, np.ndarray]) -> Expected:
     K = len(symbols)
     paths["last_class_blank"] = np.array(relabelled(alignment, K, K), dtype=np.float64)
     paths["blank_as_symbol"] = np.array(relabelled(alignment, -1, K), dtype=np.float64)
-    best = array(best_prob)
+    best_each = array(best_prob)
     probs = {
         "first_step_prob": np.array(float(best_prob[0])),
-        "log_prob": np.array(float(np.sum(np.log(best)))),
-        "sum_prob": np.array(float(np.sum(best))),
-        "mean_prob": np.array(float(np.mean(best))),
-        "blank_free_prob": np.array(float(np.prod(best[alignment != 0]))),
+        "log_prob": np.array(float(np.sum(np.log(best_each)))),
+        "sum_prob": np.array(float(np.sum(best_each))),
+        "mean_prob": np.array(float(np.mean(best_each))),
+        "blank_free_prob": np.array(float(np.prod(best_each[alignment != 0]))),
     }
     return Expected(out, distinct({"path": paths, "prob": probs}, out))
 

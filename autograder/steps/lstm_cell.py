@@ -92,7 +92,8 @@ BACKWARD_BUGS = {
     "the stored output tanh(c_new)",
     "no_dc_new": "dc_new (the gradient from the next step) is missing from the cell state's gradient: "
     "dc_total = dc_new + dh_new * o * (1 - tanh(c_new)²)",
-    "d_o_from_c_new": "d_o uses c_new where tanh(c_new) belongs: h_new = o * tanh(c_new), so d_o = dh_new * tanh(c_new)",
+    "d_o_from_c_new": "d_o uses c_new where tanh(c_new) belongs: h_new = o * tanh(c_new), "
+    "so d_o = dh_new * tanh(c_new)",
     "g_sigmoid_derivative": "g is a tanh: its derivative is 1 - g², not the sigmoid's g * (1 - g)",
     "d_i_from_i": "d_i is dc_total * i: c_new = f * c + i * g, so d_i = dc_total * g (and d_g = dc_total * i)",
 }

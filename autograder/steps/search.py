@@ -13,8 +13,8 @@ import numpy as np
 
 from autograder.locators.search import locate_path
 from autograder.steps import Output, Outputs, Spec, Step
-from autograder.steps._paths import SYMBOLS, decode, encode, encode_scores, symbols_of  # noqa: F401 (decode re-exported)
 from autograder.steps._numbers import number
+from autograder.steps._paths import SYMBOLS, decode, encode, encode_scores, symbols_of  # noqa: F401 (decode re-exported)
 from autograder.steps._student import owned, student_attr
 
 
