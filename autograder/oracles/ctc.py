@@ -91,17 +91,28 @@ def lattice(probs: np.ndarray, target: np.ndarray, short: bool, hints: bool = Tr
 
     hints: also what the alternatives are made of (nll, expected_divergence, final_blank_nll,
     plain_nll, gamma_whole_lattice).
-    slip: equal_skip, blank_stays, start_on_symbol, end_on_final_blank, with_emission change one rule.
+    slip: equal_skip, no_skip, skip_everywhere, skip_inverted, beta_skip_at_r, blank_stays, start_on_symbol,
+    end_on_final_blank, with_emission change one rule.
     """
     ext, skip, equal_skip = extend(target)
-    logA = log_transitions(ext, equal_skip if slip.get("equal_skip") else skip, slip.get("blank_stays", True))
+    if slip.get("equal_skip"):
+        skip = equal_skip
+    elif slip.get("no_skip"):
+        skip = [0] * len(ext)
+    elif slip.get("skip_everywhere"):
+        skip = [int(r >= 2) for r in range(len(ext))]
+    elif slip.get("skip_inverted"):
+        skip = [int(r >= 2 and ext[r] != 0 and ext[r] == ext[r - 2]) for r in range(len(ext))]
+    logA = log_transitions(ext, skip, slip.get("blank_stays", True))
+    # Beta reading skip_connect[r] for the jump r -> r + 2, where skip_connect[r + 2] belongs.
+    shifted = [0, 0] + skip[:-2]
+    logA_beta = log_transitions(ext, shifted, slip.get("blank_stays", True)) if slip.get("beta_skip_at_r") else logA
     logy = torch.log(tensor(probs))[:, ext]
     la = log_alpha(logy, logA, slip.get("start_on_symbol", True))
-    lb = log_beta(logy, logA, slip.get("end_on_final_blank", True))
+    lb = log_beta(logy, logA_beta, slip.get("end_on_final_blank", True))
     if slip.get("with_emission"):
         lb = lb + logy
-    out = {"ext": np.array(ext, dtype=np.float64), "skip": np.array(equal_skip if slip.get("equal_skip") else skip,
-                                                                   dtype=np.float64)}
+    out = {"ext": np.array(ext, dtype=np.float64), "skip": np.array(skip, dtype=np.float64)}
     out["alpha_hat"], out["alpha_log_scale"] = scaled(la)
     out["beta_hat"], out["beta_log_scale"] = scaled(lb, reverse=True)
     out["gamma"] = array(torch.softmax(la + lb, dim=1))
@@ -113,6 +124,7 @@ def lattice(probs: np.ndarray, target: np.ndarray, short: bool, hints: bool = Tr
     if not hints:
         return out
     out["nll"] = np.array(-float(torch.logsumexp(la[-1, -2:], dim=0)))
+    out["whole_row_nll"] = np.array(-float(torch.logsumexp(la[-1], dim=0)))
     out["expected_divergence"] = np.array(-float((torch.softmax(la + lb, dim=1) * logy).sum()))
     out["final_blank_nll"] = np.array(-float(la[-1, -1]))
     # -log of the plain probability: inf where a long input underflows it to 0.
@@ -120,6 +132,7 @@ def lattice(probs: np.ndarray, target: np.ndarray, short: bool, hints: bool = Tr
     # The scaled rows multiplied and normalised once over every (t, r), not row by row.
     joint = torch.softmax(la, dim=1) * torch.softmax(lb, dim=1)
     out["gamma_whole_lattice"] = array(joint / joint.sum())
+    out["gamma_unnormalised"] = array(joint)
     return out
 
 
@@ -130,6 +143,10 @@ SLIPS = {
     "start_blank_only": ({"start_on_symbol": False}, ("alpha_hat", "alpha", "gamma", "loss")),
     "end_symbol_only": ({"end_on_final_blank": False}, ("beta_hat", "beta", "gamma")),
     "beta_with_emission": ({"with_emission": True}, ("beta_hat", "beta", "beta_log_scale")),
+    "skip_inverted": ({"skip_inverted": True}, ("skip", "alpha_hat", "alpha", "beta_hat", "beta", "gamma", "loss")),
+    "beta_skip_at_r": ({"beta_skip_at_r": True}, ("beta_hat", "beta", "gamma")),
+    "no_skip": ({"no_skip": True}, ("alpha_hat", "alpha", "beta_hat", "beta", "gamma", "loss")),
+    "skip_everywhere": ({"skip_everywhere": True}, ("alpha_hat", "alpha", "beta_hat", "beta", "gamma", "loss")),
 }
 LATTICE_KEYS = ("ext", "skip", "alpha_hat", "alpha_log_scale", "beta_hat", "beta_log_scale", "gamma", "alpha", "beta")
 
@@ -163,10 +180,16 @@ def ctc_forward(inputs: dict[str, np.ndarray]) -> Expected:
             "expected_divergence": np.array(np.mean([d["expected_divergence"] for d in per_seq])),
         }
         alternatives["loss"]["final_blank_only"] = np.array(np.mean([d["final_blank_nll"] for d in per_seq]))
+        alternatives["loss"]["whole_last_row"] = np.array(np.mean([d["whole_row_nll"] for d in per_seq]))
+        alternatives["loss"]["input_length_mean"] = np.array(float((nll / tensor(inputs["input_lengths"])).mean()))
+        alternatives["loss"]["last_sequence"] = np.array(float(nll[-1]))
+        for side in ("alpha_log_scale", "beta_log_scale"):
+            alternatives[side] = {"scale_sums": np.where(out[side] != 0, np.exp(out[side]), 0.0)}
         # Rows never divided by their sums are the plain alpha; the plain alpha without its scales is alpha_hat.
         alternatives["alpha_hat"] = {"unnormalised_rows": out["alpha"]}
         alternatives["alpha"] = {"scales_not_applied": out["alpha_hat"]}
-        alternatives["gamma"] = {"gamma_whole_lattice": stack([d["gamma_whole_lattice"] for d in per_seq])}
+        alternatives["gamma"] = {"gamma_whole_lattice": stack([d["gamma_whole_lattice"] for d in per_seq]),
+                                 "gamma_unnormalised": stack([d["gamma_unnormalised"] for d in per_seq])}
         for tag, (rule, keys) in SLIPS.items():
             slipped = [lattice(p, tg, short, **rule) for p, tg in seqs]
             for key in keys:
@@ -191,9 +214,21 @@ def ctc_backward(inputs: dict[str, np.ndarray]) -> Expected:
             "wrt_log_probs": array(g_log),
             "wrt_scores": array(torch.where(in_time[:, :, None], g_log + probs.detach(), torch.zeros(()))),
             "overwritten_repeats": _overwritten_repeats(inputs),
+            "gamma_unnormalised": _from_gamma(inputs, "gamma_unnormalised"),
         }
     values = {"dY": array(dY)}
     return Expected(values, distinct(alternatives, values))
+
+
+def _from_gamma(inputs: dict[str, np.ndarray], which: str) -> np.ndarray:
+    """dY (T, B, C) computed from the lattice output `which` in place of gamma: -(its sum per symbol) / y."""
+    grad = np.zeros(inputs["logits"].shape)
+    for b, (probs, target) in enumerate(sequences(inputs)):
+        ext, _, _ = extend(target)
+        per_symbol = np.zeros(probs.shape)
+        np.add.at(per_symbol, (slice(None), ext), lattice(probs, target, short=True)[which])
+        grad[:len(probs), b] = -per_symbol / probs
+    return grad
 
 
 def _overwritten_repeats(inputs: dict[str, np.ndarray]) -> np.ndarray:

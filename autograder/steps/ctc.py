@@ -191,10 +191,28 @@ FORWARD_BUGS = {
     "batch_sum": "it is the sum over the batch: the loss is the mean over the sequences",
     "target_length_mean": "each sequence's loss is divided by its target length (torch's reduction='mean'): "
     "the loss is the plain mean of -log P over the batch",
+    "skip_inverted": "it matches skip flags set where the symbols are equal: skip_connect is 1 where the symbol "
+    "differs from the one two positions back",
+    "beta_skip_at_r": "it matches beta reading skip_connect[r] where skip_connect[r + 2] belongs: the jump from "
+    "r to r + 2 is allowed by the flag of the position it lands on",
+    "no_skip": "it matches a lattice without the skip from r - 2: a symbol that differs from the one two positions "
+    "back may be entered from r - 2, jumping the blank between them (skip_connect[r] = 1)",
+    "skip_everywhere": "it matches a lattice where skip_connect is ignored: only a symbol that differs from the one "
+    "two positions back may be entered from r - 2 (never a blank, never an equal symbol)",
+    "scale_sums": "log_scale holds the sums themselves: it holds their logs, log(alpha[t].sum()) for each t",
+    "gamma_unnormalised": "gamma is not normalised: each row of gamma sums to 1, "
+    "gamma[t] = alpha_hat[t] * beta_hat[t] divided by that row's sum",
+    "whole_last_row": "it takes P from the whole last row of alpha: P is the sum of alpha at the last time step "
+    "over the last symbol and the final blank only",
+    "input_length_mean": "each sequence's loss is divided by its input length: the loss is the plain mean of "
+    "-log P over the batch",
+    "last_sequence": "it is the loss of the last sequence of the batch alone: the loss is the mean over all of them",
     "expected_divergence": "it is the expected divergence -sum gamma log y, not -log P: the loss is minus the "
     "log of the total probability of the target (log P from the scaled forward pass)",
 }
 BACKWARD_BUGS = {
+    "gamma_unnormalised": "it matches a gradient from gamma not normalised (alpha * beta as they are): "
+    "each row of gamma sums to 1",
     "overwritten_repeats": "each symbol gets the gamma of only one of its positions: a symbol (the blank above all) "
     "sits at several positions of the extended target, and their gammas add up (np.add.at)",
     "wrt_log_probs": "it is the gradient with respect to log y (-sum of gamma per symbol): "

@@ -77,6 +77,11 @@ BEAM_SPECS = (
           symbols=3, T=5, width=1000),
     _spec("width 4, 1 symbol, T 7", symbols=1, T=7, width=4),
     _spec("width 10, 10 symbols, T 30", symbols=10, T=30, width=10),
+    # Probabilities of 1/2 keep every score an exact power of two: the ties are exact.
+    _spec("width 1, 1 symbol, T 6, uniform probabilities: scores tie at every cutoff, and all tied survive",
+          symbols=1, T=6, width=1, scale=0.0),
+    _spec("width 3, 1 symbol, T 8, uniform probabilities: scores tie at every cutoff, and all tied survive",
+          symbols=1, T=8, width=3, scale=0.0),
 )
 
 # Known bugs of decoding (tags of the alternatives autograder/oracles/search.py computes).
