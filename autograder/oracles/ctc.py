@@ -226,7 +226,9 @@ def _from_gamma(inputs: dict[str, np.ndarray], which: str) -> np.ndarray:
     for b, (probs, target) in enumerate(sequences(inputs)):
         ext, _, _ = extend(target)
         per_symbol = np.zeros(probs.shape)
-        np.add.at(per_symbol, (slice(None), np.array(ext)), lattice(probs, target, short=True)[which])
+        used = lattice(probs, target, short=True)[which]
+        for r, k in enumerate(ext):
+            per_symbol[:, k] += used[:, r]
         grad[:len(probs), b] = -per_symbol / probs
     return grad
 
