@@ -91,8 +91,8 @@ GREEDY_BUGS = {
     "no_merge": "it matches dropping blanks without merging repeated symbols: 'aa' with no blank between is 'a'",
     "first_step_prob": "it is the probability of the first time step alone: forward_prob is the product of the "
     "best probability at every time step",
-    "last_class_blank": "it matches reading the last class as the blank: the blank is row 0 of y_probs, and row "
-    "k + 1 is SymbolSets[k]",
+    "last_class_blank": "it matches the symbols read one row off (row k as SymbolSets[k], the last class as the "
+    "blank): the blank is row 0 of y_probs, and row k + 1 is SymbolSets[k]",
     "blank_as_symbol": "it matches decoding the blank as a symbol (SymbolSets[-1]): the blank is row 0 of y_probs "
     "and is dropped from the path",
     "log_prob": "it is the log of forward_prob: forward_prob is the product of the best probabilities, not the sum "
