@@ -75,20 +75,38 @@ def poems_preprocess(inputs: dict[str, np.ndarray]) -> Expected:
     return Expected(values, distinct(alternatives, values))
 
 
-def poem_generate(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def _generated(inputs: dict[str, np.ndarray], slip: str | None = None) -> str:
+    """Greedy generation from the begin word -> the poem (or what `slip` makes of it)."""
     vocab, begin = decode_text(inputs["vocab"]), decode_text(inputs["begin"])
-    if any(c not in vocab for c in begin):
-        return {"unknown_begin": np.array(1.0)}
-    sequence = [vocab.index(c) for c in START + begin]
-    limit = int(inputs["max_length"])
+    fed = [vocab.index(c) for c in (begin if slip == "no_start_token" else START + begin)]
+    poem = "" if slip == "no_begin_word" else begin
+    limit = int(inputs["max_length"]) - (1 if slip == "stops_early" else 0)
     with torch.no_grad():
-        while len(sequence) - 1 < limit:
-            last = lstm_logits(inputs, np.array([sequence]))[0, -1]
-            nxt = int(torch.argmax(last))
+        while len(poem) < limit:
+            logits = lstm_logits(inputs, np.array([fed]))[0]
+            nxt = int(torch.argmax(logits[0 if slip == "first_row" else -1]))
             if vocab[nxt] == END:
                 break
-            sequence.append(nxt)
-    return {"poem": encode_text("".join(vocab[i] for i in sequence[1:])).astype(np.float64)}
+            poem += vocab[nxt]
+            if slip != "not_fed_back":
+                fed.append(nxt)
+    return poem
+
+
+# Slips of the generation loop (the step's catalog names them).
+GENERATE_SLIPS = ("no_start_token", "not_fed_back", "first_row", "no_begin_word", "stops_early")
+
+
+def poem_generate(inputs: dict[str, np.ndarray]) -> Expected:
+    vocab, begin = decode_text(inputs["vocab"]), decode_text(inputs["begin"])
+    if any(c not in vocab for c in begin):
+        return Expected({"unknown_begin": np.array(1.0)})
+    values = {"poem": encode_text(_generated(inputs)).astype(np.float64)}
+    if not hints_wanted():
+        return Expected(values)
+    alternatives = {"poem": {slip: encode_text(_generated(inputs, slip)).astype(np.float64)
+                             for slip in GENERATE_SLIPS}}
+    return Expected(values, distinct(alternatives, values))
 
 
 ORACLES = {"poems_preprocess": poems_preprocess, "poem_generate": poem_generate}
