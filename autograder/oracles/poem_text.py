@@ -83,7 +83,7 @@ def _generated(inputs: dict[str, np.ndarray], slip: str | None = None) -> str:
     limit = int(inputs["max_length"]) - (1 if slip == "stops_early" else 0)
     with torch.no_grad():
         while len(poem) < limit:
-            logits = lstm_logits(inputs, np.array([fed]))[0]
+            logits = lstm_logits(inputs, np.array([fed[-1:] if slip == "last_char_only" else fed]))[0]
             nxt = int(torch.argmax(logits[0 if slip == "first_row" else -1]))
             if vocab[nxt] == END:
                 break
@@ -94,7 +94,7 @@ def _generated(inputs: dict[str, np.ndarray], slip: str | None = None) -> str:
 
 
 # Slips of the generation loop (the step's catalog names them).
-GENERATE_SLIPS = ("no_start_token", "not_fed_back", "first_row", "no_begin_word", "stops_early")
+GENERATE_SLIPS = ("no_start_token", "not_fed_back", "first_row", "no_begin_word", "stops_early", "last_char_only")
 
 
 def poem_generate(inputs: dict[str, np.ndarray]) -> Expected:

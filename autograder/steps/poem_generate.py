@@ -161,6 +161,8 @@ BUGS = {
     "row (is_test=True returns it)",
     "no_begin_word": "it matches a poem without its begin word: the poem begins with the begin word, then the "
     "generated characters",
+    "last_char_only": "it matches feeding only the last character each step: the model reads G and the whole poem "
+    "so far, from zero states, at every step",
     "stops_early": "it matches stopping one character before the limit: generation goes on until the poem has "
     "max_length characters",
 }
