@@ -64,6 +64,7 @@ GREEDY_SPECS = (
     _spec("4 symbols, T 1", symbols=4, T=1),
     _spec("8 symbols, T 40, peaked outputs", symbols=8, T=40, scale=3.0),
     _spec("20 symbols, T 300", symbols=20, T=300, scale=2.0),
+    _spec("3 symbols, T 5, the blank best at every step: an empty path", symbols=3, T=5, pattern=[0] * 5),
 )
 BEAM_SPECS = (
     _spec("width 1, 3 symbols, T 6", symbols=3, T=6, width=1),
@@ -82,6 +83,8 @@ BEAM_SPECS = (
           symbols=1, T=6, width=1, scale=0.0),
     _spec("width 3, 1 symbol, T 8, uniform probabilities: scores tie at every cutoff, and all tied survive",
           symbols=1, T=8, width=3, scale=0.0),
+    _spec("width 2, 3 symbols, T 6, the blank best at every step: the empty path is the best", symbols=3, T=6,
+          width=2, pattern=[0] * 6),
 )
 
 # Known bugs of decoding (tags of the alternatives autograder/oracles/search.py computes).
