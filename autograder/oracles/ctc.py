@@ -49,29 +49,37 @@ def log_transitions(ext: list[int], skip: list[int], blank_stays: bool = True) -
     return torch.log(A)
 
 
-def log_alpha(logy: torch.Tensor, logA: torch.Tensor, start_on_symbol: bool = True) -> torch.Tensor:
-    """logy: (T, S) log y_t(ext[r]) -> log alpha (T, S)."""
+def log_alpha(logy: torch.Tensor, logA: torch.Tensor, start_on_symbol: bool = True, start: int = 0,
+              lag: int = 0) -> torch.Tensor:
+    """logy: (T, S) log y_t(ext[r]) -> log alpha (T, S).
+
+    Slips: start, the first of the two start positions (0 is right); lag 1, rows t >= 1 take
+    the emission of t - 1."""
     T, S = logy.shape
     first = torch.full((S,), NEG_INF, dtype=torch.float64)
-    first[0] = logy[0, 0]
-    if start_on_symbol:
-        first[1] = logy[0, 1]
+    first[start] = logy[0, start]
+    if start_on_symbol and start + 1 < S:
+        first[start + 1] = logy[0, start + 1]
     rows = [first]
     for t in range(1, T):
-        rows.append(torch.logsumexp(rows[-1][:, None] + logA, dim=0) + logy[t])
+        rows.append(torch.logsumexp(rows[-1][:, None] + logA, dim=0) + logy[t - lag])
     return torch.stack(rows)
 
 
-def log_beta(logy: torch.Tensor, logA: torch.Tensor, end_on_final_blank: bool = True) -> torch.Tensor:
-    """logy: (T, S) -> log beta (T, S), y_t excluded."""
+def log_beta(logy: torch.Tensor, logA: torch.Tensor, end_on_final_blank: bool = True, end: int = 0,
+             lag: int = 0) -> torch.Tensor:
+    """logy: (T, S) -> log beta (T, S), y_t excluded.
+
+    Slips: end 1, the two end positions one earlier (S - 3, S - 2); lag 1, rows take the
+    emission of t where that of t + 1 belongs."""
     T, S = logy.shape
     last = torch.full((S,), NEG_INF, dtype=torch.float64)
-    last[S - 2] = 0.0
+    last[S - 2 - end] = 0.0
     if end_on_final_blank:
-        last[S - 1] = 0.0
+        last[S - 1 - end] = 0.0
     rows = [last]
     for t in reversed(range(T - 1)):
-        rows.append(torch.logsumexp(logA + (logy[t + 1] + rows[-1])[None, :], dim=1))
+        rows.append(torch.logsumexp(logA + (logy[t + 1 - lag] + rows[-1])[None, :], dim=1))
     return torch.stack(rows[::-1])
 
 
@@ -92,7 +100,7 @@ def lattice(probs: np.ndarray, target: np.ndarray, short: bool, hints: bool = Tr
     hints: also what the alternatives are made of (nll, expected_divergence, final_blank_nll,
     plain_nll, gamma_whole_lattice).
     slip: equal_skip, no_skip, skip_everywhere, skip_inverted, beta_skip_at_r, blank_stays, start_on_symbol,
-    end_on_final_blank, with_emission change one rule.
+    start_late, alpha_lag, end_on_final_blank, end_early, beta_lag, with_emission change one rule.
     """
     ext, skip, equal_skip = extend(target)
     if slip.get("equal_skip"):
@@ -108,8 +116,10 @@ def lattice(probs: np.ndarray, target: np.ndarray, short: bool, hints: bool = Tr
     shifted = [0, 0] + skip[:-2]
     logA_beta = log_transitions(ext, shifted, slip.get("blank_stays", True)) if slip.get("beta_skip_at_r") else logA
     logy = torch.log(tensor(probs))[:, ext]
-    la = log_alpha(logy, logA, slip.get("start_on_symbol", True))
-    lb = log_beta(logy, logA_beta, slip.get("end_on_final_blank", True))
+    la = log_alpha(logy, logA, slip.get("start_on_symbol", True), int(slip.get("start_late", 0)),
+                   int(slip.get("alpha_lag", 0)))
+    lb = log_beta(logy, logA_beta, slip.get("end_on_final_blank", True), int(slip.get("end_early", 0)),
+                  int(slip.get("beta_lag", 0)))
     if slip.get("with_emission"):
         lb = lb + logy
     out = {"ext": np.array(ext, dtype=np.float64), "skip": np.array(skip, dtype=np.float64)}
@@ -137,7 +147,7 @@ def lattice(probs: np.ndarray, target: np.ndarray, short: bool, hints: bool = Tr
 
 
 # Each slip: the rule it changes, and the lattice outputs it changes.
-SLIPS = {
+SLIPS: dict[str, tuple[dict[str, bool | int], tuple[str, ...]]] = {
     "equal_skip": ({"equal_skip": True}, ("skip", "alpha_hat", "alpha", "beta_hat", "beta", "gamma", "loss")),
     "no_blank_stay": ({"blank_stays": False}, ("alpha_hat", "alpha", "beta_hat", "beta", "gamma", "loss")),
     "start_blank_only": ({"start_on_symbol": False}, ("alpha_hat", "alpha", "gamma", "loss")),
@@ -145,6 +155,10 @@ SLIPS = {
     "beta_with_emission": ({"with_emission": True}, ("beta_hat", "beta", "beta_log_scale")),
     "skip_inverted": ({"skip_inverted": True}, ("skip", "alpha_hat", "alpha", "beta_hat", "beta", "gamma", "loss")),
     "beta_skip_at_r": ({"beta_skip_at_r": True}, ("beta_hat", "beta", "gamma")),
+    "alpha_start_late": ({"start_late": 1}, ("alpha_hat", "alpha", "gamma")),
+    "beta_end_early": ({"end_early": 1}, ("beta_hat", "beta", "gamma")),
+    "alpha_previous_emission": ({"alpha_lag": 1}, ("alpha_hat", "alpha", "alpha_log_scale", "gamma")),
+    "beta_own_emission": ({"beta_lag": 1}, ("beta_hat", "beta", "beta_log_scale", "gamma")),
     "no_skip": ({"no_skip": True}, ("alpha_hat", "alpha", "beta_hat", "beta", "gamma", "loss")),
     "skip_everywhere": ({"skip_everywhere": True}, ("alpha_hat", "alpha", "beta_hat", "beta", "gamma", "loss")),
 }
@@ -215,6 +229,7 @@ def ctc_backward(inputs: dict[str, np.ndarray]) -> Expected:
             "wrt_scores": array(torch.where(in_time[:, :, None], g_log + probs.detach(), torch.zeros(()))),
             "overwritten_repeats": _overwritten_repeats(inputs),
             "gamma_unnormalised": _from_gamma(inputs, "gamma_unnormalised"),
+            "divided_by_y_twice": array(torch.where(in_time[:, :, None], dY / probs.detach(), torch.zeros(()))),
         }
     values = {"dY": array(dY)}
     return Expected(values, distinct(alternatives, values))

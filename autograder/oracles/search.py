@@ -66,6 +66,7 @@ def greedy_search(inputs: dict[str, np.ndarray]) -> Expected:
     K = len(symbols)
     paths["last_class_blank"] = np.array(relabelled(alignment, K, K), dtype=np.float64)
     paths["blank_as_symbol"] = np.array(relabelled(alignment, -1, K), dtype=np.float64)
+    paths["first_step_only"] = encode(_as_str(compress(alignment[:1]), symbols), symbols, "path")
     best_each = array(best_prob)
     probs = {
         "first_step_prob": np.array(float(best_prob[0])),

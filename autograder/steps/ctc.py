@@ -105,7 +105,8 @@ def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
         S = 2 * len(target) + 1
         ext, skip = _pair(ctc.extend_target_with_blank(target), "extend_target_with_blank")
         lattices.append({"probs": probs, "T": len(probs), "S": S,
-                         "ext": _array(ext, (S,), "extended_symbols", indices=True),
+                         "ext": _array(ext, (S,), "extended_symbols (a blank before, between and after the "
+                                       "target's symbols)", indices=True),
                          "skip": _array(skip, (S,), "skip_connect", indices=True)})
     for key in ("ext", "skip"):
         out[key] = stack([np.array(d[key], dtype=np.float64) for d in lattices])
@@ -195,6 +196,14 @@ FORWARD_BUGS = {
     "differs from the one two positions back",
     "beta_skip_at_r": "it matches beta reading skip_connect[r] where skip_connect[r + 2] belongs: the jump from "
     "r to r + 2 is allowed by the flag of the position it lands on",
+    "alpha_start_late": "it matches alpha starting one position late: alpha[0] is y_0 at position 0 (blank) and "
+    "position 1 (the first symbol), zero elsewhere",
+    "beta_end_early": "it matches beta ending one position early: beta[T - 1] is 1 at the last symbol (S - 2) and "
+    "the final blank (S - 1), zero elsewhere",
+    "alpha_previous_emission": "it matches alpha taking y_{t-1} where y_t belongs: alpha[t, r] includes the "
+    "emission of its own step, y_t(extended_symbols[r])",
+    "beta_own_emission": "it matches beta taking y_t where y_{t+1} belongs: beta[t] sums over the next step's "
+    "positions times their emission at t + 1",
     "no_skip": "it matches a lattice without the skip from r - 2: a symbol that differs from the one two positions "
     "back may be entered from r - 2, jumping the blank between them (skip_connect[r] = 1)",
     "skip_everywhere": "it matches a lattice where skip_connect is ignored: only a symbol that differs from the one "
@@ -211,6 +220,7 @@ FORWARD_BUGS = {
     "log of the total probability of the target (log P from the scaled forward pass)",
 }
 BACKWARD_BUGS = {
+    "divided_by_y_twice": "it is divided by y twice: dY = -(sum of gamma per symbol) / y, once",
     "gamma_unnormalised": "it matches a gradient from gamma not normalised (alpha * beta as they are): "
     "each row of gamma sums to 1",
     "overwritten_repeats": "each symbol gets the gamma of only one of its positions: a symbol (the blank above all) "

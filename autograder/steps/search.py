@@ -98,6 +98,8 @@ GREEDY_BUGS = {
     "blank): the blank is row 0 of y_probs, and row k + 1 is SymbolSets[k]",
     "blank_as_symbol": "it matches decoding the blank as a symbol (SymbolSets[-1]): the blank is row 0 of y_probs "
     "and is dropped from the path",
+    "first_step_only": "it matches decoding the first time step alone: y_probs is (classes, time, batch), "
+    "so the time steps are y_probs[:, t, 0]",
     "log_prob": "it is the log of forward_prob: forward_prob is the product of the best probabilities, not the sum "
     "of their logs",
     "sum_prob": "it is a sum over the time steps of the best probabilities: forward_prob is their product",
