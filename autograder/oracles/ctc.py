@@ -15,6 +15,8 @@ torch.logsumexp, so it holds for any T. The same code with one rule changed give
 a known slip produces (alternatives, only for short inputs, for hints).
 """
 
+from typing import Any
+
 import numpy as np
 import torch
 
@@ -94,7 +96,8 @@ def scaled(log_rows: torch.Tensor, reverse: bool = False) -> tuple[np.ndarray, n
     return array(torch.softmax(log_rows, dim=1)), array(scale)
 
 
-def lattice(probs: np.ndarray, target: np.ndarray, short: bool, hints: bool = True, **slip) -> dict[str, np.ndarray]:
+def lattice(probs: np.ndarray, target: np.ndarray, short: bool, hints: bool = True, **slip: Any,
+            ) -> dict[str, np.ndarray]:
     """One sequence: probs (T, C), target (L,) -> its lattice outputs (see the step's outputs).
 
     hints: also what the alternatives are made of (nll, expected_divergence, final_blank_nll,
@@ -205,7 +208,8 @@ def ctc_forward(inputs: dict[str, np.ndarray]) -> Expected:
         alternatives["gamma"] = {"gamma_whole_lattice": stack([d["gamma_whole_lattice"] for d in per_seq]),
                                  "gamma_unnormalised": stack([d["gamma_unnormalised"] for d in per_seq])}
         for tag, (rule, keys) in SLIPS.items():
-            slipped = [lattice(p, tg, short, **rule) for p, tg in seqs]
+            changed: dict[str, Any] = dict(rule)
+            slipped = [lattice(p, tg, short, **changed) for p, tg in seqs]
             for key in keys:
                 if key == "loss":
                     alternatives["loss"][tag] = np.array(sum(d["nll"] for d in slipped) / B)
