@@ -200,6 +200,12 @@ def ctc_forward(inputs: dict[str, np.ndarray]) -> Expected:
         alternatives["loss"]["whole_last_row"] = np.array(np.mean([d["whole_row_nll"] for d in per_seq]))
         alternatives["loss"]["input_length_mean"] = np.array(float((nll / tensor(inputs["input_lengths"])).mean()))
         alternatives["loss"]["last_sequence"] = np.array(float(nll[-1]))
+        if len(seqs) <= inputs["logits"].shape[0]:
+            # logits read batch-first: sequence b takes logits[b, :input_lengths[b]], min(T_b, B) rows of step b.
+            with np.errstate(divide="ignore"):
+                read = [lattice(inputs["logits"][b, :n], tg, short)["nll"]
+                        for b, (n, (_, tg)) in enumerate(zip(inputs["input_lengths"], seqs))]
+            alternatives["loss"]["batch_first"] = np.array(np.mean(read))
         for side in ("alpha_log_scale", "beta_log_scale"):
             alternatives[side] = {"scale_sums": np.where(out[side] != 0, np.exp(out[side]), 0.0)}
         # Rows never divided by their sums are the plain alpha; the plain alpha without its scales is alpha_hat.

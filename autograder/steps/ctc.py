@@ -215,6 +215,8 @@ FORWARD_BUGS = {
     "over the last symbol and the final blank only",
     "input_length_mean": "each sequence's loss is divided by its input length: the loss is the plain mean of "
     "-log P over the batch",
+    "batch_first": "it matches reading the probabilities batch-first (logits[b, :T]): logits is (T, B, C), so "
+    "sequence b is logits[:input_lengths[b], b]",
     "last_sequence": "it is the loss of the last sequence of the batch alone: the loss is the mean over all of them",
     "expected_divergence": "it is the expected divergence -sum gamma log y, not -log P: the loss is minus the "
     "log of the total probability of the target (log P from the scaled forward pass)",
