@@ -26,14 +26,14 @@ def test_a_plain_number_is_taken_without_a_note(value):
     assert isinstance(got, np.ndarray) and got.shape == () and float(got) == float(value) and notes == []
 
 
-@pytest.mark.parametrize("value", [np.array([0.25]), np.array([[0.25]]), np.float32(0.25)])
+@pytest.mark.parametrize("value", [np.array([0.25]), np.array([[0.25]]), np.float32(0.25), [0.25], (0.25,)])
 def test_a_one_element_array_or_narrow_scalar_is_judged_by_value_with_a_note(value):
     got, notes = _noted(value)
     assert got.shape == () and float(got) == 0.25
     assert len(notes) == 1 and "the score is" in notes[0] and "a plain float is expected" in notes[0]
 
 
-@pytest.mark.parametrize("value", [np.array([0.25, 0.5]), True, "0.25", [0.25]])
+@pytest.mark.parametrize("value", [np.array([0.25, 0.5]), True, "0.25", ["0.25"], [0.25, 0.5], [[0.25, 1.0]]])
 def test_anything_else_is_left_for_the_comparison_to_report(value):
     got, notes = _noted(value)
     assert got is value and notes == []

@@ -20,7 +20,8 @@ def number(value: Any, what: str) -> Any:
     """value: what the student returned where a number belongs -> a float64 scalar array () if it is one.
 
     Python int/float and numpy scalars are numbers; a numpy array holding exactly one
-    real number (any shape: (1,), (1, 1), ...) is taken by its value, with a FormNote.
+    real number (any shape: (1,), (1, 1), ...), or a list or tuple of one, is taken by its
+    value, with a FormNote.
     Anything else is returned unchanged, for the comparison to report.
     """
     if isinstance(value, (bool, np.bool_)):
@@ -30,10 +31,20 @@ def number(value: Any, what: str) -> Any:
             warnings.warn(f"{what} is a numpy {type(value).__name__}: judged by its value; "
                           "a plain float is expected", FormNote, stacklevel=2)
         return np.array(float(value))
+    form = f"a {type(value).__name__} of one number" if isinstance(value, (list, tuple)) else None
+    if isinstance(value, (list, tuple)) and len(value) == 1:
+        # np.allclose, the course grader's comparison, takes [x] as x too.
+        try:
+            as_array = np.asarray(value)
+        except (ValueError, TypeError):
+            return value
+        if as_array.dtype.kind not in "iuf" or as_array.size != 1:
+            return value
+        value = as_array
     if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
         if value.ndim == 0:
             return np.array(float(value))
-        warnings.warn(f"{what} is an array of shape {value.shape}: judged by its value; "
+        warnings.warn(f"{what} is {form or f'an array of shape {value.shape}'}: judged by its value; "
                       "a plain float is expected", FormNote, stacklevel=2)
         return np.array(float(value.reshape(())))
     return value
