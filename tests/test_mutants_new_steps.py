@@ -21,7 +21,8 @@ def test_mutant_fails_its_step_and_no_hint_names_another_bug(tree, m):
 @pytest.mark.parametrize("v", NEW_STEP_VARIANTS, ids=str)
 def test_a_right_value_in_another_form_passes_with_a_note(tree, v):
     tree.replace(v.file, v.old, v.new)
-    result = tree.run("--step", "greedy_search", "--step", "beam_search", "--step", "ctc_forward")
+    result = tree.run("--step", "greedy_search", "--step", "beam_search", "--step", "ctc_forward", "--step",
+                      "poems_preprocess")
     assert result.failed() == set(), result.stdout
     noted = any("a plain float is expected" in t["output"] for t in result.report["tests"])
     assert noted == ("1-element array" in v.name), result.report  # np.float64 is a float: no note

@@ -60,11 +60,18 @@ def corpus_lines(inputs: dict[str, np.ndarray]) -> list[str]:
     return decode_text(inputs["corpus"]).split("\n")
 
 
+def _is(x: Any, kind: type) -> bool:
+    """isinstance, with numpy's integers as ints (an index from np.argsort is as good as any): a form only."""
+    if kind is int:
+        return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
+    return isinstance(x, kind)
+
+
 def _as_map(value: Any, name: str, key_type: type, value_type: type) -> dict:
     if not isinstance(value, dict):
         raise TypeError(f"{name} must be a dict, got {type(value).__name__}")
     for k, v in value.items():
-        if not (isinstance(k, key_type) and isinstance(v, value_type)):
+        if not (_is(k, key_type) and _is(v, value_type)):
             raise TypeError(f"{name} must map {key_type.__name__} -> {value_type.__name__}, "
                             f"got {k!r} -> {v!r}")
     return value
