@@ -269,6 +269,8 @@ NEW_STEP_VARIANTS = (
             "np.prod(probs.max(axis=0))"),
     Variant("ctc loss as a numpy scalar", CTC, "return float(losses.mean())", "return losses.mean()"),
     Variant("ctc loss as a 1-element array", CTC, "return float(losses.mean())", "return losses.mean(keepdims=True)"),
+    Variant("greedy result as a list", SEARCH, '    return "".join(symbols), forward_prob',
+            '    return ["".join(symbols), forward_prob]'),
     Variant("vocabulary maps with numpy integers", PRE, "int_word_map = dict(enumerate(words))",
             "int_word_map = {__import__('numpy').int64(i): w for i, w in enumerate(words)}\n"
             "    word_int_map = {w: __import__('numpy').int64(i) for w, i in word_int_map.items()}"),

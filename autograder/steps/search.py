@@ -35,7 +35,7 @@ def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
 def run_greedy(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     symbols = symbols_of(inputs)
     result = student_attr("mytorch.search", "GreedySearch")(list(symbols), inputs["y_probs"])
-    if not (isinstance(result, tuple) and len(result) == 2):
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):  # the course unpacks it
         raise TypeError(f"GreedySearch must return (forward_path, forward_prob), got {type(result).__name__}")
     out["path"] = encode(result[0], symbols, "forward_path")
     out["prob"] = number(owned(result[1]), "forward_prob")
@@ -44,7 +44,7 @@ def run_greedy(inputs: dict[str, np.ndarray], out: Outputs) -> None:
 def run_beam(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     symbols = symbols_of(inputs)
     result = student_attr("mytorch.search", "BeamSearch")(list(symbols), inputs["y_probs"], int(inputs["beam_width"]))
-    if not (isinstance(result, tuple) and len(result) == 2):
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):  # the course unpacks it
         raise TypeError(f"BeamSearch must return (bestPath, mergedPathScores), got {type(result).__name__}")
     out["best_path"] = encode(result[0], symbols, "bestPath")
     out["paths"], out["scores"] = encode_scores(result[1], symbols)
