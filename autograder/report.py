@@ -22,11 +22,14 @@ def _points(x: float) -> str:
 
 
 def failure_details(results: list[StepResult]) -> str:
-    """-> one block per failed step with its full message."""
+    """-> one block per failed step with its full message, and one per passing step with notes (a right value
+    in another form than the one asked for, or a numpy warning), so that a passing step's note is seen too."""
     blocks = []
     for r in results:
         if r.failed:
             blocks.append(f"--- {r.id}: FAIL\n" + "\n".join(r.message))
+        elif r.status is Status.PASSED and r.details:
+            blocks.append(f"--- {r.id}: PASS, with a note\n" + "\n".join(r.details))
     return "\n\n".join(blocks)
 
 

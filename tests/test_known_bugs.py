@@ -55,3 +55,29 @@ def test_a_backward_bug_formula_keeps_the_values_and_changes_only_the_derivative
     (g,) = torch.autograd.grad(flipped(z).sum(), a)
     (g_true,) = torch.autograd.grad(torch.sigmoid(a).sum(), a)
     assert torch.equal(flipped(z), z) and torch.equal(g, -g_true)
+
+
+NEWER_STEPS = ("lstm_forward", "lstm_backward", "ctc_forward", "ctc_backward", "greedy_search", "beam_search",
+               "poems_preprocess", "poem_generate", "poem_bptt")
+
+
+@pytest.mark.parametrize("step_id", NEWER_STEPS)
+def test_each_bug_is_named_as_itself_and_never_as_another(step_id):
+    """Every catalog entry's output, judged against every other bug the case computes: the hint names it (with
+    the bugs the case cannot tell apart from it, which give the same output), never a bug alone that it is not."""
+    from autograder.compare import compare, matches
+
+    step = STEPS[step_id]
+    checked = 0
+    for case in live_cases(step, ORACLES[step_id], PUBLIC_STREAM):
+        for key, tags in case.alternatives.items():
+            for tag, alt in tags.items():
+                if alt.shape == case.expected[key].shape and matches(alt, case.expected[key], step.tolerance):
+                    continue  # within the step's tolerance of the truth: this case passes that bug
+                problem = compare(alt, case.expected[key], tolerance=step.tolerance, alternatives=tags,
+                                  batch=case.batch, bugs=step.bugs)
+                assert problem.hint is not None and tag in problem.hint.tags, (case.label, key, tag, problem)
+                for other in problem.hint.tags:  # each other bug named gives this very output
+                    assert other == tag or matches(alt, tags[other], step.tolerance), (key, tag, other)
+                checked += 1
+    assert checked > 0

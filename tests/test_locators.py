@@ -69,3 +69,15 @@ def test_locators_stay_silent_without_a_trace_or_with_unreadable_records():
     lines = locate_inference(case, out, DEFAULT)
     assert lines[0] == "inference: first mismatch at time step 3 (row 3 of its logits; earlier rows are right)"
     assert "not the one the previous step returned" in lines[1]
+
+
+def test_ties_at_the_beam_cutoff_are_found_only_where_scores_tie():
+    from autograder.locators.search import ties_at_cutoff
+
+    uniform = np.full((2, 6), 0.5)  # powers of two: the ties are exact
+    assert ties_at_cutoff(uniform, 1) and ties_at_cutoff(np.full((2, 8), 0.5), 3)
+    rng = np.random.default_rng(0)
+    y = rng.random((4, 8))
+    y /= y.sum(axis=0)
+    assert not ties_at_cutoff(y, 2)
+    assert not ties_at_cutoff(uniform, 1000)  # nothing is ever pruned

@@ -39,6 +39,16 @@ def test_failure_details_list_only_failed_steps():
     assert "--- rnn_backward: FAIL\nRNNCell.backward, case 7 (batch 3): dW_hh\n  Mismatched" in details
 
 
+def test_failure_details_show_a_passing_steps_note_too():
+    noted = StepResult("ctc_forward", 15, 15, Status.PASSED, "passed 3 stored cases",
+                       ["note: CTCLoss.forward returned the loss as an array of shape (1,): a plain float is expected"])
+    details = failure_details([*results(), noted])
+    assert details.count("--- ") == 3
+    assert details.endswith("--- ctc_forward: PASS, with a note\nnote: CTCLoss.forward returned the loss as an array "
+                            "of shape (1,): a plain float is expected")
+    assert "linear_forward" not in details
+
+
 def test_gradescope_json(tmp_path):
     report = gradescope_json(results(), 1.23456)
     assert (report["score"], report["max_score"], report["execution_time"]) == (5, 45, 1.235)

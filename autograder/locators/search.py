@@ -40,8 +40,40 @@ def spelled_paths(ev: Evidence) -> list[str] | None:
                 lines.append("missing: " + ", ".join(f"'{p}'" for p in missing[:8]))
             if extra:
                 lines.append("not expected: " + ", ".join(f"'{p}'" for p in extra[:8]))
-        return lines
+        return lines + _tie_note(ev)
     return None
+
+
+def _tie_note(ev: Evidence) -> list[str]:
+    """A line when a beam's paths differ on a case whose scores tie at a pruning cutoff (the case is there for it)."""
+    got, expected = ev.produced.get("paths"), ev.case.expected.get("paths")
+    if "beam_width" not in ev.case.inputs or not isinstance(got, np.ndarray) or expected is None:
+        return []
+    want, have = {decode(r) for r in expected}, {decode(r) for r in got}
+    if not (have != want and ties_at_cutoff(ev.case.inputs["y_probs"][:, :, 0], int(ev.case.inputs["beam_width"]))):
+        return []
+    return ["scores tie at the cutoff in this case, and ties at the cutoff all survive: keep every candidate "
+            "scoring >= the BeamWidth-th score, not the first BeamWidth of a sorted list"]
+
+
+def ties_at_cutoff(y: np.ndarray, width: int) -> bool:
+    """y (K + 1, T) -> whether some pruning of the pinned rule cuts in a tie (the width-th score equals the next)."""
+    symbols = [chr(ord("a") + k) for k in range(y.shape[0] - 1)]
+    beam = {("", True): float(y[0, 0]), **{(c, False): float(y[k + 1, 0]) for k, c in enumerate(symbols)}}
+    for t in range(1, y.shape[1]):
+        ranked = sorted(beam.values(), reverse=True)
+        if len(ranked) > width:
+            if ranked[width - 1] == ranked[width]:
+                return True
+            beam = {key: score for key, score in beam.items() if score >= ranked[width - 1]}
+        nxt: dict[tuple[str, bool], float] = {}
+        for (path, in_blank), score in beam.items():
+            nxt[(path, True)] = nxt.get((path, True), 0.0) + score * float(y[0, t])
+            for k, c in enumerate(symbols):
+                key = (path if path.endswith(c) and not in_blank else path + c, False)
+                nxt[key] = nxt.get(key, 0.0) + score * float(y[k + 1, t])
+        beam = nxt
+    return False
 
 
 CHECKS = (spelled_paths,)

@@ -15,6 +15,8 @@ torch.logsumexp, so it holds for any T. The same code with one rule changed give
 a known slip produces (alternatives, only for short inputs, for hints).
 """
 
+from typing import Any
+
 import numpy as np
 import torch
 
@@ -49,29 +51,37 @@ def log_transitions(ext: list[int], skip: list[int], blank_stays: bool = True) -
     return torch.log(A)
 
 
-def log_alpha(logy: torch.Tensor, logA: torch.Tensor, start_on_symbol: bool = True) -> torch.Tensor:
-    """logy: (T, S) log y_t(ext[r]) -> log alpha (T, S)."""
+def log_alpha(logy: torch.Tensor, logA: torch.Tensor, start_on_symbol: bool = True, start: int = 0,
+              lag: int = 0) -> torch.Tensor:
+    """logy: (T, S) log y_t(ext[r]) -> log alpha (T, S).
+
+    Slips: start, the first of the two start positions (0 is right); lag 1, rows t >= 1 take
+    the emission of t - 1."""
     T, S = logy.shape
     first = torch.full((S,), NEG_INF, dtype=torch.float64)
-    first[0] = logy[0, 0]
-    if start_on_symbol:
-        first[1] = logy[0, 1]
+    first[start] = logy[0, start]
+    if start_on_symbol and start + 1 < S:
+        first[start + 1] = logy[0, start + 1]
     rows = [first]
     for t in range(1, T):
-        rows.append(torch.logsumexp(rows[-1][:, None] + logA, dim=0) + logy[t])
+        rows.append(torch.logsumexp(rows[-1][:, None] + logA, dim=0) + logy[t - lag])
     return torch.stack(rows)
 
 
-def log_beta(logy: torch.Tensor, logA: torch.Tensor, end_on_final_blank: bool = True) -> torch.Tensor:
-    """logy: (T, S) -> log beta (T, S), y_t excluded."""
+def log_beta(logy: torch.Tensor, logA: torch.Tensor, end_on_final_blank: bool = True, end: int = 0,
+             lag: int = 0) -> torch.Tensor:
+    """logy: (T, S) -> log beta (T, S), y_t excluded.
+
+    Slips: end 1, the two end positions one earlier (S - 3, S - 2); lag 1, rows take the
+    emission of t where that of t + 1 belongs."""
     T, S = logy.shape
     last = torch.full((S,), NEG_INF, dtype=torch.float64)
-    last[S - 2] = 0.0
+    last[S - 2 - end] = 0.0
     if end_on_final_blank:
-        last[S - 1] = 0.0
+        last[S - 1 - end] = 0.0
     rows = [last]
     for t in reversed(range(T - 1)):
-        rows.append(torch.logsumexp(logA + (logy[t + 1] + rows[-1])[None, :], dim=1))
+        rows.append(torch.logsumexp(logA + (logy[t + 1 - lag] + rows[-1])[None, :], dim=1))
     return torch.stack(rows[::-1])
 
 
@@ -86,22 +96,36 @@ def scaled(log_rows: torch.Tensor, reverse: bool = False) -> tuple[np.ndarray, n
     return array(torch.softmax(log_rows, dim=1)), array(scale)
 
 
-def lattice(probs: np.ndarray, target: np.ndarray, short: bool, hints: bool = True, **slip) -> dict[str, np.ndarray]:
+def lattice(probs: np.ndarray, target: np.ndarray, short: bool, hints: bool = True, **slip: Any,
+            ) -> dict[str, np.ndarray]:
     """One sequence: probs (T, C), target (L,) -> its lattice outputs (see the step's outputs).
 
     hints: also what the alternatives are made of (nll, expected_divergence, final_blank_nll,
     plain_nll, gamma_whole_lattice).
-    slip: equal_skip, blank_stays, start_on_symbol, end_on_final_blank, with_emission change one rule.
+    slip: equal_skip, no_skip, skip_everywhere, skip_inverted, beta_skip_at_r, blank_stays, start_on_symbol,
+    start_late, alpha_lag, end_on_final_blank, end_early, beta_lag, with_emission change one rule.
     """
     ext, skip, equal_skip = extend(target)
-    logA = log_transitions(ext, equal_skip if slip.get("equal_skip") else skip, slip.get("blank_stays", True))
+    if slip.get("equal_skip"):
+        skip = equal_skip
+    elif slip.get("no_skip"):
+        skip = [0] * len(ext)
+    elif slip.get("skip_everywhere"):
+        skip = [int(r >= 2) for r in range(len(ext))]
+    elif slip.get("skip_inverted"):
+        skip = [int(r >= 2 and ext[r] != 0 and ext[r] == ext[r - 2]) for r in range(len(ext))]
+    logA = log_transitions(ext, skip, slip.get("blank_stays", True))
+    # Beta reading skip_connect[r] for the jump r -> r + 2, where skip_connect[r + 2] belongs.
+    shifted = [0, 0] + skip[:-2]
+    logA_beta = log_transitions(ext, shifted, slip.get("blank_stays", True)) if slip.get("beta_skip_at_r") else logA
     logy = torch.log(tensor(probs))[:, ext]
-    la = log_alpha(logy, logA, slip.get("start_on_symbol", True))
-    lb = log_beta(logy, logA, slip.get("end_on_final_blank", True))
+    la = log_alpha(logy, logA, slip.get("start_on_symbol", True), int(slip.get("start_late", 0)),
+                   int(slip.get("alpha_lag", 0)))
+    lb = log_beta(logy, logA_beta, slip.get("end_on_final_blank", True), int(slip.get("end_early", 0)),
+                  int(slip.get("beta_lag", 0)))
     if slip.get("with_emission"):
         lb = lb + logy
-    out = {"ext": np.array(ext, dtype=np.float64), "skip": np.array(equal_skip if slip.get("equal_skip") else skip,
-                                                                   dtype=np.float64)}
+    out = {"ext": np.array(ext, dtype=np.float64), "skip": np.array(skip, dtype=np.float64)}
     out["alpha_hat"], out["alpha_log_scale"] = scaled(la)
     out["beta_hat"], out["beta_log_scale"] = scaled(lb, reverse=True)
     out["gamma"] = array(torch.softmax(la + lb, dim=1))
@@ -113,6 +137,7 @@ def lattice(probs: np.ndarray, target: np.ndarray, short: bool, hints: bool = Tr
     if not hints:
         return out
     out["nll"] = np.array(-float(torch.logsumexp(la[-1, -2:], dim=0)))
+    out["whole_row_nll"] = np.array(-float(torch.logsumexp(la[-1], dim=0)))
     out["expected_divergence"] = np.array(-float((torch.softmax(la + lb, dim=1) * logy).sum()))
     out["final_blank_nll"] = np.array(-float(la[-1, -1]))
     # -log of the plain probability: inf where a long input underflows it to 0.
@@ -120,16 +145,25 @@ def lattice(probs: np.ndarray, target: np.ndarray, short: bool, hints: bool = Tr
     # The scaled rows multiplied and normalised once over every (t, r), not row by row.
     joint = torch.softmax(la, dim=1) * torch.softmax(lb, dim=1)
     out["gamma_whole_lattice"] = array(joint / joint.sum())
+    out["gamma_unnormalised"] = array(joint)
     return out
 
 
 # Each slip: the rule it changes, and the lattice outputs it changes.
-SLIPS = {
+SLIPS: dict[str, tuple[dict[str, bool | int], tuple[str, ...]]] = {
     "equal_skip": ({"equal_skip": True}, ("skip", "alpha_hat", "alpha", "beta_hat", "beta", "gamma", "loss")),
     "no_blank_stay": ({"blank_stays": False}, ("alpha_hat", "alpha", "beta_hat", "beta", "gamma", "loss")),
     "start_blank_only": ({"start_on_symbol": False}, ("alpha_hat", "alpha", "gamma", "loss")),
     "end_symbol_only": ({"end_on_final_blank": False}, ("beta_hat", "beta", "gamma")),
     "beta_with_emission": ({"with_emission": True}, ("beta_hat", "beta", "beta_log_scale")),
+    "skip_inverted": ({"skip_inverted": True}, ("skip", "alpha_hat", "alpha", "beta_hat", "beta", "gamma", "loss")),
+    "beta_skip_at_r": ({"beta_skip_at_r": True}, ("beta_hat", "beta", "gamma")),
+    "alpha_start_late": ({"start_late": 1}, ("alpha_hat", "alpha", "gamma")),
+    "beta_end_early": ({"end_early": 1}, ("beta_hat", "beta", "gamma")),
+    "alpha_previous_emission": ({"alpha_lag": 1}, ("alpha_hat", "alpha", "alpha_log_scale", "gamma")),
+    "beta_own_emission": ({"beta_lag": 1}, ("beta_hat", "beta", "beta_log_scale", "gamma")),
+    "no_skip": ({"no_skip": True}, ("alpha_hat", "alpha", "beta_hat", "beta", "gamma", "loss")),
+    "skip_everywhere": ({"skip_everywhere": True}, ("alpha_hat", "alpha", "beta_hat", "beta", "gamma", "loss")),
 }
 LATTICE_KEYS = ("ext", "skip", "alpha_hat", "alpha_log_scale", "beta_hat", "beta_log_scale", "gamma", "alpha", "beta")
 
@@ -163,12 +197,25 @@ def ctc_forward(inputs: dict[str, np.ndarray]) -> Expected:
             "expected_divergence": np.array(np.mean([d["expected_divergence"] for d in per_seq])),
         }
         alternatives["loss"]["final_blank_only"] = np.array(np.mean([d["final_blank_nll"] for d in per_seq]))
+        alternatives["loss"]["whole_last_row"] = np.array(np.mean([d["whole_row_nll"] for d in per_seq]))
+        alternatives["loss"]["input_length_mean"] = np.array(float((nll / tensor(inputs["input_lengths"])).mean()))
+        alternatives["loss"]["last_sequence"] = np.array(float(nll[-1]))
+        if len(seqs) <= inputs["logits"].shape[0]:
+            # logits read batch-first: sequence b takes logits[b, :input_lengths[b]], min(T_b, B) rows of step b.
+            with np.errstate(divide="ignore"):
+                read = [lattice(inputs["logits"][b, :n], tg, short)["nll"]
+                        for b, (n, (_, tg)) in enumerate(zip(inputs["input_lengths"], seqs))]
+            alternatives["loss"]["batch_first"] = np.array(np.mean(read))
+        for side in ("alpha_log_scale", "beta_log_scale"):
+            alternatives[side] = {"scale_sums": np.where(out[side] != 0, np.exp(out[side]), 0.0)}
         # Rows never divided by their sums are the plain alpha; the plain alpha without its scales is alpha_hat.
         alternatives["alpha_hat"] = {"unnormalised_rows": out["alpha"]}
         alternatives["alpha"] = {"scales_not_applied": out["alpha_hat"]}
-        alternatives["gamma"] = {"gamma_whole_lattice": stack([d["gamma_whole_lattice"] for d in per_seq])}
+        alternatives["gamma"] = {"gamma_whole_lattice": stack([d["gamma_whole_lattice"] for d in per_seq]),
+                                 "gamma_unnormalised": stack([d["gamma_unnormalised"] for d in per_seq])}
         for tag, (rule, keys) in SLIPS.items():
-            slipped = [lattice(p, tg, short, **rule) for p, tg in seqs]
+            changed: dict[str, Any] = dict(rule)
+            slipped = [lattice(p, tg, short, **changed) for p, tg in seqs]
             for key in keys:
                 if key == "loss":
                     alternatives["loss"][tag] = np.array(sum(d["nll"] for d in slipped) / B)
@@ -191,9 +238,24 @@ def ctc_backward(inputs: dict[str, np.ndarray]) -> Expected:
             "wrt_log_probs": array(g_log),
             "wrt_scores": array(torch.where(in_time[:, :, None], g_log + probs.detach(), torch.zeros(()))),
             "overwritten_repeats": _overwritten_repeats(inputs),
+            "gamma_unnormalised": _from_gamma(inputs, "gamma_unnormalised"),
+            "divided_by_y_twice": array(torch.where(in_time[:, :, None], dY / probs.detach(), torch.zeros(()))),
         }
     values = {"dY": array(dY)}
     return Expected(values, distinct(alternatives, values))
+
+
+def _from_gamma(inputs: dict[str, np.ndarray], which: str) -> np.ndarray:
+    """dY (T, B, C) computed from the lattice output `which` in place of gamma: -(its sum per symbol) / y."""
+    grad = np.zeros(inputs["logits"].shape)
+    for b, (probs, target) in enumerate(sequences(inputs)):
+        ext, _, _ = extend(target)
+        per_symbol = np.zeros(probs.shape)
+        used = lattice(probs, target, short=True)[which]
+        for r, k in enumerate(ext):
+            per_symbol[:, k] += used[:, r]
+        grad[:len(probs), b] = -per_symbol / probs
+    return grad
 
 
 def _overwritten_repeats(inputs: dict[str, np.ndarray]) -> np.ndarray:

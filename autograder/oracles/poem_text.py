@@ -11,6 +11,9 @@ import re
 import numpy as np
 import torch
 
+from autograder.cases import Expected
+from autograder.oracles._hints import hints_wanted
+from autograder.oracles._torch import distinct
 from autograder.oracles.poems import lstm_logits
 from autograder.steps._poems import END, PAD, START, decode_text, encode_text
 from autograder.steps.poems_preprocess import corpus_lines
@@ -18,22 +21,34 @@ from autograder.steps.poems_preprocess import corpus_lines
 _WHITESPACE = re.compile(r"\s+")
 
 
-def _kept(line: str, low: int, high: int, skip: str) -> str | None:
-    match = re.match(r"[^:]*:(.*)\Z", line, flags=re.S)
-    content = _WHITESPACE.sub("", match.group(1) if match else line)
-    if set(content) & set(skip + START + END) or not low <= len(content) <= high:
+def _kept(line: str, low: int, high: int, skip: str, slip: str | None = None) -> str | None:
+    match = re.match(r"[^:]*:(.*)\Z" if slip != "last_colon" else r".*:(.*)\Z", line, flags=re.S)
+    content = match.group(1) if match else line
+    content = content.strip() if slip == "whitespace_kept" else _WHITESPACE.sub("", content)
+    banned = (START + END) if slip == "skip_not_checked" else (skip + START + END)
+    inside = low < len(content) < high if slip == "exclusive_bounds" else low <= len(content) <= high
+    if slip == "no_min_length":
+        inside = len(content) <= high
+    if set(content) & set(banned) or not inside:
         return None
-    return START + content + END
+    return content if slip == "no_tokens" else START + content + END
 
 
-def poems_preprocess(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    low, high, skip = int(inputs["min_length"]), int(inputs["max_length"]), decode_text(inputs["skip"])
-    poems = [p for p in (_kept(line, low, high, skip) for line in corpus_lines(inputs)) if p is not None]
+def _order(poems: list[str], slip: str | None) -> str:
+    """The kept poems -> the vocabulary, most frequent first (ties by code point), PAD last (or as `slip` has it)."""
     counts: dict[str, int] = {}
-    for c in "".join(poems):
+    for c in "".join("".join(sorted(set(p))) for p in poems) if slip == "counted_once_per_poem" else "".join(poems):
         counts[c] = counts.get(c, 0) + 1
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))  # str order is code point order
-    vocab = "".join(c for c, _ in ranked) + PAD
+    first = {c: i for i, c in reversed(list(enumerate("".join(poems))))}
+    ties = {"ties_first_appearance": lambda c: first[c], "ties_descending": lambda c: -ord(c)}.get(slip or "", ord)
+    ranked = sorted(counts, key=lambda c: (-counts[c], ties(c)))
+    return PAD + "".join(ranked) if slip == "pad_first" else "".join(ranked) + PAD
+
+
+def _processed(inputs: dict[str, np.ndarray], slip: str | None = None) -> dict[str, np.ndarray]:
+    low, high, skip = int(inputs["min_length"]), int(inputs["max_length"]), decode_text(inputs["skip"])
+    poems = [p for p in (_kept(line, low, high, skip, slip) for line in corpus_lines(inputs)) if p is not None]
+    vocab = _order(poems, slip)
     index = {c: i for i, c in enumerate(vocab)}
     codes = encode_text(vocab).astype(np.float64)
     return {
@@ -44,20 +59,54 @@ def poems_preprocess(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     }
 
 
-def poem_generate(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+# Slips of the pinned preprocessing rules (the step's catalog names them).
+PREPROCESS_SLIPS = ("last_colon", "ties_first_appearance", "exclusive_bounds", "pad_first", "whitespace_kept",
+                    "ties_descending", "skip_not_checked", "no_tokens", "no_min_length", "counted_once_per_poem")
+
+
+def poems_preprocess(inputs: dict[str, np.ndarray]) -> Expected:
+    values = _processed(inputs)
+    if not hints_wanted():
+        return Expected(values)
+    alternatives: dict[str, dict[str, np.ndarray]] = {}
+    for slip in PREPROCESS_SLIPS:
+        for key, alt in _processed(inputs, slip).items():
+            alternatives.setdefault(key, {})[slip] = alt
+    return Expected(values, distinct(alternatives, values))
+
+
+def _generated(inputs: dict[str, np.ndarray], slip: str | None = None) -> str:
+    """Greedy generation from the begin word -> the poem (or what `slip` makes of it)."""
     vocab, begin = decode_text(inputs["vocab"]), decode_text(inputs["begin"])
-    if any(c not in vocab for c in begin):
-        return {"unknown_begin": np.array(1.0)}
-    sequence = [vocab.index(c) for c in START + begin]
-    limit = int(inputs["max_length"])
+    fed = [vocab.index(c) for c in (begin if slip == "no_start_token" else START + begin)]
+    poem = "" if slip == "no_begin_word" else begin
+    limit = int(inputs["max_length"]) - (1 if slip == "stops_early" else 0)
     with torch.no_grad():
-        while len(sequence) - 1 < limit:
-            last = lstm_logits(inputs, np.array([sequence]))[0, -1]
-            nxt = int(torch.argmax(last))
+        while len(poem) < limit:
+            logits = lstm_logits(inputs, np.array([fed[-1:] if slip == "last_char_only" else fed]))[0]
+            nxt = int(torch.argmax(logits[0 if slip == "first_row" else -1]))
             if vocab[nxt] == END:
                 break
-            sequence.append(nxt)
-    return {"poem": encode_text("".join(vocab[i] for i in sequence[1:])).astype(np.float64)}
+            poem += vocab[nxt]
+            if slip != "not_fed_back":
+                fed.append(nxt)
+    return poem
+
+
+# Slips of the generation loop (the step's catalog names them).
+GENERATE_SLIPS = ("no_start_token", "not_fed_back", "first_row", "no_begin_word", "stops_early", "last_char_only")
+
+
+def poem_generate(inputs: dict[str, np.ndarray]) -> Expected:
+    vocab, begin = decode_text(inputs["vocab"]), decode_text(inputs["begin"])
+    if any(c not in vocab for c in begin):
+        return Expected({"unknown_begin": np.array(1.0)})
+    values = {"poem": encode_text(_generated(inputs)).astype(np.float64)}
+    if not hints_wanted():
+        return Expected(values)
+    alternatives = {"poem": {slip: encode_text(_generated(inputs, slip)).astype(np.float64)
+                             for slip in GENERATE_SLIPS}}
+    return Expected(values, distinct(alternatives, values))
 
 
 ORACLES = {"poems_preprocess": poems_preprocess, "poem_generate": poem_generate}

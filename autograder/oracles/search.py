@@ -32,6 +32,20 @@ def compress(alignment, merge: bool = True, blanks_first: bool = False) -> tuple
     return tuple(k for k in seq if k != 0)
 
 
+def relabelled(alignment, blank: int, K: int) -> tuple[int, ...]:
+    """The course loop `if k != blank and k != previous` (previous starting at 0) with the blank at row `blank`.
+
+    blank = K: rows 0 .. K - 1 read as the K symbols; blank = -1: no blank at all, row 0
+    read as SymbolSets[-1] (code K). -> the output sequence as symbol codes.
+    """
+    seq, previous = [], 0
+    for k in (int(a) for a in alignment):
+        if k != blank and k != previous:
+            seq.append(k + 1 if blank == K else (k if k else K))
+        previous = k
+    return tuple(seq)
+
+
 def _as_str(seq: tuple[int, ...], symbols: list[str]) -> str:
     return "".join(symbols[k - 1] for k in seq)
 
@@ -49,8 +63,19 @@ def greedy_search(inputs: dict[str, np.ndarray]) -> Expected:
         return Expected(out)
     slips = (("blanks_first", {"blanks_first": True}), ("no_merge", {"merge": False}))
     paths = {tag: encode(_as_str(compress(alignment, **kwargs), symbols), symbols, "path") for tag, kwargs in slips}
-    first_step = {"first_step_prob": np.array(float(best_prob[0]))}
-    return Expected(out, distinct({"path": paths, "prob": first_step}, out))
+    K = len(symbols)
+    paths["last_class_blank"] = np.array(relabelled(alignment, K, K), dtype=np.float64)
+    paths["blank_as_symbol"] = np.array(relabelled(alignment, -1, K), dtype=np.float64)
+    paths["first_step_only"] = encode(_as_str(compress(alignment[:1]), symbols), symbols, "path")
+    best_each = array(best_prob)
+    probs = {
+        "first_step_prob": np.array(float(best_prob[0])),
+        "log_prob": np.array(float(np.sum(np.log(best_each)))),
+        "sum_prob": np.array(float(np.sum(best_each))),
+        "mean_prob": np.array(float(np.mean(best_each))),
+        "blank_free_prob": np.array(float(np.prod(best_each[alignment != 0]))),
+    }
+    return Expected(out, distinct({"path": paths, "prob": probs}, out))
 
 
 def candidate_count_bound(K: int, T: int) -> int:
@@ -74,7 +99,9 @@ def exact_scores(y: np.ndarray, symbols: list[str]) -> dict[str, float]:
 def pinned_beam(y: np.ndarray, symbols: list[str], width: int, slip: str | None = None) -> dict[str, float]:
     """y (K + 1, T) -> final path -> score by the rule pinned in BeamSearch's docstring (or a slip of it)."""
     C, T = y.shape
-    beam: dict[tuple[str, bool], float] = {("", True): float(y[0, 0])}
+    width = {"width_minus_one": max(width - 1, 1), "width_plus_one": width + 1,
+             "no_prune": candidate_count_bound(C - 1, T)}.get(slip or "", width)
+    beam: dict[tuple[str, bool], float] = {("", True): 1.0 if slip == "blank_start_one" else float(y[0, 0])}
     for k in range(1, C):
         beam[(symbols[k - 1], False)] = float(y[k, 0])
     for t in range(1, T):
@@ -93,7 +120,8 @@ def pinned_beam(y: np.ndarray, symbols: list[str], width: int, slip: str | None 
                     key = (path, True)
                 else:
                     c = symbols[k - 1]
-                    same = not in_blank and path.endswith(c)
+                    same = path.endswith(c) and (slip == "repeat_after_blank_merges" or not in_blank)
+                    same = same and slip != "repeat_always_extends"
                     key = (path if same else path + c, False)
                 nxt[key] = nxt.get(key, 0.0) + score * float(y[k, t])
         beam = nxt
@@ -102,6 +130,8 @@ def pinned_beam(y: np.ndarray, symbols: list[str], width: int, slip: str | None 
     final: dict[str, float] = {}
     for (path, in_blank), score in beam.items():
         if slip == "unmerged_final" and in_blank and (path, False) in beam:
+            continue
+        if slip == "blank_final_only" and not in_blank:
             continue
         final[path] = final.get(path, 0.0) + score
     return final
@@ -112,6 +142,11 @@ def _prune(beam: dict, width: int) -> dict:
         return dict(beam)
     cutoff = np.sort(np.array(list(beam.values())))[::-1][width - 1]
     return {c: s for c, s in beam.items() if s >= cutoff}
+
+
+# Slips of the pinned rule, each computed by pinned_beam with that one rule changed.
+PINNED_SLIPS = ("separate_prune", "prune_final", "unmerged_final", "width_minus_one", "width_plus_one", "no_prune",
+                "repeat_after_blank_merges", "repeat_always_extends", "blank_start_one", "blank_final_only")
 
 
 def beam_search(inputs: dict[str, np.ndarray]) -> Expected:
@@ -129,11 +164,17 @@ def beam_search(inputs: dict[str, np.ndarray]) -> Expected:
     if not hints_wanted():
         return Expected(out)
     alternatives: dict[str, dict[str, np.ndarray]] = {"paths": {}, "scores": {}, "best_path": {}}
-    for slip in ("separate_prune", "prune_final", "unmerged_final"):
+    for slip in PINNED_SLIPS:
+        if slip == "no_prune" and C**T > EXACT_LIMIT:
+            continue  # too many candidates to follow them all
         alt = pinned_beam(y, symbols, width, slip)
         alternatives["paths"][slip], alternatives["scores"][slip] = encode_scores(alt, symbols)
         alternatives["best_path"][slip] = encode(max(alt, key=alt.__getitem__), symbols, "best")
     alternatives["best_path"]["lowest_score"] = encode(min(scores, key=scores.__getitem__), symbols, "best")
+    alternatives["scores"]["log_scores"] = np.log(out["scores"])
+    blank_ending = pinned_beam(y, symbols, width, "blank_final_only")
+    alternatives["best_path"]["best_of_blank_ending"] = encode(max(blank_ending, key=blank_ending.__getitem__),
+                                                               symbols, "best")
     return Expected(out, distinct(alternatives, out))
 
 

@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from autograder.steps._numbers import number
+
 SYMBOLS = "abcdefghijklmnopqrstuvwxyz"
 
 
@@ -31,15 +33,18 @@ def decode(codes: np.ndarray) -> str:
 
 
 def encode_scores(scores: Any, symbols: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """mergedPathScores (dict str -> number) -> (paths (P, n) codes sorted by length then codes, scores (P,))."""
+    """mergedPathScores (dict str -> number) -> (paths (P, n) codes sorted by length then codes, scores (P,)).
+
+    A score may be any number or a 1-element array (judged by its value, with a note)."""
     if not isinstance(scores, dict):
         raise TypeError(f"mergedPathScores must be a dict path -> score, got {type(scores).__name__}")
     rows = []
     for path, score in scores.items():
         codes = encode(path, symbols, "a path of mergedPathScores")
-        if not isinstance(score, (float, int, np.floating, np.integer)) or isinstance(score, (bool, np.bool_)):
+        value = number(score, "a score of mergedPathScores")
+        if not (isinstance(value, np.ndarray) and value.ndim == 0):
             raise TypeError(f"mergedPathScores[{path!r}] must be a number, got {type(score).__name__}")
-        rows.append((len(codes), tuple(codes), float(score)))
+        rows.append((len(codes), tuple(codes), float(value)))
     rows.sort()
     width = max((n for n, _, _ in rows), default=0)
     paths = np.zeros((len(rows), width))

@@ -16,6 +16,7 @@ import numpy as np
 
 from autograder.cases import Case
 from autograder.steps import Output, Outputs, Spec, Step
+from autograder.steps._numbers import number
 from autograder.steps._student import owned, student_attr
 from autograder.tolerance import Tolerance
 
@@ -111,7 +112,7 @@ def run_loss(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     loss, cache = model.forward(inputs["inputs"], inputs["targets"], list(inputs["h0"]))
     out["hs"] = owned(np.stack(cache.hs))
     out["probs"] = owned(cache.probs)
-    out["loss"] = owned(loss)
+    out["loss"] = number(owned(loss), "the loss CharRNN.forward returned")
 
 
 def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:

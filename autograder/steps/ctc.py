@@ -17,6 +17,7 @@ import numpy as np
 
 from autograder.locators.ctc import locate
 from autograder.steps import Output, Outputs, Spec, Step
+from autograder.steps._numbers import number
 from autograder.steps._student import owned, student_attr
 
 SHORT_T = 30
@@ -91,9 +92,9 @@ def _array(value: Any, shape: tuple[int, ...], what: str, indices: bool = False)
 
 
 def _pair(result: Any, method: str) -> tuple[Any, Any]:
-    if not (isinstance(result, tuple) and len(result) == 2):
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):  # the course unpacks it
         raise TypeError(f"{method} must return a tuple of two arrays, got {type(result).__name__}")
-    return result
+    return result[0], result[1]
 
 
 def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
@@ -104,7 +105,8 @@ def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
         S = 2 * len(target) + 1
         ext, skip = _pair(ctc.extend_target_with_blank(target), "extend_target_with_blank")
         lattices.append({"probs": probs, "T": len(probs), "S": S,
-                         "ext": _array(ext, (S,), "extended_symbols", indices=True),
+                         "ext": _array(ext, (S,), "extended_symbols (a blank before, between and after the "
+                                       "target's symbols)", indices=True),
                          "skip": _array(skip, (S,), "skip_connect", indices=True)})
     for key in ("ext", "skip"):
         out[key] = stack([np.array(d[key], dtype=np.float64) for d in lattices])
@@ -133,8 +135,8 @@ def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
         each("get_forward_probs", ("alpha",))
         each("get_backward_probs", ("beta",))
     loss = student_attr("mytorch.ctc", "CTCLoss")(BLANK=0)
-    out["loss"] = owned(loss.forward(inputs["logits"], inputs["target"], inputs["input_lengths"],
-                                     inputs["target_lengths"]))
+    out["loss"] = number(owned(loss.forward(inputs["logits"], inputs["target"], inputs["input_lengths"],
+                                            inputs["target_lengths"])), "the loss CTCLoss.forward returned")
 
 
 def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
@@ -190,10 +192,39 @@ FORWARD_BUGS = {
     "batch_sum": "it is the sum over the batch: the loss is the mean over the sequences",
     "target_length_mean": "each sequence's loss is divided by its target length (torch's reduction='mean'): "
     "the loss is the plain mean of -log P over the batch",
+    "skip_inverted": "it matches skip flags set where the symbols are equal: skip_connect is 1 where the symbol "
+    "differs from the one two positions back",
+    "beta_skip_at_r": "it matches beta reading skip_connect[r] where skip_connect[r + 2] belongs: the jump from "
+    "r to r + 2 is allowed by the flag of the position it lands on",
+    "alpha_start_late": "it matches alpha starting one position late: alpha[0] is y_0 at position 0 (blank) and "
+    "position 1 (the first symbol), zero elsewhere",
+    "beta_end_early": "it matches beta ending one position early: beta[T - 1] is 1 at the last symbol (S - 2) and "
+    "the final blank (S - 1), zero elsewhere",
+    "alpha_previous_emission": "it matches alpha taking y_{t-1} where y_t belongs: alpha[t, r] includes the "
+    "emission of its own step, y_t(extended_symbols[r])",
+    "beta_own_emission": "it matches beta taking y_t where y_{t+1} belongs: beta[t] sums over the next step's "
+    "positions times their emission at t + 1",
+    "no_skip": "it matches a lattice without the skip from r - 2: a symbol that differs from the one two positions "
+    "back may be entered from r - 2, jumping the blank between them (skip_connect[r] = 1)",
+    "skip_everywhere": "it matches a lattice where skip_connect is ignored: only a symbol that differs from the one "
+    "two positions back may be entered from r - 2 (never a blank, never an equal symbol)",
+    "scale_sums": "log_scale holds the sums themselves: it holds their logs, log(alpha[t].sum()) for each t",
+    "gamma_unnormalised": "gamma is not normalised: each row of gamma sums to 1, "
+    "gamma[t] = alpha_hat[t] * beta_hat[t] divided by that row's sum",
+    "whole_last_row": "it takes P from the whole last row of alpha: P is the sum of alpha at the last time step "
+    "over the last symbol and the final blank only",
+    "input_length_mean": "each sequence's loss is divided by its input length: the loss is the plain mean of "
+    "-log P over the batch",
+    "batch_first": "it matches reading the probabilities batch-first (logits[b, :T]): logits is (T, B, C), so "
+    "sequence b is logits[:input_lengths[b], b]",
+    "last_sequence": "it is the loss of the last sequence of the batch alone: the loss is the mean over all of them",
     "expected_divergence": "it is the expected divergence -sum gamma log y, not -log P: the loss is minus the "
     "log of the total probability of the target (log P from the scaled forward pass)",
 }
 BACKWARD_BUGS = {
+    "divided_by_y_twice": "it is divided by y twice: dY = -(sum of gamma per symbol) / y, once",
+    "gamma_unnormalised": "it matches a gradient from gamma not normalised (alpha * beta as they are): "
+    "each row of gamma sums to 1",
     "overwritten_repeats": "each symbol gets the gamma of only one of its positions: a symbol (the blank above all) "
     "sits at several positions of the extended target, and their gammas add up (np.add.at)",
     "wrt_log_probs": "it is the gradient with respect to log y (-sum of gamma per symbol): "

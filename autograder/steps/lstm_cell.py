@@ -68,6 +68,11 @@ FORWARD_BUGS = {
     "no_forget_term": "c_new is missing the forget-gate term: c_new = f * c + i * g",
     "h_without_tanh": "h_new is o * c_new: it is o * tanh(c_new)",
     "gates_ifog": "the gates are read in the order i, f, o, g: the rows of a are i, f, g, o (torch's order)",
+    "g_sigmoid": "the cell candidate g is a tanh, not a sigmoid: g = tanh(a[:, 2H:3H])",
+    "o_tanh": "the output gate o is a sigmoid, not a tanh: o = sigmoid(a[:, 3H:4H])",
+    "tanh_of_c_prev": "h_new takes the tanh of the previous cell state c: h_new = o * tanh(c_new)",
+    "no_input_gate": "the input gate i is missing from c_new: c_new = f * c + i * g",
+    "no_b_hh": "the bias b_hh is missing: a = x W_ih^T + b_ih + h W_hh^T + b_hh",
 }
 BACKWARD_BUGS = {
     "dc_no_h_path": "dc misses the path through h_new: the cell state's gradient is "
@@ -79,6 +84,18 @@ BACKWARD_BUGS = {
     "i, f, g, o",
     "i_derivative_at_o": "the input gate's derivative is taken at o: derivative() without a state uses the "
     "Sigmoid's last output, the output gate; pass state=i",
+    "dc_is_dc_total": "dc is dc_total, the gradient at c_new: the previous cell state gets it through the "
+    "forget gate, dc = dc_total * f",
+    "d_f_from_c_new": "d_f uses c_new where the previous cell state c belongs: c_new = f * c + i * g, "
+    "so d_f = dc_total * c",
+    "tanh_derivative_at_c_new": "the tanh derivative is 1 - c_new² where 1 - tanh(c_new)² belongs: take it from "
+    "the stored output tanh(c_new)",
+    "no_dc_new": "dc_new (the gradient from the next step) is missing from the cell state's gradient: "
+    "dc_total = dc_new + dh_new * o * (1 - tanh(c_new)²)",
+    "d_o_from_c_new": "d_o uses c_new where tanh(c_new) belongs: h_new = o * tanh(c_new), "
+    "so d_o = dh_new * tanh(c_new)",
+    "g_sigmoid_derivative": "g is a tanh: its derivative is 1 - g², not the sigmoid's g * (1 - g)",
+    "d_i_from_i": "d_i is dc_total * i: c_new = f * c + i * g, so d_i = dc_total * g (and d_g = dc_total * i)",
 }
 
 STEPS = module_steps(

@@ -51,6 +51,18 @@ def run(inputs: dict[str, np.ndarray], out: Outputs) -> None:
                                    ("dW", "db"))
 
 
+# Known slips of the double sum (tags of the alternatives autograder/oracles/poem_bptt.py computes).
+BUGS = {
+    "sum_over_k": "it is summed over the wrong index: x_k multiplies sum over t of delta_{t,k} (deltas.sum(axis=0)), "
+    "not sum over k of delta_{t,k}",
+    "diagonal": "it uses only the diagonal delta_{t,t}: every step's loss reaches every earlier step k <= t, "
+    "so sum over t of delta_{t,k}",
+    "last_loss_only": "it uses only the last step's loss, delta_{T-1,k}: L is the sum of every step's loss, "
+    "so sum over t of delta_{t,k}",
+    "inputs_shifted": "delta_{t,k} meets x_{k+1} where x_k belongs: dL/dW = sum over t and k of delta_{t,k} x_k^T",
+    "db_last_step": "db holds only the last step k = T - 1: dL/db sums delta_{t,k} over every t and k",
+}
+
 SPECS = (
     Spec("4 steps, input 3, hidden 2", {"steps": 4, "input": 3, "hidden": 2}),
     Spec("1 step, input 2, hidden 3", {"steps": 1, "input": 2, "hidden": 3}),
@@ -60,7 +72,7 @@ SPECS = (
 )
 
 STEPS = (
-    Step(id="poem_bptt", target="bptt_gradients", specs=SPECS, build=build, run=run,
+    Step(id="poem_bptt", bugs=BUGS, target="bptt_gradients", specs=SPECS, build=build, run=run,
          outputs=(Output("dW", tensor="returned dW"), Output("db", tensor="returned db")),
          batch_of=lambda spec: None),
 )

@@ -151,6 +151,22 @@ def locate_poem(case: Case, produced: Outputs, tolerance: Tolerance) -> list[str
 
 
 
+# Known slips of the generation loop (tags of the alternatives autograder/oracles/poem_text.py computes).
+BUGS = {
+    "no_start_token": "it matches generating without the start token G: the model's input is G followed by the "
+    "poem so far",
+    "not_fed_back": "it matches a chosen character that is not fed back: each choice is appended to the model's "
+    "input for the next step",
+    "first_row": "it matches choosing from the first row of the logits: the next character comes from the last "
+    "row (is_test=True returns it)",
+    "no_begin_word": "it matches a poem without its begin word: the poem begins with the begin word, then the "
+    "generated characters",
+    "last_char_only": "it matches feeding only the last character each step: the model reads G and the whole poem "
+    "so far, from zero states, at every step",
+    "stops_early": "it matches stopping one character before the limit: generation goes on until the poem has "
+    "max_length characters",
+}
+
 GENERATE_SPECS = (
     Spec("V 10, begin word of 1, stops at the end token E",
          {"vocab": 10, "embedding": 4, "hidden": 5, "begin": 1, "max_length": 20, "stop": "ends"}),
@@ -177,5 +193,6 @@ STEPS = (
         ),
         locate=locate_poem,
         batch_of=lambda spec: None,
+        bugs=BUGS,
     ),
 )

@@ -60,11 +60,18 @@ def corpus_lines(inputs: dict[str, np.ndarray]) -> list[str]:
     return decode_text(inputs["corpus"]).split("\n")
 
 
+def _is(x: Any, kind: type) -> bool:
+    """isinstance, with numpy's integers as ints (an index from np.argsort is as good as any): a form only."""
+    if kind is int:
+        return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
+    return isinstance(x, kind)
+
+
 def _as_map(value: Any, name: str, key_type: type, value_type: type) -> dict:
     if not isinstance(value, dict):
         raise TypeError(f"{name} must be a dict, got {type(value).__name__}")
     for k, v in value.items():
-        if not (isinstance(k, key_type) and isinstance(v, value_type)):
+        if not (_is(k, key_type) and _is(v, value_type)):
             raise TypeError(f"{name} must map {key_type.__name__} -> {value_type.__name__}, "
                             f"got {k!r} -> {v!r}")
     return value
@@ -132,6 +139,27 @@ def locate_preprocess(case: Case, produced: Outputs, tolerance: Tolerance) -> li
     return lines
 
 
+# Known slips of the pinned rules (tags of the alternatives autograder/oracles/poem_text.py computes).
+BUGS = {
+    "last_colon": "it matches splitting the title at the last colon: the title ends at the first ':' "
+    "(the content may hold more colons)",
+    "ties_first_appearance": "it matches ordering ties by first appearance (Counter.most_common keeps that order): "
+    "characters with equal counts go by code point, smallest first",
+    "exclusive_bounds": "it matches exclusive length bounds: both bounds are inclusive, "
+    "min_length <= len(content) <= max_length",
+    "pad_first": "it matches PAD placed first: PAD goes last, after every character of the poems",
+    "whitespace_kept": "it matches whitespace kept inside the content: all whitespace is removed, not just at "
+    "the ends",
+    "ties_descending": "it matches ties in decreasing code point order: characters with equal counts go by ord(c), "
+    "smallest first",
+    "skip_not_checked": "it matches keeping lines that hold skip characters: a line with any of them is dropped",
+    "no_tokens": "it matches poems without their tokens: each kept poem is G at the start and E at the end around "
+    "its content",
+    "no_min_length": "it matches no lower bound on the length: a content shorter than min_length is dropped",
+    "counted_once_per_poem": "it matches counting each character once per poem: the vocabulary ranks characters by "
+    "their number of occurrences in all poems",
+}
+
 PREPROCESS_SPECS = (
     Spec("title:content lines, 6 poems", {"corpus": "titled"}),
     Spec("content-only lines, 8 poems", {"corpus": "content_only", "poems": 8}),
@@ -157,5 +185,6 @@ STEPS = (
         ),
         locate=locate_preprocess,
         batch_of=lambda spec: None,
+        bugs=BUGS,
     ),
 )

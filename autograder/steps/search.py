@@ -13,8 +13,9 @@ import numpy as np
 
 from autograder.locators.search import locate_path
 from autograder.steps import Output, Outputs, Spec, Step
+from autograder.steps._numbers import number
 from autograder.steps._paths import SYMBOLS, decode, encode, encode_scores, symbols_of  # noqa: F401 (decode re-exported)
-from autograder.steps._student import student_attr
+from autograder.steps._student import owned, student_attr
 
 
 def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
@@ -34,16 +35,16 @@ def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
 def run_greedy(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     symbols = symbols_of(inputs)
     result = student_attr("mytorch.search", "GreedySearch")(list(symbols), inputs["y_probs"])
-    if not (isinstance(result, tuple) and len(result) == 2):
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):  # the course unpacks it
         raise TypeError(f"GreedySearch must return (forward_path, forward_prob), got {type(result).__name__}")
     out["path"] = encode(result[0], symbols, "forward_path")
-    out["prob"] = result[1]
+    out["prob"] = number(owned(result[1]), "forward_prob")
 
 
 def run_beam(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     symbols = symbols_of(inputs)
     result = student_attr("mytorch.search", "BeamSearch")(list(symbols), inputs["y_probs"], int(inputs["beam_width"]))
-    if not (isinstance(result, tuple) and len(result) == 2):
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):  # the course unpacks it
         raise TypeError(f"BeamSearch must return (bestPath, mergedPathScores), got {type(result).__name__}")
     out["best_path"] = encode(result[0], symbols, "bestPath")
     out["paths"], out["scores"] = encode_scores(result[1], symbols)
@@ -63,6 +64,7 @@ GREEDY_SPECS = (
     _spec("4 symbols, T 1", symbols=4, T=1),
     _spec("8 symbols, T 40, peaked outputs", symbols=8, T=40, scale=3.0),
     _spec("20 symbols, T 300", symbols=20, T=300, scale=2.0),
+    _spec("3 symbols, T 5, the blank best at every step: an empty path", symbols=3, T=5, pattern=[0] * 5),
 )
 BEAM_SPECS = (
     _spec("width 1, 3 symbols, T 6", symbols=3, T=6, width=1),
@@ -76,6 +78,13 @@ BEAM_SPECS = (
           symbols=3, T=5, width=1000),
     _spec("width 4, 1 symbol, T 7", symbols=1, T=7, width=4),
     _spec("width 10, 10 symbols, T 30", symbols=10, T=30, width=10),
+    # Probabilities of 1/2 keep every score an exact power of two: the ties are exact.
+    _spec("width 1, 1 symbol, T 6, uniform probabilities: scores tie at every cutoff, and all tied survive",
+          symbols=1, T=6, width=1, scale=0.0),
+    _spec("width 3, 1 symbol, T 8, uniform probabilities: scores tie at every cutoff, and all tied survive",
+          symbols=1, T=8, width=3, scale=0.0),
+    _spec("width 2, 3 symbols, T 6, the blank best at every step: the empty path is the best", symbols=3, T=6,
+          width=2, pattern=[0] * 6),
 )
 
 # Known bugs of decoding (tags of the alternatives autograder/oracles/search.py computes).
@@ -85,6 +94,18 @@ GREEDY_BUGS = {
     "no_merge": "it matches dropping blanks without merging repeated symbols: 'aa' with no blank between is 'a'",
     "first_step_prob": "it is the probability of the first time step alone: forward_prob is the product of the "
     "best probability at every time step",
+    "last_class_blank": "it matches the symbols read one row off (row k as SymbolSets[k], the last class as the "
+    "blank): the blank is row 0 of y_probs, and row k + 1 is SymbolSets[k]",
+    "blank_as_symbol": "it matches decoding the blank as a symbol (SymbolSets[-1]): the blank is row 0 of y_probs "
+    "and is dropped from the path",
+    "first_step_only": "it matches decoding the first time step alone: y_probs is (classes, time, batch), "
+    "so the time steps are y_probs[:, t, 0]",
+    "log_prob": "it is the log of forward_prob: forward_prob is the product of the best probabilities, not the sum "
+    "of their logs",
+    "sum_prob": "it is a sum over the time steps of the best probabilities: forward_prob is their product",
+    "mean_prob": "it is the mean over the time steps of the best probabilities: forward_prob is their product",
+    "blank_free_prob": "it leaves out the steps whose best class is the blank: forward_prob multiplies the best "
+    "probability of every time step, blanks included",
 }
 BEAM_BUGS = {
     "lowest_score": "it is the path with the lowest merged score: bestPath has the highest",
@@ -93,6 +114,23 @@ BEAM_BUGS = {
     "prune_final": "it matches pruning once more after the last step: the final merge keeps every path",
     "unmerged_final": "it matches final scores that leave out the paths ending in a blank (or in a symbol): "
     "a path's final score adds both",
+    "width_minus_one": "it matches keeping BeamWidth - 1 candidates at each pruning: the cutoff is the "
+    "BeamWidth-th score, and every candidate scoring >= cutoff survives",
+    "width_plus_one": "it matches keeping BeamWidth + 1 candidates at each pruning: the cutoff is the "
+    "BeamWidth-th score (ranked[BeamWidth - 1]), not the next one",
+    "no_prune": "it matches a search where nothing is pruned: before each step t >= 1 only the candidates scoring "
+    ">= the BeamWidth-th score survive",
+    "repeat_after_blank_merges": "it matches merging a repeated symbol after a blank: after a blank, a repeated "
+    "symbol starts a new one ('a-' + 'a' is 'aa'); only after the same symbol does it extend nothing",
+    "repeat_always_extends": "it matches always appending the symbol: a repeated symbol after a symbol extends "
+    "nothing ('a' + 'a' is 'a'); only after a blank is it a new symbol",
+    "blank_start_one": "it matches starting the empty path at 1: at t = 0 the empty path starts at "
+    "y_probs[0, 0, 0] (the blank's probability), like each symbol at its own",
+    "blank_final_only": "it matches final scores that leave out the paths ending in a symbol: a path's final score "
+    "adds its two candidates (ending in a blank, ending in a symbol)",
+    "log_scores": "these are the logs of the merged scores: mergedPathScores holds the probabilities themselves",
+    "best_of_blank_ending": "it is the best among the paths ending in a blank: bestPath has the largest merged "
+    "score, both endings added",
 }
 PATH_WHERE = "returned forward_path, as symbol codes (1 = SymbolSets[0])"
 STEPS = (
