@@ -36,10 +36,10 @@ _GREEDY_LOOP = (
 
 NEW_STEP_MUTANTS: tuple[Mutant, ...] = (
     # lstm_forward
-    mutant("lstm g through a sigmoid", LSTM, "self.g = self.tanh(a[:, 2 * H:3 * H])",
-           "self.g = self.sigmoid(a[:, 2 * H:3 * H])", BOTH_L, (), step=LF, hint="the cell candidate g is a tanh"),
-    mutant("lstm o through a tanh", LSTM, "self.o = self.sigmoid(a[:, 3 * H:4 * H])",
-           "self.o = self.tanh(a[:, 3 * H:4 * H])", BOTH_L, (), step=LF, hint="the output gate o is a sigmoid"),
+    mutant("lstm g through a sigmoid", LSTM, "self.g = self.tanh(a[:, 2 * H : 3 * H])",
+           "self.g = self.sigmoid(a[:, 2 * H : 3 * H])", BOTH_L, (), step=LF, hint="the cell candidate g is a tanh"),
+    mutant("lstm o through a tanh", LSTM, "self.o = self.sigmoid(a[:, 3 * H : 4 * H])",
+           "self.o = self.tanh(a[:, 3 * H : 4 * H])", BOTH_L, (), step=LF, hint="the output gate o is a sigmoid"),
     mutant("lstm h_new from the previous cell state", LSTM, "self.tanh_c_new = self.tanh(c_new)",
            "self.tanh_c_new = self.tanh(c)", BOTH_L, (), step=LF, hint="tanh of the previous cell state c"),
     mutant("lstm c_new without the input gate", LSTM, "c_new = self.f * c + self.i * self.g",
@@ -123,7 +123,7 @@ NEW_STEP_MUTANTS: tuple[Mutant, ...] = (
            "self.gammas.append(alpha_hat * beta_hat)", BWD, (), hint="gamma not normalised"),
     mutant("ctc backward divides by y squared", CTC, "dY[:n_in, b] = -per_symbol / y",
            "dY[:n_in, b] = -per_symbol / y ** 2", BWD, (), hint="divided by y twice"),
-    mutant("ctc backward blank only", CTC, "np.add.at(per_symbol, (slice(None), extended), gamma)",
+    mutant("ctc backward blank only", CTC, "np.add.at(per_symbol.T, extended, gamma.T)",
            "per_symbol[:, 0] = gamma[:, 0::2].sum(axis=1)", BWD, (), hint="only the blank"),
     # greedy_search
     mutant("greedy last class as the blank", SEARCH, _GREEDY_LOOP,

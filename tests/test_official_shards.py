@@ -98,7 +98,7 @@ def test_a_batch_split_three_ways_merges_into_the_unsplit_gradebook_byte_for_byt
     assert official_cli(repo, "new-secret", str(secret)).returncode == 0
     folder = tmp_path / "private" / "handins"
     folder.mkdir()
-    wrong = with_change("mytorch/linear.py", "self.dW += ", "self.dW = ")
+    wrong = with_change("mytorch/linear.py", "self.dW += delta.T", "self.dW = delta.T")
     handins = [pack(folder / f"{name}.tar", files) for name, files in
                (("alice", solution()), ("bob", wrong), ("dave", solution()), ("erin", wrong))]
     assert {shard_of(p.stem, 3) for p in handins} == {1, 2, 3}
