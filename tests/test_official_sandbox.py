@@ -48,7 +48,7 @@ def test_the_worker_gets_its_own_small_tmp_no_network_and_drops_to_its_uid():
     assert (uid, gid, groups) == (UID, UID, [])
     assert written <= 4 and listing == ["fill"]
     assert reached == []
-    assert "own mount, network and IPC namespaces" in sandbox.describe(identity)
+    assert "own view of the filesystem" in sandbox.describe(identity)
 
 
 def test_a_runtime_in_tmp_falls_back_to_shared_folders_and_says_so():
