@@ -10,19 +10,27 @@ from a folder only root can read:
 It imports numpy (and torch), the worker (`_worker.py`) and the wire format
 (`_wire.py`), then serves requests on the socket FD, one worker at a time.
 A request names the handin's folder and the first job, the identity (uid,
-gid) and, when the worker gets namespaces of its own, the size of its
-temporary folders; it comes with three pipe ends (the worker's stdin, its
-output, the frames pipe). The server forks; the child, before any student code
-runs: starts a session of its own, keeps only those three pipes (stdin as 0,
-the output as 1 and 2, the frames pipe as 3) and closes everything else the
-server had open, enters new mount,
-network and IPC namespaces with fresh tmpfs temporary folders, drops to the
-uid and gid with no supplementary groups and no new privileges, and only then
-runs the worker, which waits for the grader's go. The server replies
-`{"pid": N}`, waits for the child and replies `{"exit": CODE}` (negative: the
-signal that ended it, as subprocess reports it); it reaps the child only on
-the grader's `{"reap": true}` (or its next request), so that the pid stays
-the worker's while the grader may still signal it.
+gid, supplementary groups) and, when the worker gets namespaces of its own,
+the size of its temporary folders and whether it gets its own view; it comes
+with three pipe ends (the worker's stdin, its output, the frames pipe). The
+server forks; the child, before any student code runs: starts a session of
+its own, keeps only those three pipes (stdin as 0, the output as 1 and 2, the
+frames pipe as 3) and closes everything else the server had open, enters its
+own view of the machine (enter_view: new mount, PID, network, IPC and UTS
+namespaces; a root holding only the runtime read-only, the folder at
+/handin, fresh tmpfs temporary folders, a few devices and its own /proc),
+drops to the uid and gid with no other groups and no new privileges, joins a
+fresh session keyring and loses the keyring system calls, and only then runs
+the worker, which waits for the grader's go. With a view, that child waits
+for the go itself (so that what it forks is born inside the handin's
+cgroups), then forks pid 1 of the new PID namespace, which forks the worker
+(pid 2) and reports how it ended; each ends as the worker ended. The server
+replies `{"pid": N}`, waits for the child and replies `{"exit": CODE}`
+(negative: the signal that ended it, as subprocess reports it); it reaps the
+child only on the grader's `{"reap": true}` (or its next request), so that
+the pid stays the worker's while the grader may still signal it.
+`{"clear_keys": [uid, gid]}` empties that uid's user and user-session
+keyrings (kernel objects that outlive its processes) in a child of its own.
 
 What the child inherits from the server is what the server loaded: the
 runtime's own modules and this folder's three files, nothing of the grader's.
@@ -150,9 +158,20 @@ def runtime_view() -> dict[str, list[str]]:
     # Placed where their folder really is: the view's top-level symlinks (/lib64 -> usr/lib64) lead there.
     files = {os.path.join(os.path.realpath(os.path.dirname(f)), os.path.basename(f)) for f in files}
     kept = [d for d in sorted(dirs) if not any(d != o and _under(d, [o]) for o in dirs)]
-    masks = sorted({os.path.join(d, sub) for d in dirs for sub in PACKAGE_DIRS
-                    if os.path.isdir(os.path.join(d, sub)) and os.path.join(d, sub) not in dirs})
+    # Inside a bound folder, other packages (a base interpreter's site-packages) and other interpreters' libraries
+    # (/usr/lib64/python3.12 beside the shared libraries) are hidden, unless this runtime uses them.
+    masks = sorted({os.path.join(d, sub) for d in dirs for sub in _listing(d)
+                    if (sub in PACKAGE_DIRS or re.fullmatch(r"python\d[\d.]*", sub))
+                    and os.path.isdir(os.path.join(d, sub))
+                    and not any(_under(n, [os.path.join(d, sub)]) for n in dirs | files)})
     return {"dirs": kept, "files": sorted(f for f in files if not _under(f, kept)), "masks": masks}
+
+
+def _listing(folder: str) -> list[str]:
+    try:
+        return os.listdir(folder)
+    except OSError:
+        return []
 
 
 def _mount(libc: ctypes.CDLL, source: "str | None", target: str, kind: "str | None", flags: int,

@@ -10,7 +10,12 @@ folder; write into the repository, the grader's own Python packages, the out
 folder or its own Python runtime (which the fork server, as root, and every
 later worker load); follow `/proc/<grader>/cwd`, read `/proc/<grader>/environ`;
 signal the grader; hold any file descriptor besides the three pipes it was
-given, or any writable memory shared with the fork server.
+given, or any writable memory shared with the fork server; import torch from
+any folder it can find (the numpy runtime); find a key in any keyring. With a
+view of its own (sandbox.py) it must also fail to see any top-level folder
+beyond the view, any other Python installation, any unix socket it can
+connect to, or any other process in /proc; without one (the weaker isolation
+the instructor accepted) those are what permissions cannot hide.
 """
 
 import json
