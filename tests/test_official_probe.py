@@ -359,3 +359,21 @@ def test_torch_steps_without_a_torch_runtime_are_refused_unless_skipped(setup):
     assert refused.returncode == 2
     assert "poem_model, poem_generate (25 points) run student code that uses torch" in refused.stderr
     assert "--skip-torch-steps" in refused.stderr
+
+
+@needs_root
+def test_the_probe_refuses_a_numpy_runtime_that_can_import_torch_from_a_folder_it_finds(tmp_path):
+    from autograder.official.probe import PROBE
+    from tests.official_setup import torch_worker_python
+
+    torch_runtime = Path(torch_worker_python()).parent.parent
+    if not os.stat(torch_runtime).st_mode & 0o005:
+        pytest.skip("the torch runtime is hidden from other users here")
+    targets = {"read": [], "write": [], "grader": 1, "token": "t", "other_runtimes": [str(torch_runtime)],
+               "walk_limit": 100_000, "walk_depth": 6}
+    done = subprocess.run([worker_python(), "-I", "-c", PROBE, json.dumps(targets)], capture_output=True, text=True,
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report["torch"] is False
+    assert any(r.startswith(f"torch, importable from {torch_runtime}") for r in report["reached"]), report

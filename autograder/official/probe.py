@@ -155,8 +155,9 @@ def _walk(where, depth):
         elif stat.S_ISREG(mode) and entry.name.startswith("python") and mode & 0o111 and \
                 entry.name[6:].replace(".", "").isdigit() and entry.path not in own_files and real not in own_files:
             pythons.append(entry.path)
-for start in ["/", *targets["other_runtimes"]]:
-    _walk(start, 0 if start == "/" else targets["walk_depth"] - 6)
+for start in [*targets["other_runtimes"], "/"]:  # each with a budget of its own: the machine's may run out
+    seen = 0
+    _walk(start, 0)
 if pythons:
     out["exposed"].append(f"other Python installations: {', '.join(sorted(set(pythons))[:6])}")
 if not out["torch"]:
