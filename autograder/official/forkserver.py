@@ -357,8 +357,9 @@ def _viewed(request: dict, view: dict[str, list[str]]) -> None:
             if not chunk:
                 break
             data += chunk
-        os.waitpid(first, 0)
-        _end_as(int.from_bytes(data, "little") if len(data) == 4 else signal.SIGKILL)
+        _, status = os.waitpid(first, 0)
+        # Without a report, pid 1 itself failed (it could not be confined, say): end as it ended.
+        _end_as(int.from_bytes(data, "little") if len(data) == 4 else status)
     os.close(status_r)
     finish_view()
     worker = os.fork()
