@@ -166,3 +166,13 @@ def test_in_its_own_view_the_worker_sees_its_runtime_its_folder_and_itself(serve
         assert seen["keyctl"] == [-1, 1]  # EPERM: no keyring calls
     assert seen["ids"] == [[UID] * 3, []] and seen["session_leader"]
     assert (folder / "probe-write").exists()  # what it wrote in /handin is the folder's
+
+
+@needs_root
+def test_a_worker_gets_exactly_the_supplementary_groups_asked_for(served):
+    # The torch steps' workers: the group that may read the torch runtime where permissions alone protect it.
+    launcher, folder = served
+    for view in (False, True) if sandbox.kernel_allows() else (False,):
+        code, output = spawn_program(launcher, folder, UID, UID, 1 << 20 if view else None,
+                                     "import os; print(os.getgroups())", [], 60, view=view, groups=(UID + 7,))
+        assert (code, output.strip()) == (0, f"[{UID + 7}]"), (view, output)

@@ -295,8 +295,12 @@ def test_the_probe_names_what_a_worker_without_its_own_view_reaches(tmp_path):
     with_key = ("import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
                 "assert libc.syscall(250, 1, None) > 0\n"
                 "assert libc.syscall(248, b'user', b'left-by-a-handin', b'x', 1, -3) > 0\n")
+    # Another Python installation where the probe can list it: its standard library and its packages.
+    other = tmp_path / "other-python" / "lib" / "python3.99"
+    (other / "site-packages").mkdir(parents=True)
+    (other / "os.py").write_text("")
     targets = {"read": [], "write": [], "grader": 1, "token": "t", "sockets": [path], "allowed_top": ["proc"],
-               "walk_limit": 2000, "walk_depth": 2}
+               "walk_limit": 2000, "walk_depth": 2, "other_runtimes": [str(tmp_path / "other-python")]}
     try:
         done = subprocess.run([sys.executable, "-I", "-c", with_key + PROBE, json.dumps(targets)],
                               capture_output=True, text=True, cwd=tmp_path)
@@ -308,6 +312,7 @@ def test_the_probe_names_what_a_worker_without_its_own_view_reaches(tmp_path):
     assert "folders of the machine: " in exposed and "/usr" in exposed
     assert f"unix sockets it can connect to: {path}" in exposed
     assert "other processes in /proc" in exposed
+    assert f"other Python installations: {other}" in exposed and f"{other}/site-packages" in exposed
     assert any(r.startswith("keys in its keyrings") and "left-by-a-handin" in r for r in report["reached"])
 
 
