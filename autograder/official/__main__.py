@@ -17,9 +17,13 @@
       DIR/report/index.html (what the class got wrong) and DIR/report/hints.csv, from a graded folder or a
       folder of the runner's --json files; --similarity also compares the handins' code (copydetect).
 
-Student code runs as dedicated uids (--worker-uid, one per parallel handin) with --worker-python, an
-interpreter every user can execute with numpy only. Before grading, a probe run as each of them must fail
-to reach the repository, the secret and the out folder; otherwise nothing is graded.
+Student code runs as dedicated uids (--worker-uid UID: UID to UID + jobs - 1, one per parallel handin) with
+--worker-python, an interpreter every user can execute with numpy only (and --torch-worker-python for the
+steps whose code uses torch, or --skip-torch-steps). Each worker sees only its runtime, its folder and its own
+processes (--isolation namespaces; --isolation permissions accepts file permissions alone, as where the
+kernel allows no namespaces). Before grading, a probe run as each of them must fail to reach the repository,
+the secret, the out folder, torch (numpy runtime), any key and, in its own view, anything of the machine;
+otherwise nothing is graded.
 Exit code 0 when grading ran (whatever the grades), 2 when it could not run.
 """
 
