@@ -369,7 +369,7 @@ def test_no_attack_gains_anything_and_the_batch_completes(tmp_path, machine):
     assert "timed out after 2 s, stopped by the grader" in results_of(
         out / "bypasses_alarm" / "results.json")["rnn_backward"][2]
     assert all(processes_of(uid) == [] for uid in UIDS)
-    assert received == []
+    assert not any(received)  # no data from a worker (a probe elsewhere on the machine may connect, sending nothing)
     isolation = json.loads((out / "alice" / "results.json").read_text())["extra_data"]["isolation"]
     assert isolation == "namespaces" and book[0].endswith(",isolation") and book[1].endswith(",namespaces")
 
