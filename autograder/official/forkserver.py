@@ -21,11 +21,12 @@ namespaces; a root holding only the runtime read-only, the folder at
 /handin, fresh tmpfs temporary folders, a few devices and its own /proc),
 drops to the uid and gid with no other groups and no new privileges, joins a
 fresh session keyring and loses the keyring system calls, and only then runs
-the worker, which waits for the grader's go. With a view, that child waits
-for the go itself (so that what it forks is born inside the handin's
-cgroups), then forks pid 1 of the new PID namespace, which forks the worker
-(pid 2) and reports how it ended; each ends as the worker ended. The server
-replies `{"pid": N}`, waits for the child and replies `{"exit": CODE}`
+the worker, which waits for the grader's go. With a view, the child is pid 1
+of a new PID namespace (fork_viewed): it waits for the go itself (so that
+what it forks is born inside the handin's cgroups), forks the worker (pid 2),
+reaps, and reports on a pipe how the worker ended, which the server replies
+as the child's exit (pid 1 of a namespace cannot end by its own signal). The
+server replies `{"pid": N}`, waits for the child and replies `{"exit": CODE}`
 (negative: the signal that ended it, as subprocess reports it); it reaps the
 child only on the grader's `{"reap": true}` (or its next request), so that
 the pid stays the worker's while the grader may still signal it.
@@ -43,13 +44,12 @@ Standard library and numpy (and torch) only, Python 3.10 and later.
 """
 
 import ctypes
+import fcntl
 import gc
 import json
 import os
 import platform
 import re
-import resource
-import signal
 import socket
 import sys
 import traceback
@@ -78,7 +78,9 @@ SYSCALLS = {"x86_64": {"pivot_root": 155, "add_key": 248, "request_key": 249, "k
             "aarch64": {"pivot_root": 41, "add_key": 217, "request_key": 218, "keyctl": 219}}
 AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
 FRAMES_FD = 3
+REPORT_FD = 4  # in pid 1 of a worker's PID namespace: how the worker ended, for the server
 MAX_REQUEST = 1 << 20
+PID_NAMESPACE: list[int] = []  # the server's own PID namespace, to return to after forking a worker's
 VIEW: dict[str, list[str]] = {}  # what workers of this runtime see (runtime_view), once the server is ready
 
 
@@ -194,12 +196,11 @@ def _bind(libc: ctypes.CDLL, source: str, target: str, read_only: bool = True) -
 
 
 def enter_view(view: dict[str, list[str]], folder: str, scratch: int) -> None:
-    """New mount, network, IPC, UTS and PID namespaces; the filesystem replaced by a view of the runtime (`view`,
-    see runtime_view), `folder` at VIEW_FOLDER, fresh tmpfs temporary folders of `scratch` bytes and the
-    harmless devices. The next child forked is pid 1 of the new PID namespace: it must mount /proc
-    (finish_view)."""
+    """New mount, network, IPC and UTS namespaces; the filesystem replaced by a view of the runtime (`view`, see
+    runtime_view), `folder` at VIEW_FOLDER, fresh tmpfs temporary folders of `scratch` bytes and the harmless
+    devices. Called in pid 1 of a new PID namespace (fork_viewed), which then mounts its /proc (finish_view)."""
     libc = _libc()
-    _check(libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID), "unshare")
+    _check(libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
     # Mounts made here must not propagate back to the grader's namespace.
     _mount(libc, "none", "/", None, MS_REC | MS_PRIVATE)
     # The new root: a small tmpfs mounted over the server's own folder (nothing the view shows lies in it).
@@ -307,10 +308,10 @@ def _read_go() -> bool:
             return True
 
 
-def _forward(pid: int, report: "int | None" = None) -> None:
-    """Wait for child `pid` (reaping every other child meanwhile: pid 1 of a namespace adopts its orphans), then
-    end as it ended: the same exit code, or the same signal. report: a pipe to write its wait status to
-    instead (pid 1 of a PID namespace cannot kill itself with a signal). Never returns."""
+def _forward(pid: int, report: int) -> None:
+    """In pid 1 of the worker's PID namespace: wait for the worker `pid` (reaping every orphan it adopts
+    meanwhile), write its wait status to the pipe `report` and end (the kernel then ends whatever is left in
+    the namespace). Never returns."""
     status = 0
     while True:
         try:
@@ -319,73 +320,76 @@ def _forward(pid: int, report: "int | None" = None) -> None:
             break
         if done == pid:
             break
-    if report is not None:
-        os.write(report, status.to_bytes(4, "little"))
-        os._exit(0)
-    _end_as(status)
+    os.write(report, status.to_bytes(4, "little"))
+    os._exit(0)
 
 
-def _end_as(status: int) -> None:
-    if os.WIFSIGNALED(status):
-        sig = os.WTERMSIG(status)
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if sig not in (signal.SIGKILL, signal.SIGSTOP):
-            signal.signal(sig, signal.SIG_DFL)
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, [sig])
-        os.kill(os.getpid(), sig)
-        os.kill(os.getpid(), signal.SIGKILL)  # a signal whose default is to be ignored
-    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 70)
-
-
-def _viewed(request: dict, view: dict[str, list[str]]) -> None:
-    """Confine the child into its own view (see enter_view): it stays outside as the one the grader watches,
-    waits for the grader's go (so that what it forks is born inside the handin's cgroups), forks pid 1 of the
-    new PID namespace, which mounts its /proc and forks the worker; each ends as the worker ended. Returns in the
-    worker only."""
+def _viewed(request: dict, view: dict[str, list[str]], report: int) -> None:
+    """In pid 1 of a new PID namespace (fork_viewed): confine into its own view (see enter_view), wait for the
+    grader's go (so that what it forks is born inside the handin's cgroups), fork the worker (pid 2) and report
+    how it ended on the pipe `report` (pid 1 of a namespace cannot end by its own signal). Returns in the worker
+    only."""
+    if os.getpid() != 1:
+        raise SetupError("no PID namespace of its own")
     enter_view(view, request["folder"], int(request["scratch"]))
     if "program" not in request and not _read_go():
         os._exit(1)
-    status_r, status_w = os.pipe()
-    first = os.fork()
-    if first:
-        for fd in range(4):
-            os.close(fd)
-        os.close(status_w)
-        data = b""
-        while len(data) < 4:
-            chunk = os.read(status_r, 4 - len(data))
-            if not chunk:
-                break
-            data += chunk
-        _, status = os.waitpid(first, 0)
-        # Without a report, pid 1 itself failed (it could not be confined, say): end as it ended.
-        _end_as(int.from_bytes(data, "little") if len(data) == 4 else status)
-    os.close(status_r)
     finish_view()
     worker = os.fork()
     if worker:
         for fd in range(4):
             os.close(fd)
-        _forward(worker, status_w)
-    os.close(status_w)
+        _forward(worker, report)
+    os.close(report)
     os.setsid()
 
 
-def _child(request: dict, fds: list[int]) -> None:
-    """In the forked child: confine, become the worker identity, run the worker or the program; never returns."""
+def fork_viewed(own_pid_namespace: int) -> int:
+    """Fork a child that is pid 1 of a new PID namespace (the server's own children stay in its namespace)
+    -> its pid, as fork does. Raises SetupError (in the server) when the kernel refuses."""
+    libc = _libc()
+    _check(libc.unshare(CLONE_NEWPID), "a new PID namespace")
+    try:
+        return os.fork()
+    finally:
+        if os.getpid() != 1:  # the server: its next children are its own namespace's again
+            _check(libc.setns(own_pid_namespace, CLONE_NEWPID), "back to the server's PID namespace")
+
+
+def _reported(report: int, code: int) -> int:
+    """-> the exit code of the worker as its pid 1 reported it on the pipe `report` (closed), else `code`."""
+    try:
+        data = os.read(report, 4)
+    finally:
+        os.close(report)
+    if len(data) != 4:
+        return code
+    status = int.from_bytes(data, "little")
+    return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status) if os.WIFEXITED(status) else 70
+
+
+def _child(request: dict, fds: list[int], report: int | None = None) -> None:
+    """In the forked child: confine, become the worker identity, run the worker or the program; never returns.
+
+    report: with a view, the pipe on which it reports how the worker ended (it is pid 1 of its PID namespace)."""
     code = 70
     try:
         os.setsid()
         stdin, output, frames = fds
+        if report is not None:  # out of the way of the descriptors the worker gets
+            report = fcntl.fcntl(report, fcntl.F_DUPFD, 16)
         os.dup2(stdin, 0)
         os.dup2(output, 1)
         os.dup2(output, 2)
         os.dup2(frames, FRAMES_FD)
-        os.closerange(FRAMES_FD + 1, os.sysconf("SC_OPEN_MAX"))
+        if report is not None:
+            os.dup2(report, REPORT_FD)
+            report = REPORT_FD
+        os.closerange(FRAMES_FD + 1 + (report is not None), os.sysconf("SC_OPEN_MAX"))
         folder = Path(request["folder"])
         env = dict(request["env"])
-        if request.get("scratch") is not None and request.get("view"):
-            _viewed(request, VIEW)
+        if report is not None:
+            _viewed(request, VIEW, report)
             folder = Path(VIEW_FOLDER)
             env = {k: VIEW_FOLDER if v == request["folder"] else v for k, v in env.items()}
         elif request.get("scratch") is not None:
@@ -443,6 +447,27 @@ def _exit_code(pid: int) -> int:
     return info.si_status if info.si_code == os.CLD_EXITED else -info.si_status
 
 
+def _start(request: dict, fds: list[int], sock: socket.socket) -> tuple[int, int | None]:
+    """Fork the child for `request` (with a view: pid 1 of a new PID namespace, and a pipe on which it reports
+    how the worker ended) -> (its pid, the read end of that pipe or None). Closes the request's descriptors."""
+    report_r = report_w = None
+    if request.get("scratch") is not None and request.get("view"):
+        if not PID_NAMESPACE:
+            PID_NAMESPACE.append(os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC))
+        report_r, report_w = os.pipe()
+        pid = fork_viewed(PID_NAMESPACE[0])
+    else:
+        pid = os.fork()
+    if pid == 0:
+        sock.close()
+        if report_r is not None:
+            os.close(report_r)
+        _child(request, fds, report_w)
+    for fd in fds + ([report_w] if report_w is not None else []):
+        os.close(fd)
+    return pid, report_r
+
+
 def serve(sock: socket.socket) -> None:
     """Answer requests until the grader closes its end.
 
@@ -472,14 +497,10 @@ def serve(sock: socket.socket) -> None:
             _, status = os.waitpid(pid, 0)
             sock.send(json.dumps({"cleared": os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0}).encode())
             continue
-        pid = os.fork()
-        if pid == 0:
-            sock.close()
-            _child(request, fds)
-        for fd in fds:
-            os.close(fd)
+        pid, report_r = _start(request, fds, sock)
         sock.send(json.dumps({"pid": pid}).encode())
-        sock.send(json.dumps({"exit": _exit_code(pid)}).encode())
+        code = _exit_code(pid)
+        sock.send(json.dumps({"exit": code if report_r is None else _reported(report_r, code)}).encode())
         ended = pid
 
 
