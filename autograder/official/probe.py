@@ -109,6 +109,9 @@ if len(extra) > 1:  # listdir's own descriptor is one of them
 # of its own hides; "reached": what must never be reached.
 import socket, stat
 own_paths = {os.path.realpath(p) for p in [sys.prefix, *sys.path, *runtime] if p}
+# Its own folders: sys.path's, and a venv's (not a system prefix such as /usr, which holds other runtimes).
+own_tree = {os.path.realpath(p) for p in sys.path if p} | (
+    {os.path.realpath(sys.prefix)} if sys.prefix != sys.base_prefix else set())
 own_files = set()
 path = sys.executable
 for _ in range(40):
@@ -150,7 +153,8 @@ def _walk(where, depth):
                     entry.name.startswith("python3") and os.path.isfile(os.path.join(entry.path, "os.py"))):
                 if real not in own_paths and entry.path not in own_paths:
                     pythons.append(entry.path)
-            if depth < targets["walk_depth"] and entry.path not in ("/proc", "/sys", "/dev"):
+            # Not into its own runtime (the torch runtime's own torch is its own), nor /proc, /sys, /dev.
+            if depth < targets["walk_depth"] and entry.path not in ("/proc", "/sys", "/dev") and real not in own_tree:
                 _walk(entry.path, depth + 1)
         elif stat.S_ISREG(mode) and entry.name.startswith("python") and mode & 0o111 and \
                 entry.name[6:].replace(".", "").isdigit() and entry.path not in own_files and real not in own_files:
