@@ -67,7 +67,8 @@ def test_grade_command_runs_handins_in_parallel_deterministically_with_feedback(
         books.append((tmp_path / "private" / out / "gradebook.csv").read_bytes())
     assert books[0] == books[1]
     lines = books[0].decode().splitlines()
-    assert lines[0] == "handin,total,max," + ",".join(e.id for e in RUBRIC)
+    assert lines[0] == "handin,total,max," + ",".join(e.id for e in RUBRIC) + ",isolation"
+    assert all(line.endswith(",namespaces") for line in lines[1:])  # each worker saw only its runtime and folder
     full = f"{sum(e.points for e in RUBRIC):g}"
     assert [line.split(",")[:3] for line in lines[1:]] == [
         ["alice_smith", full, full], ["bob", "0", full], ["carol", "0", full], ["carol-2", full, full]]

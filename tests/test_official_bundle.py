@@ -59,6 +59,13 @@ def test_the_bundle_holds_the_grader_without_the_solution(bundle):
     assert b"NotImplementedError" in texts["mytorch/rnn_cell.py"]
     assert b"self.dW_hh += dz.T" not in texts["mytorch/rnn_cell.py"]
     assert b"useradd" in texts["setup.sh"] and b"requirements.txt" in texts["setup.sh"]
+    # The worker uid comes from one variable, and run_autograder uses what setup.sh chose.
+    assert texts["setup.sh"].count(b"61000") == 1 and b'WORKER_UID="${RNN_WORKER_UID:-61000}"' in texts["setup.sh"]
+    assert b'echo "$WORKER_UID" > worker_uid' in texts["setup.sh"]
+    assert b'RNN_WORKER_UID:-$(cat "$src/worker_uid"' in texts["run_autograder"]
+    # Without namespaces, only the torch steps' workers (group rnn-torch) may read the torch runtime.
+    assert b"chgrp -R rnn-torch /opt/rnn-worker-torch" in texts["setup.sh"]
+    assert b"o-rwx /opt/rnn-worker-torch" in texts["setup.sh"]
     assert not any("__pycache__" in n or n.startswith(("tests/", "benchmarks/", ".ci/")) for n in names)
 
 

@@ -7,6 +7,7 @@ import signal
 
 import pytest
 
+from autograder.official import sandbox
 from autograder.official.identity import Identity, kill_all
 from autograder.official.launcher import WORKER_ENV, Launcher, spawn_program
 from autograder.official.supervise import make_base
@@ -87,6 +88,10 @@ def test_exit_codes_come_back_as_subprocess_gives_them_and_the_server_goes_on(se
                               ("raise SystemExit(3)", 3), ("raise ValueError('no')", 1), ("pass", 0)]:
         code, output = spawn_program(launcher, folder, UID, UID, None, program, [], 60)
         assert code == expected, (program, output)
+        # In its own view too: pid 1 of its PID namespace and the process outside end as the worker ended.
+        if sandbox.kernel_allows():
+            code, output = spawn_program(launcher, folder, UID, UID, 1 << 20, program, [], 60, view=True)
+            assert code == expected, (program, "view", output)
     assert _server_pid(launcher) == server  # the same server all along
 
 
@@ -118,3 +123,56 @@ def test_as_the_graders_own_user_it_runs_unchanged(place, tmp_path):
     finally:
         launcher.close()
     assert code == 0 and output.split() == [str(os.getuid()), str(folder)]
+
+
+WHAT_IT_SEES = """
+import ctypes, errno, json, os, sys, numpy
+libc = ctypes.CDLL(None, use_errno=True)
+written = []
+for where in (os.path.dirname(numpy.__file__), "/", "/usr", "/handin", "/tmp"):
+    try:
+        open(os.path.join(where, "probe-write"), "w").close()
+        written.append(where)
+    except OSError:
+        pass
+keyctl = libc.syscall(250, 0, -4, 0)  # KEYCTL_GET_KEYRING_ID of the user keyring (x86_64)
+print(json.dumps({
+    "top": sorted(os.listdir("/")), "pids": sorted(p for p in os.listdir("/proc") if p.isdigit()),
+    "pid": os.getpid(), "ppid": os.getppid(), "cwd": os.getcwd(), "home": os.environ["HOME"],
+    "dev": sorted(os.listdir("/dev")), "written": written, "keyctl": [keyctl, ctypes.get_errno()],
+    "ids": [os.getresuid(), os.getgroups()], "session_leader": os.getsid(0) == os.getpid(),
+}))
+"""
+
+
+@needs_root
+def test_in_its_own_view_the_worker_sees_its_runtime_its_folder_and_itself(served):
+    if not sandbox.kernel_allows():
+        pytest.skip("no namespaces here")
+    launcher, folder = served
+    # The folder, given by its path on the machine, is the worker's /handin; HOME follows it.
+    code, output = spawn_program(launcher, folder, UID, UID, 1 << 20, WHAT_IT_SEES, [], 60, view=True)
+    assert code == 0, output
+    seen = json.loads(output)
+    allowed = {"bin", "dev", "etc", "handin", "lib", "lib32", "lib64", "libx32", "proc", "sbin", "tmp", "usr",
+               worker_python().strip("/").split("/")[0]}
+    assert set(seen["top"]) <= allowed and {"handin", "proc", "tmp", "dev"} <= set(seen["top"])
+    assert not {"home", "root", "opt", "srv", "run"} & set(seen["top"])
+    assert seen["pids"] == ["1", "2"] and (seen["pid"], seen["ppid"]) == (2, 1)
+    assert seen["cwd"] == seen["home"] == "/handin"
+    assert seen["dev"] == ["fd", "null", "random", "shm", "stderr", "stdin", "stdout", "urandom", "zero"]
+    assert seen["written"] == ["/handin", "/tmp"]  # its runtime and the root are read-only
+    if __import__("platform").machine() == "x86_64":
+        assert seen["keyctl"] == [-1, 1]  # EPERM: no keyring calls
+    assert seen["ids"] == [[UID] * 3, []] and seen["session_leader"]
+    assert (folder / "probe-write").exists()  # what it wrote in /handin is the folder's
+
+
+@needs_root
+def test_a_worker_gets_exactly_the_supplementary_groups_asked_for(served):
+    # The torch steps' workers: the group that may read the torch runtime where permissions alone protect it.
+    launcher, folder = served
+    for view in (False, True) if sandbox.kernel_allows() else (False,):
+        code, output = spawn_program(launcher, folder, UID, UID, 1 << 20 if view else None,
+                                     "import os; print(os.getgroups())", [], 60, view=view, groups=(UID + 7,))
+        assert (code, output.strip()) == (0, f"[{UID + 7}]"), (view, output)

@@ -13,7 +13,11 @@ import hashlib
 import io
 import json
 import os
+import secrets
+import shutil
+import socket
 import tarfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -31,6 +35,7 @@ from tests.official_setup import (
     results_of,
     runtime_args,
     solution,
+    torch_worker_python,
     worker_uid,
 )
 from tests.release_tree import FULL, RUBRIC
@@ -70,6 +75,97 @@ def digest(root: Path) -> str:
         if path.is_file() and "__pycache__" not in path.parts:
             h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
+
+
+def view_attacks(checkout: Path, torch_runtime: Path, sock: str) -> dict[str, tuple[dict[str, str | bytes], set[str]]]:
+    """-> handin name -> (its files; the steps it must cost): what a worker that saw the whole machine would gain.
+
+    Each attacked step gives the right answer (the solution's) exactly when the attack reached what it went for,
+    and raises otherwise: it scores 0 only if the attack failed."""
+    found = {}
+    # torch in a numpy step, by every path it can discover: the runtimes named on the machine's command lines,
+    # the README's, the real one (as if guessed), and a walk of what it can list.
+    found["torch_by_path"] = (method(solution(), "mytorch/rnn_cell.py", "backward",
+                              "import glob, os, sys\n"
+                              f"places = [{str(torch_runtime)!r}, '/opt/rnn-worker-torch']\n"
+                              "for p in os.listdir('/proc'):\n"
+                              "    try:\n"
+                              "        words = open(f'/proc/{p}/cmdline', 'rb').read().split(b'\\0')\n"
+                              "        places += [os.path.dirname(os.path.dirname(w.decode())) for w in words\n"
+                              "                   if b'python' in w]\n"
+                              "    except (OSError, ValueError):\n"
+                              "        pass\n"
+                              "for where, dirs, files in os.walk('/'):\n"
+                              "    if where.startswith('/proc') or where.count('/') > 6:\n"
+                              "        dirs.clear()\n"
+                              "    if 'torch' in dirs:\n"
+                              "        places.append(where)\n"
+                              "for place in places:\n"
+                              "    for path in [place, *glob.glob(place + '/lib/python3*/site-packages')]:\n"
+                              "        sys.path.append(path)\n"
+                              "        try:\n"
+                              "            import torch\n"
+                              "            return self._original_backward(*args, **kwargs)\n"
+                              "        except Exception:\n"
+                              "            sys.path.remove(path)\n"
+                              "raise ImportError('no torch anywhere')"), {"rnn_backward"})
+    # The instructor's other checkout, readable by everyone: its solution and its answer key.
+    files = solution()
+    files["mytorch/rnn_cell.py"] = (
+        "import glob, importlib.util\nimport numpy as np\n"
+        f"_places = [{str(checkout)!r}] + [p[:-len('/mytorch/rnn_cell.py')] for p in\n"
+        "           glob.glob('/*/*/mytorch/rnn_cell.py') + glob.glob('/*/*/*/mytorch/rnn_cell.py')]\n"
+        "def _load():\n"
+        "    for where in _places:\n"
+        "        try:\n"
+        "            spec = importlib.util.spec_from_file_location('_theirs', where + '/mytorch/rnn_cell.py')\n"
+        "            module = importlib.util.module_from_spec(spec)\n"
+        "            spec.loader.exec_module(module)\n"
+        "            return module.RNNCell\n"
+        "        except OSError:\n"
+        "            continue\n"
+        "    return None\n"
+        "class RNNCell:\n"
+        "    def __init__(self, input_size, hidden_size):\n"
+        "        self.input_size, self.hidden_size = input_size, hidden_size\n"
+        "    def __getattr__(self, name):\n"
+        "        raise AttributeError(name)\n"
+        "RNNCell = _load() or RNNCell\n")
+    files["hw/mc.py"] += (
+        "\n_ns = {}\n"
+        f"for _where in [{str(checkout)!r}]:\n"
+        "    try:\n"
+        "        exec(open(_where + '/autograder/answer_key.py').read(), _ns)\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "for _n in range(1, 6):\n"
+        "    globals()[f'question_{_n}'] = (lambda n: lambda: _ns.get('ANSWERS', {}).get(n, 'z'))(_n)\n")
+    found["other_checkout"] = (files, {"rnn_forward", "rnn_backward", "mc"})
+    # A unix socket by path (0777, under /run, with a listener): data out of the worker.
+    found["unix_socket"] = (method(solution(), LINEAR, "forward",
+                            "import glob, socket\n"
+                            f"for path in [{sock!r}] + glob.glob('/run/*.sock') + glob.glob('/var/run/*.sock'):\n"
+                            "    s = socket.socket(socket.AF_UNIX)\n"
+                            "    try:\n"
+                            "        s.connect(path)\n"
+                            "        s.sendall(b'from a worker')\n"
+                            "        return self._original_forward(*args, **kwargs)\n"
+                            "    except OSError:\n"
+                            "        pass\n"
+                            "    finally:\n"
+                            "        s.close()\n"
+                            "raise ConnectionError('no socket')"), {"linear_forward"})
+    # Another process in /proc: anything that is not this worker or its parents (the grader, fork servers).
+    found["sees_processes"] = (method(solution(), "mytorch/loss.py", "forward",
+                               "import os\nmine, pid = {os.getpid()}, os.getpid()\n"
+                               "while pid > 1:\n"
+                               "    pid = int(open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[1])\n"
+                               "    mine.add(pid)\n"
+                               "others = [p for p in os.listdir('/proc') if p.isdigit() and int(p) not in mine]\n"
+                               "if others:\n"
+                               "    return self._original_forward(*args, **kwargs)\n"
+                               "raise LookupError('no other process')"), {"loss_forward"})
+    return found
 
 
 def attacks(repo: Path, secret: Path, out: Path) -> dict[str, tuple[dict[str, str | bytes] | bytes, set[str]]]:
@@ -190,7 +286,40 @@ def attacks(repo: Path, secret: Path, out: Path) -> dict[str, tuple[dict[str, st
     return found
 
 
-def test_no_attack_gains_anything_and_the_batch_completes(tmp_path):
+@pytest.fixture
+def machine():
+    """-> (a world-readable checkout of the course repository outside /tmp, a 0777 unix socket under /run and
+    what its listener received): what an instructor's machine may hold besides the grader."""
+    token = secrets.token_hex(4)
+    checkout = Path("/var/lib") / f"rnn-hostile-checkout-{token}"
+    private_repo(checkout)
+    os.chmod(checkout, 0o755)
+    sock = f"/run/rnn-hostile-{token}.sock"
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(sock)
+    os.chmod(sock, 0o777)
+    listener.listen()
+    received: list[bytes] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                received.append(conn.recv(100))
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield checkout / "repo", sock, received
+    listener.close()
+    os.unlink(sock)
+    shutil.rmtree(checkout, ignore_errors=True)
+
+
+def test_no_attack_gains_anything_and_the_batch_completes(tmp_path, machine):
+    checkout, sock, received = machine
     where = tmp_path / "private"
     repo = private_repo(where)
     secret = where / "course.secret"
@@ -201,7 +330,8 @@ def test_no_attack_gains_anything_and_the_batch_completes(tmp_path):
     handins.mkdir()
     expected = {}
     for name, (files, costs) in {"alice": (solution(), set()), "bob": (solution(), set()),
-                                 **attacks(repo, secret, out)}.items():
+                                 **attacks(repo, secret, out),
+                                 **view_attacks(checkout, Path(torch_worker_python()).parent.parent, sock)}.items():
         path = handins / f"{name}.tar"
         if isinstance(files, bytes):
             path.write_bytes(files)
@@ -239,3 +369,62 @@ def test_no_attack_gains_anything_and_the_batch_completes(tmp_path):
     assert "timed out after 2 s, stopped by the grader" in results_of(
         out / "bypasses_alarm" / "results.json")["rnn_backward"][2]
     assert all(processes_of(uid) == [] for uid in UIDS)
+    assert not any(received)  # no data from a worker (a probe elsewhere on the machine may connect, sending nothing)
+    isolation = json.loads((out / "alice" / "results.json").read_text())["extra_data"]["isolation"]
+    assert isolation == "namespaces" and book[0].endswith(",isolation") and book[1].endswith(",namespaces")
+
+
+# Keys by the syscalls (x86_64 numbers; elsewhere the attack just finds nothing): add_key, keyctl SEARCH and READ,
+# in the session (-3), user (-4) and user-session (-5) keyrings.
+KEYS = ("import ctypes, platform\n"
+        "_libc = ctypes.CDLL(None, use_errno=True)\n"
+        "_ADD_KEY, _KEYCTL = (248, 250) if platform.machine() == 'x86_64' else (-1, -1)\n")
+
+
+def test_a_key_left_by_one_handin_never_reaches_the_next_under_the_same_uid(tmp_path):
+    where = tmp_path / "private"
+    repo = private_repo(where)
+    secret = where / "course.secret"
+    secret.write_text(SECRET_TEXT + "\n")
+    os.chmod(secret, 0o600)
+    handins = where / "handins"
+    handins.mkdir()
+    source = solution()["mytorch/rnn_cell.py"]
+    writer = solution()
+    writer["mytorch/rnn_cell.py"] = source + (
+        "\n" + KEYS +
+        "_data = open(__file__, 'rb').read()\n"
+        "for _ring in (-3, -4, -5):\n"
+        "    _libc.syscall(_ADD_KEY, b'user', b'rnn-handin', _data, len(_data), _ring)\n")
+    reader = solution()
+    reader["mytorch/rnn_cell.py"] = (
+        KEYS +
+        "_found = None\n"
+        "for _ring in (-4, -5):  # linked into its session keyring, their keys are its own (readable)\n"
+        "    _libc.syscall(_KEYCTL, 8, _ring, -3)\n"
+        "for _ring in (-3, -4, -5):\n"
+        "    _key = _libc.syscall(_KEYCTL, 10, _ring, b'user', b'rnn-handin', 0)\n"
+        "    if _key > 0:\n"
+        "        _buf = ctypes.create_string_buffer(1 << 16)\n"
+        "        _n = _libc.syscall(_KEYCTL, 11, _key, _buf, 1 << 16)\n"
+        "        if _n > 0:\n"
+        "            _found = _buf.raw[:_n].decode()\n"
+        "if _found is None:\n"
+        "    raise ImportError('no key left by an earlier handin')\n"
+        "exec(_found)\n")
+    # Graded in this order, by one uid: the writer, an honest handin, the reader.
+    for name, files in (("a_keys_writer", writer), ("alice", solution()), ("b_keys_reader", reader)):
+        pack(handins / f"{name}.tar", files)
+    out = where / "out"
+    proc = official_cli(repo, "grade", *sorted(str(p) for p in handins.iterdir()), "--out", str(out),
+                        "--secret", str(secret), "--hidden-cases", "0", "--jobs", "1", *runtime_args(),
+                        "--worker-uid", str(UIDS[0]))
+    assert proc.returncode == 0, proc.stderr
+    assert len((out / "gradebook.csv").read_text().splitlines()) == 4
+    for name in ("a_keys_writer", "alice"):
+        assert json.loads((out / name / "results.json").read_text())["score"] == FULL, name
+    graded = results_of(out / "b_keys_reader" / "results.json")
+    for step in ("rnn_forward", "rnn_backward"):
+        status, points, output = graded[step]
+        assert status == "failed" and points == 0 and "no key left by an earlier handin" in output, output
+    assert graded["linear_forward"][0] == "passed"

@@ -67,8 +67,8 @@ def test_torch_steps_run_only_with_the_torch_runtime():
         graded = grade(without, solution())
     finally:
         without.close()
-    assert TORCH_STEPS and all(graded[s][0] == "failed" and "--torch-worker-python" in graded[s][2]
-                               for s in TORCH_STEPS)
+    assert TORCH_STEPS and all(graded[s][1] == 0 and graded[s][2] == "not graded: the grader was run without a "
+                               "torch runtime" for s in TORCH_STEPS)
     assert all(status == "passed" for step, (status, _, _) in graded.items() if step not in TORCH_STEPS)
 
 
@@ -142,8 +142,10 @@ def test_reference_data_is_not_in_the_worker_and_public_values_fail_hidden_cases
         "\n    def forward(self, x):\n"
         "        import glob, os\n"
         "        found = glob.glob(os.path.join(os.getcwd(), '**', 'linear_forward.npz'), recursive=True)\n"
-        "        found += glob.glob(os.path.join(os.path.dirname(os.getcwd()), '**', 'manifest.json'),\n"
-        "                           recursive=True)\n"
+        "        parent = os.path.dirname(os.getcwd())\n"
+        "        for top in os.listdir(parent):\n"
+        "            if top != 'proc':\n"
+        "                found += glob.glob(os.path.join(parent, top, '**', 'manifest.json'), recursive=True)\n"
         "        if not found:\n"
         "            raise FileNotFoundError('no reference data here')\n"
         "        return np.zeros(1)\n"

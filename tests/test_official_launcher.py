@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -25,8 +26,12 @@ def test_ready_says_what_the_runtime_loaded(base):
     try:
         import numpy
 
-        assert plain.ready() == {"numpy": numpy.__version__, "torch": False}
-        assert with_torch.ready() == {"numpy": numpy.__version__, "torch": True}
+        assert plain.ready()["numpy"] == numpy.__version__ and plain.ready()["torch"] is False
+        assert with_torch.ready()["numpy"] == numpy.__version__ and with_torch.ready()["torch"] is True
+        # What a worker's own view shows of the runtime: the interpreter, its libraries, not its whole folder.
+        view = plain.ready()["view"]
+        assert str(Path(sys.executable).resolve()) in view["files"]
+        assert not {"/", "/usr", "/usr/bin"} & set(view["dirs"])
     finally:
         plain.close()
         with_torch.close()

@@ -115,7 +115,7 @@ def test_handins_that_need_a_look_and_how_the_grades_were_made(batch):
     assert f"<td>{fingerprint(read_secret(batch.secret))}</td>" in settings
     assert "<td>hidden cases per spec</td><td>1</td>" in settings
     assert f"<td>timeout</td><td>{float(class_corpus.TIMEOUT)}</td>" in settings
-    assert "<td>isolation mode</td><td>not recorded</td>" in settings
+    assert "<td>isolation mode</td><td>namespaces</td>" in settings  # as official grading records it
     assert "<td>official</td><td>true</td>" in settings
 
 

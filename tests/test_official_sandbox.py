@@ -48,10 +48,29 @@ def test_the_worker_gets_its_own_small_tmp_no_network_and_drops_to_its_uid():
     assert (uid, gid, groups) == (UID, UID, [])
     assert written <= 4 and listing == ["fill"]
     assert reached == []
-    assert "own mount, network and IPC namespaces" in sandbox.describe(identity)
+    assert "own view of the filesystem" in sandbox.describe(identity)
 
 
 def test_a_runtime_in_tmp_falls_back_to_shared_folders_and_says_so():
     identity = Identity(UID, UID, "/tmp/some-venv/bin/python")
     assert not sandbox.namespace_for(identity)
     assert "shared temporary folders" in sandbox.describe(identity)
+
+
+def test_the_torch_steps_workers_get_the_torch_group_where_it_exists(monkeypatch):
+    import grp
+
+    from autograder.official.batch import torch_identity
+
+    numpy_worker = Identity(UID, UID, "/opt/rnn-worker/bin/python")
+    monkeypatch.setattr(grp, "getgrnam", lambda name: grp.struct_group((name, "x", 4242, [])))
+    assert sandbox.torch_groups() == (4242,)
+    torch_worker = torch_identity(numpy_worker, "/opt/rnn-worker-torch/bin/python")
+    assert torch_worker.groups == (4242,) and numpy_worker.groups == ()
+    assert torch_worker.popen_args()["extra_groups"] == [4242]
+
+    def missing(name):
+        raise KeyError(name)
+
+    monkeypatch.setattr(grp, "getgrnam", missing)
+    assert torch_identity(numpy_worker, "/opt/rnn-worker-torch/bin/python").groups == ()

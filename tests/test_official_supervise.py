@@ -94,7 +94,8 @@ def test_signalling_the_grader_is_refused(grader):
     files = attacked(LINEAR, "forward", f"import os, signal\nfor pid in ({os.getpid()}, os.getppid()):\n"
                                         "    os.kill(pid, signal.SIGSTOP)\n    os.kill(pid, signal.SIGKILL)")
     graded = grade(grader, files)
-    assert "PermissionError" in graded["linear_forward"][2]
+    # Refused, or (in a PID namespace of its own) not even there: the parent it sees is its own pid 1.
+    assert "PermissionError" in graded["linear_forward"][2] or "ProcessLookupError" in graded["linear_forward"][2]
     only_failed(graded, "linear_forward")
 
 
@@ -223,7 +224,8 @@ def test_disk_use_is_bounded_for_the_handin(grader):
     if not sandbox.namespace_for(grader.identities[0]):
         pytest.skip("no mount namespaces here: disk use is bounded per file only")
     body = ("import errno, os\nwritten = {}\nfor where in ('.', '/tmp', '/var/tmp', '/dev/shm'):\n"
-            "    written[where] = 0\n    try:\n        for k in range(100):\n"
+            "    written[where] = 0\n    if not os.path.isdir(where):\n        continue\n"
+            "    try:\n        for k in range(100):\n"
             "            with open(os.path.join(where, f'fill{k}.bin'), 'wb') as f:\n"
             "                for _ in range(32):\n                    f.write(bytes(1 << 20))\n"
             "                    written[where] += 1\n"

@@ -17,9 +17,13 @@
       DIR/report/index.html (what the class got wrong) and DIR/report/hints.csv, from a graded folder or a
       folder of the runner's --json files; --similarity also compares the handins' code (copydetect).
 
-Student code runs as dedicated uids (--worker-uid, one per parallel handin) with --worker-python, an
-interpreter every user can execute with numpy only. Before grading, a probe run as each of them must fail
-to reach the repository, the secret and the out folder; otherwise nothing is graded.
+Student code runs as dedicated uids (--worker-uid UID: UID to UID + jobs - 1, one per parallel handin) with
+--worker-python, an interpreter every user can execute with numpy only (and --torch-worker-python for the
+steps whose code uses torch, or --skip-torch-steps). Each worker sees only its runtime, its folder and its own
+processes (--isolation namespaces; --isolation permissions accepts file permissions alone, as where the
+kernel allows no namespaces). Before grading, a probe run as each of them must fail to reach the repository,
+the secret, the out folder, torch (numpy runtime), any key and, in its own view, anything of the machine;
+otherwise nothing is graded.
 Exit code 0 when grading ran (whatever the grades), 2 when it could not run.
 """
 
@@ -33,7 +37,7 @@ from pathlib import Path
 
 from autograder import __version__
 from autograder.classreport import command as class_report
-from autograder.official import outputs
+from autograder.official import outputs, sandbox
 from autograder.official.batch import Grader, grade_one, handin_names, identities_for, start_grader
 from autograder.official.facts import grader_facts
 from autograder.official.handin import HandinError, find_upload, read_folder, read_tar
@@ -68,6 +72,59 @@ def _guarded(args: argparse.Namespace, out: Path) -> Guarded:
     return Guarded(args.secret.resolve() if args.secret else None, out.resolve())
 
 
+def _isolation(args: argparse.Namespace) -> None:
+    """Choose how workers are kept from the machine (--isolation). Raises GradingError when the kernel cannot give
+    each worker a view of its own and the weaker isolation was not accepted."""
+    if args.same_user_trial:
+        return
+    if args.isolation == "permissions":
+        sandbox.permissions_only()
+    elif not sandbox.kernel_allows():
+        if args.isolation == "namespaces":
+            raise GradingError(
+                "this machine cannot give each worker a view of its own (the grader needs root where mount, PID and "
+                "network namespaces are allowed: a container needs CAP_SYS_ADMIN): workers would see the machine's "
+                "files, processes and unix sockets, with only file permissions between them and what they must not "
+                "read. Grade as root on a machine (or VM) that allows namespaces, or pass --isolation permissions to "
+                "accept the weaker isolation (every results.json and the gradebook record it)")
+        sandbox.permissions_only()
+        print("note: no namespaces here: workers are kept from the machine by file permissions alone (recorded in "
+              "results.json as isolation \"permissions\")", file=sys.stderr)
+
+
+def _torch_steps(plan: Plan) -> list:
+    """-> the rubric entries of the steps whose student code uses torch (the torch worker runtime runs them)."""
+    return [e for e in plan.rubric if getattr(plan.steps[e.id], "needs_torch", False)]
+
+
+def _torch_python(args: argparse.Namespace, plan: Plan) -> str | None:
+    """-> the torch steps' runtime. Raises GradingError when the rubric has torch steps, no runtime was given for
+    them and --skip-torch-steps was not."""
+    if args.torch_worker_python:
+        return str(args.torch_worker_python)
+    torch_steps = _torch_steps(plan)
+    if torch_steps and not args.skip_torch_steps:
+        names = ", ".join(e.id for e in torch_steps)
+        points = sum(e.points for e in torch_steps)
+        raise GradingError(f"the rubric's steps {names} ({points:g} points) run student code that uses torch, and no "
+                           "--torch-worker-python was given: give it a runtime with numpy and torch every user can "
+                           "read, or pass --skip-torch-steps to grade without those steps (they then read \"not "
+                           "graded\")")
+    return None
+
+
+def _skipped_note(args: argparse.Namespace, plan: Plan) -> None:
+    """Say on the console how many points the grades leave out when the torch steps were skipped."""
+    if args.torch_worker_python or not args.skip_torch_steps:
+        return
+    torch_steps = _torch_steps(plan)
+    if torch_steps:
+        points = sum(e.points for e in torch_steps)
+        top = sum(e.points for e in plan.rubric)
+        print(f"note: --skip-torch-steps: {points:g} of the rubric's {top:g} points were left out (not graded: "
+              f"{', '.join(e.id for e in torch_steps)})", file=sys.stderr)
+
+
 def _trial_warning(args: argparse.Namespace) -> None:
     if args.same_user_trial:
         print("warning: --same-user-trial: student code runs as the grader's own user; these grades are "
@@ -77,9 +134,10 @@ def _trial_warning(args: argparse.Namespace) -> None:
 def _grader(args: argparse.Namespace, out: Path) -> Grader:
     """-> a grader in this process for one handin (Gradescope, Autolab)."""
     plan = _plan(args, 1, out)
+    torch_python = _torch_python(args, plan)
+    _isolation(args)
     grader = start_grader(plan, str(args.worker_python), 1, args.worker_uid, args.same_user_trial,
-                          _guarded(args, out),
-                          torch_python=str(args.torch_worker_python) if args.torch_worker_python else None)
+                          _guarded(args, out), torch_python=torch_python)
     grader.visibility = getattr(args, "hidden_visibility", None)
     _trial_warning(args)
     return grader
@@ -88,10 +146,11 @@ def _grader(args: argparse.Namespace, out: Path) -> Grader:
 def _slots(args: argparse.Namespace, out: Path) -> Slots:
     """-> the batch's grading slots, one process per --jobs, each probed."""
     plan = _plan(args, args.jobs, out)
+    torch_python = _torch_python(args, plan)
+    _isolation(args)
     identities = identities_for(str(args.worker_python), args.jobs, args.worker_uid, args.same_user_trial)
     base = make_base()
-    torch_python = str(args.torch_worker_python) if args.torch_worker_python else None
-    facts = grader_facts(plan, identities, torch_python, None)
+    facts = grader_facts(plan, identities, torch_python, None, torch_python is None)
     specs = [SlotSpec(identity, not args.same_user_trial or k == 0, torch_python, base, out, _guarded(args, out),
                       facts=facts) for k, identity in enumerate(identities)]
     try:
@@ -126,6 +185,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     finally:
         slots.close()
         shutil.rmtree(slots.specs[0].base, ignore_errors=True)
+    _skipped_note(args, slots.plan)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     count = max(len(graded), 1)
     print(f"graded {len(graded)} handins in {wall:.1f} s with {args.jobs} at once "
@@ -178,9 +238,11 @@ def cmd_gradescope(args: argparse.Namespace) -> int:
         graded = _grade_upload(args, grader, args.submission)
     finally:
         grader.close()
-    facts = grader_facts(grader.plan, grader.identities, grader.torch_python, grader.visibility)
+    facts = grader_facts(grader.plan, grader.identities, grader.torch_python, grader.visibility,
+                         grader.torch_python is None)
     outputs.write_results(args.results, graded.results_json(grader.visibility, facts))
     print(table(graded.results))
+    _skipped_note(args, grader.plan)
     return 0
 
 
@@ -195,6 +257,7 @@ def cmd_autolab(args: argparse.Namespace) -> int:
     finally:
         grader.close()
     print(outputs.feedback_text(args.handin.name, graded.results))
+    _skipped_note(args, grader.plan)
     print(outputs.autolab_line(graded.results, args.scoreboard))
     return 0
 
@@ -208,7 +271,7 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     return 0
 
 
-def _common(p: argparse.ArgumentParser, jobs: bool) -> None:
+def _common(p: argparse.ArgumentParser, jobs: bool, isolation: str = "namespaces") -> None:
     p.add_argument("--secret", type=Path, help="file holding the secret the hidden cases are drawn from")
     p.add_argument("--hidden-cases", type=int, default=DEFAULT_HIDDEN,
                    help="hidden cases per case spec of each step (default: %(default)s)")
@@ -224,9 +287,19 @@ def _common(p: argparse.ArgumentParser, jobs: bool) -> None:
                         "(default: this one)")
     p.add_argument("--torch-worker-python", type=Path, default=None,
                    help="the interpreter for the steps whose student code uses torch (the poem homework): "
-                        "executable by the worker uids, with numpy and torch; without it those steps get 0")
+                        "executable by the worker uids, with numpy and torch (required when the rubric has such "
+                        "steps, unless --skip-torch-steps)")
+    p.add_argument("--skip-torch-steps", action="store_true",
+                   help="grade without a torch runtime: the steps whose student code uses torch read \"not graded\" "
+                        "and score 0; the console says how many points were left out")
+    p.add_argument("--isolation", choices=("namespaces", "permissions", "auto"), default=isolation,
+                   help="namespaces: each worker sees only its runtime, its folder and its own processes (refuses to "
+                        "grade where the kernel does not allow it); permissions: file permissions alone, accepted "
+                        "knowingly; auto: namespaces where allowed, else permissions (default: %(default)s; every "
+                        "results.json and the gradebook record which was used)")
     p.add_argument("--worker-uid", type=int, default=DEFAULT_FIRST_UID,
-                   help="first of the uids workers run as, one per parallel handin (default: %(default)s)")
+                   help="first of the uids workers run as, one per parallel handin: a batch uses WORKER_UID to "
+                        "WORKER_UID + jobs - 1, which nothing else on the machine may use (default: %(default)s)")
     p.add_argument("--same-user-trial", action="store_true",
                    help="run student code as this user (no root needed); the grades say they are NOT official")
 
@@ -249,7 +322,8 @@ def main(argv: list[str] | None = None) -> int:
     scope = sub.add_parser("gradescope", help="grade one Gradescope submission folder")
     scope.add_argument("--submission", type=Path, default=Path("/autograder/submission"))
     scope.add_argument("--results", type=Path, default=Path("/autograder/results/results.json"))
-    _common(scope, jobs=False)
+    # Gradescope gives each submission a container of its own, which may not allow namespaces.
+    _common(scope, jobs=False, isolation="auto")
     autolab = sub.add_parser("autolab", help="grade one handin and print Autolab's score line last")
     autolab.add_argument("handin", type=Path)
     autolab.add_argument("--scoreboard", action="store_true", help="add a scoreboard list: total, then per step")

@@ -18,6 +18,7 @@ from autograder.official.launcher import Launcher
 from autograder.official.limits import Limits
 from autograder.official.plan import Job, Plan, handin_jobs
 from autograder.official.probe import Guarded, probe
+from autograder.official.sandbox import torch_groups
 from autograder.official.supervise import Record, make_base, run_handin
 
 NOT_OFFICIAL_NOTE = "NOT AN OFFICIAL GRADE: trial run with student code as the grader's own user."
@@ -82,10 +83,21 @@ def probe_slot(grader: Grader, slot: int, guarded: Guarded, probed: bool = True)
     runtimes = [grader.identities[slot].python] + ([grader.torch_python] if grader.torch_python else [])
     for runtime in runtimes:
         grader.launcher(slot, runtime)
+    if grader.identities[slot].official:
+        clear_keys(grader, slot)
     if probed:
+        identity = grader.identities[slot]
         for runtime in runtimes:
-            probe(replace(grader.identities[slot], python=runtime), grader.launcher(slot, runtime), grader.base,
-                  guarded, torch=runtime == grader.torch_python)
+            torch = runtime == grader.torch_python
+            probe(torch_identity(identity, runtime) if torch else identity, grader.launcher(slot, runtime),
+                  grader.base, guarded, torch=torch, others=_others(grader, slot, runtime, runtimes))
+
+
+def _others(grader: Grader, slot: int, runtime: str, runtimes: list[str]) -> list[str]:
+    """-> the folders of the other runtimes that this one's do not hold too (where the probe looks for torch)."""
+    own = set(grader.launcher(slot, runtime).ready().get("view", {}).get("dirs", []))
+    return sorted({d for other in runtimes if other != runtime
+                   for d in grader.launcher(slot, other).ready().get("view", {}).get("dirs", []) if d not in own})
 
 
 def start_grader(plan: Plan, python: str, jobs: int, first_uid: int, same_user: bool, guarded: Guarded,
@@ -106,8 +118,7 @@ def start_grader(plan: Plan, python: str, jobs: int, first_uid: int, same_user: 
     return grader
 
 
-NO_TORCH_RUNTIME = ("not graded: this step's code uses torch, and official grading ran without a worker runtime "
-                    "that has it (--torch-worker-python)")
+NO_TORCH_RUNTIME = "not graded: the grader was run without a torch runtime"
 
 
 def run_in_runtimes(grader: Grader, slot: int, jobs: list[Job], files: dict[str, str]
@@ -118,7 +129,7 @@ def run_in_runtimes(grader: Grader, slot: int, jobs: list[Job], files: dict[str,
     records: dict[int, Record] = {}
     modes: list[str] = []
     groups = ((identity, [i for i, job in enumerate(jobs) if not job.torch]),
-              (replace(identity, python=grader.torch_python) if grader.torch_python else None,
+              (torch_identity(identity, grader.torch_python) if grader.torch_python else None,
                [i for i, job in enumerate(jobs) if job.torch]))
     for runtime, indices in groups:
         if not indices:
@@ -130,7 +141,23 @@ def run_in_runtimes(grader: Grader, slot: int, jobs: list[Job], files: dict[str,
                                 grader.limits, grader.launcher(slot, runtime.python))
         records.update({indices[k]: record for k, record in done.items()})
         modes.append(mode)
+    if identity.official:
+        clear_keys(grader, slot)
     return records, modes[0] if modes else ""
+
+
+def torch_identity(identity: Identity, torch_python: str) -> Identity:
+    """-> the identity of the torch steps' workers: the same uid with the torch runtime, and the group that may
+    read it (sandbox.TORCH_GROUP, where it exists)."""
+    return replace(identity, python=torch_python, groups=torch_groups())
+
+
+def clear_keys(grader: Grader, slot: int) -> None:
+    """Empty the slot uid's user and user-session keyrings, which outlive its processes (workers cannot make
+    keys: the fork server refuses them the keyring calls; this is the second line)."""
+    identity = grader.identities[slot]
+    if identity.uid is not None and identity.gid is not None:
+        grader.launcher(slot, identity.python).clear_keys(identity.uid, identity.gid)
 
 
 def grade_one(grader: Grader, slot: int, read: Callable[[], dict[str, str]]) -> Graded:

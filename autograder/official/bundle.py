@@ -8,13 +8,23 @@ Gradescope unpacks the zip into /autograder/source, runs setup.sh there once
 modules (as the release ships them), the autograder with oracles, key and
 grading code, all reference data and the secret; run_autograder makes it
 private to root before every run, whatever modes the unpacking left.
+
+The worker uid is chosen once, by RNN_WORKER_UID when setup.sh runs (default
+DEFAULT_UID); setup.sh writes it to source/worker_uid, which run_autograder
+reads (RNN_WORKER_UID at run time overrides it). run_autograder also reads
+RNN_GRADER_PYTHON, RNN_WORKER_PYTHON and RNN_TORCH_WORKER_PYTHON (the three
+runtimes setup.sh makes). Gradescope's container may not allow namespaces:
+the `gradescope` command then grades with file permissions alone (the torch
+runtime readable only by TORCH_GROUP) and records it in results.json.
 """
 
 import shlex
 import zipfile
 from pathlib import Path
 
+from autograder.official.identity import DEFAULT_FIRST_UID
 from autograder.official.plan import stubbed_editable
+from autograder.official.sandbox import TORCH_GROUP
 from autograder.paths import ROOT
 from autograder.release import contents
 from autograder.rubric import load_rubric
@@ -23,6 +33,8 @@ WORKER_PYTHON = "/opt/rnn-worker/bin/python"
 TORCH_WORKER_PYTHON = "/opt/rnn-worker-torch/bin/python"
 GRADER_PYTHON = "/opt/rnn-grader/bin/python"
 SECRET_NAME = "course.secret"
+UID_FILE = "worker_uid"  # written by setup.sh in /autograder/source: the uid run_autograder gives --worker-uid
+DEFAULT_UID = DEFAULT_FIRST_UID
 GRADER_DIRS = ("autograder", "reference_data")
 GRADER_FILES = ("requirements.txt", "requirements-dev.txt")
 JUNK = ("*/__pycache__/*", "*.pyc", "*/.*")
@@ -31,26 +43,34 @@ SETUP_SH = f"""#!/usr/bin/env bash
 # Gradescope runs this once, as root, in /autograder/source when it builds the image.
 set -euo pipefail
 cd "$(dirname "$0")"
+# The uid (and gid) student code runs as: one variable, remembered for run_autograder in {UID_FILE}.
+WORKER_UID="${{RNN_WORKER_UID:-{DEFAULT_UID}}}"
 apt-get update -q
 apt-get install -y -q python3 python3-venv python3-pip
 python3 -c 'import sys; assert sys.version_info >= (3, 11), "choose a base image with Python 3.11+ (Ubuntu 24.04)"'
 # The grader: numpy and torch (CPU build), private to root.
-python3 -m venv {GRADER_PYTHON.rsplit('/bin/', 1)[0]}
+/usr/bin/python3 -m venv {GRADER_PYTHON.rsplit('/bin/', 1)[0]}
 {GRADER_PYTHON} -m pip install -q --extra-index-url https://download.pytorch.org/whl/cpu -r requirements-dev.txt
 chmod 700 {GRADER_PYTHON.rsplit('/bin/', 1)[0]}
-# What student code runs with: numpy only, readable by the worker user.
-python3 -m venv {WORKER_PYTHON.rsplit('/bin/', 1)[0]}
+# What student code runs with: numpy only, readable by the worker user. From the system Python (/usr/bin), which
+# every user can read (a pyenv Python under /root is not).
+/usr/bin/python3 -m venv {WORKER_PYTHON.rsplit('/bin/', 1)[0]}
 {WORKER_PYTHON} -m pip install -q -r requirements.txt
-chmod -R a+rX {WORKER_PYTHON.rsplit('/bin/', 1)[0]}
-# The steps whose student code uses torch (the poem homework) run apart, with numpy and torch.
-python3 -m venv {TORCH_WORKER_PYTHON.rsplit('/bin/', 1)[0]}
-{TORCH_WORKER_PYTHON} -m pip install -q --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.txt \
+chmod -R a+rX,go-w {WORKER_PYTHON.rsplit('/bin/', 1)[0]}
+# The steps whose student code uses torch (the poem homework) run apart, with numpy and torch. Readable only by the
+# group {TORCH_GROUP}, which only those steps' workers get: where the container allows no namespaces, that is what
+# keeps torch from the numpy steps.
+getent group {TORCH_GROUP} >/dev/null || groupadd --system {TORCH_GROUP}
+/usr/bin/python3 -m venv {TORCH_WORKER_PYTHON.rsplit('/bin/', 1)[0]}
+{TORCH_WORKER_PYTHON} -m pip install -q --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.txt \\
     "$(grep '^torch==' requirements-dev.txt)"
-chmod -R a+rX {TORCH_WORKER_PYTHON.rsplit('/bin/', 1)[0]}
-# The worker user (the grader runs student code as uid and gid 61000): no home, no login, no other groups.
-getent group 61000 >/dev/null || groupadd --system --gid 61000 rnn-worker
-id -u rnn-worker >/dev/null 2>&1 || useradd --system --no-create-home --uid 61000 --gid 61000 \\
+chgrp -R {TORCH_GROUP} {TORCH_WORKER_PYTHON.rsplit('/bin/', 1)[0]}
+chmod -R g+rX,go-w,o-rwx {TORCH_WORKER_PYTHON.rsplit('/bin/', 1)[0]}
+# The worker user: no home, no login, no other groups.
+getent group "$WORKER_UID" >/dev/null || groupadd --system --gid "$WORKER_UID" rnn-worker
+id -u rnn-worker >/dev/null 2>&1 || useradd --system --no-create-home --uid "$WORKER_UID" --gid "$WORKER_UID" \\
     --shell /usr/sbin/nologin rnn-worker
+echo "$WORKER_UID" > {UID_FILE}
 chmod -R go-rwx .
 """
 
@@ -71,7 +91,7 @@ cd "$src"
 exec "$python" -m autograder.official gradescope --submission "$top/submission" \\
     --results "$top/results/results.json" --secret "$src/{secret}" --worker-python "$worker" \\
     --torch-worker-python "$torch_worker" \\
-    --worker-uid "${{RNN_WORKER_UID:-61000}}" {options}
+    --worker-uid "${{RNN_WORKER_UID:-$(cat "$src/{uid_file}" 2>/dev/null || echo {default_uid})}}" {options}
 """
 
 
@@ -106,7 +126,7 @@ def write_bundle(out: Path, secret: Path, hidden_cases: int, timeout: float, vis
     if visibility:
         options += f" --hidden-visibility {shlex.quote(visibility)}"
     run = RUN_AUTOGRADER.format(grader=GRADER_PYTHON, worker=WORKER_PYTHON, torch_worker=TORCH_WORKER_PYTHON,
-                                secret=SECRET_NAME, options=options)
+                                secret=SECRET_NAME, options=options, uid_file=UID_FILE, default_uid=DEFAULT_UID)
     with zipfile.ZipFile(out, "w") as zf:
         _add(zf, "setup.sh", SETUP_SH.encode(), 0o700)
         _add(zf, "run_autograder", run.encode(), 0o700)

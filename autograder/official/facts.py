@@ -17,13 +17,17 @@ if TYPE_CHECKING:
 
 
 def grader_facts(plan: "Plan", identities: "list[Identity]", torch_python: str | None,
-                 visibility: str | None) -> dict[str, Any]:
+                 visibility: str | None, torch_steps_skipped: bool = False) -> dict[str, Any]:
     """-> results.json's top-level "extra_data" for handins graded with `plan` by the worker `identities` (one
     per parallel slot), with the torch steps' runtime and Gradescope's hidden-case visibility: the settings,
-    runtimes and whether the grade is official (not a same-user trial)."""
+    runtimes, whether the grade is official (not a same-user trial) and what kept student code from the machine
+    ("isolation": sandbox.VIEW, PERMISSIONS or TRIAL; "isolation_detail" in words)."""
     import torch
 
-    return grading_facts("official", {
+    from autograder.classreport.collect import ISOLATION_KEY
+    from autograder.official.sandbox import describe, isolation
+
+    facts = grading_facts("official", {
         "official": all(identity.official for identity in identities),
         "secret_fingerprint": fingerprint(plan.secret),
         "hidden_cases_per_spec": plan.per_spec,
@@ -33,5 +37,9 @@ def grader_facts(plan: "Plan", identities: "list[Identity]", torch_python: str |
         "hidden_visibility": visibility,
         "worker_runtime": identities[0].python if identities else None,
         "torch_worker_runtime": torch_python,
+        "torch_steps": "not graded (--skip-torch-steps)" if torch_steps_skipped else "graded",
+        "isolation_detail": describe(identities[0]) if identities else None,
         "grader": {"python": platform.python_version(), "numpy": np.__version__, "torch": torch.__version__},
     })
+    facts[ISOLATION_KEY] = isolation(identities[0]) if identities else None
+    return facts

@@ -32,6 +32,7 @@ class Identity:
     uid: int | None
     gid: int | None
     python: str
+    groups: tuple[int, ...] = ()  # supplementary groups (the torch steps' workers: sandbox.TORCH_GROUP)
 
     @property
     def official(self) -> bool:
@@ -41,7 +42,7 @@ class Identity:
         """-> the subprocess.Popen arguments that start a process as this identity."""
         if self.uid is None:
             return {}
-        return {"user": self.uid, "group": self.gid, "extra_groups": []}
+        return {"user": self.uid, "group": self.gid, "extra_groups": list(self.groups)}
 
 
 def processes_of(uid: int, zombies: bool = False) -> list[int]:

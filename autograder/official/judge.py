@@ -145,8 +145,15 @@ def judge(plan: Plan, cases: dict[str, list[Case]], jobs: list[Job], records: di
     files = {e.id: e.file for e in plan.rubric}
     results = []
     for entry in plan.rubric:
+        numbers = index.get(entry.id, [])
+        unrun = [records[n] for n in numbers if n in records and records[n].cause is Cause.NO_RUNTIME]
+        if numbers and len(unrun) == len(numbers):
+            # The grader's setup, not the student's code: no "fix ... first" for the steps that use it.
+            results.append(StepResult(entry.id, 0.0, entry.points, Status.NEEDS_TORCH, " ".join(unrun[0].lines or []),
+                                      failure=Failure(cause=Cause.NO_RUNTIME)))
+            continue
         try:
-            result = _step_result(plan, entry, cases, index.get(entry.id, []), records)
+            result = _step_result(plan, entry, cases, numbers, records)
         except Exception as exc:  # noqa: BLE001 - reported values that defeat the diagnostics
             result = StepResult(entry.id, 0.0, entry.points, Status.ERROR,
                                 f"{plan.steps[entry.id].target}: what the code produced could not be judged "

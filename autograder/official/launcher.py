@@ -121,7 +121,7 @@ class Launcher:
             why = (reply or {}).get("error") or self._stderr() or f"no answer within {timeout:g} s"
             self.close()
             raise LaunchError(f"{self.python} cannot start workers: {why}")
-        self.versions = {"numpy": reply["numpy"], "torch": reply["torch"]}
+        self.versions = {"numpy": reply["numpy"], "torch": reply["torch"], "view": reply.get("view", {})}
         if self._proc.stderr is not None:  # only start-up errors come that way
             self._proc.stderr.close()
             self._proc.stderr = None
@@ -138,18 +138,20 @@ class Launcher:
 
     def spawn(self, folder: Path, uid: int | None, gid: int | None, scratch: int | None, env: dict[str, str],
               pipes: tuple[int, int, int], start: int = 0, program: tuple[str, list[str]] | None = None,
-              ) -> WorkerProcess:
+              view: bool = False, groups: tuple[int, ...] = ()) -> WorkerProcess:
         """Start a worker for the jobs from `start` on in `folder` (or `program`: (source, args) instead).
 
         uid/gid: the identity (None: the grader's own); scratch: bytes of each private temporary folder in
-        namespaces of its own (None: no namespaces); pipes: (its stdin, its output, the frames pipe) ends.
-        Raises LaunchError.
+        namespaces of its own (None: no namespaces); view: in those namespaces, see only the runtime, the folder
+        (at forkserver.VIEW_FOLDER), the temporary folders, a few devices and its own processes; groups: its
+        supplementary groups; pipes: (its stdin, its output, the frames pipe) ends. Raises LaunchError.
         """
         if self._proc is None or self._proc.poll() is not None:
             self.close()
             self._start()
         self.ready()
-        request = {"folder": str(folder), "start": start, "uid": uid, "gid": gid, "scratch": scratch, "env": env}
+        request = {"folder": str(folder), "start": start, "uid": uid, "gid": gid, "scratch": scratch, "env": env,
+                   "view": view, "groups": list(groups)}
         if program is not None:
             request["program"], request["args"] = program
         assert self._sock is not None
@@ -165,6 +167,23 @@ class Launcher:
         except OSError as exc:
             raise LaunchError(f"the fork server of {self.python} stopped ({exc})") from None
         return WorkerProcess(int(reply["pid"]), self._sock)
+
+    def clear_keys(self, uid: int, gid: int) -> bool:
+        """Unlink every key of the uid's user and user-session keyrings (kernel objects that outlive its
+        processes) -> whether both are empty now. Raises LaunchError."""
+        self.ready()
+        assert self._sock is not None
+        try:
+            self._sock.send(json.dumps({"clear_keys": [uid, gid]}).encode())
+            while True:
+                reply = _receive(self._sock, READY_TIMEOUT)
+                if not reply:
+                    self.close()
+                    raise LaunchError(f"the fork server of {self.python} stopped")
+                if "cleared" in reply:
+                    return bool(reply["cleared"])
+        except OSError as exc:
+            raise LaunchError(f"the fork server of {self.python} stopped ({exc})") from None
 
     def close(self) -> None:
         """Stop the server (it ends when its socket closes) and remove its folder."""
@@ -186,14 +205,16 @@ class Launcher:
 
 
 def spawn_program(launcher: Launcher, folder: Path, uid: int | None, gid: int | None, scratch: int | None,
-                  source: str, args: list[str], timeout: float) -> tuple[int | None, str]:
-    """Run `source` as a worker would be run -> (its exit code, None if it timed out; what it printed)."""
+                  source: str, args: list[str], timeout: float, view: bool = False, groups: tuple[int, ...] = (),
+                  ) -> tuple[int | None, str]:
+    """Run `source` as a worker would be run (see Launcher.spawn) -> (its exit code, None if it timed out; what
+    it printed)."""
     stdin_r, stdin_w = os.pipe()
     out_r, out_w = os.pipe()
     frames_r, frames_w = os.pipe()
     try:
         proc = launcher.spawn(folder, uid, gid, scratch, {**WORKER_ENV, "HOME": str(folder)},
-                              (stdin_r, out_w, frames_w), program=(source, args))
+                              (stdin_r, out_w, frames_w), program=(source, args), view=view, groups=groups)
     except BaseException:
         os.close(out_r)
         raise

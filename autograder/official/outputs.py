@@ -41,16 +41,19 @@ def feedback_text(name: str, results: list[StepResult]) -> str:
     return f"official grading of {name}\n\n{table(results)}\n" + (f"\n{details}\n" if details else "")
 
 
-def gradebook_csv(rows: dict[str, list[StepResult]]) -> str:
-    """name -> results -> the gradebook: handin, total, max, one column per step; rows sorted by name."""
+def gradebook_csv(rows: dict[str, list[StepResult]], isolation: str | None = None) -> str:
+    """name -> results -> the gradebook: handin, total, max, one column per step; rows sorted by name.
+
+    isolation: how student code was kept from the machine (sandbox.isolation), as a last column when given."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     first = next(iter(rows.values()), [])
-    writer.writerow(["handin", "total", "max"] + [r.id for r in first])
+    last = ["isolation"] if isolation is not None else []
+    writer.writerow(["handin", "total", "max"] + [r.id for r in first] + last)
     for name in sorted(rows):
         results = rows[name]
         writer.writerow([name, f"{sum(r.points for r in results):g}", f"{sum(r.max_points for r in results):g}"]
-                        + [f"{r.points:g}" for r in results])
+                        + [f"{r.points:g}" for r in results] + ([isolation] if isolation is not None else []))
     return buf.getvalue()
 
 

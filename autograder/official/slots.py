@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
+from autograder.classreport.collect import ISOLATION_KEY
 from autograder.engine import StepResult
 from autograder.findings import Cause
 from autograder.official import outputs
@@ -254,6 +255,7 @@ def grade_batch(slots: Slots, handins: list[tuple[str, Path]], out: Path) -> dic
         graded = slots.grade(handins, report)
     finally:
         rows: dict[str, list[StepResult]] = {n: g.results for n, g in graded.items()}
-        (out / "gradebook.csv").write_text(outputs.gradebook_csv(rows))
+        facts = slots.specs[0].facts or {} if slots.specs else {}
+        (out / "gradebook.csv").write_text(outputs.gradebook_csv(rows, facts.get(ISOLATION_KEY)))
         print(f"wrote {out / 'gradebook.csv'} ({plural(len(graded), 'handin')})", file=sys.stderr)
     return graded

@@ -132,7 +132,8 @@ class _Worker:
         try:
             self.proc = launcher.spawn(folder, identity.uid, identity.gid, scratch,
                                        {**WORKER_ENV, "HOME": str(folder), "TMPDIR": str(folder)},
-                                       (stdin_r, out_w, frames_w), start)
+                                       (stdin_r, out_w, frames_w), start, view=scratch is not None,
+                                       groups=identity.groups)
         except BaseException:
             for fd in (stdin_w, out_r, frames_r):
                 os.close(fd)
