@@ -77,6 +77,7 @@ def test_a_readable_checkout_is_hidden_by_the_view(setup, public):
 
 
 @needs_root
+@pytest.mark.slow
 def test_a_safe_setup_is_accepted_and_an_unsafe_one_refused_with_the_fix(setup, public):
     where, _, secret, handin = setup
     # Where workers get no view of their own, a world-readable torch runtime elsewhere on the machine is found
@@ -104,6 +105,7 @@ def test_a_safe_setup_is_accepted_and_an_unsafe_one_refused_with_the_fix(setup, 
 
 
 @needs_root
+@pytest.mark.slow
 def test_a_readable_secret_or_out_folder_is_refused(setup, public):
     secret = public / "course.secret"
     secret.write_text("a secret anyone can read\n")
@@ -188,6 +190,7 @@ def test_each_runtime_must_have_torch_exactly_when_its_steps_use_it(public, monk
 
 
 @needs_root
+@pytest.mark.slow
 def test_a_worker_runtime_its_users_could_write_into_is_refused(setup, public):
     # The fork server loads that runtime as root, and every later worker loads it: no worker may change it.
     # A private copy: other tests grade with the shared runtime meanwhile, and must never see it writable.
@@ -261,6 +264,7 @@ print(json.dumps(imported))
 
 @needs_root
 @needs_namespaces
+@pytest.mark.slow
 def test_the_numpy_worker_cannot_import_torch_however_it_searches(public):
     from autograder.official.launcher import Launcher, spawn_program
     from tests.official_setup import torch_worker_python

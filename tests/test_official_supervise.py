@@ -65,6 +65,7 @@ def only_failed(graded, *steps: str) -> None:
             assert passed, (step, message)
 
 
+@pytest.mark.slow
 def test_a_case_that_blocks_the_alarm_is_stopped_by_the_grader(grader):
     files = attacked(LINEAR, "forward", "import signal, time\nsignal.pthread_sigmask(signal.SIG_BLOCK, "
                                         "[signal.SIGALRM])\ntime.sleep(4)\nreturn args[0] @ self.W.T + self.b")
@@ -73,6 +74,7 @@ def test_a_case_that_blocks_the_alarm_is_stopped_by_the_grader(grader):
     only_failed(graded, "linear_forward")
 
 
+@pytest.mark.slow
 def test_the_grader_records_why_it_stopped_a_worker(grader):
     files = attacked(LINEAR, "forward", "import signal, time\nsignal.pthread_sigmask(signal.SIG_BLOCK, "
                                         "[signal.SIGALRM])\ntime.sleep(4)\nreturn args[0] @ self.W.T + self.b")
@@ -82,6 +84,7 @@ def test_the_grader_records_why_it_stopped_a_worker(grader):
     assert results["activation"].failure is None
 
 
+@pytest.mark.slow
 def test_a_worker_that_stops_itself_costs_its_step(grader):
     files = attacked("mytorch/gru_cell.py", "forward", "import os, signal\nos.kill(os.getpid(), signal.SIGSTOP)")
     graded = grade(grader, files)
@@ -132,6 +135,7 @@ def test_a_process_flood_is_capped_and_ended(grader):
     assert processes_of(UID) == []
 
 
+@pytest.mark.slow
 def test_memory_is_limited_for_the_handin_as_a_whole(grader):
     made = supervise.confine(grader.limits)
     made.remove()
@@ -204,6 +208,7 @@ def test_a_flood_of_large_frames_is_capped_and_never_kept(grader):
     assert "a handin may report" in graded["linear_forward"][2] or "malformed" in graded["linear_forward"][2]
 
 
+@pytest.mark.slow
 def test_the_handin_budget_stops_a_handin_of_slow_cases():
     slow = in_process_grader(make_plan(b"a secret for the tests", per_spec=0, timeout=2.0, budget=5.0),
                              first_uid=UID + 1)

@@ -56,6 +56,7 @@ def rewrite(directory: Path, name: str, arrays: dict[str, np.ndarray]) -> None:
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
 
+@pytest.mark.slow
 def test_regeneration_keeps_every_stored_byte_and_check_passes(tmp_path):
     target = copy_references(tmp_path)
     before = {p.name: p.read_bytes() for p in target.iterdir()}
@@ -66,6 +67,7 @@ def test_regeneration_keeps_every_stored_byte_and_check_passes(tmp_path):
     assert "real change" not in check.stdout
 
 
+@pytest.mark.slow
 def test_regeneration_from_nothing_is_deterministic(tmp_path):
     for target in (tmp_path / "a", tmp_path / "b"):
         assert references("--dir", str(target)).returncode == 0
@@ -75,6 +77,7 @@ def test_regeneration_from_nothing_is_deterministic(tmp_path):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_another_cpu_changes_no_stored_byte(tmp_path):
     env = other_cpu_env()
     check = references("--check", env=env)
@@ -86,6 +89,7 @@ def test_another_cpu_changes_no_stored_byte(tmp_path):
         assert (target / path.name).read_bytes() == path.read_bytes(), path.name
 
 
+@pytest.mark.slow
 def test_check_calls_a_1e_15_perturbation_rounding_level_and_keeps_it(tmp_path):
     target = copy_references(tmp_path)
     arrays = load_arrays((target / "rnn_backward.arrays").read_bytes())
@@ -101,6 +105,7 @@ def test_check_calls_a_1e_15_perturbation_rounding_level_and_keeps_it(tmp_path):
     assert (target / "rnn_backward.arrays").read_bytes() == perturbed
 
 
+@pytest.mark.slow
 def test_check_reports_a_1e_6_perturbation_as_a_real_change_by_case_and_array(tmp_path):
     target = copy_references(tmp_path)
     arrays = load_arrays((target / "rnn_forward.arrays").read_bytes())
@@ -117,6 +122,7 @@ def test_check_reports_a_1e_6_perturbation_as_a_real_change_by_case_and_array(tm
     assert again.returncode == 0 and "real change" not in again.stdout
 
 
+@pytest.mark.slow
 def test_a_changed_case_spec_is_refused_by_the_runner_check_and_release(tree, tmp_path):
     tree.replace("autograder/steps/linear.py", 'Spec("batch 1, in 6, out 2", {"batch": 1,',
                  'Spec("batch 2, in 6, out 2", {"batch": 2,')
@@ -153,6 +159,7 @@ def test_a_changed_oracle_is_refused_until_regenerated(tree):
         (REFERENCE_DIR / "loss_forward.arrays").read_bytes()
 
 
+@pytest.mark.slow
 def test_files_of_the_earlier_npz_format_are_replaced_keeping_their_values(tmp_path):
     target = copy_references(tmp_path)
     arrays = load_arrays((target / "rnn_forward.arrays").read_bytes())

@@ -216,7 +216,9 @@ try:
         keys = [line.split(None, 8) for line in f]
 except OSError:
     keys = []
-found = [k[8].strip() for k in keys if len(k) > 8 and (k[7] != "keyring" or not k[8].strip().endswith("empty"))]
+# Keys first, then the keyrings holding something: the message names only the first few.
+found = [k[8].strip() for k in keys if len(k) > 8 and k[7] != "keyring"]
+found += [k[8].strip() for k in keys if len(k) > 8 and k[7] == "keyring" and not k[8].strip().endswith("empty")]
 if found:
     out["reached"].append(f"keys in its keyrings, which may outlive the handin: {', '.join(found[:4])}")
 print(json.dumps(out))
