@@ -19,7 +19,7 @@ from autograder.official.limits import Limits
 from autograder.official.plan import Job, Plan, handin_jobs
 from autograder.official.probe import Guarded, probe
 from autograder.official.sandbox import torch_groups
-from autograder.official.supervise import Record, make_base, run_handin
+from autograder.official.supervise import Record, RecordStatus, make_base, run_handin
 
 NOT_OFFICIAL_NOTE = "NOT AN OFFICIAL GRADE: trial run with student code as the grader's own user."
 
@@ -135,7 +135,8 @@ def run_in_runtimes(grader: Grader, slot: int, jobs: list[Job], files: dict[str,
         if not indices:
             continue
         if runtime is None:
-            records.update({i: Record("dead", lines=[NO_TORCH_RUNTIME], cause=Cause.NO_RUNTIME) for i in indices})
+            dead = Record(RecordStatus.DEAD, lines=[NO_TORCH_RUNTIME], cause=Cause.NO_RUNTIME)
+            records.update({i: dead for i in indices})
             continue
         done, mode = run_handin(grader.plan, [jobs[i] for i in indices], files, grader.base, runtime,
                                 grader.limits, grader.launcher(slot, runtime.python))

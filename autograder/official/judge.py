@@ -15,7 +15,7 @@ from autograder.findings import Cause, Failure
 from autograder.isolation import CodeError, ErrorKind
 from autograder.official import wire
 from autograder.official.plan import Job, Plan
-from autograder.official.supervise import Record
+from autograder.official.supervise import Record, RecordStatus
 from autograder.rubric import RubricEntry
 from autograder.steps import MISSING, Outputs, QuizStep
 
@@ -38,9 +38,9 @@ def _code_error(decoded: tuple[str, str, list[str]] | None) -> CodeError | None:
 
 
 def _produced(record: Record) -> Produced:
-    if record.status in ("dead", "malformed"):
+    if record.status in (RecordStatus.DEAD, RecordStatus.MALFORMED):
         return _failure(record.lines, record.cause)
-    if record.status != "done":
+    if record.status is not RecordStatus.DONE:
         return _failure(["the case was not run"])
     try:
         outputs, records, error, warnings = wire.decode_case(record.record, record.arrays or {}, MISSING, ERROR_KINDS)
@@ -56,7 +56,7 @@ def _produced(record: Record) -> Produced:
 
 def _quiz_answers(step: QuizStep, record: Record) -> tuple[list[Any] | None, str]:
     """-> (the reported answer items, '') or (None, why there are none)."""
-    if record.status != "done":
+    if record.status is not RecordStatus.DONE:
         return None, (record.lines or ["the answers were not reported"])[0]
     reported = record.record
     if (isinstance(reported, dict) and reported.get("kind") == "quiz" and isinstance(reported.get("answers"), list)
@@ -122,10 +122,10 @@ def _step_result(plan: Plan, entry: RubricEntry, cases: dict[str, list[Case]], n
                  records: dict[int, Record]) -> StepResult:
     step = plan.steps[entry.id]
     if isinstance(step, QuizStep):
-        return quiz_result(step, entry, records.get(numbers[0], Record("dead", lines=["not run"])), plan.key)
+        return quiz_result(step, entry, records.get(numbers[0], Record(RecordStatus.DEAD, lines=["not run"])), plan.key)
 
     def source(i: int, case: Case) -> Produced:
-        return _produced(records.get(numbers[i], Record("skipped")))
+        return _produced(records.get(numbers[i], Record(RecordStatus.SKIPPED)))
 
     def hinted(case: Case) -> Case:
         try:

@@ -11,6 +11,7 @@ for them.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +38,19 @@ class GradingError(Exception):
     """Official grading cannot run at all (no torch, a bad secret, altered reference data, an unsafe setup)."""
 
 
+class JobKind(Enum):
+    """What a worker runs for one job: one case of a step, or a quiz's answers."""
+
+    CASE = "case"
+    QUIZ = "quiz"
+
+
 @dataclass
 class Job:
     """One unit of work for the worker: a case of a step, or the answers of a quiz step."""
 
     step: str
-    kind: str  # "case" or "quiz"
+    kind: JobKind
     inputs: dict[str, np.ndarray] = field(default_factory=dict)
     torch: bool = False  # the step's student code imports torch: it runs in the torch worker runtime
 
@@ -112,10 +120,10 @@ def handin_jobs(plan: Plan, files: dict[str, str]) -> tuple[dict[str, list[Case]
     for entry in plan.rubric:
         step = plan.steps[entry.id]
         if isinstance(step, QuizStep):
-            jobs.append(Job(entry.id, "quiz"))
+            jobs.append(Job(entry.id, JobKind.QUIZ))
         else:
             cases[entry.id] = plan.stored[entry.id] + hidden[entry.id]
-            jobs += [Job(entry.id, "case", case.inputs, step.needs_torch) for case in cases[entry.id]]
+            jobs += [Job(entry.id, JobKind.CASE, case.inputs, step.needs_torch) for case in cases[entry.id]]
     return cases, jobs
 
 

@@ -20,6 +20,7 @@ import signal
 import subprocess
 import time
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +39,21 @@ MAX_REPORT_BYTES = 64 << 20
 LOG_BYTES = 4096
 
 
+class RecordStatus(Enum):
+    """How a job ended, as the grader knows it."""
+
+    DONE = "done"  # reported: the record and its arrays
+    MALFORMED = "malformed"  # reported something that does not decode (message lines)
+    DEAD = "dead"  # its worker ended or was stopped before it reported (message lines)
+    SKIPPED = "skipped"  # not run: an earlier job of its step failed
+
+
 @dataclass
 class Record:
-    """What the grader knows of one job: 'done' (record, arrays), 'malformed' / 'dead' (message lines), 'skipped'."""
+    """What the grader knows of one job: its status, with the record and arrays (DONE) or the message lines and
+    their cause (DEAD, MALFORMED)."""
 
-    status: str
+    status: RecordStatus
     record: Any = None
     arrays: dict | None = None
     lines: list[str] | None = None
@@ -77,7 +88,7 @@ def prepare_folder(plan: Plan, jobs: list[Job], files: dict[str, str], folder: P
     (folder / "inputs.bin").write_bytes(wire.write_arrays(inputs))
     cpu = int(plan.budget) + 30
     (folder / "plan.json").write_text(json.dumps({
-        "timeout": plan.timeout, "jobs": [{"step": job.step, "kind": job.kind} for job in jobs],
+        "timeout": plan.timeout, "jobs": [{"step": job.step, "kind": job.kind.value} for job in jobs],
         "limits": limits.rlimits(cpu, per_uid=identity.official)}))
     if identity.uid is not None and identity.gid is not None:
         for path in [folder, *folder.rglob("*")]:
@@ -175,12 +186,12 @@ def _decode(js: bytes, data: bytes) -> Record:
     try:
         record, arrays = wire.decode_frame(js, data)
     except wire.Malformed as exc:
-        return Record("malformed", lines=[f"the report of what the code produced is malformed ({exc})"],
+        return Record(RecordStatus.MALFORMED, lines=[f"the report of what the code produced is malformed ({exc})"],
                       cause=Cause.MALFORMED)
     except Exception as exc:  # noqa: BLE001 - nothing a worker sends may take the grader down
-        return Record("malformed", lines=[f"the report of what the code produced is malformed ({type(exc).__name__})"],
-                      cause=Cause.MALFORMED)
-    return Record("done", record, arrays)
+        why = f"the report of what the code produced is malformed ({type(exc).__name__})"
+        return Record(RecordStatus.MALFORMED, lines=[why], cause=Cause.MALFORMED)
+    return Record(RecordStatus.DONE, record, arrays)
 
 
 @dataclass
@@ -218,7 +229,7 @@ def _take_frames(chunk: bytes, worker: "_Worker", plan: Plan, jobs: list[Job], r
         if i == wire.READY:
             watch.ready = True
         elif arrival - watch.since > plan.job_limit(jobs[i]) + LATE_GRACE:
-            records[i] = Record("dead", lines=[
+            records[i] = Record(RecordStatus.DEAD, lines=[
                 f"timed out: took {arrival - watch.since:.1f} s by the grader's clock, "
                 f"more than the {plan.job_limit(jobs[i]):g} s allowed"], cause=Cause.TIMED_OUT)
             watch.current = i + 1
@@ -281,7 +292,7 @@ def run_jobs(plan: Plan, jobs: list[Job], folder: Path, identity: identities.Ide
         if spent is None and time.monotonic() >= budget_end:
             spent = [f"not run: the handin's time budget of {plan.budget:g} s ran out"]
         if spent is not None:
-            records.update({i: Record("dead", lines=spent, cause=spent_cause) for i in range(start, n)})
+            records.update({i: Record(RecordStatus.DEAD, lines=spent, cause=spent_cause) for i in range(start, n)})
             break
         oom_before = confinement.oom_kills()
         worker = _Worker(jobs, folder, start, identity, limits, confinement, launcher)
@@ -307,11 +318,11 @@ def run_jobs(plan: Plan, jobs: list[Job], folder: Path, identity: identities.Ide
             oom = confinement.oom_kills() > oom_before
             why = _death(worker.proc, tail, oom, limits.memory) if exited or oom else [
                 "the process running the code closed its report pipe"]
-        records[watch.current] = Record("dead", lines=why, cause=watch.cause)
+        records[watch.current] = Record(RecordStatus.DEAD, lines=why, cause=watch.cause)
         step = jobs[watch.current].step
         start = watch.current + 1
         while start < n and jobs[start].step == step:
-            records[start] = Record("skipped")
+            records[start] = Record(RecordStatus.SKIPPED)
             start += 1
     return records
 
