@@ -19,7 +19,6 @@ from autograder.findings import Cause, Failure, Hint, HintKind
 from autograder.isolation import CodeError, ErrorKind, run_isolated
 from autograder.rubric import RubricEntry
 from autograder.steps import Answer, AnyStep, Output, Outputs, QuizStep, Step
-from autograder.steps._numbers import FormNote
 from autograder.supported import TORCH_CPU_INSTALL
 from autograder.text import plural
 
@@ -257,14 +256,8 @@ def judge_case(step: Step, case: Case, got: Produced) -> Verdict | None:
         return None
     message = mismatch.lines + ["  " + line for line in _located(step, case, got.outputs)]
     if got.warnings:
-        message.append("  " + _warned(got.warnings[0]))
+        message.append("  " + got.warnings[0])
     return Verdict(Status.FAILED, message[0], message[1:], _failure(step, case, mismatch))
-
-
-def _warned(warning: str) -> str:
-    """A kept warning as a message says it: a FormNote (a right value in another form) as itself, else numpy's."""
-    form = FormNote.__name__ + ": "
-    return warning[len(form):] if warning.startswith(form) else "numpy warned: " + warning
 
 
 def _passing_headline(cases: list[Case]) -> str:
@@ -300,8 +293,9 @@ def judge_step(step: Step, entry: RubricEntry, cases: list[Case], source: Callab
     result.status, result.points = Status.PASSED, entry.points
     result.headline = _passing_headline(cases)
     if warnings:
-        # Right values, but numpy saw something (e.g. an overflow that happened to give the right limit).
-        result.details = [f"note: {_warned(w)}" for w in warnings[:3]]
+        # Right values, but numpy saw something (e.g. an overflow that happened to give the right limit), or they
+        # came in an accepted form other than the one asked for.
+        result.details = [f"note: {w}" for w in warnings[:3]]
     return result
 
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 from autograder.paths import ROOT, STUDENT_DIRS
-from autograder.steps._numbers import FormNote
 
 
 class StepTimeout(BaseException):
@@ -43,9 +42,15 @@ class CodeError:
         return [self.headline] + (["where:"] + ["  " + line for line in self.where] if self.where else [])
 
 
+class FormNote(UserWarning):
+    """Warned by grading code (autograder/steps/_numbers.py) about a right value in an accepted form other than
+    the one the docstring asks for: kept like the warnings of student code, and shown as a note."""
+
+
 @dataclass
 class Outcome:
-    """What running student code gave: a value, or a CodeError; plus numpy's warnings."""
+    """What running student code gave: a value, or a CodeError; plus the warnings kept, each phrased as a message
+    shows it ("numpy warned: ..." for student code's, the note itself for a FormNote)."""
 
     value: Any = None
     error: CodeError | None = None
@@ -183,19 +188,15 @@ def run_isolated(fn: Callable[[], Any], timeout: float) -> Outcome:
             raise
         except BaseException as exc:  # noqa: BLE001 - anything student code does is reported, not raised
             outcome.error = describe_exception(exc, timeout)
-    seen = set()
     for w in caught:
         if issubclass(w.category, FormNote):
-            # Said by the grading code itself about the form of a right value (autograder/steps/_numbers.py).
-            text = f"{w.category.__name__}: {w.message}"
-            if text not in seen:
-                seen.add(text)
-                outcome.warnings.append(text)
+            text = str(w.message)
         elif _is_student_file(w.filename):
-            text = f"{w.category.__name__}: {w.message} ({_rel(w.filename)}:{w.lineno})"
-            if text not in seen:
-                seen.add(text)
-                outcome.warnings.append(text)
+            text = f"numpy warned: {w.category.__name__}: {w.message} ({_rel(w.filename)}:{w.lineno})"
+        else:
+            continue
+        if text not in outcome.warnings:
+            outcome.warnings.append(text)
     return outcome
 
 

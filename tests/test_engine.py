@@ -107,7 +107,8 @@ def test_a_locator_reads_records_and_the_tolerance():
 def test_judge_step_counts_cases_by_kind_and_notes_warnings_of_a_passing_step():
     cases = [case(CaseKind.STORED, 1), case(CaseKind.STORED, 2), case(CaseKind.LIVE, 1), case(CaseKind.HIDDEN, 1),
              case(CaseKind.HIDDEN, 2)]
-    good = produced(np.ones(2), np.ones(2), warnings=["RuntimeWarning: overflow encountered in exp (mytorch/a.py:3)"])
+    warned = "numpy warned: RuntimeWarning: overflow encountered in exp (mytorch/a.py:3)"
+    good = produced(np.ones(2), np.ones(2), warnings=[warned])
     result = judge_step(make_step(), ENTRY, cases, lambda i, c: good)
     assert result.passed and result.points == 5 and result.cases_checked == 5
     assert result.headline == "passed 2 stored cases and 1 live torch case and 2 hidden cases"

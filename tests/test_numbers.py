@@ -43,7 +43,7 @@ def test_the_run_keeps_the_note_and_a_passing_step_shows_it_as_itself():
     outputs = Outputs()
     outcome = run_isolated(lambda: outputs.update(y=number(np.ones(1), "y"), z=np.ones(2)), 5.0)
     assert outcome.error is None and outcome.warnings == [
-        "FormNote: y is an array of shape (1,): judged by its value; a plain float is expected"]
+        "y is an array of shape (1,): judged by its value; a plain float is expected"]
     step = make_step(outputs=(Output("y"), Output("z")))
     good = produced(np.ones(2), np.ones(2), warnings=outcome.warnings)
     result = judge_step(step, ENTRY, [case()], lambda i, c: good)

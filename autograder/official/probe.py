@@ -112,6 +112,7 @@ own_paths = {os.path.realpath(p) for p in [sys.prefix, *sys.path, *runtime] if p
 # Its own folders: sys.path's, and a venv's (not a system prefix such as /usr, which holds other runtimes).
 own_tree = {os.path.realpath(p) for p in sys.path if p} | (
     {os.path.realpath(sys.prefix)} if sys.prefix != sys.base_prefix else set())
+# The interpreter's names on the way to it (venv/bin/python -> /usr/bin/python3 -> python3.11): folders it may see.
 own_files = set()
 path = sys.executable
 for _ in range(40):
@@ -122,7 +123,8 @@ for _ in range(40):
 own_files.add(os.path.realpath(sys.executable))
 # The interpreter file itself, under whatever name: a view binds each name on its way (/usr/bin/python3, then
 # /usr/bin/python3.11) as a file, so the names no longer lead to each other, but they are one file.
-own_inode = (os.stat(sys.executable).st_dev, os.stat(sys.executable).st_ino)
+interpreter = os.stat(sys.executable)
+own_inode = (interpreter.st_dev, interpreter.st_ino)
 allowed = set(targets["allowed_top"])
 for p in [*own_paths, *own_files]:
     allowed.add(p.strip("/").split("/")[0])
@@ -142,9 +144,10 @@ def _walk(where, depth):
         if seen > targets["walk_limit"]:
             return
         try:
-            mode = entry.stat(follow_symlinks=False).st_mode
+            info = entry.stat(follow_symlinks=False)
         except OSError:
             continue
+        mode = info.st_mode
         real = os.path.realpath(entry.path)
         if stat.S_ISSOCK(mode):
             sockets.append(entry.path)
@@ -160,10 +163,8 @@ def _walk(where, depth):
             if depth < targets["walk_depth"] and entry.path not in ("/proc", "/sys", "/dev") and real not in own_tree:
                 _walk(entry.path, depth + 1)
         elif stat.S_ISREG(mode) and entry.name.startswith("python") and mode & 0o111 and \
-                entry.name[6:].replace(".", "").isdigit() and entry.path not in own_files and real not in own_files:
-            found = entry.stat(follow_symlinks=False)
-            if (found.st_dev, found.st_ino) != own_inode:
-                pythons.append(entry.path)
+                entry.name[6:].replace(".", "").isdigit() and (info.st_dev, info.st_ino) != own_inode:
+            pythons.append(entry.path)
 for start in [*targets["other_runtimes"], "/"]:  # each with a budget of its own: the machine's may run out
     seen = 0
     _walk(start, 0)

@@ -11,9 +11,7 @@ from typing import Any
 
 import numpy as np
 
-
-class FormNote(UserWarning):
-    """A right value in an accepted form other than the one the docstring asks for (shown as a note)."""
+from autograder.isolation import FormNote
 
 
 def number(value: Any, what: str) -> Any:
