@@ -7,13 +7,13 @@ from autograder.oracles._hints import hints_wanted
 
 
 def tensor(a: np.ndarray, grad: bool = False) -> torch.Tensor:
-    """a: numpy array -> float64 tensor (a leaf requiring grad if `grad`)."""
+    """Convert a numpy array `a` of any shape to a float64 tensor of that shape (a leaf requiring grad if `grad`)."""
     t = torch.tensor(np.asarray(a), dtype=torch.float64)
     return t.requires_grad_(grad)
 
 
 def array(t: torch.Tensor) -> np.ndarray:
-    """t: tensor -> a float64 numpy copy."""
+    """Copy tensor `t` of any shape to a float64 numpy array of that shape."""
     return t.detach().to(torch.float64).numpy().copy()
 
 
@@ -51,12 +51,15 @@ def accumulate(
 # Known bugs of a backward pass are computed by autograd on a formula whose values are the true
 # ones but whose derivative is the bug's: these two pieces build such formulas.
 def with_slope(value: torch.Tensor, pre: torch.Tensor, slope: torch.Tensor) -> torch.Tensor:
-    """value = f(pre) -> a tensor equal to value whose derivative with respect to pre is `slope` (held constant)."""
+    """Give a tensor equal to value = f(pre) whose derivative with respect to pre is `slope` (held constant).
+
+    value, pre, slope: tensors of one shape; returns a tensor of that shape.
+    """
     return value.detach() + (pre - pre.detach()) * slope.detach()
 
 
 def flipped(t: torch.Tensor) -> torch.Tensor:
-    """-> a tensor equal to t whose gradient flows back negated."""
+    """Give a tensor equal to t (any shape) whose gradient flows back negated."""
     return 2 * t.detach() - t
 
 

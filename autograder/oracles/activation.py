@@ -1,5 +1,7 @@
-"""Oracle for `activation`: torch's activations, derivatives by autograd; the known bugs of
-autograder/steps/activation.py computed from the same outputs."""
+"""Oracle for `activation`: torch's activations, derivatives by autograd.
+
+The known bugs of autograder/steps/activation.py are computed from the same outputs.
+"""
 
 from typing import Callable
 
@@ -41,6 +43,13 @@ def _value_and_derivative(fn, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def activation(inputs: dict[str, np.ndarray]) -> Expected:
+    """Compute every activation's forward, stored state and derivatives, with the known bugs as alternatives.
+
+    Inputs (of one shape S): x, the forward input; x_state, where derivative(state=...) is taken;
+    state_<Name>, the output each derivative(state=...) call receives.
+    Returns <name>_forward, <name>_state, <name>_derivative and <name>_derivative_at, each of shape S,
+    for identity, sigmoid, tanh and relu.
+    """
     out: dict[str, np.ndarray] = {}
     alternatives: dict[str, dict[str, np.ndarray]] = {}
     for key, fn in FUNCTIONS.items():

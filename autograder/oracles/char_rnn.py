@@ -23,7 +23,10 @@ BACKWARD_BUGS = ("tanh_derivative_no_square", "dWhh_from_h_t", "backward_Whh_tra
 
 
 def _recurrence(h: torch.Tensor, whh: torch.Tensor, h_next: torch.Tensor, bug: str | None) -> torch.Tensor:
-    """h @ whh.T (B, H), as `bug` computes it (h_next: the state this step produces, for dWhh_from_h_t)."""
+    """Compute h @ whh.T (B, H), as `bug` computes it.
+
+    h: states (B, H); whh: (H, H); h_next: the state this step produces (B, H), for dWhh_from_h_t.
+    """
     if bug == "Whh_untransposed":
         return h @ whh
     if bug == "backward_Whh_transposed":  # dh_prev = dpre @ Whh.T
@@ -35,7 +38,10 @@ def _recurrence(h: torch.Tensor, whh: torch.Tensor, h_next: torch.Tensor, bug: s
 
 def _layers(P: dict[str, torch.Tensor], L: int, onehots: torch.Tensor,
             h0: np.ndarray, bug: str | None = None) -> tuple[list[torch.Tensor], torch.Tensor]:
-    """onehots (T, B, V), h0 (L, B, H) -> every layer's states (T + 1, B, H), top states (T, B, H)."""
+    """Run the L layers.
+
+    onehots (T, B, V), h0 (L, B, H). Returns every layer's states (T + 1, B, H) and the top states (T, B, H).
+    """
     layer_in = onehots
     all_states = []
     for layer in range(L):
@@ -61,7 +67,10 @@ def _params(inputs: dict[str, np.ndarray], grad: bool = False) -> dict[str, torc
 
 
 def window(inputs: dict[str, np.ndarray], grad: bool, bug: str | None = None):
-    """The window's forward pass, as `bug` computes it: (params, states per layer, probs (T*B, V), loss)."""
+    """Run the window's forward pass, as `bug` computes it.
+
+    Returns (params, states (T + 1, B, H) per layer, probs (T*B, V), loss ()).
+    """
     L = num_layers(inputs)
     P = _params(inputs, grad)
     T, B = inputs["inputs"].shape
@@ -75,6 +84,11 @@ def window(inputs: dict[str, np.ndarray], grad: bool, bug: str | None = None):
 
 
 def char_rnn_loss(inputs: dict[str, np.ndarray]) -> Expected:
+    """Compute a window's forward pass.
+
+    Inputs: the parameters, inputs and targets (T, B) ints, h0 (L, B, H).
+    Returns hs (L, T + 1, B, H), probs (T*B, V) and loss (), the summed cross-entropy over B.
+    """
     with torch.no_grad():
         _, states, probs, loss = window(inputs, grad=False)
         values = {"hs": array(torch.stack(states)), "probs": array(probs), "loss": array(loss)}
@@ -93,7 +107,7 @@ def char_rnn_loss(inputs: dict[str, np.ndarray]) -> Expected:
 
 
 def _scores(inputs: dict[str, np.ndarray]) -> torch.Tensor:
-    """The window's output scores (T*B, V)."""
+    """Compute the window's output scores (T*B, V)."""
     L = num_layers(inputs)
     P = _params(inputs)
     T, B = inputs["inputs"].shape
@@ -111,6 +125,7 @@ def _gradients(inputs: dict[str, np.ndarray], bug: str | None = None) -> dict[st
 
 
 def char_rnn_backward(inputs: dict[str, np.ndarray]) -> Expected:
+    """Compute the gradient of the window's loss for every parameter: d<name> of the parameter's shape."""
     values = _gradients(inputs)
     if not hints_wanted():
         return Expected(values)
@@ -122,7 +137,7 @@ def char_rnn_backward(inputs: dict[str, np.ndarray]) -> Expected:
 
 
 def scores_along(inputs: dict[str, np.ndarray], ixs: Sequence[int], h0: np.ndarray) -> np.ndarray:
-    """Scores y after feeding each of ixs in turn from state h0 (L, 1, H) -> (len(ixs), V)."""
+    """Compute the scores y after feeding each of ixs in turn from state h0 (L, 1, H); shape (len(ixs), V)."""
     L = num_layers(inputs)
     with torch.no_grad():
         P = _params(inputs)
@@ -133,7 +148,7 @@ def scores_along(inputs: dict[str, np.ndarray], ixs: Sequence[int], h0: np.ndarr
 
 
 def softmax_alpha(scores: np.ndarray, temperature: float) -> np.ndarray:
-    """softmax(alpha * y) along the last axis, alpha = 1 / temperature."""
+    """Compute softmax(alpha * y) along the last axis, alpha = 1 / temperature; scores y of any shape."""
     return array(torch.softmax(tensor(scores) * (1.0 / temperature), dim=-1))
 
 
@@ -144,6 +159,11 @@ def _naive_softmax(scores: np.ndarray, alpha: float) -> np.ndarray:
 
 
 def char_rnn_sample(inputs: dict[str, np.ndarray]) -> Expected:
+    """Compute the sampling distributions along the case's fixed path.
+
+    Inputs: the parameters, h (L, 1, H), seed_ix (), path (n,) ints, temperature ().
+    Returns probs (n, V) and indices (n,), the path.
+    """
     path = [int(i) for i in inputs["path"]]
     seed, h, temperature = int(inputs["seed_ix"]), inputs["h"], float(inputs["temperature"])
     fed = [seed] + path[:-1]
@@ -161,6 +181,11 @@ def char_rnn_sample(inputs: dict[str, np.ndarray]) -> Expected:
 
 
 def char_rnn_complete(inputs: dict[str, np.ndarray]) -> Expected:
+    """Compute the distributions of a completion fed the starter first.
+
+    Inputs: the parameters, starter (k,) ints, path (n,) ints, temperature (), h (L, 1, H) used when use_h ().
+    Returns probs (n, V) and indices (n,), the path.
+    """
     starter = [int(i) for i in inputs["starter"]]
     path = [int(i) for i in inputs["path"]]
     h0 = inputs["h"] if bool(inputs["use_h"]) else np.zeros_like(inputs["h"])

@@ -21,7 +21,11 @@ from autograder.steps.gru_cell import WEIGHTS
 
 
 def gru_step(w: dict[str, torch.Tensor], x: torch.Tensor, h: torch.Tensor) -> dict[str, torch.Tensor]:
-    """w: the six weights; x (D,), h (H,) -> z, r, h_tilda, h_t, each (H,)."""
+    """Run one step of the assignment's GRU in torch ops.
+
+    w: the six weights, Wzh, Wrh, Wh (H, H) and Wzx, Wrx, Wx (H, D); x (D,), h (H,).
+    Returns z, r, h_tilda and h_t, each of shape (H,).
+    """
     z = torch.sigmoid(w["Wzh"] @ h + w["Wzx"] @ x)
     r = torch.sigmoid(w["Wrh"] @ h + w["Wrx"] @ x)
     h_tilda = torch.tanh(w["Wh"] @ (r * h) + w["Wx"] @ x)
@@ -35,7 +39,10 @@ BACKWARD_BUGS = ("dh_no_direct_path", "dh_no_z_path", "dh_no_r_path", "dh_no_can
 
 
 def buggy_step(w: dict[str, torch.Tensor], x: torch.Tensor, h: torch.Tensor, bug: str) -> torch.Tensor:
-    """h_t (H,) equal to the cell's, whose gradients are those backward computes with `bug`."""
+    """Give h_t (H,) equal to the cell's, whose gradients are those backward computes with `bug`.
+
+    w: the six weights as in gru_step; x (D,), h (H,); bug: one of BACKWARD_BUGS.
+    """
     def cut(t: torch.Tensor, tag: str) -> torch.Tensor:
         return t.detach() if bug == tag else t
 
@@ -61,6 +68,10 @@ def buggy_step(w: dict[str, torch.Tensor], x: torch.Tensor, h: torch.Tensor, bug
 
 
 def gru_forward(inputs: dict[str, np.ndarray]) -> Expected:
+    """Run the cell once on the first call's x and h_prev.
+
+    Inputs: the six weights, x (calls, D), h_prev (calls, H). Returns z, r, h_tilda, h_t, each (H,).
+    """
     w = {k: tensor(inputs[k]) for k in WEIGHTS}
     x, h = tensor(inputs["x"][0]), tensor(inputs["h_prev"][0])
     with torch.no_grad():
@@ -91,8 +102,11 @@ def gru_forward(inputs: dict[str, np.ndarray]) -> Expected:
 def _backward(inputs: dict[str, np.ndarray], w: dict[str, torch.Tensor],
               step: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
               ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
-    """step(x, h) -> h_t from the weights w. Runs the case's calls -> (dx, dh and the accumulated gradients,
-    the accumulation bugs' alternatives)."""
+    """Run the case's backward calls through step(x, h) -> h_t, built on the weights w.
+
+    Returns (dx (1, D) and dh (1, H) of the last call with the gradients of the six weights accumulated over the
+    calls, the accumulation bugs' alternatives).
+    """
     per_call = []
     out: dict[str, np.ndarray] = {}
     for x, h_prev, delta in zip(inputs["x"], inputs["h_prev"], inputs["delta"]):
@@ -107,6 +121,11 @@ def _backward(inputs: dict[str, np.ndarray], w: dict[str, torch.Tensor],
 
 
 def gru_backward(inputs: dict[str, np.ndarray]) -> Expected:
+    """Compute the cell's gradients over repeated backward calls, weight gradients accumulated.
+
+    Inputs: the six weights, x (calls, D), h_prev (calls, H), delta (calls, 1, H), zero_grad_before (calls,).
+    Returns dx (1, D), dh (1, H) and dWzh, dWrh, dWh (H, H), dWzx, dWrx, dWx (H, D).
+    """
     w = {k: tensor(inputs[k], grad=True) for k in WEIGHTS}
     values, alternatives = _backward(inputs, w, lambda x, h: gru_step(w, x, h)["h_t"])
     if not hints_wanted():

@@ -11,8 +11,12 @@ from autograder.steps.gru_inference import GRU_WEIGHTS
 
 
 def gru_inference(inputs: dict[str, np.ndarray]) -> Expected:
-    """-> step_h, step_logits (one call from h1), logits (T, C) over the sequence from zeros;
-    trace: hiddens (T + 1, H)."""
+    """Run the GRU and its projection once from h1 and over the whole sequence from zeros.
+
+    Inputs: the six GRU weights, projection W (C, H) and b (C,), x1 (D,), h1 (H,), inputs (T, D).
+    Returns step_h (H,) and step_logits (C,) of the one call from h1, logits (T, C) over the sequence;
+    trace: hiddens (T + 1, H), the zeros first.
+    """
     w = {k: tensor(inputs[k]) for k in GRU_WEIGHTS}
     proj_w, proj_b = tensor(inputs["W"]), tensor(inputs["b"])
     with torch.no_grad():

@@ -1,5 +1,7 @@
-"""Oracles for `linear_forward` and `linear_backward`: torch.nn.Linear with autograd, and the
-known bugs of autograder/steps/linear.py."""
+"""Oracles for `linear_forward` and `linear_backward`: torch.nn.Linear with autograd.
+
+The known bugs of autograder/steps/linear.py are computed on the same inputs.
+"""
 
 import numpy as np
 import torch
@@ -19,6 +21,10 @@ def _layer(inputs: dict[str, np.ndarray]) -> torch.nn.Linear:
 
 
 def linear_forward(inputs: dict[str, np.ndarray]) -> Expected:
+    """Compute y = x W^T + b for the first call's batch.
+
+    Inputs: W (M, D), b (M,), x (calls, N, D). Returns y (N, M).
+    """
     x, W, b = (tensor(inputs[k]) for k in ("x", "W", "b"))
     x = x[0]
     with torch.no_grad():
@@ -32,6 +38,12 @@ def linear_forward(inputs: dict[str, np.ndarray]) -> Expected:
 
 
 def linear_backward(inputs: dict[str, np.ndarray]) -> Expected:
+    """Compute the gradients of repeated backward calls, the weight gradients accumulated as the module does.
+
+    Inputs: W (M, D), b (M,), x (calls, N, D), delta (calls, N, M), zero_grad_before (calls,).
+    Returns dx (N, M) of the last call, per sample; dW (M, D) and db (M,), batch means summed over the calls
+    since the last zero_grad.
+    """
     layer = _layer(inputs)
     per_call = []
     out: dict[str, np.ndarray] = {}

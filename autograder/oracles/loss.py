@@ -1,5 +1,7 @@
-"""Oracles for `loss_forward` and `loss_backward`: torch's cross-entropy, derivative by autograd,
-and the known bugs of autograder/steps/loss.py computed in torch on the same logits."""
+"""Oracles for `loss_forward` and `loss_backward`: torch's cross-entropy, derivative by autograd.
+
+The known bugs of autograder/steps/loss.py are computed in torch on the same logits.
+"""
 
 import numpy as np
 import torch
@@ -23,6 +25,10 @@ def _unshifted_softmax(inputs: dict[str, np.ndarray]) -> torch.Tensor:
 
 
 def loss_forward(inputs: dict[str, np.ndarray]) -> Expected:
+    """Compute the per-sample cross-entropy.
+
+    Inputs: logits x (N, C), one-hot labels y (N, C). Returns loss (N,).
+    """
     _, per_sample = _loss(inputs)
     loss = array(per_sample)
     if not hints_wanted():
@@ -36,6 +42,10 @@ def loss_forward(inputs: dict[str, np.ndarray]) -> Expected:
 
 
 def loss_backward(inputs: dict[str, np.ndarray]) -> Expected:
+    """Compute the derivative of the summed per-sample cross-entropy with respect to the logits.
+
+    Inputs: logits x (N, C), one-hot labels y (N, C). Returns dx (N, C) = softmax(x) - y.
+    """
     x, per_sample = _loss(inputs)
     # The sum, not the mean: the assignment's derivative is per sample.
     (dx,) = torch.autograd.grad(per_sample.sum(), x)

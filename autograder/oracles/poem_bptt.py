@@ -13,7 +13,10 @@ from autograder.oracles._torch import array, distinct, tensor
 
 
 def _slips(deltas: np.ndarray, xs: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
-    """deltas (T, T, H), xs (T, D) -> output key -> slip tag -> what that slip returns."""
+    """Compute what each known slip of the double sum returns.
+
+    deltas (T, T, H), xs (T, D). Returns output key -> slip tag -> dW (H, D) or db (H,).
+    """
     per_step = {  # (T, H): row k is what the slip adds up for input x_k
         "sum_over_k": deltas.sum(axis=1),
         "diagonal": np.einsum("tth->th", deltas),
@@ -30,6 +33,11 @@ def _slips(deltas: np.ndarray, xs: np.ndarray) -> dict[str, dict[str, np.ndarray
 
 
 def poem_bptt(inputs: dict[str, np.ndarray]) -> Expected:
+    """Compute dL/dW and dL/db of L = sum_t g_t . h_t by autograd.
+
+    Inputs: W (H, D), U (H, H), b (H,), h0 (H,), xs (T, D), g (T, H), deltas (T, T, H).
+    Returns dW (H, D) and db (H,).
+    """
     W, b = tensor(inputs["W"], grad=True), tensor(inputs["b"], grad=True)
     U, h = tensor(inputs["U"]), tensor(inputs["h0"])
     loss = torch.zeros((), dtype=torch.float64)

@@ -35,7 +35,10 @@ def _kept(line: str, low: int, high: int, skip: str, slip: str | None = None) ->
 
 
 def _order(poems: list[str], slip: str | None) -> str:
-    """The kept poems -> the vocabulary, most frequent first (ties by code point), PAD last (or as `slip` has it)."""
+    """Order the kept poems' characters into the vocabulary.
+
+    Most frequent first (ties by code point), PAD last, or as `slip` has it.
+    """
     counts: dict[str, int] = {}
     for c in "".join("".join(sorted(set(p))) for p in poems) if slip == "counted_once_per_poem" else "".join(poems):
         counts[c] = counts.get(c, 0) + 1
@@ -65,6 +68,12 @@ PREPROCESS_SLIPS = ("last_colon", "ties_first_appearance", "exclusive_bounds", "
 
 
 def poems_preprocess(inputs: dict[str, np.ndarray]) -> Expected:
+    """Apply the pinned preprocessing rules to a corpus.
+
+    Inputs: corpus (code points of the lines joined by newlines), min_length (), max_length (),
+    skip (code points). Returns, for P kept poems over a vocabulary of V characters and S characters in all:
+    lengths (P,), int_word_map and word_int_map (V,) (code points, by index), vectors (S,) (indices).
+    """
     values = _processed(inputs)
     if not hints_wanted():
         return Expected(values)
@@ -76,7 +85,7 @@ def poems_preprocess(inputs: dict[str, np.ndarray]) -> Expected:
 
 
 def _generated(inputs: dict[str, np.ndarray], slip: str | None = None) -> str:
-    """Greedy generation from the begin word -> the poem (or what `slip` makes of it)."""
+    """Generate greedily from the begin word; return the poem (or what `slip` makes of it)."""
     vocab, begin = decode_text(inputs["vocab"]), decode_text(inputs["begin"])
     fed = [vocab.index(c) for c in (begin if slip == "no_start_token" else START + begin)]
     poem = "" if slip == "no_begin_word" else begin
@@ -98,6 +107,11 @@ GENERATE_SLIPS = ("no_start_token", "not_fed_back", "first_row", "no_begin_word"
 
 
 def poem_generate(inputs: dict[str, np.ndarray]) -> Expected:
+    """Generate a poem greedily from the begin word with the poem model.
+
+    Inputs: the model's weights, vocab (V,) and begin (code points), max_length ().
+    Returns poem (code points, up to max_length), or unknown_begin () when begin has a character outside vocab.
+    """
     vocab, begin = decode_text(inputs["vocab"]), decode_text(inputs["begin"])
     if any(c not in vocab for c in begin):
         return Expected({"unknown_begin": np.array(1.0)})

@@ -13,7 +13,10 @@ from autograder.steps._poems import LAYERS
 
 
 def lstm_logits(inputs: dict[str, np.ndarray], sentence: np.ndarray) -> torch.Tensor:
-    """sentence: (B, T) indices -> logits (B, T, V) from zero initial states."""
+    """Run the poem model from zero initial states.
+
+    inputs: the model's weights; sentence: indices of shape (B, T). Returns logits (B, T, V).
+    """
     V = inputs["embedding"].shape[0]
     onehot = torch.nn.functional.one_hot(torch.as_tensor(sentence, dtype=torch.int64), V).to(torch.float64)
     x = onehot @ tensor(inputs["embedding"])  # (B, T, E)
@@ -36,6 +39,11 @@ def lstm_logits(inputs: dict[str, np.ndarray], sentence: np.ndarray) -> torch.Te
 
 
 def poem_model(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Compute the model's logits for the case's sentences.
+
+    Inputs: the model's weights, sentence (B, T), test_sentence (1, T').
+    Returns logits (B * T, V), test_logits (1, V) at the test sentence's last step, and logits_again (B * T, V).
+    """
     with torch.no_grad():
         logits = lstm_logits(inputs, inputs["sentence"])
         test = lstm_logits(inputs, inputs["test_sentence"])[0, -1:]

@@ -20,7 +20,7 @@ from autograder.steps.rnn_classifier import CELL_WEIGHTS, cell_weights, layers_o
 
 
 def torch_network(inputs: dict[str, np.ndarray]) -> tuple[torch.nn.RNN, torch.nn.Linear]:
-    """-> torch.nn.RNN and torch.nn.Linear holding the case's weights."""
+    """Build torch.nn.RNN and torch.nn.Linear holding the case's weights."""
     h, d = inputs["W_ih_0"].shape
     c = inputs["W"].shape[0]
     rnn = torch.nn.RNN(d, h, num_layers=layers_of(inputs), nonlinearity="tanh", batch_first=True,
@@ -36,8 +36,11 @@ def torch_network(inputs: dict[str, np.ndarray]) -> tuple[torch.nn.RNN, torch.nn
 
 
 def network_outputs(inputs: dict[str, np.ndarray], gradients: bool = True) -> dict[str, np.ndarray]:
-    """-> logits, and unless not `gradients`: dh_0, out_dW, out_db and rnn<l>_d<weight> for every layer,
-    all from torch.nn.RNN."""
+    """Compute the classifier's logits and, if `gradients`, the gradients of the mean loss, from torch.nn.RNN.
+
+    Returns logits (N, C), and with `gradients`: dh_0 (L, N, H), out_dW (C, H), out_db (C,) and
+    rnn<l>_d<weight> for every layer's weights.
+    """
     rnn, linear = torch_network(inputs)
     h_0 = tensor(inputs["h_0"], grad=True)
     with torch.set_grad_enabled(gradients):
@@ -57,7 +60,7 @@ def network_outputs(inputs: dict[str, np.ndarray], gradients: bool = True) -> di
 
 
 def unrolled_trace(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The network unrolled with torch.nn.RNNCell.
+    """Unroll the network with torch.nn.RNNCell.
 
     Returns:
     - logits (N, C)
@@ -108,6 +111,7 @@ def unrolled_trace(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def rnn_classifier_forward(inputs: dict[str, np.ndarray]) -> Expected:
+    """Compute the logits (N, C) of x (N, T, D) from h_0 (L, N, H); trace: hiddens (T + 1, L, N, H)."""
     values = network_outputs(inputs, gradients=False)
     if not hints_wanted():
         return Expected(values)
@@ -115,6 +119,7 @@ def rnn_classifier_forward(inputs: dict[str, np.ndarray]) -> Expected:
 
 
 def rnn_classifier_backward(inputs: dict[str, np.ndarray]) -> Expected:
+    """Compute every gradient of the mean cross-entropy (see network_outputs); trace: see unrolled_trace."""
     out = network_outputs(inputs)
     del out["logits"]
     if not hints_wanted():

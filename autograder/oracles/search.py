@@ -23,7 +23,7 @@ EXACT_LIMIT = 20_000  # alignments enumerated at most
 
 
 def compress(alignment, merge: bool = True, blanks_first: bool = False) -> tuple[int, ...]:
-    """Classes per step (0 blank) -> the output sequence of symbol classes."""
+    """Compress an alignment (a class per step, 0 the blank) into its output sequence of symbol classes."""
     seq = [int(k) for k in alignment]
     if blanks_first:
         seq = [k for k in seq if k != 0]
@@ -33,10 +33,10 @@ def compress(alignment, merge: bool = True, blanks_first: bool = False) -> tuple
 
 
 def relabelled(alignment, blank: int, K: int) -> tuple[int, ...]:
-    """The course loop `if k != blank and k != previous` (previous starting at 0) with the blank at row `blank`.
+    """Compress as the course loop `if k != blank and k != previous` does, with the blank at row `blank`.
 
-    blank = K: rows 0 .. K - 1 read as the K symbols; blank = -1: no blank at all, row 0
-    read as SymbolSets[-1] (code K). -> the output sequence as symbol codes.
+    previous starts at 0. blank = K: rows 0 .. K - 1 read as the K symbols; blank = -1: no blank at all,
+    row 0 read as SymbolSets[-1] (code K). Returns the output sequence as symbol codes.
     """
     seq, previous = [], 0
     for k in (int(a) for a in alignment):
@@ -51,6 +51,11 @@ def _as_str(seq: tuple[int, ...], symbols: list[str]) -> str:
 
 
 def greedy_search(inputs: dict[str, np.ndarray]) -> Expected:
+    """Take the most probable class at every step and compress the alignment.
+
+    Inputs: y_probs (K + 1, T, 1), the blank at row 0. Returns path (the compressed path, encoded) and prob (),
+    the product of the chosen probabilities.
+    """
     symbols = symbols_of(inputs)
     y = tensor(inputs["y_probs"][:, :, 0])
     best_prob, best = torch.max(y, dim=0)
@@ -79,12 +84,18 @@ def greedy_search(inputs: dict[str, np.ndarray]) -> Expected:
 
 
 def candidate_count_bound(K: int, T: int) -> int:
-    """The most candidates any pruning of a T-step search can see: two endings per sequence of length <= T - 1."""
+    """Bound the candidates any pruning of a T-step search over K symbols can see.
+
+    Two endings per sequence of length <= T - 1.
+    """
     return 2 * sum(K**n for n in range(T))
 
 
 def exact_scores(y: np.ndarray, symbols: list[str]) -> dict[str, float]:
-    """y (K + 1, T) -> output sequence -> the sum of the probabilities of its alignments."""
+    """Sum the probabilities of every output sequence's alignments.
+
+    y: probabilities of shape (K + 1, T). Returns output sequence -> its probability.
+    """
     C, T = y.shape
     alignments = list(itertools.product(range(C), repeat=T))
     # Each alignment's product over its steps, all at once; summed per sequence in alignment order.
@@ -97,7 +108,10 @@ def exact_scores(y: np.ndarray, symbols: list[str]) -> dict[str, float]:
 
 
 def pinned_beam(y: np.ndarray, symbols: list[str], width: int, slip: str | None = None) -> dict[str, float]:
-    """y (K + 1, T) -> final path -> score by the rule pinned in BeamSearch's docstring (or a slip of it)."""
+    """Score final paths by the rule pinned in BeamSearch's docstring (or a slip of it).
+
+    y: probabilities of shape (K + 1, T). Returns final path -> score.
+    """
     C, T = y.shape
     width = {"width_minus_one": max(width - 1, 1), "width_plus_one": width + 1,
              "no_prune": candidate_count_bound(C - 1, T)}.get(slip or "", width)
@@ -150,6 +164,11 @@ PINNED_SLIPS = ("separate_prune", "prune_final", "unmerged_final", "width_minus_
 
 
 def beam_search(inputs: dict[str, np.ndarray]) -> Expected:
+    """Find every final path's score and the best path, exactly where the beam never prunes.
+
+    Inputs: y_probs (K + 1, T, 1), beam_width (). Returns best_path (encoded), paths and scores (one per final
+    path, encoded).
+    """
     symbols = symbols_of(inputs)
     y = inputs["y_probs"][:, :, 0]
     C, T = y.shape
