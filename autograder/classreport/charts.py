@@ -39,7 +39,10 @@ def score_histogram(scores: list[float], max_score: float) -> bytes:
 
 
 def pass_rates(steps: list[StepRates]) -> bytes:
-    """steps: per-step counts, in rubric order -> a horizontal bar chart of pass rates, labelled with points."""
+    """Draw the pass rate of each step as a horizontal bar labelled with its points.
+
+    steps: per-step counts, in rubric order. Returns the chart as PNG bytes.
+    """
     shown = [s for s in steps if s.pass_rate is not None]
     fig = _figure(7, 0.8 + 0.28 * max(1, len(shown)))
     ax = fig.add_subplot()

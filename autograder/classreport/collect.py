@@ -34,6 +34,7 @@ class StepGrade:
 
     @property
     def headline(self) -> str:
+        """The message's first line ('' when there is no message)."""
         return self.message.splitlines()[0] if self.message else ""
 
 
@@ -77,8 +78,10 @@ def _failure(test: dict[str, Any]) -> Failure | None:
 
 
 def parse_results(name: str, data: Any) -> HandinGrade:
-    """name, a results.json as loaded -> its HandinGrade. Raises ValueError (or KeyError, TypeError) if it is
-    not a results.json of this toolkit."""
+    """Read a handin's results.json, as loaded, into its HandinGrade, under `name`.
+
+    Raises ValueError (or KeyError, TypeError) if it is not a results.json of this toolkit.
+    """
     if not isinstance(data, dict) or not isinstance(data.get("tests"), list):
         raise ValueError("not a Gradescope results.json (no list of tests)")
     steps = [StepGrade(str(t["name"]), float(t["score"]), float(t["max_score"]), _status(t), _failure(t),

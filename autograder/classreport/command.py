@@ -16,7 +16,7 @@ class ReportError(Exception):
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The report command's options, added to its subparser."""
+    """Add the report command's options to its subparser `p`."""
     p.add_argument("folder", type=Path, metavar="OUT_DIR",
                    help="a graded batch folder (grade --out), or a folder of the runner's --json files")
     p.add_argument("--similarity", nargs="+", type=Path, metavar="HANDIN",

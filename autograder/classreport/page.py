@@ -1,5 +1,7 @@
-"""The class report as one self-contained HTML page (no scripts, no network: images are data: URIs), and
-a side-by-side page per similar pair."""
+"""The class report as one self-contained HTML page, and a side-by-side page per similar pair.
+
+The pages need no scripts and no network: images are data: URIs.
+"""
 
 import html
 from pathlib import Path

@@ -22,8 +22,11 @@ DEFAULT_THRESHOLD = 0.5
 
 @dataclass
 class Pair:
-    """Two handins whose code overlaps: the share of each one's code found in the other, the tokens shared,
-    and each document as HTML with the shared code highlighted (copydetect's highlighting, escaped)."""
+    """Two handins whose code overlaps.
+
+    share_a, share_b: the share of each one's code found in the other; overlap: the tokens shared;
+    html_a, html_b: each document as HTML with the shared code highlighted (copydetect's highlighting, escaped).
+    """
 
     a: str
     b: str
@@ -40,8 +43,10 @@ class Pair:
 
 
 def student_document(files: dict[str, str], template: dict[str, str]) -> str:
-    """files: a handin's .py files (relative path -> text); template: the stubbed release's ->
-    the files the handin changed, each under a comment naming it, in path order."""
+    """Join the files a handin changed into one document, each under a comment naming it, in path order.
+
+    files: a handin's .py files (relative path -> text); template: the stubbed release's, alike.
+    """
     parts = [f"# ===== {rel} =====\n{text}" for rel, text in sorted(files.items()) if template.get(rel) != text]
     return "\n".join(parts)
 
@@ -66,8 +71,11 @@ class _Fingerprinted:
         self.unique = np.unique(self.hashes)
 
     def share_of(self, other: "_Fingerprinted") -> float:
-        """-> the share of this code's tokens in a k-gram the other has too: what copydetect's compare_files
-        computes, vectorised (it gathers the positions one hash at a time, too slow for every pair of a class)."""
+        """Give the share of this code's tokens in a k-gram the other has too.
+
+        It is what copydetect's compare_files computes, vectorised (it gathers the positions one hash at a
+        time, too slow for every pair of a class).
+        """
         from copydetect.utils import get_copied_slices
 
         if self.print.token_coverage == 0:
@@ -85,8 +93,10 @@ _MARGIN = 0.02
 
 def similar_pairs(handins: dict[str, dict[str, str]], template: dict[str, str],
                   threshold: float = DEFAULT_THRESHOLD) -> list[Pair]:
-    """handins: name -> its files; template: the stubbed release's files ->
-    every pair whose larger share is at least `threshold`, most similar first."""
+    """Find every pair of handins whose larger share is at least `threshold`, most similar first.
+
+    handins: name -> its files (relative path -> text); template: the stubbed release's files.
+    """
     from copydetect import CodeFingerprint, compare_files
     from copydetect.utils import highlight_overlap
 

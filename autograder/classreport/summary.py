@@ -35,13 +35,17 @@ class StepRates:
 
     @property
     def pass_rate(self) -> float | None:
+        """The share of graded handins that passed the step (None when none was graded)."""
         return self.statuses[Status.PASSED] / self.graded if self.graded else None
 
 
 @dataclass
 class HintGroup:
-    """A hint named for one step, and the handins it was named for. texts: its sentences as the students read
-    them (a structural hint may name numbers of the case, e.g. the batch size), most frequent first."""
+    """A hint named for one step, and the handins it was named for.
+
+    texts: its sentences as the students read them (a structural hint may name numbers of the case, e.g. the
+    batch size), most frequent first.
+    """
 
     step: str
     kind: HintKind
@@ -51,6 +55,7 @@ class HintGroup:
 
     @property
     def text(self) -> str:
+        """The hint's most frequent sentence."""
         return self.texts.most_common(1)[0][0]
 
 
@@ -88,6 +93,7 @@ class Summary:
 
     @property
     def scores(self) -> list[float]:
+        """Every handin's score, in the order of handins."""
         return [h.score for h in self.handins]
 
 

@@ -1,5 +1,8 @@
-"""python -m autograder.release build [--out DIR] [--source DIR]
-python -m autograder.release generate [--check] [--source DIR]
+"""Build the student release, or regenerate the regions of the source that restate the rubric.
+
+Usage:
+    python -m autograder.release build [--out DIR] [--source DIR]
+    python -m autograder.release generate [--check] [--source DIR]
 
 build writes DIR/release/ (the student release as a folder) and DIR/rnn-handout.tar.gz
 (the same files, byte-for-byte reproducible). DIR defaults to build/, which git
@@ -42,6 +45,7 @@ def generate(source: Path, check: bool) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line `argv` (sys.argv[1:] when None); return the exit code (0 success, 1 failure)."""
     parser = argparse.ArgumentParser(prog="python -m autograder.release", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")

@@ -22,6 +22,7 @@ class BuildError(Exception):
     """The source cannot be released as it is; `problems` lists each one as 'file:line: what'."""
 
     def __init__(self, problems: list[str]) -> None:
+        """Keep `problems`, one 'file:line: what' each; the message lists them a line each."""
         super().__init__("\n".join(problems))
         self.problems = problems
 

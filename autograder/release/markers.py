@@ -44,6 +44,7 @@ class MarkerError(ValueError):
     """A malformed, misplaced or unclaimed solution region; the message names file and line."""
 
     def __init__(self, path: str, line: int, problem: str) -> None:
+        """Name the problem at `path`:`line` (1-based); the message reads 'path:line: problem'."""
         super().__init__(f"{path}:{line}: {problem}")
         self.path, self.line, self.problem = path, line, problem
 
