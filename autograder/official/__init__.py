@@ -1,0 +1,1 @@
+"""Official grading: hostile handins run as other users, judged against the secret's hidden cases."""

@@ -73,8 +73,11 @@ def _guarded(args: argparse.Namespace, out: Path) -> Guarded:
 
 
 def _isolation(args: argparse.Namespace) -> None:
-    """Choose how workers are kept from the machine (--isolation). Raises GradingError when the kernel cannot give
-    each worker a view of its own and the weaker isolation was not accepted."""
+    """Choose how workers are kept from the machine (--isolation).
+
+    Raises GradingError when the kernel cannot give each worker a view of its own and the weaker isolation was
+    not accepted.
+    """
     if args.same_user_trial:
         return
     if args.isolation == "permissions":
@@ -98,8 +101,11 @@ def _torch_steps(plan: Plan) -> list:
 
 
 def _torch_python(args: argparse.Namespace, plan: Plan) -> str | None:
-    """-> the torch steps' runtime. Raises GradingError when the rubric has torch steps, no runtime was given for
-    them and --skip-torch-steps was not."""
+    """Return the torch steps' runtime (None when the plan has no torch steps or skips them).
+
+    Raises GradingError when the rubric has torch steps, no runtime was given for them and --skip-torch-steps
+    was not.
+    """
     if args.torch_worker_python:
         return str(args.torch_worker_python)
     torch_steps = _torch_steps(plan)
@@ -163,6 +169,7 @@ def _slots(args: argparse.Namespace, out: Path) -> Slots:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
+    """Grade the handin archives (or this machine's shard of them) into args.out; return the exit code."""
     missing = [str(p) for p in args.handins if not p.is_file()]
     if missing:
         raise GradingError("no such handin file: " + ", ".join(missing))
@@ -198,6 +205,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
+    """Join the shards' results into args.out/gradebook.csv; return 1 if a handin of the batch is missing."""
     try:
         merged = merge(args.shards, args.out)
     except ShardError as exc:
@@ -233,6 +241,7 @@ def _grade_upload(args: argparse.Namespace, grader: Grader, submission: Path):
 
 
 def cmd_gradescope(args: argparse.Namespace) -> int:
+    """Grade a Gradescope submission folder into args.results; return the exit code."""
     grader = _grader(args, args.results.parent)
     try:
         graded = _grade_upload(args, grader, args.submission)
@@ -247,6 +256,7 @@ def cmd_gradescope(args: argparse.Namespace) -> int:
 
 
 def cmd_autolab(args: argparse.Namespace) -> int:
+    """Grade one handin; print its feedback, then Autolab's scores line last; return the exit code."""
     if not args.handin.exists():
         raise GradingError(f"no such handin: {args.handin}")
     grader = _grader(args, args.out)
@@ -263,6 +273,7 @@ def cmd_autolab(args: argparse.Namespace) -> int:
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
+    """Write a Gradescope autograder zip to args.out (the grader without the solution); return the exit code."""
     from autograder.official.bundle import write_bundle
 
     read_secret(args.secret)
@@ -305,6 +316,7 @@ def _common(p: argparse.ArgumentParser, jobs: bool, isolation: str = "namespaces
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line `argv` (sys.argv[1:] when None); return 0 when grading ran, 2 when it could not."""
     parser = argparse.ArgumentParser(prog="python -m autograder.official", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")

@@ -1,5 +1,7 @@
-"""Grading one handin in a worker identity of its own, from its files to its step results, never raising for
-anything the handin does. A batch runs this in one process per slot (slots.py)."""
+"""Grading one handin in a worker identity of its own, from its files to its step results.
+
+Nothing the handin does makes it raise. A batch runs this in one process per slot (slots.py).
+"""
 
 import re
 import shutil
@@ -49,6 +51,7 @@ class Grader:
         return self.launchers[key]
 
     def close(self) -> None:
+        """Stop every fork server; remove `base` if this grader owns it."""
         for launcher in self.launchers.values():
             launcher.close()
         self.launchers.clear()
@@ -72,14 +75,18 @@ class Graded:
 
 
 def identities_for(python: str, jobs: int, first_uid: int, same_user: bool) -> list[Identity]:
-    """-> the worker identities of `jobs` slots: uids first_uid and up, or the grader's own user for a trial.
-    Raises IdentityError."""
+    """Return the worker identities of `jobs` slots: uids first_uid and up, or the grader's own user for a trial.
+
+    Raises IdentityError.
+    """
     return [Identity(None, None, python)] * jobs if same_user else worker_identities(first_uid, jobs, python)
 
 
 def probe_slot(grader: Grader, slot: int, guarded: Guarded, probed: bool = True) -> None:
-    """Start slot's fork server for each runtime (all at once), then probe each as the slot's identity unless
-    `probed` is False. Raises ProbeError or LaunchError."""
+    """Start slot's fork server for each runtime (all at once), then probe each as the slot's identity.
+
+    With `probed` False, nothing is probed. Raises ProbeError or LaunchError.
+    """
     runtimes = [grader.identities[slot].python] + ([grader.torch_python] if grader.torch_python else [])
     for runtime in runtimes:
         grader.launcher(slot, runtime)
@@ -102,8 +109,10 @@ def _others(grader: Grader, slot: int, runtime: str, runtimes: list[str]) -> lis
 
 def start_grader(plan: Plan, python: str, jobs: int, first_uid: int, same_user: bool, guarded: Guarded,
                  limits: Limits | None = None, torch_python: str | None = None) -> Grader:
-    """-> a Grader in this process with `jobs` worker identities, each probed (with the torch runtime too, when
-    given; in a trial run, the first only), for grading one handin at a time (a batch grades in slots.py).
+    """Make a Grader in this process for grading one handin at a time (a batch grades in slots.py).
+
+    It has `jobs` worker identities, each probed (with the torch runtime too, when given; in a trial run, the
+    first only).
 
     Raises IdentityError, ProbeError or LaunchError.
     """
@@ -123,8 +132,11 @@ NO_TORCH_RUNTIME = "not graded: the grader was run without a torch runtime"
 
 def run_in_runtimes(grader: Grader, slot: int, jobs: list[Job], files: dict[str, str]
                     ) -> tuple[dict[int, Record], str]:
-    """Run the jobs of numpy-only steps with the numpy runtime and those of torch steps with the torch runtime
-    (each in its own worker and folder, so that torch is never there for the others) -> (job -> Record, mode)."""
+    """Run the jobs of numpy-only steps with the numpy runtime and those of torch steps with the torch runtime.
+
+    Each runs in its own worker and folder, so that torch is never there for the others.
+    Returns (job -> Record, mode).
+    """
     identity = grader.identities[slot]
     records: dict[int, Record] = {}
     modes: list[str] = []
@@ -148,22 +160,29 @@ def run_in_runtimes(grader: Grader, slot: int, jobs: list[Job], files: dict[str,
 
 
 def torch_identity(identity: Identity, torch_python: str) -> Identity:
-    """-> the identity of the torch steps' workers: the same uid with the torch runtime, and the group that may
-    read it (sandbox.TORCH_GROUP, where it exists)."""
+    """Return the identity of the torch steps' workers.
+
+    It is the same uid with the torch runtime, and the group that may read it (sandbox.TORCH_GROUP, where it
+    exists).
+    """
     return replace(identity, python=torch_python, groups=torch_groups())
 
 
 def clear_keys(grader: Grader, slot: int) -> None:
-    """Empty the slot uid's user and user-session keyrings, which outlive its processes (workers cannot make
-    keys: the fork server refuses them the keyring calls; this is the second line)."""
+    """Empty the slot uid's user and user-session keyrings, which outlive its processes.
+
+    Workers cannot make keys (the fork server refuses them the keyring calls): this is the second line.
+    """
     identity = grader.identities[slot]
     if identity.uid is not None and identity.gid is not None:
         grader.launcher(slot, identity.python).clear_keys(identity.uid, identity.gid)
 
 
 def grade_one(grader: Grader, slot: int, read: Callable[[], dict[str, str]]) -> Graded:
-    """Read, run and judge one handin in worker slot `slot` -> its Graded. Never raises for anything the
-    handin does."""
+    """Read, run and judge one handin in worker slot `slot`; return its Graded.
+
+    Never raises for anything the handin does.
+    """
     plan = grader.plan
     identity = grader.identities[slot]
     started = time.perf_counter()
@@ -183,8 +202,11 @@ def grade_one(grader: Grader, slot: int, read: Callable[[], dict[str, str]]) -> 
 
 
 def handin_names(paths: list[Path]) -> list[str]:
-    """-> a distinct folder name per handin: the file name without .tar (the folder's name for
-    <name>/handin.tar), characters other than letters, digits and ._@+- replaced by _, repeats numbered."""
+    """Give each handin a distinct folder name.
+
+    The name is the file name without .tar (the folder's name for <name>/handin.tar), characters other than
+    letters, digits and ._@+- replaced by _, repeats numbered.
+    """
     names = []
     for path in paths:
         name = path.name.removesuffix(".tar")

@@ -18,10 +18,13 @@ if TYPE_CHECKING:
 
 def grader_facts(plan: "Plan", identities: "list[Identity]", torch_python: str | None,
                  visibility: str | None, torch_steps_skipped: bool = False) -> dict[str, Any]:
-    """-> results.json's top-level "extra_data" for handins graded with `plan` by the worker `identities` (one
-    per parallel slot), with the torch steps' runtime and Gradescope's hidden-case visibility: the settings,
-    runtimes, whether the grade is official (not a same-user trial) and what kept student code from the machine
-    ("isolation": sandbox.VIEW, PERMISSIONS or TRIAL; "isolation_detail" in words)."""
+    """Return results.json's top-level "extra_data" for handins graded with `plan`.
+
+    identities: the worker identities, one per parallel slot; torch_python: the torch steps' runtime;
+    visibility: Gradescope's hidden-case visibility. The facts: the settings, runtimes, whether the grade is
+    official (not a same-user trial) and what kept student code from the machine ("isolation": sandbox.VIEW,
+    PERMISSIONS or TRIAL; "isolation_detail" in words).
+    """
     import torch
 
     from autograder.classreport.collect import ISOLATION_KEY

@@ -111,7 +111,7 @@ def _read_archive_bytes(path: Path) -> bytes:
 
 
 def _check_member(member: tarfile.TarInfo, rel: str) -> None:
-    """A member that is not a directory must be a plain regular file of acceptable size."""
+    """Refuse a member that is neither a directory nor a plain regular file of acceptable size."""
     if member.issym() or member.islnk():
         raise HandinError(f"{rel}: a link (to {member.linkname[:80]!r}); hand in plain files only")
     if not member.isreg():
@@ -213,8 +213,9 @@ def read_folder(root: Path) -> dict[str, str]:
 
 
 def find_upload(submission: Path) -> tuple[str, Path]:
-    """submission: a Gradescope submission folder -> ("tar", the single .tar in it) or ("folder", the folder
-    holding mytorch/ or hw/), searching the folder and its direct subfolders.
+    """Find the upload in a Gradescope submission folder, searching the folder and its direct subfolders.
+
+    Returns ("tar", the single .tar in it) or ("folder", the folder holding mytorch/ or hw/).
 
     Raises HandinError saying what was found when nothing usable (or more than one .tar) is there.
     """

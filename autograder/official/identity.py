@@ -36,6 +36,7 @@ class Identity:
 
     @property
     def official(self) -> bool:
+        """Whether this is a worker uid of its own (not the grader's user in a trial run)."""
         return self.uid is not None
 
     def popen_args(self) -> dict:
@@ -46,8 +47,10 @@ class Identity:
 
 
 def processes_of(uid: int, zombies: bool = False) -> list[int]:
-    """-> the pids of every live process (and zombie, if asked) whose real, effective, saved or file-system uid
-    is `uid`."""
+    """List the pids of every live process (and zombie, if asked) with `uid`.
+
+    A process counts whose real, effective, saved or file-system uid is `uid`.
+    """
     found = []
     wanted = str(uid).encode()
     for entry in os.scandir("/proc"):
@@ -95,8 +98,10 @@ def _kill_command() -> list[str]:
 
 
 def kill_all(identity: Identity, attempts: int = 100) -> None:
-    """SIGKILL every process of the identity's uid (a helper running as that uid signals them all) and wait
-    until none is left. kill(-1) cannot race with fork: a process with SIGKILL pending cannot fork.
+    """SIGKILL every process of the identity's uid and wait until none is left.
+
+    A helper running as that uid signals them all. kill(-1) cannot race with fork: a process with SIGKILL
+    pending cannot fork.
     """
     if identity.uid is None:
         return

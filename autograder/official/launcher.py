@@ -45,6 +45,7 @@ class WorkerProcess:
     """A worker the fork server started: its pid and, once it ended, its exit code (as subprocess gives it)."""
 
     def __init__(self, pid: int, sock: socket.socket) -> None:
+        """Follow worker `pid` through `sock`, the fork server's connection that reports its end."""
         self.pid = pid
         self.returncode: int | None = None
         self._sock = sock
@@ -61,8 +62,10 @@ class WorkerProcess:
         return self.returncode
 
     def release(self) -> None:
-        """Let the server reap the ended worker (its pid may then be reused): call once it is waited for and
-        nothing more will signal it."""
+        """Let the server reap the ended worker (its pid may then be reused).
+
+        Call once it is waited for and nothing more will signal it.
+        """
         if self.returncode is not None and not self._released:
             self._released = True
             try:
@@ -82,6 +85,7 @@ class Launcher:
     """A fork server for one worker slot and runtime (`python`, with torch preloaded if `torch`), in `base`."""
 
     def __init__(self, python: str, base: Path, torch: bool = False) -> None:
+        """Prepare, without starting it, the fork server of runtime `python` (torch preloaded if `torch`)."""
         self.python = python
         self.torch = torch
         self.base = base
@@ -169,8 +173,10 @@ class Launcher:
         return WorkerProcess(int(reply["pid"]), self._sock)
 
     def clear_keys(self, uid: int, gid: int) -> bool:
-        """Unlink every key of the uid's user and user-session keyrings (kernel objects that outlive its
-        processes) -> whether both are empty now. Raises LaunchError."""
+        """Unlink every key of the uid's user and user-session keyrings (kernel objects that outlive it).
+
+        Returns whether both are empty now. Raises LaunchError.
+        """
         self.ready()
         assert self._sock is not None
         try:
@@ -207,8 +213,10 @@ class Launcher:
 def spawn_program(launcher: Launcher, folder: Path, uid: int | None, gid: int | None, scratch: int | None,
                   source: str, args: list[str], timeout: float, view: bool = False, groups: tuple[int, ...] = (),
                   ) -> tuple[int | None, str]:
-    """Run `source` as a worker would be run (see Launcher.spawn) -> (its exit code, None if it timed out; what
-    it printed)."""
+    """Run `source` as a worker would be run (see Launcher.spawn).
+
+    Returns (its exit code, None if it timed out; what it printed).
+    """
     stdin_r, stdin_w = os.pipe()
     out_r, out_w = os.pipe()
     frames_r, frames_w = os.pipe()

@@ -19,9 +19,12 @@ CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 @dataclass(frozen=True)
 class Limits:
-    """memory: bytes for the handin (cgroup) and per process (address space, which counts mappings, so higher);
+    """What a handin's workers may use.
+
+    memory: bytes for the handin (cgroup) and per process (address space, which counts mappings, so higher);
     processes: tasks at once; cpu_cores: CPU share; file_bytes: largest file; open_files: per process;
-    disk: the handin's folder (a tmpfs); scratch: each private temporary folder (see sandbox.py)."""
+    disk: the handin's folder (a tmpfs); scratch: each private temporary folder (see sandbox.py).
+    """
 
     memory: int = 1 << 30
     address_space: int = 4 << 30

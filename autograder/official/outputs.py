@@ -42,9 +42,12 @@ def feedback_text(name: str, results: list[StepResult]) -> str:
 
 
 def gradebook_csv(rows: dict[str, list[StepResult]], isolation: str | None = None) -> str:
-    """name -> results -> the gradebook: handin, total, max, one column per step; rows sorted by name.
+    """Write the gradebook as CSV: handin, total, max, one column per step; rows sorted by name.
 
-    isolation: how student code was kept from the machine (sandbox.isolation), as a last column when given."""
+    rows: handin name -> its step results.
+
+    isolation: how student code was kept from the machine (sandbox.isolation), as a last column when given.
+    """
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     first = next(iter(rows.values()), [])

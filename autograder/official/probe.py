@@ -297,8 +297,10 @@ def _fixes(reached: list[str]) -> str:
 
 
 def host_sockets(limit: int = 64) -> list[str]:
-    """-> unix sockets of the machine in the usual places (/run, /var/run, /tmp, /dev/shm, /var/lib, /home), for
-    the probe to try besides those it finds itself."""
+    """List at most `limit` unix sockets of the machine, for the probe to try besides those it finds itself.
+
+    It looks in the usual places: /run, /var/run, /tmp, /dev/shm, /var/lib, /home.
+    """
     found: list[str] = []
     for start in SOCKET_PLACES:
         for folder, dirs, files in os.walk(start):
@@ -335,9 +337,12 @@ def _enterable(path: Path, identity: Identity) -> Path | None:
 
 
 def check_runtime_paths(identity: Identity, view: dict[str, list[str]]) -> None:
-    """Without a view of its own, the worker reaches its runtime through the machine's folders: refuse, naming the
+    """Refuse a runtime the worker uid cannot reach through the machine's folders.
+
+    Without a view of its own, the worker reaches its runtime through the machine's folders: refuse, naming the
     folder and the fix, a runtime whose interpreter, standard library or packages lie under a folder the worker
-    uid cannot enter (a venv of a pyenv Python under /root, mode 700). Raises ProbeError."""
+    uid cannot enter (a venv of a pyenv Python under /root, mode 700). Raises ProbeError.
+    """
     if not identity.official:
         return
     for path in [*view.get("files", []), *view.get("dirs", [])]:
@@ -357,8 +362,9 @@ def check_runtime_paths(identity: Identity, view: dict[str, list[str]]) -> None:
 
 def probe(identity: Identity, launcher: Launcher, base: Path, guarded: Guarded, timeout: float = 60.0,
           torch: bool = False, others: list[str] | None = None) -> str:
-    """Run the probe as `identity`, started by the slot's fork server for its runtime exactly as a worker is
-    -> the worker runtime's numpy version. Raises ProbeError when unsafe or unusable.
+    """Run the probe as `identity`, started by the slot's fork server for its runtime exactly as a worker is.
+
+    Returns the worker runtime's numpy version. Raises ProbeError when unsafe or unusable.
 
     base: the batch's folder of worker folders (the probe places a stand-in for another handin's folder there).
     torch: this is the runtime of the steps whose student code uses torch: it must import torch (the other

@@ -49,21 +49,26 @@ _PERMISSIONS_ONLY: list[bool] = []  # set by permissions_only(): no namespaces e
 
 
 def permissions_only() -> None:
-    """Grade without namespaces (as where the kernel does not allow them): the instructor asked for it
-    (--isolation permissions), e.g. to check a setup meant for a container without CAP_SYS_ADMIN."""
+    """Grade without namespaces (as where the kernel does not allow them).
+
+    The instructor asked for it (--isolation permissions), e.g. to check a setup meant for a container without
+    CAP_SYS_ADMIN.
+    """
     _PERMISSIONS_ONLY.append(True)
 
 
 def available() -> bool:
-    """-> whether workers get their own view and namespaces here (root, the tools, the kernel lets us, and the
-    instructor did not ask for permissions only)."""
+    """Tell whether workers get their own view and namespaces here.
+
+    They do as root, with the tools, where the kernel lets us, and when the instructor did not ask for
+    permissions only.
+    """
     return not _PERMISSIONS_ONLY and kernel_allows()
 
 
 @functools.lru_cache(maxsize=1)
 def kernel_allows() -> bool:
-    """-> whether workers can get their own mount and PID namespaces here (root, the tools, and the kernel lets
-    us)."""
+    """Tell whether workers can get their own mount and PID namespaces here (root, the tools, the kernel)."""
     if os.geteuid() != 0 or not all(_which(t) for t in ("unshare", "mount", "umount")):
         return False
     trial = subprocess.run([_tool("unshare"), "--mount", "--net", "--ipc", "--uts", "--pid", "--fork",
@@ -98,8 +103,10 @@ def _in_scratch(path: Path) -> bool:
 
 
 def namespace_for(identity: Identity) -> bool:
-    """-> whether this identity's workers get their own mount namespace (not when its runtime lives in a
-    folder the namespace replaces, e.g. a venv in /tmp)."""
+    """Tell whether this identity's workers get their own mount namespace.
+
+    They do not when its runtime lives in a folder the namespace replaces, e.g. a venv in /tmp.
+    """
     python = Path(identity.python)
     return (identity.official and available()
             and not any(_in_scratch(p) for p in (python.parent.parent, python.resolve().parent.parent)))
@@ -121,17 +128,22 @@ TORCH_GROUP = "rnn-torch"
 
 
 def isolation(identity: Identity) -> str:
-    """-> what keeps this identity's workers from the rest of the machine, for results.json's "isolation": VIEW
-    (a filesystem view and namespaces of their own), PERMISSIONS (file permissions only) or TRIAL (the grader's
-    own user)."""
+    """Name what keeps this identity's workers from the rest of the machine, for results.json's "isolation".
+
+    VIEW (a filesystem view and namespaces of their own), PERMISSIONS (file permissions only) or TRIAL (the grader's
+    own user).
+    """
     if not identity.official:
         return TRIAL
     return VIEW if namespace_for(identity) else PERMISSIONS
 
 
 def torch_groups() -> tuple[int, ...]:
-    """-> the supplementary groups of the torch steps' workers: TORCH_GROUP's gid where that group exists (so
-    that, without namespaces, the torch runtime can be made readable by that group alone)."""
+    """Return the supplementary groups of the torch steps' workers.
+
+    That is TORCH_GROUP's gid where that group exists (so that, without namespaces, the torch runtime can be
+    made readable by that group alone).
+    """
     try:
         return (grp.getgrnam(TORCH_GROUP).gr_gid,)
     except KeyError:

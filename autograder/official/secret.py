@@ -52,7 +52,7 @@ def hidden_stream(secret: bytes, submission: bytes) -> int:
 
 
 def fingerprint(secret: bytes) -> str:
-    """secret -> 12 hex digits that tell which secret graded a batch (in results.json), without revealing it.
+    """Give 12 hex digits that tell which secret graded a batch (in results.json), without revealing it.
 
     A keyed hash of a fixed label: like the hidden cases a student sees, it lets a guess of the secret be
     checked but gives nothing better than guessing; `new-secret` makes secrets no one can guess.

@@ -83,7 +83,7 @@ class Merged:
 
 
 def _check_consistent(shards: list[_Shard]) -> None:
-    """Raises ShardError unless the shards are distinct shares of one batch, split one way, with one rubric."""
+    """Raise ShardError unless the shards are distinct shares of one batch, split one way, with one rubric."""
     first = shards[0]
     seen: dict[int, Path] = {}
     for s in shards:
@@ -98,8 +98,10 @@ def _check_consistent(shards: list[_Shard]) -> None:
 
 
 def _owners(shards: list[_Shard]) -> dict[str, _Shard]:
-    """-> handin name -> the shard that graded it. Raises ShardError for a handin graded twice or not in the
-    batch."""
+    """Map each handin name to the shard that graded it.
+
+    Raises ShardError for a handin graded twice or not in the batch.
+    """
     owner: dict[str, _Shard] = {}
     for s in shards:
         for row in s.rows:
@@ -113,9 +115,11 @@ def _owners(shards: list[_Shard]) -> dict[str, _Shard]:
 
 
 def merge(folders: list[Path], out: Path) -> Merged:
-    """folders: the out folders of `grade --shard K/N` runs of one batch -> out/gradebook.csv of them all (and
-    out/<name>/ copied from each shard). Raises ShardError, writing nothing, for shards of different batches
-    or splits, a shard given twice, or a handin graded by two shards."""
+    """Write out/gradebook.csv of all the shards, and copy out/<name>/ from each.
+
+    folders: the out folders of `grade --shard K/N` runs of one batch. Raises ShardError, writing nothing, for
+    shards of different batches or splits, a shard given twice, or a handin graded by two shards.
+    """
     shards = [_read_shard(f) for f in folders]
     if not shards:
         raise ShardError("no shard to merge")

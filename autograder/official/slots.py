@@ -62,8 +62,11 @@ class SlotSpec:
 
 @dataclass
 class SlotMemory:
-    """A slot's memory when it ended, in MiB: its peak resident size, and the part of it that was its own
-    (not shared with the grader it was forked from)."""
+    """A slot's memory when it ended, in MiB.
+
+    Its peak resident size, and the part of it that was its own (not shared with the grader it was forked
+    from).
+    """
 
     peak: float
     own: float
@@ -88,7 +91,7 @@ def write_graded(spec: SlotSpec, name: str, graded: Graded) -> None:
 
 
 def _serve(plan: Plan, spec: SlotSpec, conn: Connection, inherited: list[Connection]) -> None:
-    """The slot process: start and probe its fork servers, then grade each (name, path) it is sent."""
+    """Run the slot process: start and probe its fork servers, then grade each (name, path) it is sent."""
     for other in inherited:  # the grader's ends of earlier slots: without them, each slot sees the grader go
         other.close()
     grader = Grader(plan, [spec.identity], spec.base, spec.limits, spec.visibility, torch_python=spec.torch_python,
@@ -127,9 +130,11 @@ def _serve(plan: Plan, spec: SlotSpec, conn: Connection, inherited: list[Connect
 class Slots:
     """The slot processes of a batch, one per identity. Make it before any thread or fork server starts.
 
-    Raises ProbeError when a slot's probe refuses, GradingError when a slot cannot start."""
+    Raises ProbeError when a slot's probe refuses, GradingError when a slot cannot start.
+    """
 
     def __init__(self, plan: Plan, specs: list[SlotSpec]) -> None:
+        """Fork one slot process per spec, each probing its identity, and wait until every one is ready."""
         self.plan = plan
         self.specs = specs
         self.mode = ""
@@ -171,7 +176,8 @@ class Slots:
     def grade(self, handins: list[tuple[str, Path]], report=None) -> dict[str, Graded]:
         """Grade (name, tar path) pairs, each slot taking the next as it finishes one -> name -> Graded.
 
-        report(name, graded) is called in the grader as each handin is done."""
+        report(name, graded) is called in the grader as each handin is done.
+        """
         pending = list(reversed(sorted(handins)))
         graded: dict[str, Graded] = {}
         busy: dict[Connection, str] = {}
@@ -242,8 +248,10 @@ class Slots:
 
 
 def grade_batch(slots: Slots, handins: list[tuple[str, Path]], out: Path) -> dict[str, Graded]:
-    """Grade (name, tar path) pairs in the slots (each writes out/<name>/results.json and feedback.txt as it
-    finishes), then write out/gradebook.csv (always, whatever happened) -> name -> Graded."""
+    """Grade (name, tar path) pairs in the slots, then write out/gradebook.csv (always, whatever happened).
+
+    Each handin's out/<name>/results.json and feedback.txt are written as it finishes. Returns name -> Graded.
+    """
     graded: dict[str, Graded] = {}
 
     def report(name: str, result: Graded) -> None:
