@@ -151,6 +151,19 @@ def private_repo(where: Path) -> Path:
     return repo
 
 
+def private_course(where: Path, secret_text: str | None = None) -> tuple[Path, Path]:
+    """A private copy of the repository (see private_repo) and `where`/course.secret beside it, mode 0600 ->
+    (repo, secret). The secret holds `secret_text`, or one the copy's own new-secret command makes."""
+    repo = private_repo(where)
+    secret = where / "course.secret"
+    if secret_text is None:
+        assert official_cli(repo, "new-secret", str(secret)).returncode == 0
+    else:
+        secret.write_text(secret_text)
+        os.chmod(secret, 0o600)
+    return repo, secret
+
+
 def solution() -> dict[str, str]:
     return {rel: (REPO / rel).read_text() for rel in editable_sources()}
 

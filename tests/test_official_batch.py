@@ -12,16 +12,7 @@ import pytest
 pytest.importorskip("torch")
 
 from autograder.official.batch import handin_names
-from tests.official_setup import (
-    needs_root,
-    official_cli,
-    pack,
-    private_repo,
-    results_of,
-    runtime_args,
-    solution,
-    worker_uid,
-)
+from tests import official_setup as official
 from tests.release_tree import FULL, RUBRIC, fresh
 
 
@@ -40,16 +31,14 @@ def test_a_missing_handin_is_an_error_before_anything_is_graded(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-@needs_root
+@official.needs_root
 @pytest.mark.slow
 def test_grade_command_runs_handins_in_parallel_deterministically_with_feedback(built, tmp_path):  # noqa: F811
-    repo = private_repo(tmp_path / "private")
-    secret = tmp_path / "private" / "course.secret"
-    assert official_cli(repo, "new-secret", str(secret)).returncode == 0
+    repo, secret = official.private_course(tmp_path / "private")
     handins = tmp_path / "private" / "handins"
     handins.mkdir()
-    good = pack(handins / "alice smith.tar", solution())
-    bad = pack(handins / "bob.tar", {"../x.py": "", **solution()})
+    good = official.pack(handins / "alice smith.tar", official.solution())
+    bad = official.pack(handins / "bob.tar", {"../x.py": "", **official.solution()})
     for folder in ("carol", "carol2"):
         (handins / folder).mkdir()
     stub_root = fresh(built, tmp_path / "stub")
@@ -58,10 +47,10 @@ def test_grade_command_runs_handins_in_parallel_deterministically_with_feedback(
     (handins / "carol2" / "carol.tar").write_bytes(good.read_bytes())
     books = []
     for out in ("o1", "o2"):
-        proc = official_cli(repo, "grade", str(handins / "carol" / "handin.tar"), str(good), str(bad),
-                            str(handins / "carol2" / "carol.tar"), "--out", str(tmp_path / "private" / out),
-                            "--secret", str(secret), "--hidden-cases", "1", "--jobs", "2",
-                            *runtime_args(), "--worker-uid", str(worker_uid(100)))
+        proc = official.official_cli(repo, "grade", str(handins / "carol" / "handin.tar"), str(good), str(bad),
+                                     str(handins / "carol2" / "carol.tar"), "--out", str(tmp_path / "private" / out),
+                                     "--secret", str(secret), "--hidden-cases", "1", "--jobs", "2",
+                                     *official.runtime_args(), "--worker-uid", str(official.worker_uid(100)))
         assert proc.returncode == 0, proc.stderr
         assert "with 2 at once" in proc.stderr and "grader peak memory" in proc.stderr
         books.append((tmp_path / "private" / out / "gradebook.csv").read_bytes())
@@ -73,22 +62,22 @@ def test_grade_command_runs_handins_in_parallel_deterministically_with_feedback(
     assert [line.split(",")[:3] for line in lines[1:]] == [
         ["alice_smith", full, full], ["bob", "0", full], ["carol", "0", full], ["carol-2", full, full]]
     out = tmp_path / "private" / "o1"
-    bob = results_of(out / "bob" / "results.json")
+    bob = official.results_of(out / "bob" / "results.json")
     assert "handin rejected: '../x.py': path with '..'" in bob["activation"][2]
     feedback = (out / "carol" / "feedback.txt").read_text()
     assert "--- rnn_forward: FAIL" in feedback and "not implemented yet" in feedback
     assert oct(os.stat(out).st_mode & 0o777) == "0o700"
 
 
-@needs_root
+@official.needs_root
 def test_autolab_prints_the_feedback_then_the_scores_line_last(tmp_path):
     import json
 
-    repo = private_repo(tmp_path / "private")
-    handin = pack(tmp_path / "private" / "handin.tar", solution())
-    proc = official_cli(repo, "autolab", str(handin), "--scoreboard", "--hidden-cases", "0",
-                        "--out", str(tmp_path / "private" / "autolab"), *runtime_args(),
-                        "--worker-uid", str(worker_uid(160)))
+    repo = official.private_repo(tmp_path / "private")
+    handin = official.pack(tmp_path / "private" / "handin.tar", official.solution())
+    proc = official.official_cli(repo, "autolab", str(handin), "--scoreboard", "--hidden-cases", "0",
+                                 "--out", str(tmp_path / "private" / "autolab"), *official.runtime_args(),
+                                 "--worker-uid", str(official.worker_uid(160)))
     assert proc.returncode == 0, proc.stderr
     last = json.loads(proc.stdout.strip().splitlines()[-1])
     assert last["scores"] == {e.id: e.points for e in RUBRIC}

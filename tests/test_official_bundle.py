@@ -18,7 +18,7 @@ from tests.official_setup import (
     needs_root,
     official_cli,
     pack,
-    private_repo,
+    private_course,
     results_of,
     solution,
     torch_worker_python,
@@ -31,10 +31,7 @@ from tests.release_tree import FULL
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory):
     where = tmp_path_factory.mktemp("bundle")
-    repo = private_repo(where / "private")
-    secret = where / "private" / "course.secret"
-    secret.write_text("the bundle's secret 1c9f\n")
-    os.chmod(secret, 0o600)
+    repo, secret = private_course(where / "private", "the bundle's secret 1c9f\n")
     out = where / "private" / "autograder.zip"
     proc = official_cli(repo, "gradescope-bundle", "--secret", str(secret), "--out", str(out),
                         "--hidden-cases", "1", "--timeout", "5", "--hidden-visibility", "after_published")

@@ -17,6 +17,7 @@ import secrets
 import shutil
 import socket
 import tarfile
+import textwrap
 import threading
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from tests.official_setup import (
     needs_root,
     official_cli,
     pack,
+    private_course,
     private_repo,
     results_of,
     runtime_args,
@@ -58,6 +60,29 @@ FIND_GRADER = (
     "        except OSError:\n"
     "            pass\n"
     "    return found\n")
+
+
+def cell_from(places: str) -> str:
+    """Attack code: the RNNCell of the first folder of `places` (a Python expression) that holds
+    mytorch/rnn_cell.py, else a stand-in whose every method is missing (so the attacked steps fail)."""
+    return ("def _load():\n"
+            f"    for where in {places}:\n"
+            "        try:\n"
+            "            spec = importlib.util.spec_from_file_location('_theirs', where + '/mytorch/rnn_cell.py')\n"
+            "            module = importlib.util.module_from_spec(spec)\n"
+            "            spec.loader.exec_module(module)\n"
+            "            return module.RNNCell\n"
+            "        except OSError:\n"
+            "            continue\n"
+            "    return None\n"
+            "_Theirs = _load()\n"
+            "class RNNCell:\n"
+            "    def __init__(self, input_size, hidden_size):\n"
+            "        self.input_size, self.hidden_size = input_size, hidden_size\n"
+            "    def __getattr__(self, name):\n"
+            "        raise AttributeError(name)\n"
+            "if _Theirs is not None:\n"
+            "    RNNCell = _Theirs\n")
 
 
 def method(files: dict[str, str], rel: str, name: str, body: str) -> dict[str, str]:
@@ -115,22 +140,7 @@ def view_attacks(checkout: Path, torch_runtime: Path, sock: str) -> dict[str, tu
         "import glob, importlib.util\nimport numpy as np\n"
         f"_places = [{str(checkout)!r}] + [p[:-len('/mytorch/rnn_cell.py')] for p in\n"
         "           glob.glob('/*/*/mytorch/rnn_cell.py') + glob.glob('/*/*/*/mytorch/rnn_cell.py')]\n"
-        "def _load():\n"
-        "    for where in _places:\n"
-        "        try:\n"
-        "            spec = importlib.util.spec_from_file_location('_theirs', where + '/mytorch/rnn_cell.py')\n"
-        "            module = importlib.util.module_from_spec(spec)\n"
-        "            spec.loader.exec_module(module)\n"
-        "            return module.RNNCell\n"
-        "        except OSError:\n"
-        "            continue\n"
-        "    return None\n"
-        "class RNNCell:\n"
-        "    def __init__(self, input_size, hidden_size):\n"
-        "        self.input_size, self.hidden_size = input_size, hidden_size\n"
-        "    def __getattr__(self, name):\n"
-        "        raise AttributeError(name)\n"
-        "RNNCell = _load() or RNNCell\n")
+        + cell_from("_places"))
     files["hw/mc.py"] += (
         "\n_ns = {}\n"
         f"for _where in [{str(checkout)!r}]:\n"
@@ -174,26 +184,8 @@ def attacks(repo: Path, secret: Path, out: Path) -> dict[str, tuple[dict[str, st
     # Load the reference solution from the grader's working directory or the repository's known path.
     files = solution()
     files["mytorch/rnn_cell.py"] = (
-        "import importlib.util, os\nimport numpy as np\n" + FIND_GRADER +
-        "def _load():\n"
-        f"    for where in [f'/proc/{{pid}}/cwd' for pid in _grader_pids()] + [{str(repo)!r}]:\n"
-        "        try:\n"
-        "            spec = importlib.util.spec_from_file_location('_theirs', where + '/mytorch/rnn_cell.py')\n"
-        "            module = importlib.util.module_from_spec(spec)\n"
-        "            spec.loader.exec_module(module)\n"
-        "            return module.RNNCell\n"
-        "        except OSError:\n"
-        "            continue\n"
-        "    return None\n"
-        "_Theirs = _load()\n"
-        "class RNNCell:\n"
-        "    def __init__(self, input_size, hidden_size):\n"
-        "        self.input_size, self.hidden_size = input_size, hidden_size\n"
-        "    def __getattr__(self, name):\n"
-        "        raise AttributeError(name)\n"
-        "if _Theirs is not None:\n"
-        "    RNNCell = _Theirs\n"
-    )
+        "import importlib.util, os\nimport numpy as np\n" + FIND_GRADER
+        + cell_from(f"[f'/proc/{{pid}}/cwd' for pid in _grader_pids()] + [{str(repo)!r}]"))
     found["imports_solution"] = (files, {"rnn_forward", "rnn_backward"})
     # Read the answer key the same ways.
     files = solution()
@@ -239,35 +231,39 @@ def attacks(repo: Path, secret: Path, out: Path) -> dict[str, tuple[dict[str, st
     )
     found["rewrites_grader"] = (files, {"mc"})
     # A daemon that outlives its worker and goes after the out folder and the other handins' folders.
-    files = method(solution(), "mytorch/gru_cell.py", "forward",
-                   "import glob, os, time\n"
-                   "if os.fork() == 0:\n"
-                   "    os.setsid()\n"
-                   "    if os.fork() == 0:\n"
-                   "        end = time.time() + 60\n"
-                   "        while time.time() < end:\n"
-                   "            for d in glob.glob('/*/rnn-official-*/*') + glob.glob('/*/rnn-official-*'):\n"
-                   "                try:\n"
-                   "                    open(os.path.join(d, 'mytorch', 'linear.py'), 'w').write('raise SystemExit')\n"
-                   "                except OSError:\n"
-                   "                    pass\n"
-                   f"            for p in ({str(out / 'alice' / 'results.json')!r}, {str(out / 'gradebook.csv')!r}):\n"
-                   "                try:\n"
-                   "                    open(p, 'w').write('{\"score\": 170}')\n"
-                   "                except OSError:\n"
-                   "                    pass\n"
-                   "            time.sleep(0.05)\n"
-                   "    os._exit(0)\n"
-                   "raise RuntimeError('forked a daemon')")
+    results, gradebook = str(out / "alice" / "results.json"), str(out / "gradebook.csv")
+    files = method(solution(), "mytorch/gru_cell.py", "forward", textwrap.dedent(f"""\
+        import glob, os, time
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                end = time.time() + 60
+                while time.time() < end:
+                    for d in glob.glob('/*/rnn-official-*/*') + glob.glob('/*/rnn-official-*'):
+                        try:
+                            open(os.path.join(d, 'mytorch', 'linear.py'), 'w').write('raise SystemExit')
+                        except OSError:
+                            pass
+                    for p in ({results!r}, {gradebook!r}):
+                        try:
+                            open(p, 'w').write('{{"score": 170}}')
+                        except OSError:
+                            pass
+                    time.sleep(0.05)
+            os._exit(0)
+        raise RuntimeError('forked a daemon')"""))
     found["daemon"] = (files, {"gru_forward"})
     # Signal the grader, its slot processes and the fork server (the worker's parent).
-    files = method(solution(), "mytorch/loss.py", "forward",
-                   "import os, signal\n" + FIND_GRADER + "hit = []\n"
-                   "for pid in _grader_pids():\n"
-                   "    for sig in (signal.SIGSTOP, signal.SIGKILL):\n"
-                   "        try:\n            os.kill(pid, sig)\n            hit.append(pid)\n"
-                   "        except OSError:\n            pass\n"
-                   "raise PermissionError(f'signalled {hit}')")
+    files = method(solution(), "mytorch/loss.py", "forward", "import os, signal\n" + FIND_GRADER + textwrap.dedent("""\
+        hit = []
+        for pid in _grader_pids():
+            for sig in (signal.SIGSTOP, signal.SIGKILL):
+                try:
+                    os.kill(pid, sig)
+                    hit.append(pid)
+                except OSError:
+                    pass
+        raise PermissionError(f'signalled {hit}')"""))
     found["signals_grader"] = (files, {"loss_forward"})
     # Ignore the alarm and take longer than the limit.
     files = method(solution(), "mytorch/rnn_cell.py", "backward",
@@ -321,10 +317,7 @@ def machine():
 def test_no_attack_gains_anything_and_the_batch_completes(tmp_path, machine):
     checkout, sock, received = machine
     where = tmp_path / "private"
-    repo = private_repo(where)
-    secret = where / "course.secret"
-    secret.write_text(SECRET_TEXT + "\n")
-    os.chmod(secret, 0o600)
+    repo, secret = private_course(where, SECRET_TEXT + "\n")
     out = where / "out"
     handins = where / "handins"
     handins.mkdir()
@@ -383,10 +376,7 @@ KEYS = ("import ctypes, platform\n"
 
 def test_a_key_left_by_one_handin_never_reaches_the_next_under_the_same_uid(tmp_path):
     where = tmp_path / "private"
-    repo = private_repo(where)
-    secret = where / "course.secret"
-    secret.write_text(SECRET_TEXT + "\n")
-    os.chmod(secret, 0o600)
+    repo, secret = private_course(where, SECRET_TEXT + "\n")
     handins = where / "handins"
     handins.mkdir()
     source = solution()["mytorch/rnn_cell.py"]

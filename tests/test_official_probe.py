@@ -19,6 +19,7 @@ from tests.official_setup import (
     needs_root,
     official_cli,
     pack,
+    private_course,
     private_repo,
     private_runtime,
     solution,
@@ -32,10 +33,7 @@ UID = str(worker_uid(150))
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     where = tmp_path_factory.mktemp("probe")
-    repo = private_repo(where / "private")
-    secret = where / "private" / "course.secret"
-    secret.write_text("a secret for the probe tests\n")
-    os.chmod(secret, 0o600)
+    repo, secret = private_course(where / "private", "a secret for the probe tests\n")
     handin = pack(where / "private" / "alice.tar", solution())
     return where, repo, secret, handin
 

@@ -18,7 +18,7 @@ from tests.official_setup import (  # noqa: E402
     IS_ROOT,
     official_cli,
     pack,
-    private_repo,
+    private_course,
     runtime_args,
     solution,
     worker_uid,
@@ -50,9 +50,7 @@ def batch(tmp_path_factory) -> Batch:
     if not IS_ROOT:
         pytest.skip("official grading switches to worker uids, which needs root (CI runs these tests as root)")
     where = tmp_path_factory.mktemp("class") / "private"
-    repo = private_repo(where)
-    secret = where / "course.secret"
-    assert official_cli(repo, "new-secret", str(secret)).returncode == 0
+    repo, secret = private_course(where)
     handins = where / "handins"
     handins.mkdir()
     for name, files in {**class_corpus.corpus(), **class_corpus.troubled()}.items():

@@ -12,7 +12,7 @@ from tests.official_setup import (
     needs_root,
     official_cli,
     pack,
-    private_repo,
+    private_course,
     runtime_args,
     solution,
     with_change,
@@ -93,9 +93,7 @@ def test_merge_refuses_a_folder_that_is_not_a_shard(tmp_path):
 @needs_root
 @pytest.mark.slow
 def test_a_batch_split_three_ways_merges_into_the_unsplit_gradebook_byte_for_byte(tmp_path):
-    repo = private_repo(tmp_path / "private")
-    secret = tmp_path / "private" / "course.secret"
-    assert official_cli(repo, "new-secret", str(secret)).returncode == 0
+    repo, secret = private_course(tmp_path / "private")
     folder = tmp_path / "private" / "handins"
     folder.mkdir()
     wrong = with_change("mytorch/linear.py", "self.dW += delta.T", "self.dW = delta.T")

@@ -49,6 +49,12 @@ def attacked(rel: str, method: str, body: str) -> dict[str, str]:
     return files
 
 
+def forward_attacked(grader, rel: str, step: str, body: str) -> tuple[dict[str, tuple[bool, float, str]], str]:
+    """Grade the solution with `forward` of rel's first class replaced by `body` -> (graded, `step`'s message)."""
+    graded = grade(grader, attacked(rel, "forward", body))
+    return graded, graded[step][2]
+
+
 def only_failed(graded, *steps: str) -> None:
     """The attacked steps fail with 0 points, and every step that does not use them passes."""
     for step in steps:
@@ -148,8 +154,7 @@ def test_memory_is_limited_for_the_handin_as_a_whole(grader):
             "time.sleep(1.5)\nrss = 0\nfor pid in kids:\n    try:\n"
             "        rss += int([l for l in open(f'/proc/{pid}/smaps_rollup') if l.startswith('Pss:')][0].split()[1])\n"
             "    except (OSError, IndexError):\n        pass\nraise RuntimeError(f'children hold {rss >> 10} MiB')")
-    graded = grade(grader, attacked("mytorch/gru_cell.py", "forward", body))
-    message = graded["gru_forward"][2]
+    graded, message = forward_attacked(grader, "mytorch/gru_cell.py", "gru_forward", body)
     assert "children hold" in message or "out of memory" in message, message
     if "children hold" in message:
         held = int(message.split("children hold ")[1].split(" MiB")[0])
@@ -238,8 +243,7 @@ def test_disk_use_is_bounded_for_the_handin(grader):
             "                    written[where] += 1\n"
             "    except OSError as exc:\n        assert exc.errno == errno.ENOSPC, exc\n"
             "raise RuntimeError('wrote ' + ' '.join(f'{w}={n}' for w, n in written.items()))")
-    graded = grade(grader, attacked("mytorch/loss.py", "forward", body))
-    message = graded["loss_forward"][2]
+    graded, message = forward_attacked(grader, "mytorch/loss.py", "loss_forward", body)
     written = dict(item.split("=") for item in message.split("wrote ")[1].split()[:4])
     assert int(written["."]) <= grader.limits.disk >> 20
     for where in ("/tmp", "/var/tmp", "/dev/shm"):
