@@ -9,6 +9,8 @@ of the hint that names its cause (None when the runner cannot name it).
 
 from dataclasses import dataclass
 
+import pytest
+
 from autograder.rubric import load_rubric
 
 
@@ -509,3 +511,37 @@ def check_variant(tree, v: Variant) -> None:
     tree.replace(v.file, v.old, v.new)
     result = tree.run(torch_importable=v.file.startswith(POEMS))
     assert result.returncode == 0 and result.failed() == set(), result.stdout
+
+
+def mutants_fail_their_steps(mutants: tuple[Mutant, ...], steps: tuple[str, ...] = (), allow_downstream: bool = False):
+    """A test module's `test_mutant_fails_its_step`: check_mutant for each of `mutants`, one test each."""
+
+    @pytest.mark.parametrize("m", mutants, ids=str)
+    def test_mutant_fails_its_step(tree, m):
+        check_mutant(tree, m, steps, allow_downstream)
+
+    return test_mutant_fails_its_step
+
+
+def variants_pass(variants: tuple[Variant, ...]):
+    """A test module's `test_correct_variant_passes`: check_variant for each of `variants`, one test each."""
+
+    @pytest.mark.parametrize("v", variants, ids=str)
+    def test_correct_variant_passes(tree, v):
+        check_variant(tree, v)
+
+    return test_correct_variant_passes
+
+
+def mutants_of_their_own(mutants: tuple[Mutant, ...], steps: tuple[str, ...], alone: tuple[str, ...] = ()):
+    """A test that each of `steps` is the inspected step of at least three mutants; for a step in `alone`, at
+    least three that fail that step and no other."""
+
+    def test_each_step_has_at_least_three_mutants_of_its_own():
+        for step in steps:
+            own = [m for m in mutants if m.step == step]
+            assert len(own) >= 3, step
+            if step in alone:
+                assert len([m for m in own if m.fails == {step}]) >= 3, step
+
+    return test_each_step_has_at_least_three_mutants_of_its_own

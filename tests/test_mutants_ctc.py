@@ -5,14 +5,14 @@ also fails ctc_backward, whose message then points at ctc_forward; bugs in the l
 value or in backward alone fail their own step only.
 """
 
-import pytest
 
-from tests.mutants import Variant, check_mutant, check_variant, mutant
+from tests.mutants import Variant, mutant, mutants_fail_their_steps, mutants_of_their_own, variants_pass
 
 CTC = "mytorch/ctc.py"
 SEARCH = "mytorch/search.py"
 FWD, BWD, GREEDY, BEAM = "ctc_forward", "ctc_backward", "greedy_search", "beam_search"
 BOTH = {FWD, BWD}
+CTC_STEPS = (FWD, BWD, GREEDY, BEAM)
 
 _BACKWARD_LOOP = (
     "                nxt = beta_hat[t + 1] * y[t + 1]\n"
@@ -151,22 +151,11 @@ CTC_VARIANTS = (
             "cutoff = __import__('heapq').nlargest(BeamWidth, ranked)[-1]"),
 )
 
-CTC_STEPS = (FWD, BWD, GREEDY, BEAM)
+test_mutant_fails_its_step = mutants_fail_their_steps(CTC_MUTANTS, CTC_STEPS)
+test_correct_variant_passes = variants_pass(CTC_VARIANTS)
 
 
-@pytest.mark.parametrize("m", CTC_MUTANTS, ids=str)
-def test_mutant_fails_its_step(tree, m):
-    check_mutant(tree, m, CTC_STEPS)
-
-
-@pytest.mark.parametrize("v", CTC_VARIANTS, ids=str)
-def test_correct_variant_passes(tree, v):
-    check_variant(tree, v)
-
-
-def test_every_step_has_at_least_three_mutants_of_its_own():
-    for step in CTC_STEPS:
-        assert len([m for m in CTC_MUTANTS if m.step == step and m.fails == {step}]) >= 3, step
+test_every_step_has_at_least_three_mutants_of_its_own = mutants_of_their_own(CTC_MUTANTS, CTC_STEPS, alone=CTC_STEPS)
 
 
 def test_a_lattice_bug_in_backward_points_at_the_forward_step(tree):

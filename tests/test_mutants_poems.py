@@ -14,7 +14,7 @@ from tests.tree import REPO
 # The poem homework is written in torch.
 pytest.importorskip("torch")
 
-from tests.mutants import Variant, check_mutant, mutant
+from tests.mutants import Variant, mutant, mutants_fail_their_steps, mutants_of_their_own
 
 PRE = "hw/poems/preprocess.py"
 MODEL = "hw/poems/model.py"
@@ -120,10 +120,7 @@ POEM_VARIANTS = (
 
 POEM_STEPS = (PREPROCESS, FORWARD, GENERATE, SUMS)
 
-
-@pytest.mark.parametrize("m", POEM_MUTANTS, ids=str)
-def test_mutant_fails_its_step(tree, m):
-    check_mutant(tree, m, POEM_STEPS)
+test_mutant_fails_its_step = mutants_fail_their_steps(POEM_MUTANTS, POEM_STEPS)
 
 
 @pytest.mark.parametrize("v", POEM_VARIANTS, ids=str)
@@ -133,9 +130,7 @@ def test_correct_variant_passes(tree, v):
     assert result.returncode == 0 and result.failed() == set(), result.stdout
 
 
-def test_every_step_has_at_least_three_mutants_of_its_own():
-    for step in POEM_STEPS:
-        assert len([m for m in POEM_MUTANTS if m.step == step]) >= 3, step
+test_every_step_has_at_least_three_mutants_of_its_own = mutants_of_their_own(POEM_MUTANTS, POEM_STEPS)
 
 
 def test_a_model_bug_points_generation_at_the_model_step(tree):
