@@ -169,7 +169,10 @@ def _slots(args: argparse.Namespace, out: Path) -> Slots:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    """Grade the handin archives (or this machine's shard of them) into args.out; return the exit code."""
+    """Grade the handin archives (or this machine's shard of them) into args.out; return 0.
+
+    Raises GradingError when grading cannot run (a handin file missing, no usable worker runtime).
+    """
     missing = [str(p) for p in args.handins if not p.is_file()]
     if missing:
         raise GradingError("no such handin file: " + ", ".join(missing))
@@ -241,7 +244,7 @@ def _grade_upload(args: argparse.Namespace, grader: Grader, submission: Path):
 
 
 def cmd_gradescope(args: argparse.Namespace) -> int:
-    """Grade a Gradescope submission folder into args.results; return the exit code."""
+    """Grade a Gradescope submission folder into args.results and print the table of steps; return 0."""
     grader = _grader(args, args.results.parent)
     try:
         graded = _grade_upload(args, grader, args.submission)
@@ -256,7 +259,7 @@ def cmd_gradescope(args: argparse.Namespace) -> int:
 
 
 def cmd_autolab(args: argparse.Namespace) -> int:
-    """Grade one handin; print its feedback, then Autolab's scores line last; return the exit code."""
+    """Grade one handin (a .tar or a folder); print its feedback, then Autolab's scores line last; return 0."""
     if not args.handin.exists():
         raise GradingError(f"no such handin: {args.handin}")
     grader = _grader(args, args.out)
@@ -273,7 +276,7 @@ def cmd_autolab(args: argparse.Namespace) -> int:
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
-    """Write a Gradescope autograder zip to args.out (the grader without the solution); return the exit code."""
+    """Write a Gradescope autograder zip to args.out (the grader without the solution); return 0."""
     from autograder.official.bundle import write_bundle
 
     read_secret(args.secret)

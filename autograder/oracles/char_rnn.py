@@ -87,7 +87,8 @@ def char_rnn_loss(inputs: dict[str, np.ndarray]) -> Expected:
     """Compute a window's forward pass.
 
     Inputs: the parameters, inputs and targets (T, B) ints, h0 (L, B, H).
-    Returns hs (L, T + 1, B, H), probs (T*B, V) and loss (), the summed cross-entropy over B.
+    Returns hs (L, T + 1, B, H), probs (T*B, V) and loss (), the cross-entropy summed over the window divided
+    by B.
     """
     with torch.no_grad():
         _, states, probs, loss = window(inputs, grad=False)

@@ -41,7 +41,7 @@ def linear_backward(inputs: dict[str, np.ndarray]) -> Expected:
     """Compute the gradients of repeated backward calls, the weight gradients accumulated as the module does.
 
     Inputs: W (M, D), b (M,), x (calls, N, D), delta (calls, N, M), zero_grad_before (calls,).
-    Returns dx (N, M) of the last call, per sample; dW (M, D) and db (M,), batch means summed over the calls
+    Returns dx (N, D) of the last call, per sample; dW (M, D) and db (M,), batch means summed over the calls
     since the last zero_grad.
     """
     layer = _layer(inputs)
