@@ -272,52 +272,60 @@ class Variant:
         return self.name
 
 
+def variants(file: str, *rows: tuple[str, str, str]) -> tuple[Variant, ...]:
+    """The correct variants of one file, each given as (name, old, new)."""
+    return tuple(Variant(name, file, old, new) for name, old, new in rows)
+
+
 CORRECT_VARIANTS = (
-    Variant("naive sigmoid (overflows to the right limit)", ACT,
-            "e = np.exp(-np.abs(x))\n        self.state = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))",
-            "self.state = 1.0 / (1.0 + np.exp(-x))"),
-    Variant("sigmoid derivative as s - s**2", ACT, "return state * (1.0 - state)", "return state - state**2"),
-    Variant("relu via where, float32-free", ACT, "self.state = np.maximum(x, 0.0)",
-            "self.state = np.where(x > 0, x, 0.0)"),
-    Variant("tanh derivative as (1 - s)(1 + s)", ACT, "return 1.0 - state * state",
-            "return (1.0 - state) * (1.0 + state)"),
-    Variant("linear dW accumulated out of place", LIN, "self.dW += delta.T @ self.x / batch_size",
-            "self.dW = self.dW + delta.T @ self.x / batch_size"),
-    Variant("loss derivative from the softmax recomputed", LOSS, "return self.sm - self.labels",
-            "e = np.exp(self.logits - self.logits.max(axis=1, keepdims=True))\n"
-            "        return e / e.sum(axis=1, keepdims=True) - self.labels"),
-    Variant("rnn forward with 2-D biases", RNN, "z = x @ self.W_ih.T + self.b_ih + h @ self.W_hh.T + self.b_hh",
-            "z = x @ self.W_ih.T + self.b_ih[None, :] + h @ self.W_hh.T + self.b_hh.reshape(1, -1)"),
-    Variant("rnn dW_hh accumulated by np.add into the buffer", RNN, "self.dW_hh += dz.T @ h_prev_t / batch_size",
-            "np.add(self.dW_hh, dz.T @ h_prev_t / batch_size, out=self.dW_hh)"),
-    Variant("gru dx as a row-vector product", GRU, "dx = self.Wx.T @ d_a_h", "dx = np.dot(d_a_h, self.Wx)"),
-    Variant("linear with einsum and mean", LIN, "self.dW += delta.T @ self.x / batch_size",
-            "self.dW += np.einsum('ni,nj->ij', delta, self.x) / batch_size"),
-    Variant("loss with logsumexp written out", LOSS,
-            "log_sum = np.log(np.exp(shifted).sum(axis=1, keepdims=True))",
-            "log_sum = np.log(np.sum(np.exp(shifted), axis=1)).reshape(-1, 1)"),
-    Variant("rnn forward with transposed products", RNN,
-            "z = x @ self.W_ih.T + self.b_ih + h @ self.W_hh.T + self.b_hh",
-            "z = (self.W_ih @ x.T).T + (self.W_hh @ h.T).T + (self.b_ih + self.b_hh)"),
-    Variant("rnn backward with mean over the batch", RNN, "self.db_ih += dz.sum(axis=0) / batch_size",
-            "self.db_ih += dz.mean(axis=0)"),
-    Variant("gru backward returns (1, D) via reshape of a column", GRU,
-            "return dx.reshape(1, -1), dh.reshape(1, -1)", "return dx[None, :], dh.reshape(-1, 1).T"),
-    Variant("gru forward via np.dot", GRU, "self.z = self.z_act(self.Wzh @ h + self.Wzx @ x)",
-            "self.z = self.z_act(np.dot(self.Wzh, h) + np.dot(self.Wzx, x))"),
-    Variant("lstm forward as one matmul on [x, h]", LSTM,
-            "a = x @ self.W_ih.T + self.b_ih + h @ self.W_hh.T + self.b_hh",
-            "a = np.hstack([x, h]) @ np.hstack([self.W_ih, self.W_hh]).T + (self.b_ih + self.b_hh)"),
-    Variant("lstm forward with 2-D biases", LSTM, "a = x @ self.W_ih.T + self.b_ih + h @ self.W_hh.T + self.b_hh",
-            "a = x @ self.W_ih.T + h @ self.W_hh.T + self.b_ih.reshape(1, -1) + self.b_hh[None, :]"),
-    Variant("lstm tanh(c_new) by np.tanh", LSTM, "self.tanh_c_new = self.tanh(c_new)",
-            "self.tanh_c_new = np.tanh(c_new)"),
-    Variant("lstm backward with explicit derivatives in another order", LSTM,
-            "dc_total = dc_new + dh_new * o * self.tanh.derivative(state=tanh_c_new)",
-            "dc_total = dh_new * o * (1.0 - tanh_c_new**2) + dc_new"),
-    Variant("lstm backward with mean and einsum", LSTM, "self.db_ih += d_a.sum(axis=0) / batch_size\n        "
-            "self.db_hh += d_a.sum(axis=0) / batch_size",
-            "self.db_ih += d_a.mean(axis=0)\n        self.db_hh += np.einsum('nk->k', d_a) / batch_size"),
+    *variants(ACT,
+              ("naive sigmoid (overflows to the right limit)",
+               "e = np.exp(-np.abs(x))\n        self.state = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))",
+               "self.state = 1.0 / (1.0 + np.exp(-x))"),
+              ("sigmoid derivative as s - s**2", "return state * (1.0 - state)", "return state - state**2"),
+              ("relu via where, float32-free", "self.state = np.maximum(x, 0.0)",
+               "self.state = np.where(x > 0, x, 0.0)"),
+              ("tanh derivative as (1 - s)(1 + s)", "return 1.0 - state * state",
+               "return (1.0 - state) * (1.0 + state)")),
+    *variants(LIN,
+              ("linear dW accumulated out of place", "self.dW += delta.T @ self.x / batch_size",
+               "self.dW = self.dW + delta.T @ self.x / batch_size"),
+              ("linear with einsum and mean", "self.dW += delta.T @ self.x / batch_size",
+               "self.dW += np.einsum('ni,nj->ij', delta, self.x) / batch_size")),
+    *variants(LOSS,
+              ("loss derivative from the softmax recomputed", "return self.sm - self.labels",
+               "e = np.exp(self.logits - self.logits.max(axis=1, keepdims=True))\n"
+               "        return e / e.sum(axis=1, keepdims=True) - self.labels"),
+              ("loss with logsumexp written out", "log_sum = np.log(np.exp(shifted).sum(axis=1, keepdims=True))",
+               "log_sum = np.log(np.sum(np.exp(shifted), axis=1)).reshape(-1, 1)")),
+    *variants(RNN,
+              ("rnn forward with 2-D biases", "z = x @ self.W_ih.T + self.b_ih + h @ self.W_hh.T + self.b_hh",
+               "z = x @ self.W_ih.T + self.b_ih[None, :] + h @ self.W_hh.T + self.b_hh.reshape(1, -1)"),
+              ("rnn dW_hh accumulated by np.add into the buffer", "self.dW_hh += dz.T @ h_prev_t / batch_size",
+               "np.add(self.dW_hh, dz.T @ h_prev_t / batch_size, out=self.dW_hh)"),
+              ("rnn forward with transposed products", "z = x @ self.W_ih.T + self.b_ih + h @ self.W_hh.T + self.b_hh",
+               "z = (self.W_ih @ x.T).T + (self.W_hh @ h.T).T + (self.b_ih + self.b_hh)"),
+              ("rnn backward with mean over the batch", "self.db_ih += dz.sum(axis=0) / batch_size",
+               "self.db_ih += dz.mean(axis=0)")),
+    *variants(GRU,
+              ("gru dx as a row-vector product", "dx = self.Wx.T @ d_a_h", "dx = np.dot(d_a_h, self.Wx)"),
+              ("gru backward returns (1, D) via reshape of a column", "return dx.reshape(1, -1), dh.reshape(1, -1)",
+               "return dx[None, :], dh.reshape(-1, 1).T"),
+              ("gru forward via np.dot", "self.z = self.z_act(self.Wzh @ h + self.Wzx @ x)",
+               "self.z = self.z_act(np.dot(self.Wzh, h) + np.dot(self.Wzx, x))")),
+    *variants(LSTM,
+              ("lstm forward as one matmul on [x, h]", "a = x @ self.W_ih.T + self.b_ih + h @ self.W_hh.T + self.b_hh",
+               "a = np.hstack([x, h]) @ np.hstack([self.W_ih, self.W_hh]).T + (self.b_ih + self.b_hh)"),
+              ("lstm forward with 2-D biases", "a = x @ self.W_ih.T + self.b_ih + h @ self.W_hh.T + self.b_hh",
+               "a = x @ self.W_ih.T + h @ self.W_hh.T + self.b_ih.reshape(1, -1) + self.b_hh[None, :]"),
+              ("lstm tanh(c_new) by np.tanh", "self.tanh_c_new = self.tanh(c_new)", "self.tanh_c_new = np.tanh(c_new)"),
+              ("lstm backward with explicit derivatives in another order",
+               "dc_total = dc_new + dh_new * o * self.tanh.derivative(state=tanh_c_new)",
+               "dc_total = dh_new * o * (1.0 - tanh_c_new**2) + dc_new"),
+              ("lstm backward with mean and einsum",
+               "self.db_ih += d_a.sum(axis=0) / batch_size\n        "
+               "self.db_hh += d_a.sum(axis=0) / batch_size",
+               "self.db_ih += d_a.mean(axis=0)\n        self.db_hh += np.einsum('nk->k', d_a) / batch_size")),
 )
 
 
@@ -425,7 +433,8 @@ _BWD_SOLUTION = """        for t in reversed(range(seq_len)):
 """
 
 HW_VARIANTS = (
-    Variant("bptt with the layer loop outside the time loop", CLS, _BWD_SOLUTION, """\
+    *variants(CLS,
+              ("bptt with the layer loop outside the time loop", _BWD_SOLUTION, """\
         from_above = [None] * seq_len
         from_above[-1] = dh[-1].copy()
         for layer in reversed(range(self.num_layers)):
@@ -439,7 +448,7 @@ HW_VARIANTS = (
             dh[layer] = carry
             from_above = to_below
 """),
-    Variant("bptt written inline without RNNCell.backward", CLS, _BWD_SOLUTION, """\
+              ("bptt written inline without RNNCell.backward", _BWD_SOLUTION, """\
         for t in reversed(range(seq_len)):
             for layer in reversed(range(self.num_layers)):
                 cell = self.rnn[layer]
@@ -453,8 +462,8 @@ HW_VARIANTS = (
                 if layer > 0:
                     dh[layer - 1] += dz @ cell.W_ih
 """),
-    Variant("classifier forward with the layer loop outside", CLS, "        for t in range(seq_len):\n" + _FWD_LOOP,
-            """        per_step = [hidden.copy() for _ in range(seq_len)]
+              ("classifier forward with the layer loop outside", "        for t in range(seq_len):\n" + _FWD_LOOP,
+               """        per_step = [hidden.copy() for _ in range(seq_len)]
         layer_input = x
         for layer, cell in enumerate(self.rnn):
             state = hidden[layer]
@@ -466,8 +475,8 @@ HW_VARIANTS = (
             layer_input = np.stack(outputs, axis=1)
         self.hiddens.extend(per_step)
         hidden = per_step[-1] if seq_len else hidden
-"""),
-    Variant("a well-formed but different multiple-choice answer passes locally", MC, 'return "c"', 'return "a"'),
+""")),
+    *variants(MC, ("a well-formed but different multiple-choice answer passes locally", 'return "c"', 'return "a"')),
 )
 
 
@@ -523,10 +532,10 @@ def mutants_fail_their_steps(mutants: tuple[Mutant, ...], steps: tuple[str, ...]
     return test_mutant_fails_its_step
 
 
-def variants_pass(variants: tuple[Variant, ...]):
-    """A test module's `test_correct_variant_passes`: check_variant for each of `variants`, one test each."""
+def variants_pass(table: tuple[Variant, ...]):
+    """A test module's `test_correct_variant_passes`: check_variant for each variant of `table`, one test each."""
 
-    @pytest.mark.parametrize("v", variants, ids=str)
+    @pytest.mark.parametrize("v", table, ids=str)
     def test_correct_variant_passes(tree, v):
         check_variant(tree, v)
 

@@ -8,7 +8,7 @@ hint that names its cause must contain. Grouped by step; `fails` is every step
 the bug fails (the inspected step first in sorted order unless `step` says).
 """
 
-from tests.mutants import Mutant, Variant, mutant
+from tests.mutants import Mutant, mutant, variants
 
 LSTM = "mytorch/lstm_cell.py"
 CTC = "mytorch/ctc.py"
@@ -260,18 +260,20 @@ NEW_STEP_MUTANTS: tuple[Mutant, ...] = (
 
 # Numerically right answers in another form the course's own code gives: they must pass.
 NEW_STEP_VARIANTS = (
-    Variant("greedy probability as a 1-element array", SEARCH, "float(np.prod(probs.max(axis=0)))",
-            "np.prod(y_probs.max(axis=0), axis=0)"),
-    Variant("beam scores as 1-element arrays", SEARCH,
-            "merged = {path: float(score) for path, score in merged.items()}",
-            "merged = {path: np.array([score]) for path, score in merged.items()}"),
-    Variant("greedy probability as a numpy scalar", SEARCH, "float(np.prod(probs.max(axis=0)))",
-            "np.prod(probs.max(axis=0))"),
-    Variant("ctc loss as a numpy scalar", CTC, "return float(losses.mean())", "return losses.mean()"),
-    Variant("ctc loss as a 1-element array", CTC, "return float(losses.mean())", "return losses.mean(keepdims=True)"),
-    Variant("greedy result as a list", SEARCH, '    return "".join(symbols), forward_prob',
-            '    return ["".join(symbols), forward_prob]'),
-    Variant("vocabulary maps with numpy integers", PRE, "int_word_map = dict(enumerate(words))",
-            "int_word_map = {__import__('numpy').int64(i): w for i, w in enumerate(words)}\n"
-            "    word_int_map = {w: __import__('numpy').int64(i) for w, i in word_int_map.items()}"),
+    *variants(SEARCH,
+              ("greedy probability as a 1-element array", "float(np.prod(probs.max(axis=0)))",
+               "np.prod(y_probs.max(axis=0), axis=0)"),
+              ("beam scores as 1-element arrays", "merged = {path: float(score) for path, score in merged.items()}",
+               "merged = {path: np.array([score]) for path, score in merged.items()}"),
+              ("greedy probability as a numpy scalar", "float(np.prod(probs.max(axis=0)))",
+               "np.prod(probs.max(axis=0))"),
+              ("greedy result as a list", '    return "".join(symbols), forward_prob',
+               '    return ["".join(symbols), forward_prob]')),
+    *variants(CTC,
+              ("ctc loss as a numpy scalar", "return float(losses.mean())", "return losses.mean()"),
+              ("ctc loss as a 1-element array", "return float(losses.mean())", "return losses.mean(keepdims=True)")),
+    *variants(PRE,
+              ("vocabulary maps with numpy integers", "int_word_map = dict(enumerate(words))",
+               "int_word_map = {__import__('numpy').int64(i): w for i, w in enumerate(words)}\n"
+               "    word_int_map = {w: __import__('numpy').int64(i) for w, i in word_int_map.items()}")),
 )

@@ -5,7 +5,7 @@ char_rnn_complete (whose message then points at char_rnn_sample); bugs in the st
 handling fail char_rnn_complete alone.
 """
 
-from tests.mutants import Variant, mutant, mutants_fail_their_steps, mutants_of_their_own, variants_pass
+from tests.mutants import mutant, mutants_fail_their_steps, mutants_of_their_own, variants, variants_pass
 
 MODEL = "hw/char_rnn/model.py"
 SAMPLING = "hw/char_rnn/sampling.py"
@@ -78,13 +78,15 @@ CHAR_RNN_MUTANTS = (
 )
 
 CHAR_RNN_VARIANTS = (
-    Variant("probabilities normalised out of place", MODEL, "        probs /= sums\n",
-            "        probs = probs / sums.reshape(-1, 1)\n"),
-    Variant("temperature as alpha times y", SAMPLING, "z = y / temperature", "z = (1.0 / temperature) * y"),
-    Variant("sampling loop that keeps its own index list", SAMPLING,
-            "        out.append(ix)\n", "        out = out + [ix]\n"),
-    Variant("wxh gradient by scatter-add", MODEL, "np.dot(dpre_flat.T, onehot, out=grads[wxh])",
-            "grads[wxh].fill(0.0)\n                np.add.at(grads[wxh].T, cache.inputs.reshape(-1), dpre_flat)"),
+    *variants(MODEL,
+              ("probabilities normalised out of place", "        probs /= sums\n",
+               "        probs = probs / sums.reshape(-1, 1)\n"),
+              ("wxh gradient by scatter-add", "np.dot(dpre_flat.T, onehot, out=grads[wxh])",
+               "grads[wxh].fill(0.0)\n                np.add.at(grads[wxh].T, cache.inputs.reshape(-1), dpre_flat)")),
+    *variants(SAMPLING,
+              ("temperature as alpha times y", "z = y / temperature", "z = (1.0 / temperature) * y"),
+              ("sampling loop that keeps its own index list", "        out.append(ix)\n",
+               "        out = out + [ix]\n")),
 )
 
 test_mutant_fails_its_step = mutants_fail_their_steps(CHAR_RNN_MUTANTS, CHAR_RNN_STEPS)

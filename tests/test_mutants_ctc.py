@@ -6,7 +6,7 @@ value or in backward alone fail their own step only.
 """
 
 
-from tests.mutants import Variant, mutant, mutants_fail_their_steps, mutants_of_their_own, variants_pass
+from tests.mutants import mutant, mutants_fail_their_steps, mutants_of_their_own, variants, variants_pass
 
 CTC = "mytorch/ctc.py"
 SEARCH = "mytorch/search.py"
@@ -134,21 +134,23 @@ CTC_MUTANTS = (
 )
 
 CTC_VARIANTS = (
-    Variant("loss from the backward side", CTC, _LOSS,
-            "            again, log_b = self.ctc.get_scaled_backward_probs(probs, extended, skip)\n"
-            "            losses[b] = -(log_b.sum() + np.log((again[0, :2] * probs[0, extended[:2]]).sum()))\n"),
-    Variant("skip_connect as booleans", CTC, "skip_connect = np.zeros(len(extended_symbols), dtype=np.int64)",
-            "skip_connect = np.zeros(len(extended_symbols), dtype=bool)"),
-    Variant("extended target returned as lists", CTC, "        return extended_symbols, skip_connect\n",
-            "        return list(extended_symbols), list(skip_connect)\n"),
-    Variant("greedy with itertools.groupby", SEARCH,
-            "    symbols = []\n    previous = 0\n    for k in best:\n"
-            "        if k != 0 and k != previous:\n            symbols.append(SymbolSets[k - 1])\n"
-            "        previous = k\n",
-            "    import itertools\n"
-            "    symbols = [SymbolSets[k - 1] for k, _ in itertools.groupby(best) if k != 0]\n"),
-    Variant("beam cutoff by heapq.nlargest", SEARCH, "cutoff = ranked[min(BeamWidth, len(ranked)) - 1]",
-            "cutoff = __import__('heapq').nlargest(BeamWidth, ranked)[-1]"),
+    *variants(CTC,
+              ("loss from the backward side", _LOSS,
+               "            again, log_b = self.ctc.get_scaled_backward_probs(probs, extended, skip)\n"
+               "            losses[b] = -(log_b.sum() + np.log((again[0, :2] * probs[0, extended[:2]]).sum()))\n"),
+              ("skip_connect as booleans", "skip_connect = np.zeros(len(extended_symbols), dtype=np.int64)",
+               "skip_connect = np.zeros(len(extended_symbols), dtype=bool)"),
+              ("extended target returned as lists", "        return extended_symbols, skip_connect\n",
+               "        return list(extended_symbols), list(skip_connect)\n")),
+    *variants(SEARCH,
+              ("greedy with itertools.groupby",
+               "    symbols = []\n    previous = 0\n    for k in best:\n"
+               "        if k != 0 and k != previous:\n            symbols.append(SymbolSets[k - 1])\n"
+               "        previous = k\n",
+               "    import itertools\n"
+               "    symbols = [SymbolSets[k - 1] for k, _ in itertools.groupby(best) if k != 0]\n"),
+              ("beam cutoff by heapq.nlargest", "cutoff = ranked[min(BeamWidth, len(ranked)) - 1]",
+               "cutoff = __import__('heapq').nlargest(BeamWidth, ranked)[-1]")),
 )
 
 test_mutant_fails_its_step = mutants_fail_their_steps(CTC_MUTANTS, CTC_STEPS)

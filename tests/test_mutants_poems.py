@@ -14,7 +14,7 @@ from tests.tree import REPO
 # The poem homework is written in torch.
 pytest.importorskip("torch")
 
-from tests.mutants import Variant, mutant, mutants_fail_their_steps, mutants_of_their_own
+from tests.mutants import mutant, mutants_fail_their_steps, mutants_of_their_own, variants
 
 PRE = "hw/poems/preprocess.py"
 MODEL = "hw/poems/model.py"
@@ -106,16 +106,21 @@ POEM_MUTANTS = (
 )
 
 POEM_VARIANTS = (
-    Variant("vocabulary sorted with a tuple key on items", PRE,
-            "words = sorted(counts, key=lambda c: (-counts[c], ord(c))) + [PAD]",
-            "words = [c for _, c in sorted((-n, c) for c, n in counts.items())] + [PAD]"),
-    Variant("the LSTM run without explicit states (torch's default is zeros)", MODEL,
-            "output, _ = self.rnn_lstm(batch_input, (zeros, zeros))", "output, _ = self.rnn_lstm(batch_input)"),
-    Variant("the double sum written out as loops", BPTT, "    per_step = deltas.sum(axis=0)  # (T, H): sum over t of "
-            "delta_{t,k}, for each k\n    dW = per_step.T @ xs\n    db = per_step.sum(axis=0)\n",
-            "    T, H = deltas.shape[1], deltas.shape[2]\n    dW = np.zeros((H, xs.shape[1]))\n"
-            "    db = np.zeros(H)\n    for t in range(T):\n        for k in range(t + 1):\n"
-            "            dW += np.outer(deltas[t, k], xs[k])\n            db += deltas[t, k]\n"),
+    *variants(PRE,
+              ("vocabulary sorted with a tuple key on items",
+               "words = sorted(counts, key=lambda c: (-counts[c], ord(c))) + [PAD]",
+               "words = [c for _, c in sorted((-n, c) for c, n in counts.items())] + [PAD]")),
+    *variants(MODEL,
+              ("the LSTM run without explicit states (torch's default is zeros)",
+               "output, _ = self.rnn_lstm(batch_input, (zeros, zeros))",
+               "output, _ = self.rnn_lstm(batch_input)")),
+    *variants(BPTT,
+              ("the double sum written out as loops",
+               "    per_step = deltas.sum(axis=0)  # (T, H): sum over t of "
+               "delta_{t,k}, for each k\n    dW = per_step.T @ xs\n    db = per_step.sum(axis=0)\n",
+               "    T, H = deltas.shape[1], deltas.shape[2]\n    dW = np.zeros((H, xs.shape[1]))\n"
+               "    db = np.zeros(H)\n    for t in range(T):\n        for k in range(t + 1):\n"
+               "            dW += np.outer(deltas[t, k], xs[k])\n            db += deltas[t, k]\n")),
 )
 
 POEM_STEPS = (PREPROCESS, FORWARD, GENERATE, SUMS)
