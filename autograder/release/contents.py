@@ -10,7 +10,7 @@ from pathlib import Path
 
 # Student-editable code: exactly what create_tarball.sh packs (every .py under these folders).
 EDITABLE_DIRS = ("mytorch", "hw")
-# Folders and files that ship; everything else (tests/, benchmarks/, .ci/, the instructor README,
+# Folders and files that ship; everything else (tests/, benchmarks/, .ci/, the instructor README and docs/,
 # requirements-dev.txt, ...) stays behind.
 SHIPPED_DIRS = ("mytorch", "hw", "autograder", "reference_data", "handout")
 SHIPPED_FILES = ("create_tarball.sh", "requirements.txt")
