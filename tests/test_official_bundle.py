@@ -127,7 +127,7 @@ def test_setup_sh_is_valid_shell(bundle, tmp_path):
 @needs_root
 @pytest.mark.slow
 def test_run_from_source_hidden_case_failures_are_held_until_published(bundle, tmp_path):
-    from autograder.reference_store import load_cases, read_manifest
+    from autograder.references.store import load_cases, read_manifest
     from tests.official_setup import linear_forward_replaced_by
 
     top = layout(bundle, tmp_path)

@@ -21,7 +21,7 @@ from autograder.official.batch import grade_one
 from autograder.official.handin import read_folder, read_tar
 from autograder.official.judge import NOT_OFFICIAL
 from autograder.official.plan import make_plan
-from autograder.reference_store import load_cases, read_manifest
+from autograder.references.store import load_cases, read_manifest
 from autograder.release import contents
 from tests.official_setup import (
     IS_ROOT,

@@ -21,7 +21,7 @@ from autograder.cases import Case, CaseKind
 from autograder.official import secret as secrets
 from autograder.oracles import computing_hints, values_only
 from autograder.paths import ROOT
-from autograder.reference_store import load_cases, read_manifest
+from autograder.references.store import load_cases, read_manifest
 from autograder.release import contents
 from autograder.release.markers import strip
 from autograder.rubric import RubricEntry, load_rubric

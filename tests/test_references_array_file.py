@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from autograder.array_file import ALIGN, ArrayFileError, arrays_bytes, load_arrays, sha256
+from autograder.references.array_file import ALIGN, ArrayFileError, arrays_bytes, load_arrays, sha256
 
 
 def sample() -> dict[str, np.ndarray]:

@@ -7,7 +7,7 @@ oracle's source, so that stale data is refused.
 
 CPUs differ in the last bits of what torch and numpy compute. Where a
 regenerated file differs from the stored one by rounding only (see
-autograder/reference_diff.py), the stored bytes are kept: regenerating on any
+autograder/references/diff.py), the stored bytes are kept: regenerating on any
 machine changes nothing unless something real changed.
 
 `--check` writes nothing. It reports each file as up to date, rounding-level
@@ -17,21 +17,20 @@ array), and exits 1 only when something really changed.
 
 import argparse
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from autograder import __version__
-from autograder.array_file import arrays_bytes, load_arrays, sha256
-from autograder.case_files import cases_from_arrays, cases_to_arrays
 from autograder.cases import PUBLIC_STREAM, Case, CaseKind
 from autograder.engine import live_cases
-from autograder.fingerprint import case_fingerprint, oracle_sources, source_fingerprint
 from autograder.paths import MANIFEST, REFERENCE_DIR, ROOT
-from autograder.reference_diff import DiffKind, ReferenceDiff, diff_cases
-from autograder.reference_store import (
+from autograder.references.array_file import arrays_bytes, load_arrays, sha256
+from autograder.references.case_files import cases_from_arrays, cases_to_arrays
+from autograder.references.diff import DiffKind, ReferenceDiff, diff_cases
+from autograder.references.fingerprint import case_fingerprint, oracle_sources, source_fingerprint
+from autograder.references.store import (
     MANIFEST_FORMAT,
     SUFFIX,
     ManifestEntry,
@@ -203,6 +202,3 @@ def main(argv: list[str] | None = None) -> int:
           + (f"; {len(obsolete)} obsolete removed" if obsolete else ""))
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,7 +1,7 @@
 """The stored public references: one `<step>.arrays` file per step (see array_file.py) plus a manifest.
 
 The manifest gives each file's SHA-256 and the fingerprints of what produced
-it (see autograder/fingerprint.py). A file whose hash differs is refused: a
+it (see autograder/references/fingerprint.py). A file whose hash differs is refused: a
 student who edits reference data would otherwise be graded against their own
 numbers. A file whose fingerprints differ is refused as stale: its cases or
 expected values no longer match the step's specs or oracle.
@@ -11,11 +11,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.array_file import ArrayFileError, load_arrays, sha256
-from autograder.case_files import cases_from_arrays
 from autograder.cases import Case
-from autograder.fingerprint import case_fingerprint, source_fingerprint
 from autograder.paths import MANIFEST, REFERENCE_DIR, ROOT
+from autograder.references.array_file import ArrayFileError, load_arrays, sha256
+from autograder.references.case_files import cases_from_arrays
+from autograder.references.fingerprint import case_fingerprint, source_fingerprint
 from autograder.steps import Step, case_steps
 
 MANIFEST_FORMAT = 4
@@ -128,7 +128,7 @@ def reference_problems(directory: Path = REFERENCE_DIR) -> list[str]:
 
 
 if __name__ == "__main__":
-    # `python -m autograder.reference_store`: check every stored reference without torch (used by the release build).
+    # `python -m autograder.references.store`: check every stored reference without torch (used by the release build).
     import sys
 
     found = reference_problems()

@@ -2,8 +2,8 @@
 
 import dataclasses
 
-from autograder.fingerprint import case_fingerprint, oracle_sources, source_fingerprint
 from autograder.paths import ROOT
+from autograder.references.fingerprint import case_fingerprint, oracle_sources, source_fingerprint
 from autograder.steps import Output, Spec, all_steps
 from autograder.tolerance import Tolerance
 

@@ -3,7 +3,7 @@
 import numpy as np
 
 from autograder.cases import Case, CaseKind
-from autograder.reference_diff import ROUNDING_RTOL, DiffKind, diff_cases
+from autograder.references.diff import ROUNDING_RTOL, DiffKind, diff_cases
 
 
 def case(desc: str = "batch 2", **expected: np.ndarray) -> Case:

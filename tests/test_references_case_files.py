@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from autograder.array_file import arrays_bytes, load_arrays
-from autograder.case_files import cases_from_arrays, cases_to_arrays
 from autograder.cases import Case, CaseKind
+from autograder.references.array_file import arrays_bytes, load_arrays
+from autograder.references.case_files import cases_from_arrays, cases_to_arrays
 
 
 def test_round_trip_keeps_inputs_expected_alternatives_trace_and_batch():

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.array_file import arrays_bytes, load_arrays, sha256
 from autograder.paths import REFERENCE_DIR
+from autograder.references.array_file import arrays_bytes, load_arrays, sha256
 from autograder.rubric import load_rubric
 from autograder.steps import case_steps
 from tests.tree import REPO
