@@ -49,7 +49,7 @@ def test_the_bundle_holds_the_grader_without_the_solution(bundle):
         modes = {i.filename: stat.S_IMODE(i.external_attr >> 16) for i in zf.infolist()}
         texts = {n: zf.read(n) for n in names}
     assert {"setup.sh", "run_autograder", "course.secret", "autograder/answer_key.py",
-            "autograder/official/worker.py", "autograder/oracles/rnn_cell.py", "reference_data/manifest.json",
+            "autograder/official/worker/main.py", "autograder/oracles/rnn_cell.py", "reference_data/manifest.json",
             "mytorch/rnn_cell.py", "hw/mc.py", "requirements.txt"} <= names
     assert modes["course.secret"] == 0o600 and modes["run_autograder"] == 0o700
     assert all(mode & 0o077 == 0 for mode in modes.values())

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.official.launcher import WORKER_ENV, Launcher, LaunchError
-from autograder.official.supervise import make_base
+from autograder.official.confine.launcher import WORKER_ENV, Launcher, LaunchError
+from autograder.official.judging.supervise import make_base
 
 
 @pytest.fixture

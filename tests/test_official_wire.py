@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from autograder.official import wire
+from autograder.official.worker import wire
 
 
 def test_codec_round_trip_and_refusals():

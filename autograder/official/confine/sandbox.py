@@ -29,8 +29,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from autograder.official.forkserver import SCRATCH_DIRS
-from autograder.official.identity import Identity
+from autograder.official.confine.forkserver import SCRATCH_DIRS
+from autograder.official.confine.identity import Identity
 
 
 def _which(name: str) -> str | None:

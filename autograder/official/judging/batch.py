@@ -10,16 +10,16 @@ from pathlib import Path
 
 from autograder.engine import StepResult
 from autograder.findings import Cause
-from autograder.official import outputs
-from autograder.official.handin import HandinError
-from autograder.official.identity import Identity, worker_identities
-from autograder.official.judge import judge, marked_not_official, rejected
-from autograder.official.launcher import Launcher
-from autograder.official.limits import Limits
-from autograder.official.plan import Job, Plan, handin_jobs
-from autograder.official.probe import Guarded, probe
-from autograder.official.sandbox import torch_groups
-from autograder.official.supervise import Record, RecordStatus, make_base, run_handin
+from autograder.official.confine.identity import Identity, worker_identities
+from autograder.official.confine.launcher import Launcher
+from autograder.official.confine.limits import Limits
+from autograder.official.confine.probe import Guarded, probe
+from autograder.official.confine.sandbox import torch_groups
+from autograder.official.intake.handin import HandinError
+from autograder.official.judging import outputs
+from autograder.official.judging.judge import judge, marked_not_official, rejected
+from autograder.official.judging.plan import Job, Plan, handin_jobs
+from autograder.official.judging.supervise import Record, RecordStatus, make_base, run_handin
 
 NOT_OFFICIAL_NOTE = "NOT AN OFFICIAL GRADE: trial run with student code as the grader's own user."
 

@@ -34,14 +34,14 @@ from pathlib import Path
 from autograder.classreport.collect import ISOLATION_KEY
 from autograder.engine import StepResult
 from autograder.findings import Cause
-from autograder.official import outputs
-from autograder.official.batch import Graded, Grader, grade_one, probe_slot
-from autograder.official.handin import read_tar
-from autograder.official.identity import Identity
-from autograder.official.judge import rejected
-from autograder.official.limits import Limits
-from autograder.official.plan import GradingError, Plan
-from autograder.official.probe import Guarded, ProbeError
+from autograder.official.confine.identity import Identity
+from autograder.official.confine.limits import Limits
+from autograder.official.confine.probe import Guarded, ProbeError
+from autograder.official.intake.handin import read_tar
+from autograder.official.judging import outputs
+from autograder.official.judging.batch import Graded, Grader, grade_one, probe_slot
+from autograder.official.judging.judge import rejected
+from autograder.official.judging.plan import GradingError, Plan
 from autograder.text import plural
 
 

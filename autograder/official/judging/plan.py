@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from autograder.cases import Case, CaseKind
-from autograder.official import secret as secrets
+from autograder.official.judging import secret as secrets
 from autograder.oracles import computing_hints, values_only
 from autograder.paths import ROOT
 from autograder.references.store import load_cases, read_manifest
@@ -176,7 +176,7 @@ def make_plan(secret: bytes, per_spec: int = DEFAULT_HIDDEN, timeout: float = DE
     # Every module judging may need is imported now, before any student code runs.
     import autograder.compare
     import autograder.engine
-    import autograder.official.judge
+    import autograder.official.judging.judge
     import autograder.report  # noqa: F401
 
     return Plan(rubric, steps, stored, oracles, key, secret, per_spec, stubbed_editable(rubric), worker_files(),

@@ -13,9 +13,9 @@ from autograder.cases import Case
 from autograder.engine import Produced, Status, StepResult, judge_step, with_dependency_note
 from autograder.findings import Cause, Failure
 from autograder.isolation import CodeError, ErrorKind
-from autograder.official import wire
-from autograder.official.plan import Job, Plan
-from autograder.official.supervise import Record, RecordStatus
+from autograder.official.judging.plan import Job, Plan
+from autograder.official.judging.supervise import Record, RecordStatus
+from autograder.official.worker import wire
 from autograder.rubric import RubricEntry
 from autograder.steps import MISSING, Outputs, QuizStep
 

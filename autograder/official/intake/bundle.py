@@ -22,9 +22,9 @@ import shlex
 import zipfile
 from pathlib import Path
 
-from autograder.official.identity import DEFAULT_FIRST_UID
-from autograder.official.plan import stubbed_editable
-from autograder.official.sandbox import TORCH_GROUP
+from autograder.official.confine.identity import DEFAULT_FIRST_UID
+from autograder.official.confine.sandbox import TORCH_GROUP
+from autograder.official.judging.plan import stubbed_editable
 from autograder.paths import ROOT
 from autograder.release import contents
 from autograder.rubric import load_rubric

@@ -19,9 +19,10 @@ import subprocess
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-# What the server's folder holds: the server, the worker and the wire format, under the names they import.
-SERVER_FILES = {"_forkserver.py": "forkserver.py", "_worker.py": "worker.py", "_wire.py": "wire.py"}
+OFFICIAL = Path(__file__).resolve().parent.parent
+# What the server's folder holds: the server, the worker and the wire format, under the names they import
+# (relative to autograder/official/).
+SERVER_FILES = {"_forkserver.py": "confine/forkserver.py", "_worker.py": "worker/main.py", "_wire.py": "worker/wire.py"}
 WORKER_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
               "MKL_NUM_THREADS": "1"}
 READY_TIMEOUT = 180.0
@@ -95,7 +96,7 @@ class Launcher:
         folder = self.base / f"server-{secrets.token_hex(6)}"
         folder.mkdir(mode=0o700)
         for name, source in SERVER_FILES.items():
-            (folder / name).write_bytes((HERE / source).read_bytes())
+            (folder / name).write_bytes((OFFICIAL / source).read_bytes())
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         argv = [self.python, "-I", "-B", str(folder / "_forkserver.py"), str(theirs.fileno())]
         try:

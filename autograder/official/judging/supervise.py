@@ -25,12 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from autograder.findings import Cause
-from autograder.official import identity as identities
-from autograder.official import sandbox, wire
-from autograder.official.handin import HandinError
-from autograder.official.launcher import WORKER_ENV, Launcher, WorkerProcess
-from autograder.official.limits import Confinement, Limits, confine
-from autograder.official.plan import Job, Plan
+from autograder.official.confine import identity as identities
+from autograder.official.confine import sandbox
+from autograder.official.confine.launcher import WORKER_ENV, Launcher, WorkerProcess
+from autograder.official.confine.limits import Confinement, Limits, confine
+from autograder.official.intake.handin import HandinError
+from autograder.official.judging.plan import Job, Plan
+from autograder.official.worker import wire
 
 STARTUP_GRACE = 15.0
 # A report may arrive this much after the limit (encoding and the pipe) and still count.

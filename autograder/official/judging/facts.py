@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from autograder.official.secret import fingerprint
+from autograder.official.judging.secret import fingerprint
 from autograder.report import grading_facts
 
 if TYPE_CHECKING:
-    from autograder.official.identity import Identity
-    from autograder.official.plan import Plan
+    from autograder.official.confine.identity import Identity
+    from autograder.official.judging.plan import Plan
 
 
 def grader_facts(plan: "Plan", identities: "list[Identity]", torch_python: str | None,
@@ -25,7 +25,7 @@ def grader_facts(plan: "Plan", identities: "list[Identity]", torch_python: str |
     import torch
 
     from autograder.classreport.collect import ISOLATION_KEY
-    from autograder.official.sandbox import describe, isolation
+    from autograder.official.confine.sandbox import describe, isolation
 
     facts = grading_facts("official", {
         "official": all(identity.official for identity in identities),

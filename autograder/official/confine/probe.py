@@ -27,9 +27,9 @@ import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.official.identity import Identity, kill_all
-from autograder.official.launcher import Launcher, LaunchError, spawn_program
-from autograder.official.sandbox import namespace_for
+from autograder.official.confine.identity import Identity, kill_all
+from autograder.official.confine.launcher import Launcher, LaunchError, spawn_program
+from autograder.official.confine.sandbox import namespace_for
 from autograder.paths import ROOT
 
 PROBE = r'''
@@ -255,7 +255,7 @@ class Guarded:
 def _targets(guarded: Guarded, other_handin: Path) -> dict:
     read = [("the answer key", ROOT / "autograder" / "answer_key.py"),
             ("the reference solution", ROOT / "mytorch" / "rnn_cell.py"),
-            ("the grading code", ROOT / "autograder" / "official" / "plan.py"),
+            ("the grading code", ROOT / "autograder" / "official" / "judging" / "plan.py"),
             ("the reference data", ROOT / "reference_data" / "manifest.json"),
             ("the instructor repository", ROOT),
             ("another handin's folder", other_handin),
