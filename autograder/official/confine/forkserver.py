@@ -8,7 +8,7 @@ from a folder only root can read:
     PYTHON -I -B DIR/_forkserver.py FD [--torch]
 
 It imports numpy (and torch), the worker (`_worker.py`) and the wire format
-(`_wire.py`), then serves requests on the socket FD, one worker at a time.
+(the package `_wire`), then serves requests on the socket FD, one worker at a time.
 A request names the handin's folder and the first job, the identity (uid,
 gid, supplementary groups) and, when the worker gets namespaces of its own,
 the size of its temporary folders and whether it gets its own view; it comes
@@ -34,7 +34,7 @@ the pid stays the worker's while the grader may still signal it.
 keyrings (kernel objects that outlive its processes) in a child of its own.
 
 What the child inherits from the server is what the server loaded: the
-runtime's own modules and this folder's three files, nothing of the grader's.
+runtime's own modules and this folder's modules (the worker and the wire format), nothing of the grader's.
 The server stays root and never runs student code, so no handin can reach it
 or leave anything in it for the next.
 A request may also ask to run a short program given as text instead of the

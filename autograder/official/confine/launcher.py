@@ -20,13 +20,23 @@ import time
 from pathlib import Path
 
 OFFICIAL = Path(__file__).resolve().parent.parent
-# What the server's folder holds: the server, the worker and the wire format, under the names they import
-# (relative to autograder/official/).
-SERVER_FILES = {"_forkserver.py": "confine/forkserver.py", "_worker.py": "worker/main.py", "_wire.py": "worker/wire.py"}
+# What the server's folder holds: the server, the worker and the wire format (a package, copied whole), under the
+# names they import (relative to autograder/official/).
+SERVER_FILES = {"_forkserver.py": "confine/forkserver.py", "_worker.py": "worker/main.py", "_wire": "worker/wire"}
 WORKER_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
               "MKL_NUM_THREADS": "1"}
 READY_TIMEOUT = 180.0
 REPLY_BYTES = 1 << 16
+
+
+def _copy(source: Path, target: Path) -> None:
+    """Copy a module, or a package's modules (no caches), into the server's folder under the name it imports."""
+    if source.is_dir():
+        target.mkdir(mode=0o700)
+        for module in sorted(source.glob("*.py")):
+            (target / module.name).write_bytes(module.read_bytes())
+    else:
+        target.write_bytes(source.read_bytes())
 
 
 class LaunchError(Exception):
@@ -96,7 +106,7 @@ class Launcher:
         folder = self.base / f"server-{secrets.token_hex(6)}"
         folder.mkdir(mode=0o700)
         for name, source in SERVER_FILES.items():
-            (folder / name).write_bytes((OFFICIAL / source).read_bytes())
+            _copy(OFFICIAL / source, folder / name)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         argv = [self.python, "-I", "-B", str(folder / "_forkserver.py"), str(theirs.fileno())]
         try:

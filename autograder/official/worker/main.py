@@ -1,18 +1,18 @@
 """The worker: runs the student's code on case inputs, as another OS user, and reports what it produced.
 
-The fork server (`forkserver.py`) runs `main(FOLDER, START, 3)` in a child it
+The fork server (`confine/forkserver.py`) runs `main(FOLDER, START, 3)` in a child it
 has confined and switched to the worker identity, in a fresh folder holding
 the student's mytorch/ and hw/ and the shipped autograder/ (no reference data,
 no answer key, no oracles, no grading code). FOLDER/plan.json holds the jobs
 in order and the limits; FOLDER/inputs.bin the inputs of every job
 (`j0007/x`, ...; see `_wire.write_arrays`). This file and the wire format
-(`_wire.py`) come from the fork server's own folder, loaded before any
+(the package `_wire`, see wire/) come from the fork server's own folder, loaded before any
 student code. The worker never sees an expected value.
 
 It first lowers its own resource limits, then waits for one line on stdin:
 the grader sends it once the process is inside the handin's cgroups, so no
 student code runs before the limits hold. Then it writes the READY frame and
-one frame per job from START on to the pipe FD (see `_wire.py`). Once a case
+one frame per job from START on to the pipe FD (see wire/framing.py). Once a case
 of a step raised, the step's later cases are reported as skipped.
 
 Standard library and numpy only, Python 3.10 and later.
