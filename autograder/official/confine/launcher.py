@@ -29,14 +29,19 @@ READY_TIMEOUT = 180.0
 REPLY_BYTES = 1 << 16
 
 
-def _copy(source: Path, target: Path) -> None:
-    """Copy a module, or a package's modules (no caches), into the server's folder under the name it imports."""
-    if source.is_dir():
-        target.mkdir(mode=0o700)
-        for module in sorted(source.glob("*.py")):
-            (target / module.name).write_bytes(module.read_bytes())
-    else:
-        target.write_bytes(source.read_bytes())
+def write_server_files(folder: Path) -> None:
+    """Write the server, the worker and the wire format into `folder` under the names they import.
+
+    A package is copied whole (its modules, no caches), so that its modules import each other relatively.
+    """
+    for name, rel in SERVER_FILES.items():
+        source, target = OFFICIAL / rel, folder / name
+        if source.is_dir():
+            target.mkdir(mode=0o700)
+            for module in sorted(source.glob("*.py")):
+                (target / module.name).write_bytes(module.read_bytes())
+        else:
+            target.write_bytes(source.read_bytes())
 
 
 class LaunchError(Exception):
@@ -105,8 +110,7 @@ class Launcher:
     def _start(self) -> None:
         folder = self.base / f"server-{secrets.token_hex(6)}"
         folder.mkdir(mode=0o700)
-        for name, source in SERVER_FILES.items():
-            _copy(OFFICIAL / source, folder / name)
+        write_server_files(folder)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         argv = [self.python, "-I", "-B", str(folder / "_forkserver.py"), str(theirs.fileno())]
         try:
