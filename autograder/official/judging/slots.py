@@ -13,7 +13,7 @@ Slots are forked before the grader starts any thread or fork server, and
 with the plan's objects frozen out of the garbage collector (`gc.freeze`),
 so that a slot shares the loaded plan (torch, oracles, stored cases) with the
 grader instead of copying it: what a slot holds of its own is what it
-computes. Each slot starts and probes its own fork servers (probe.py) before
+computes. Each slot starts and probes its own fork servers (confine/probe.py) before
 it takes a handin; the grader refuses to grade unless every slot's probe
 passed. Nothing of a handin but its path reaches a slot from the grader, and
 what comes back is the grader's own data (a slot never runs student code). A
