@@ -21,7 +21,7 @@ from autograder import __version__
 from autograder.cases import LIVE_STREAM
 from autograder.engine import StepResult, live_cases, needs_torch, run_step, with_dependency_note
 from autograder.isolation import hard_exit
-from autograder.reference_store import ReferenceDataError, load_cases, read_manifest
+from autograder.references.store import ReferenceDataError, load_cases, read_manifest
 from autograder.report import failure_details, grading_facts, table, torch_note, write_json
 from autograder.rubric import load_rubric, nearest_steps, select_steps
 from autograder.steps import Step, all_steps

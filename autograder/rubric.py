@@ -13,7 +13,7 @@ rubric.json holds one object per step, in the order the runner runs them:
 - `torch` (default false): the student's code for the step imports torch;
   without torch the step is not run and is reported as needing torch.
 Everything else that restates these facts (the points and files tables of
-the READMEs, create_tarball.sh's list) is generated from this file:
+docs/runner.md and the handout's READMEs, create_tarball.sh's list) is generated from this file:
 `python -m autograder.release generate` (see autograder/release/generate.py).
 It is JSON, not TOML, because the student path supports Python 3.10, whose
 standard library has no TOML reader.

@@ -3,7 +3,7 @@ values only (what official grading pays per handin) and with hints (known-bug al
 
     python benchmarks/hidden_draw.py [--hidden-cases N] [--rounds N] [STEP ...]
 
-Each grading slot draws its hidden cases in its own process (autograder/official/slots.py),
+Each grading slot draws its hidden cases in its own process (autograder/official/judging/slots.py),
 so their CPU is a large part of what one handin costs (benchmarks/official_throughput.py).
 Official grading draws them values only and computes a case's hints only when a step fails on
 it; the hints column is what each case would cost with them (what a failing case costs once,
@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder.official.plan import DEFAULT_HIDDEN  # noqa: E402
+from autograder.official.judging.plan import DEFAULT_HIDDEN  # noqa: E402
 from autograder.oracles import load_oracles, values_only  # noqa: E402
 from autograder.steps import case_steps  # noqa: E402
 

@@ -17,7 +17,7 @@ hw.char_rnn from the same ones.
 
 Checked against the original: ported to Python 3, its sample and print removed and its
 loop stopped after N updates, the original and this loop were timed alternately from the
-same seed (see README.md, "Speed"); this one was as fast, and both ended at the same
+same seed (see docs/char-rnn.md, "Speed"); this one was as fast, and both ended at the same
 smooth loss. The original is not part of this repository.
 """
 from __future__ import annotations

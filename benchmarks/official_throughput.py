@@ -47,7 +47,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder.official.identity import DEFAULT_FIRST_UID  # noqa: E402 (after the path is set)
+from autograder.official.confine.identity import DEFAULT_FIRST_UID  # noqa: E402 (after the path is set)
 from autograder.release import contents  # noqa: E402
 
 SYSTEM_PYTHON = "/usr/bin/python3"

@@ -40,7 +40,7 @@ FLOOR = """
 import sys
 sys.path.insert(0, sys.argv[1])
 import numpy
-from autograder.reference_store import load_cases, read_manifest
+from autograder.references.store import load_cases, read_manifest
 from autograder.steps import Outputs, case_steps
 manifest = read_manifest()
 for step in case_steps().values():

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.official.batch import Grader
-from autograder.official.identity import Identity
-from autograder.official.supervise import make_base
+from autograder.official.confine.identity import Identity
+from autograder.official.judging.batch import Grader
+from autograder.official.judging.supervise import make_base
 from tests.release_tree import editable_sources
 from tests.tree import REPO
 

@@ -4,7 +4,7 @@ the stubbed release's code (the template) never counts."""
 import pytest
 
 from autograder.classreport.similarity import DEFAULT_THRESHOLD, similar_pairs, student_document
-from autograder.official.plan import stubbed_editable
+from autograder.official.judging.plan import stubbed_editable
 from autograder.rubric import load_rubric
 
 TEMPLATE = stubbed_editable(load_rubric())

@@ -11,7 +11,7 @@ import pytest
 # Official grading draws hidden cases from the torch oracles.
 pytest.importorskip("torch")
 
-from autograder.official.batch import handin_names
+from autograder.official.judging.batch import handin_names
 from tests import official_setup as official
 from tests.release_tree import FULL, RUBRIC, fresh
 

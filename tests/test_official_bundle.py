@@ -46,7 +46,7 @@ def test_the_bundle_holds_the_grader_without_the_solution(bundle):
         modes = {i.filename: stat.S_IMODE(i.external_attr >> 16) for i in zf.infolist()}
         texts = {n: zf.read(n) for n in names}
     assert {"setup.sh", "run_autograder", "course.secret", "autograder/answer_key.py",
-            "autograder/official/worker.py", "autograder/oracles/rnn_cell.py", "reference_data/manifest.json",
+            "autograder/official/worker/main.py", "autograder/oracles/rnn_cell.py", "reference_data/manifest.json",
             "mytorch/rnn_cell.py", "hw/mc.py", "requirements.txt"} <= names
     assert modes["course.secret"] == 0o600 and modes["run_autograder"] == 0o700
     assert all(mode & 0o077 == 0 for mode in modes.values())
@@ -124,7 +124,7 @@ def test_setup_sh_is_valid_shell(bundle, tmp_path):
 @needs_root
 @pytest.mark.slow
 def test_run_from_source_hidden_case_failures_are_held_until_published(bundle, tmp_path):
-    from autograder.reference_store import load_cases, read_manifest
+    from autograder.references.store import load_cases, read_manifest
     from tests.official_setup import linear_forward_replaced_by
 
     top = layout(bundle, tmp_path)

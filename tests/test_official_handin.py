@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.official.handin import HandinError, find_upload, read_folder, read_tar
+from autograder.official.intake.handin import HandinError, find_upload, read_folder, read_tar
 from tests.official_setup import pack, solution
 from tests.tree import REPO
 

@@ -26,7 +26,7 @@ import pytest
 # Official grading draws hidden cases from the torch oracles.
 pytest.importorskip("torch")
 
-from autograder.official.identity import processes_of
+from autograder.official.confine.identity import processes_of
 from tests.official_setup import (
     LINEAR,
     needs_root,

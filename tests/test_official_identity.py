@@ -5,7 +5,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from autograder.official.identity import Identity, kill_all, processes_of, remove_leftovers, wait_reaped
+from autograder.official.confine.identity import Identity, kill_all, processes_of, remove_leftovers, wait_reaped
 from tests.official_setup import needs_root, worker_python, worker_uid
 
 UID = worker_uid(170)

@@ -16,12 +16,13 @@ import pytest
 # Official grading draws hidden cases from the torch oracles.
 pytest.importorskip("torch")
 
-from autograder.official import supervise, wire
-from autograder.official.batch import grade_one
-from autograder.official.handin import read_folder, read_tar
-from autograder.official.judge import NOT_OFFICIAL
-from autograder.official.plan import make_plan
-from autograder.reference_store import load_cases, read_manifest
+from autograder.official.intake.handin import read_folder, read_tar
+from autograder.official.judging import supervise
+from autograder.official.judging.batch import grade_one
+from autograder.official.judging.judge import NOT_OFFICIAL
+from autograder.official.judging.plan import make_plan
+from autograder.official.worker import wire
+from autograder.references.store import load_cases, read_manifest
 from autograder.release import contents
 from tests.official_setup import (
     IS_ROOT,

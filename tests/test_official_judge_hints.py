@@ -15,11 +15,11 @@ pytest.importorskip("torch")
 
 from autograder.cases import Case  # noqa: E402
 from autograder.engine import Status  # noqa: E402
-from autograder.official import plan as plans  # noqa: E402
-from autograder.official import wire  # noqa: E402
-from autograder.official.judge import judge  # noqa: E402
-from autograder.official.plan import Plan, handin_jobs, make_plan  # noqa: E402
-from autograder.official.supervise import Record, RecordStatus  # noqa: E402
+from autograder.official.judging import plan as plans  # noqa: E402
+from autograder.official.judging.judge import judge  # noqa: E402
+from autograder.official.judging.plan import Plan, handin_jobs, make_plan  # noqa: E402
+from autograder.official.judging.supervise import Record, RecordStatus  # noqa: E402
+from autograder.official.worker import wire  # noqa: E402
 from autograder.oracles import hints_wanted, load_oracles, values_only  # noqa: E402
 from autograder.rubric import load_rubric  # noqa: E402
 from autograder.steps import all_steps, case_steps  # noqa: E402

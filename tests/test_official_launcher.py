@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.official.launcher import WORKER_ENV, Launcher, LaunchError
-from autograder.official.supervise import make_base
+from autograder.official.confine.launcher import WORKER_ENV, Launcher, LaunchError, write_server_files
+from autograder.official.judging.supervise import make_base
+from autograder.official.worker import wire
 
 
 @pytest.fixture
@@ -128,3 +129,20 @@ def test_an_ended_worker_keeps_its_pid_until_released(base):
             os.close(r)
             os.close(w)
         launcher.close()
+
+
+def test_the_servers_folder_holds_a_worker_and_wire_format_that_load_alone_and_speak_to_the_grader(tmp_path):
+    write_server_files(tmp_path)
+    code = ("import sys\nsys.path.insert(0, sys.argv[1])\nimport numpy as np\nimport _wire, _worker\n"
+            "assert not [m for m in sys.modules if m.split('.')[0] == 'autograder'], 'the grader was imported'\n"
+            "sys.stdout.buffer.write(_wire.frame(_wire.READY, {'kind': 'ready'}, {})\n"
+            "    + _wire.frame(0, *_wire.encode_case({'y': np.arange(3.0)}, {}, None, None)))\n")
+    proc = subprocess.run([sys.executable, "-I", "-B", "-c", code, str(tmp_path)], capture_output=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert not list(tmp_path.rglob("__pycache__"))
+    reader = wire.FrameReader(0, 1)
+    frames = reader.feed(proc.stdout)
+    assert reader.error is None and [n for n, _, _ in frames] == [wire.READY, 0]
+    record, arrays = wire.decode_frame(*frames[1][1:])
+    outputs, _, error, _ = wire.decode_case(record, arrays, None, ("exception",))
+    assert outputs["y"].tolist() == [0.0, 1.0, 2.0] and error is None

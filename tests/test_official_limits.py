@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from autograder.official.limits import Limits, confine
+from autograder.official.confine.limits import Limits, confine
 from tests.official_setup import needs_root
 
 

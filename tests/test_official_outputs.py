@@ -3,7 +3,7 @@
 import json
 
 from autograder.engine import Status, StepResult
-from autograder.official.outputs import autolab_line, feedback_text, gradebook_csv, results_json
+from autograder.official.judging.outputs import autolab_line, feedback_text, gradebook_csv, results_json
 
 
 def results() -> list[StepResult]:

@@ -13,8 +13,8 @@ import pytest
 # Official grading draws hidden cases from the torch oracles.
 pytest.importorskip("torch")
 
-from autograder.official import identity, sandbox
-from autograder.official.identity import IdentityError, worker_identities
+from autograder.official.confine import identity, sandbox
+from autograder.official.confine.identity import IdentityError, worker_identities
 from tests.official_setup import (
     needs_root,
     official_cli,
@@ -162,10 +162,10 @@ def test_a_uid_already_in_use_is_refused(monkeypatch):
 
 @needs_root
 def test_each_runtime_must_have_torch_exactly_when_its_steps_use_it(public, monkeypatch):
-    from autograder.official import probe as probes
-    from autograder.official.identity import Identity
-    from autograder.official.launcher import Launcher
-    from autograder.official.probe import Guarded, ProbeError, probe
+    from autograder.official.confine import probe as probes
+    from autograder.official.confine.identity import Identity
+    from autograder.official.confine.launcher import Launcher
+    from autograder.official.confine.probe import Guarded, ProbeError, probe
     from tests.official_setup import torch_worker_python
 
     # Only the runtimes are in question here (this checkout may be readable: other tests cover that).
@@ -206,7 +206,7 @@ def test_a_worker_runtime_its_users_could_write_into_is_refused(setup, public):
 
 
 def test_the_probe_reports_memory_shared_with_its_parent_and_descriptors_it_was_not_given(tmp_path):
-    from autograder.official.probe import PROBE
+    from autograder.official.confine.probe import PROBE
 
     targets = {"read": [], "write": [], "grader": 1, "token": "t"}
     clean = "import os\nos.dup2(1, 3)\n"
@@ -264,7 +264,7 @@ print(json.dumps(imported))
 @needs_namespaces
 @pytest.mark.slow
 def test_the_numpy_worker_cannot_import_torch_however_it_searches(public):
-    from autograder.official.launcher import Launcher, spawn_program
+    from autograder.official.confine.launcher import Launcher, spawn_program
     from tests.official_setup import torch_worker_python
 
     uid = worker_uid(154)
@@ -295,7 +295,7 @@ def test_the_numpy_worker_cannot_import_torch_however_it_searches(public):
 def test_the_probe_names_what_a_worker_without_its_own_view_reaches(tmp_path):
     import socket
 
-    from autograder.official.probe import PROBE
+    from autograder.official.confine.probe import PROBE
 
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     path = str(tmp_path / "bus.sock")
@@ -330,9 +330,9 @@ def test_the_probe_names_what_a_worker_without_its_own_view_reaches(tmp_path):
 @needs_root
 @needs_namespaces
 def test_in_its_own_view_the_probe_finds_nothing_and_a_view_that_shows_more_is_refused(public, monkeypatch):
-    from autograder.official import probe as probes
-    from autograder.official.launcher import Launcher
-    from autograder.official.probe import Guarded, ProbeError, probe
+    from autograder.official.confine import probe as probes
+    from autograder.official.confine.launcher import Launcher
+    from autograder.official.confine.probe import Guarded, ProbeError, probe
 
     monkeypatch.setattr(probes, "_targets", lambda guarded, other: {"read": [], "write": [], "grader": 1,
                                                                      "token": "t"})
@@ -356,7 +356,7 @@ def test_without_namespaces_grading_refuses_unless_the_weaker_isolation_is_accep
     import argparse
 
     from autograder.official import __main__ as cli
-    from autograder.official.plan import GradingError
+    from autograder.official.judging.plan import GradingError
 
     monkeypatch.setattr(sandbox, "kernel_allows", lambda: False)
     monkeypatch.setattr(sandbox, "_PERMISSIONS_ONLY", [])
@@ -379,7 +379,7 @@ def test_torch_steps_without_a_torch_runtime_are_refused_unless_skipped(setup):
 
 @needs_root
 def test_the_probe_refuses_a_numpy_runtime_that_can_import_torch_from_a_folder_it_finds(tmp_path):
-    from autograder.official.probe import PROBE
+    from autograder.official.confine.probe import PROBE
     from tests.official_setup import torch_worker_python
 
     torch_runtime = Path(torch_worker_python()).parent.parent

@@ -11,7 +11,7 @@ import pytest
 # Official grading draws hidden cases from the torch oracles.
 pytest.importorskip("torch")
 
-from autograder.official.secret import fingerprint, read_secret  # noqa: E402
+from autograder.official.judging.secret import fingerprint, read_secret  # noqa: E402
 from autograder.steps import all_steps  # noqa: E402
 from tests import class_corpus  # noqa: E402
 from tests.official_setup import (  # noqa: E402

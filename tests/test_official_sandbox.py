@@ -7,10 +7,10 @@ import socket
 
 import pytest
 
-from autograder.official import sandbox
-from autograder.official.identity import Identity, kill_all
-from autograder.official.launcher import Launcher, spawn_program
-from autograder.official.supervise import make_base
+from autograder.official.confine import sandbox
+from autograder.official.confine.identity import Identity, kill_all
+from autograder.official.confine.launcher import Launcher, spawn_program
+from autograder.official.judging.supervise import make_base
 from tests.official_setup import needs_root, worker_python, worker_uid
 
 UID = worker_uid(180)
@@ -60,7 +60,7 @@ def test_a_runtime_in_tmp_falls_back_to_shared_folders_and_says_so():
 def test_the_torch_steps_workers_get_the_torch_group_where_it_exists(monkeypatch):
     import grp
 
-    from autograder.official.batch import torch_identity
+    from autograder.official.judging.batch import torch_identity
 
     numpy_worker = Identity(UID, UID, "/opt/rnn-worker/bin/python")
     monkeypatch.setattr(grp, "getgrnam", lambda name: grp.struct_group((name, "x", 4242, [])))

@@ -6,10 +6,10 @@ import pytest
 # Official grading draws hidden cases from the torch oracles.
 pytest.importorskip("torch")
 
-from autograder.official.plan import handin_jobs, hidden_cases, make_plan
-from autograder.official.secret import SecretError, hidden_stream, new_secret, read_secret, submission_digest
+from autograder.official.judging.plan import handin_jobs, hidden_cases, make_plan
+from autograder.official.judging.secret import SecretError, hidden_stream, new_secret, read_secret, submission_digest
 from autograder.oracles import load_oracles
-from autograder.reference_store import load_cases, read_manifest
+from autograder.references.store import load_cases, read_manifest
 from autograder.steps import all_steps
 from tests.official_setup import solution
 

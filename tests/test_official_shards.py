@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.official.shards import ShardError, merge, parse_shard, shard_of, write_shard_file
+from autograder.official.intake.shards import ShardError, merge, parse_shard, shard_of, write_shard_file
 from tests.official_setup import (
     needs_root,
     official_cli,

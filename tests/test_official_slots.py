@@ -9,11 +9,11 @@ import pytest
 # Official grading draws hidden cases from the torch oracles.
 pytest.importorskip("torch")
 
-from autograder.official.identity import Identity
-from autograder.official.plan import make_plan
-from autograder.official.probe import Guarded
-from autograder.official.slots import Slots, SlotSpec, grade_batch
-from autograder.official.supervise import make_base
+from autograder.official.confine.identity import Identity
+from autograder.official.confine.probe import Guarded
+from autograder.official.judging.plan import make_plan
+from autograder.official.judging.slots import Slots, SlotSpec, grade_batch
+from autograder.official.judging.supervise import make_base
 from tests.official_setup import (
     needs_root,
     pack,

@@ -16,10 +16,10 @@ import pytest
 pytest.importorskip("torch")
 
 from autograder.findings import Cause
-from autograder.official import supervise
-from autograder.official.batch import grade_one
-from autograder.official.identity import processes_of
-from autograder.official.plan import make_plan
+from autograder.official.confine.identity import processes_of
+from autograder.official.judging import supervise
+from autograder.official.judging.batch import grade_one
+from autograder.official.judging.plan import make_plan
 from tests.official_setup import LINEAR, in_process_grader, needs_root, solution, worker_uid
 from tests.release_tree import FULL, RUBRIC
 
@@ -231,7 +231,7 @@ def test_the_handin_budget_stops_a_handin_of_slow_cases():
 
 
 def test_disk_use_is_bounded_for_the_handin(grader):
-    from autograder.official import sandbox
+    from autograder.official.confine import sandbox
 
     if not sandbox.namespace_for(grader.identities[0]):
         pytest.skip("no mount namespaces here: disk use is bounded per file only")

@@ -5,27 +5,29 @@ import json
 import numpy as np
 import pytest
 
-from autograder.official import wire
+from autograder.official.worker import wire
+from autograder.official.worker.wire.decode import Decoder
+from autograder.official.worker.wire.encode import Encoder
 
 
 def test_codec_round_trip_and_refusals():
-    enc = wire._Encoder()
+    enc = Encoder()
     value = {"a": [np.arange(3.0), (np.float32(2), 3, 1.5, None, True)], "b": "text"}
     node = enc.encode(value)
     meta, data = wire.pack_arrays(enc.arrays)
-    decoded = wire._Decoder(wire.unpack_arrays(meta, data), None).decode(node)
+    decoded = Decoder(wire.unpack_arrays(meta, data), None).decode(node)
     assert decoded["a"][0].tolist() == [0.0, 1.0, 2.0]
     assert type(decoded["a"][1][0]) is np.float32 and decoded["a"][1][1:] == (3, 1.5, None, True)
-    assert wire._Decoder({}, None).decode({"t": "opaque", "type": "Foo"}).__class__.__name__ == "Foo"
+    assert Decoder({}, None).decode({"t": "opaque", "type": "Foo"}).__class__.__name__ == "Foo"
     for bad in ({"t": "array", "k": "a9"}, {"t": "opaque", "type": "not a name"}, {"t": "int", "v": "x"},
                 {"t": "exec"}, [1], {"t": "odd_array", "dtype": "O", "shape": [10**6, 10**6]}):
         with pytest.raises(wire.Malformed):
-            wire._Decoder({}, None).decode(bad)
+            Decoder({}, None).decode(bad)
     deep: dict = {"t": "none"}
     for _ in range(20):
         deep = {"t": "list", "v": [deep]}
     with pytest.raises(wire.Malformed, match="too deep"):
-        wire._Decoder({}, None).decode(deep)
+        Decoder({}, None).decode(deep)
 
 
 def test_a_frame_round_trips_through_the_reader_byte_by_byte():

@@ -17,7 +17,7 @@ from autograder.cases import Case, CaseKind  # noqa: E402
 from autograder.engine import live_cases  # noqa: E402
 from autograder.oracles import load_oracles  # noqa: E402
 from autograder.oracles.search import candidate_count_bound  # noqa: E402
-from autograder.reference_store import load_cases, read_manifest  # noqa: E402
+from autograder.references.store import load_cases, read_manifest  # noqa: E402
 from autograder.steps import case_steps  # noqa: E402
 from autograder.steps._poems import decode_text  # noqa: E402
 

@@ -98,7 +98,7 @@ def test_check_names_a_stale_region_and_generate_rewrites_it(tmp_path, capsys):
 
     assert main(["generate", "--check", "--source", str(root)]) == 1
     out, err = capsys.readouterr()
-    assert out.splitlines() == ["stale: README.md: points", "stale: handout/README.md: points"]
+    assert out.splitlines() == ["stale: docs/runner.md: points", "stale: handout/README.md: points"]
     assert "python -m autograder.release generate" in err
 
     assert main(["generate", "--source", str(root)]) == 0
@@ -213,7 +213,7 @@ def test_a_new_step_needs_only_its_four_files_and_regeneration(tmp_path, no_torc
     after = _digests(source)
     touched = {rel for rel in before.keys() | after.keys() if before.get(rel) != after.get(rel)}
     written = {"mytorch/scale.py", "autograder/steps/scale.py", "autograder/oracles/scale.py", "autograder/rubric.json"}
-    generated = {"reference_data/scale.arrays", "reference_data/manifest.json", "README.md", "handout/README.md",
+    generated = {"reference_data/scale.arrays", "reference_data/manifest.json", "docs/runner.md", "handout/README.md",
                  "handout/STUDENT_README.md", "create_tarball.sh"}
     assert touched == written | generated
 

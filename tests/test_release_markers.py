@@ -176,9 +176,10 @@ def test_unclaimed_region_in_student_file_is_refused_by_the_build(source):
 
 
 def test_shipped_code_importing_instructor_only_module_is_refused(source):
-    line = edit(source, "autograder/report.py", "import json\n", "import json\nfrom autograder import references\n")
-    assert f"autograder/report.py:{line + 1}: imports autograder.references, but autograder.references is " \
-           "instructor-only and not shipped" in problems(source)
+    line = edit(source, "autograder/report.py", "import json\n",
+                "import json\nfrom autograder.references import regenerate\n")
+    assert f"autograder/report.py:{line + 1}: imports autograder.references.regenerate, but " \
+           "autograder.references.regenerate is instructor-only and not shipped" in problems(source)
 
 
 def test_requirements_other_than_numpy_are_refused(source):
@@ -199,7 +200,9 @@ def test_instructor_only_and_private_files_are_left_out(source):
     (source / "reference_data" / "private" / "hidden.npz").write_bytes(b"secret")
     files = assemble(source).files
     assert "autograder/answer_key.py" not in files and "reference_data/private/hidden.npz" not in files
-    assert not any(rel.startswith("autograder/release/") or rel == "autograder/references.py" for rel in files)
+    assert not any(rel.startswith("autograder/release/") for rel in files)
+    assert {"autograder/references/regenerate.py", "autograder/references/__main__.py"}.isdisjoint(files)
+    assert "autograder/references/store.py" in files
 
 
 def test_build_replaces_an_earlier_release_but_nothing_else(source, tmp_path):

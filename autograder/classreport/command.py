@@ -29,8 +29,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def _handin_files(paths: list[Path]) -> dict[str, dict[str, str]]:
     """paths: handin archives or folders -> name (as grade names them) -> its .py files, read as grading reads them."""
-    from autograder.official.batch import handin_names
-    from autograder.official.handin import HandinError, read_folder, read_tar
+    from autograder.official.intake.handin import HandinError, read_folder, read_tar
+    from autograder.official.judging.batch import handin_names
 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
@@ -45,7 +45,7 @@ def _handin_files(paths: list[Path]) -> dict[str, dict[str, str]]:
 
 
 def _pairs(paths: list[Path], threshold: float) -> tuple[list[Pair], int]:
-    from autograder.official.plan import stubbed_editable
+    from autograder.official.judging.plan import stubbed_editable
     from autograder.rubric import load_rubric
 
     handins = _handin_files(paths)

@@ -37,18 +37,26 @@ from pathlib import Path
 
 from autograder import __version__
 from autograder.classreport import command as class_report
-from autograder.official import outputs, sandbox
-from autograder.official.batch import Grader, grade_one, handin_names, identities_for, start_grader
-from autograder.official.facts import grader_facts
-from autograder.official.handin import HandinError, find_upload, read_folder, read_tar
-from autograder.official.identity import DEFAULT_FIRST_UID, IdentityError
-from autograder.official.plan import DEFAULT_BUDGET, DEFAULT_HIDDEN, DEFAULT_TIMEOUT, GradingError, Plan, make_plan
-from autograder.official.probe import Guarded, ProbeError
-from autograder.official.secret import SecretError, new_secret, read_secret
-from autograder.official.shards import ShardError, merge, parse_shard, shard_of, write_shard_file
-from autograder.official.slots import Slots, SlotSpec, grade_batch
-from autograder.official.supervise import make_base
-from autograder.reference_store import ReferenceDataError
+from autograder.official.confine import sandbox
+from autograder.official.confine.identity import DEFAULT_FIRST_UID, IdentityError
+from autograder.official.confine.probe import Guarded, ProbeError
+from autograder.official.intake.handin import HandinError, find_upload, read_folder, read_tar
+from autograder.official.intake.shards import ShardError, merge, parse_shard, shard_of, write_shard_file
+from autograder.official.judging import outputs
+from autograder.official.judging.batch import Grader, grade_one, handin_names, identities_for, start_grader
+from autograder.official.judging.facts import grader_facts
+from autograder.official.judging.plan import (
+    DEFAULT_BUDGET,
+    DEFAULT_HIDDEN,
+    DEFAULT_TIMEOUT,
+    GradingError,
+    Plan,
+    make_plan,
+)
+from autograder.official.judging.secret import SecretError, new_secret, read_secret
+from autograder.official.judging.slots import Slots, SlotSpec, grade_batch
+from autograder.official.judging.supervise import make_base
+from autograder.references.store import ReferenceDataError
 from autograder.report import table
 from autograder.text import plural
 
@@ -277,7 +285,7 @@ def cmd_autolab(args: argparse.Namespace) -> int:
 
 def cmd_bundle(args: argparse.Namespace) -> int:
     """Write a Gradescope autograder zip to args.out (the grader without the solution); return 0."""
-    from autograder.official.bundle import write_bundle
+    from autograder.official.intake.bundle import write_bundle
 
     read_secret(args.secret)
     write_bundle(args.out, args.secret, args.hidden_cases, args.timeout, args.hidden_visibility)

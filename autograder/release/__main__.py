@@ -9,7 +9,7 @@ build writes DIR/release/ (the student release as a folder) and DIR/rnn-handout.
 ignores. Exit code 0 on success, 1 when the source cannot be released (each
 problem is printed as file:line: what).
 
-generate rewrites the regions of the READMEs and create_tarball.sh that restate
+generate rewrites the regions of the documents and create_tarball.sh that restate
 autograder/rubric.json (the points and files tables, the list of required files).
 With --check it writes nothing, names each stale region and exits 1 if there is one.
 """
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     cmd = sub.add_parser("build", help="build the student release folder and archive")
     cmd.add_argument("--out", type=Path, default=ROOT / "build", help="build folder (default: %(default)s)")
     cmd.add_argument("--source", type=Path, default=ROOT, help="instructor repository root (default: %(default)s)")
-    gen = sub.add_parser("generate", help="rewrite the regions of the READMEs and create_tarball.sh that restate "
+    gen = sub.add_parser("generate", help="rewrite the regions of the documents and create_tarball.sh that restate "
                                           "the rubric")
     gen.add_argument("--check", action="store_true", help="write nothing; exit 1 naming each stale region")
     gen.add_argument("--source", type=Path, default=ROOT, help="instructor repository root (default: %(default)s)")

@@ -93,7 +93,7 @@ def _check_rubric(rubric: list[RubricEntry], regions: list[Region], files: dict[
 def _check_references(source: Path, problems: list[str]) -> None:
     # The source's own step definitions decide whether its data is stale, so ask them, in a fresh process.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    proc = subprocess.run([sys.executable, "-m", "autograder.reference_store"], cwd=source, env=env,
+    proc = subprocess.run([sys.executable, "-m", "autograder.references.store"], cwd=source, env=env,
                           capture_output=True, text=True)
     if proc.returncode == 1:
         problems += [f"reference data: {line}" for line in proc.stdout.splitlines() if line.strip()]

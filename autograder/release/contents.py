@@ -10,7 +10,7 @@ from pathlib import Path
 
 # Student-editable code: exactly what create_tarball.sh packs (every .py under these folders).
 EDITABLE_DIRS = ("mytorch", "hw")
-# Folders and files that ship; everything else (tests/, benchmarks/, .ci/, the instructor README,
+# Folders and files that ship; everything else (tests/, benchmarks/, .ci/, the instructor README and docs/,
 # requirements-dev.txt, ...) stays behind.
 SHIPPED_DIRS = ("mytorch", "hw", "autograder", "reference_data", "handout")
 SHIPPED_FILES = ("create_tarball.sh", "requirements.txt")
@@ -19,7 +19,8 @@ STUDENT_README = "handout/STUDENT_README.md"
 # Instructor-only code: the reference generator, the multiple-choice answer key, this builder and
 # official-grading code. Patterns are fnmatch-style over repository-relative paths.
 INSTRUCTOR_ONLY = (
-    "autograder/references.py",
+    "autograder/references/regenerate.py",
+    "autograder/references/__main__.py",
     "autograder/answer_key.py",
     # The decoders' oracle is a plain implementation of the pinned beam rule: it would be the answer.
     # Without it the students' runner checks those steps on the stored cases only.

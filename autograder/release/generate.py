@@ -1,8 +1,8 @@
 """Generated regions: the parts of the documents and scripts that only restate the rubric.
 
 autograder/rubric.json is the one place a step's facts are written (id, points, file, functions,
-dependencies, torch). The tables of points and files in the READMEs and create_tarball.sh's list of
-required files are generated from it, between two marker lines:
+dependencies, torch). The tables of points and files in the documents (docs/runner.md, the handout's
+READMEs) and create_tarball.sh's list of required files are generated from it, between two marker lines:
 
     <!-- BEGIN GENERATED: points -->          (Markdown)
     ...
@@ -25,7 +25,7 @@ from autograder.rubric import RubricEntry
 
 # The files that hold generated regions (relative to the repository root), and the regions each must hold.
 DOCUMENTS = {
-    "README.md": ("points",),
+    "docs/runner.md": ("points",),
     "handout/README.md": ("files", "points"),
     "handout/STUDENT_README.md": ("files",),
     "create_tarball.sh": ("required-files",),
