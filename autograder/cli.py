@@ -19,12 +19,12 @@ from pathlib import Path
 
 from autograder import __version__
 from autograder.cases import LIVE_STREAM
-from autograder.engine import StepResult, live_cases, needs_torch, run_step, with_dependency_note
 from autograder.isolation import hard_exit
 from autograder.reference_store import ReferenceDataError, load_cases, read_manifest
 from autograder.report import failure_details, grading_facts, table, torch_note, write_json
+from autograder.results import StepResult, needs_torch, with_dependency_note
 from autograder.rubric import load_rubric, nearest_steps, select_steps
-from autograder.steps import Step, all_steps
+from autograder.steps import AnyStep, all_steps, case_steps
 from autograder.text import plural
 
 DEFAULT_TIMEOUT = 20.0
@@ -147,15 +147,15 @@ def _run_steps(selected: list, steps: dict, stored: dict, oracles: dict | None, 
     failed: set[str] = set()
     for entry in selected:
         step = steps[entry.id]
-        if isinstance(step, Step) and step.needs_torch and not torch_importable():
+        if step.needs_torch and not torch_importable():
             results.append(needs_torch(entry))
             continue
         cases = list(stored.get(entry.id, []))
         hinted = None
-        if oracles is not None and isinstance(step, Step) and entry.id in oracles:
+        if oracles is not None and entry.id in oracles:
             cases += _live(step, oracles[entry.id], args.seed)
             hinted = functools.partial(_with_hints, oracles[entry.id])
-        results.append(with_dependency_note(run_step(step, entry, cases, args.timeout, hinted), failed, entry,
+        results.append(with_dependency_note(step.run_here(entry, cases, args.timeout, hinted), failed, entry,
                                             files))
     return results
 
@@ -169,12 +169,12 @@ def _facts(args: argparse.Namespace, live: bool) -> dict:
                                     "numpy": numpy.__version__})
 
 
-def _live(step: Step, oracle, seed: int) -> list:
+def _live(step: AnyStep, oracle, seed: int) -> list:
     """-> the step's live cases, values only: a passing step never pays for its catalog of known bugs."""
     from autograder.oracles import values_only
 
     with values_only():
-        return live_cases(step, oracle, seed, hints_pending=True)
+        return step.draw_cases(oracle, seed, hints_pending=True)
 
 
 def _with_hints(oracle, case):
@@ -221,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         manifest = read_manifest()
-        stored = {e.id: load_cases(e.id, manifest, step=s) for e in selected if isinstance(s := steps[e.id], Step)}
+        with_cases = case_steps()
+        stored = {e.id: load_cases(e.id, manifest, step=with_cases[e.id]) for e in selected if e.id in with_cases}
         oracles = _torch_oracles(args.torch)
     except (ReferenceDataError, SetupError) as exc:
         print(f"error: {exc}", file=sys.stderr)

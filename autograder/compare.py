@@ -12,7 +12,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from autograder.findings import Hint, HintKind
-from autograder.steps import MISSING
+from autograder.produced import MISSING
 from autograder.tolerance import Tolerance
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from autograder import __version__
-from autograder.engine import TORCH_INSTALL, Status, StepResult
+from autograder.results import Status, StepResult
+from autograder.supported import TORCH_INSTALL
 from autograder.text import plural
 
 

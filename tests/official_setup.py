@@ -22,7 +22,7 @@ import pytest
 
 from autograder.official.batch import Grader
 from autograder.official.identity import Identity
-from autograder.official.supervise import make_base
+from autograder.official.worker_folder import make_base
 from tests.release_tree import editable_sources
 from tests.tree import REPO
 

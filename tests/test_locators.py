@@ -11,7 +11,7 @@ from autograder.tolerance import DEFAULT
 
 torch = pytest.importorskip("torch")
 
-from autograder.engine import live_cases  # noqa: E402
+
 from autograder.oracles import load_oracles  # noqa: E402
 
 STEPS = case_steps()
@@ -21,7 +21,7 @@ ORACLES = load_oracles()
 def solved(step_id: str, index: int = 0):
     """-> (a case of the step with torch's expected values and trace, what the reference solution produced)."""
     step = STEPS[step_id]
-    case = live_cases(step, ORACLES[step_id], stream=5)[index]
+    case = step.draw_cases(ORACLES[step_id], stream=5)[index]
     out = Outputs()
     step.run({k: np.array(v, copy=True) for k, v in case.inputs.items()}, out)
     return case, out

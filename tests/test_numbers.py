@@ -6,11 +6,11 @@ import warnings
 import numpy as np
 import pytest
 
-from autograder.engine import judge_step
 from autograder.isolation import run_isolated
+from autograder.judging import judge_step
 from autograder.steps import Output, Outputs
 from autograder.steps._numbers import FormNote, number
-from tests.test_engine import ENTRY, case, make_step, produced
+from tests.test_judging import ENTRY, case, make_step, produced
 
 
 def _noted(value):

@@ -10,7 +10,7 @@ import pytest
 from autograder.official import sandbox
 from autograder.official.identity import Identity, kill_all
 from autograder.official.launcher import WORKER_ENV, Launcher, spawn_program
-from autograder.official.supervise import make_base
+from autograder.official.worker_folder import make_base
 from tests.official_setup import needs_root, worker_python, worker_uid
 
 UID = worker_uid(190)

@@ -127,10 +127,10 @@ def test_partly_solved_handin_gets_the_runners_verdicts_and_messages(built, no_t
 def test_patching_the_comparison_inside_the_worker_changes_nothing(grader):
     files = with_change(LINEAR, "        return x @ self.W.T + self.b\n", "        return np.zeros(1)\n")
     files[LINEAR] += (
-        "\nimport autograder.compare, autograder.engine\n"
+        "\nimport autograder.compare, autograder.judging\n"
         "autograder.compare.compare = lambda *a, **k: []\n"
-        "autograder.engine.check_case = lambda *a, **k: []\n"
-        "autograder.engine.judge_case = lambda *a, **k: []\n"
+        "autograder.judging.first_mismatch = lambda *a, **k: None\n"
+        "autograder.judging.judge_case = lambda *a, **k: None\n"
     )
     graded = grade(grader, files)
     assert graded["linear_forward"][0] == "failed"

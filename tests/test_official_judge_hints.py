@@ -14,15 +14,15 @@ import pytest
 pytest.importorskip("torch")
 
 from autograder.cases import Case  # noqa: E402
-from autograder.engine import Status  # noqa: E402
 from autograder.official import plan as plans  # noqa: E402
 from autograder.official import wire  # noqa: E402
 from autograder.official.judge import judge  # noqa: E402
 from autograder.official.plan import Plan, handin_jobs, make_plan  # noqa: E402
-from autograder.official.supervise import Record, RecordStatus  # noqa: E402
+from autograder.official.reports import Record, decode_record  # noqa: E402
 from autograder.oracles import hints_wanted, load_oracles, values_only  # noqa: E402
+from autograder.results import Status  # noqa: E402
 from autograder.rubric import load_rubric  # noqa: E402
-from autograder.steps import all_steps, case_steps  # noqa: E402
+from autograder.steps import JobKind, all_steps, case_steps  # noqa: E402
 from tests.mutants import hint_lines  # noqa: E402
 from tests.official_setup import in_process_grader, with_change, worker_uid  # noqa: E402
 from tests.test_official_judge import grade  # noqa: E402
@@ -46,7 +46,7 @@ def eager(case: Case, step_id: str) -> Case:
 
 def reports(outputs: list[dict[str, np.ndarray]]) -> dict[int, Record]:
     """What the worker would report for each job: these outputs."""
-    return {n: Record(RecordStatus.DONE, *wire.encode_case(out, {}, None, [])) for n, out in enumerate(outputs)}
+    return {n: decode_record(JobKind.CASE, *wire.encode_case(out, {}, None, [])) for n, out in enumerate(outputs)}
 
 
 def buggy_reports(step_id: str, cases: list[Case]) -> tuple[dict[int, Record], str]:

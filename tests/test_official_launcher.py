@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from autograder.official.launcher import WORKER_ENV, Launcher, LaunchError
-from autograder.official.supervise import make_base
+from autograder.official.worker_folder import make_base
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 
 import json
 
-from autograder.engine import Status, StepResult
 from autograder.official.outputs import autolab_line, feedback_text, gradebook_csv, results_json
+from autograder.results import Status, StepResult
 
 
 def results() -> list[StepResult]:

@@ -13,7 +13,7 @@ from autograder.official.identity import Identity
 from autograder.official.plan import make_plan
 from autograder.official.probe import Guarded
 from autograder.official.slots import Slots, SlotSpec, grade_batch
-from autograder.official.supervise import make_base
+from autograder.official.worker_folder import make_base
 from tests.official_setup import (
     needs_root,
     pack,

@@ -2,8 +2,8 @@
 
 import json
 
-from autograder.engine import Status, StepResult
 from autograder.report import failure_details, gradescope_json, table, write_json
+from autograder.results import Status, StepResult
 
 
 def results() -> list[StepResult]:

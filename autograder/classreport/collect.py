@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograder.engine import Status
 from autograder.findings import Failure
+from autograder.results import Status
 
 # The top-level "extra_data" key under which official grading records its isolation mode (namespaces,
 # cgroups, ...); the report says "not recorded" where it is absent.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from autograder.cases import Case
-from autograder.steps import Outputs
+from autograder.produced import Outputs
 from autograder.tolerance import Tolerance
 
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from autograder.cases import Case
 from autograder.locators import Evidence, first_finding
-from autograder.steps import Outputs
+from autograder.produced import Outputs
 from autograder.tolerance import Tolerance
 
 

@@ -47,7 +47,7 @@ from autograder.official.probe import Guarded, ProbeError
 from autograder.official.secret import SecretError, new_secret, read_secret
 from autograder.official.shards import ShardError, merge, parse_shard, shard_of, write_shard_file
 from autograder.official.slots import Slots, SlotSpec, grade_batch
-from autograder.official.supervise import make_base
+from autograder.official.worker_folder import make_base
 from autograder.reference_store import ReferenceDataError
 from autograder.report import table
 from autograder.text import plural

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from autograder.engine import StepResult
 from autograder.findings import Cause
 from autograder.official import outputs
 from autograder.official.handin import HandinError
@@ -18,8 +17,11 @@ from autograder.official.launcher import Launcher
 from autograder.official.limits import Limits
 from autograder.official.plan import Job, Plan, handin_jobs
 from autograder.official.probe import Guarded, probe
+from autograder.official.reports import Record, RecordStatus
 from autograder.official.sandbox import torch_groups
-from autograder.official.supervise import Record, RecordStatus, make_base, run_handin
+from autograder.official.supervise import run_handin
+from autograder.official.worker_folder import make_base
+from autograder.results import StepResult
 
 NOT_OFFICIAL_NOTE = "NOT AN OFFICIAL GRADE: trial run with student code as the grader's own user."
 

@@ -32,7 +32,6 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from autograder.classreport.collect import ISOLATION_KEY
-from autograder.engine import StepResult
 from autograder.findings import Cause
 from autograder.official import outputs
 from autograder.official.batch import Graded, Grader, grade_one, probe_slot
@@ -42,6 +41,7 @@ from autograder.official.judge import rejected
 from autograder.official.limits import Limits
 from autograder.official.plan import GradingError, Plan
 from autograder.official.probe import Guarded, ProbeError
+from autograder.results import StepResult
 from autograder.text import plural
 
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 
+from autograder.locators.search import SYMBOLS, decode
 from autograder.steps._numbers import number
 
-SYMBOLS = "abcdefghijklmnopqrstuvwxyz"
+__all__ = ["SYMBOLS", "decode", "encode", "encode_scores", "symbols_of"]
 
 
 def symbols_of(inputs: dict[str, np.ndarray]) -> list[str]:
@@ -25,11 +26,6 @@ def encode(path: Any, symbols: list[str], what: str) -> np.ndarray:
     if unknown:
         raise ValueError(f"{what} {path[:60]!r} holds {unknown[0]!r}, which is not in SymbolSets {symbols}")
     return np.array([symbols.index(c) + 1 for c in path], dtype=np.float64)
-
-
-def decode(codes: np.ndarray) -> str:
-    """Codes (n,) (0 is padding) -> the path as a str."""
-    return "".join(SYMBOLS[int(c) - 1] for c in codes if 0 < c <= len(SYMBOLS) and c == int(c))
 
 
 def encode_scores(scores: Any, symbols: list[str]) -> tuple[np.ndarray, np.ndarray]:

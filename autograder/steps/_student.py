@@ -5,7 +5,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from autograder.steps import MISSING
+from autograder.produced import MISSING
 
 
 def student_attr(module: str, name: str) -> Any:

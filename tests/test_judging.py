@@ -1,13 +1,15 @@
-"""The engine: typed verdicts from what student code produced, case kinds, quizzes, dependency notes."""
+"""Judging cases: typed verdicts from what student code produced, case kinds, swaps, locators."""
 
 import numpy as np
 
 from autograder.cases import Case, CaseKind
-from autograder.engine import Produced, Status, judge_answers, judge_case, judge_step, run_step, with_dependency_note
 from autograder.findings import Cause
 from autograder.isolation import CodeError, ErrorKind
+from autograder.judging import judge_case, judge_step
+from autograder.produced import Produced
+from autograder.results import Status
 from autograder.rubric import RubricEntry
-from autograder.steps import Answer, Output, Outputs, QuizStep, Step
+from autograder.steps import Output, Outputs, Step
 from autograder.steps._module import ACCUMULATION_BUGS
 from autograder.tolerance import DEFAULT, Tolerance
 
@@ -116,55 +118,6 @@ def test_judge_step_counts_cases_by_kind_and_notes_warnings_of_a_passing_step():
     asked = []
     bad = judge_step(make_step(), ENTRY, cases, lambda i, c: asked.append(i) or produced(np.zeros(2), np.ones(2)))
     assert bad.status is Status.FAILED and bad.points == 0 and asked == [0]
-
-
-QUIZ = QuizStep(id="q", target="hw/q.py", module="hw.q", questions=(),
-                normalise=lambda q, a: (None if a in ("a", "b") else f"not a letter: {a!r}", a),
-                mark=lambda answers, key: {})
-
-
-class Q:
-    def __init__(self, number):
-        self.number = number
-
-
-def quiz(*answers):
-    return QuizStep(**{**QUIZ.__dict__, "questions": tuple(Q(a.question) for a in answers)}), list(answers)
-
-
-def test_quiz_answers_are_judged_for_form():
-    step, answers = quiz(Answer(1, "a"), Answer(2, "b"))
-    entry = RubricEntry("q", 10, "hw/q.py", "quiz", ())
-    unmarked = judge_answers(step, entry, answers)
-    assert (unmarked.status, unmarked.points, unmarked.failed) == (Status.NOT_MARKED, 0, False)
-    assert unmarked.headline == "all 2 answers are well-formed" and "official grading" in unmarked.details[0]
-    step, answers = quiz(Answer(1, "a"), Answer(2, "zz"), Answer(3, error="hw/q.py has no function question_3()"))
-    result = judge_answers(step, entry, answers)
-    assert (result.status, result.points, result.headline) == (Status.FAILED, 0, "1 of 3 answers are well-formed")
-    assert result.details == ["  question_2: not a letter: 'zz'", "  question_3: hw/q.py has no function question_3()"]
-    stub = "q: hw/q.py is not implemented yet"
-    step, answers = quiz(Answer(1, stub=stub), Answer(2, stub=stub))
-    result = judge_answers(step, entry, answers)
-    assert (result.status, result.headline) == (Status.NOT_IMPLEMENTED, stub)
-
-
-def test_run_step_dispatches_on_the_kind_of_step(tmp_path, monkeypatch):
-    (tmp_path / "quizmod.py").write_text("def question_1():\n    return 'a'\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    step = QuizStep(**{**QUIZ.__dict__, "module": "quizmod", "questions": (Q(1),)})
-    assert run_step(step, RubricEntry("q", 10, "quizmod.py", "quiz", ()), [], timeout=5).status is Status.NOT_MARKED
-
-
-def test_dependency_note_and_where_to_start():
-    failed = {"base"}
-    entry = RubricEntry("s", 5, "mytorch/thing.py", "Thing", ("base",))
-    result = judge_step(make_step(), entry, [case()], lambda i, c: produced(
-        np.ones(2), error=CodeError(ErrorKind.NOT_IMPLEMENTED, "s: Thing.forward is not implemented yet")))
-    with_dependency_note(result, failed, entry, {"base": "mytorch/base.py", "s": "mytorch/thing.py"})
-    assert result.message == ["s: Thing.forward is not implemented yet",
-                              "  note: this step uses base, which failed above: fix base first",
-                              "  start in mytorch/base.py"]
-    assert failed == {"base", "s"}
 
 
 def test_the_verdict_keeps_the_failure_as_data():
