@@ -22,16 +22,19 @@ ACCUMULATION_BUGS = {
 }
 
 
-def accumulation_specs(describe: Callable[[dict], str], twice: dict, reset: dict,
-                       calls: str = "forward+backward") -> tuple[Spec, Spec]:
-    """describe(params) -> the shape part of a description; twice, reset: the two cases' shapes;
-    calls: what one repetition runs, for the description.
+def _shape(params: dict) -> str:
+    return ", ".join(f"{name} {size}" for name, size in params.items())
+
+
+def accumulation_specs(twice: dict, reset: dict, calls: str = "forward+backward") -> tuple[Spec, Spec]:
+    """twice, reset: the two cases' sizes (name -> size, described in that order); calls: what one repetition
+    runs, for the description.
 
     -> the accumulation case (two calls) and the reset case (two calls, zero_grad() before the second).
     """
     return (
-        Spec(f"{describe(twice)}; {calls} twice without zero_grad (gradients accumulate)", {**twice, "calls": 2}),
-        Spec(f"{describe(reset)}; {calls}, zero_grad(), {calls} again", {**reset, "calls": 2, "zero_grad_at": (1,)}),
+        Spec(f"{_shape(twice)}; {calls} twice without zero_grad (gradients accumulate)", {**twice, "calls": 2}),
+        Spec(f"{_shape(reset)}; {calls}, zero_grad(), {calls} again", {**reset, "calls": 2, "zero_grad_at": (1,)}),
     )
 
 
@@ -42,18 +45,19 @@ def module_steps(
     backward: tuple[Callable, tuple[Output, ...]],
     specs: tuple[Spec, ...],
     accumulation: tuple[Spec, Spec],
-    prefix: str,
     build_backward: Callable | None = None,
     bugs: tuple[Mapping[str, str], Mapping[str, str]] = ({}, {}),
     **options,
 ) -> tuple[Step, Step]:
-    """module: e.g. 'RNNCell'; forward, backward: (run function, graded outputs); prefix: e.g. 'rnn'.
+    """module: e.g. 'RNNCell'; forward, backward: (run function, graded outputs).
 
-    -> the steps `<prefix>_forward` (on specs) and `<prefix>_backward` (on specs + accumulation).
+    -> the steps `<prefix>_forward` (on specs) and `<prefix>_backward` (on specs + accumulation), the prefix
+    being the module's name without 'Cell', in lower case ('rnn').
     build_backward: the backward step's own case builder, when it needs more inputs than forward's.
     bugs: the known-bug catalogs of forward and of backward (backward's also gets ACCUMULATION_BUGS).
     options: further Step fields shared by both (e.g. batch_of).
     """
+    prefix = module.removesuffix("Cell").lower()
     run_forward, forward_outputs = forward
     run_backward, backward_outputs = backward
     return (

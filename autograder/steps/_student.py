@@ -25,6 +25,15 @@ def new_module(module: str, name: str, sizes: tuple[int, ...], weights: list[np.
     return obj
 
 
+def new_cell(module: str, name: str, weights: tuple[str, ...], inputs: dict[str, np.ndarray]) -> Any:
+    """A fresh student cell, e.g. GRUCell(D, H), holding the case's weights (named by `weights`), gradients zeroed.
+
+    inputs: the case's, with x (..., D) and h_prev (..., H) giving the cell's sizes.
+    """
+    sizes = (inputs["x"].shape[-1], inputs["h_prev"].shape[-1])
+    return new_module(module, name, sizes, [inputs[k] for k in weights])
+
+
 def grab(obj: Any, name: str) -> Any:
     """obj.name copied (so later student code can't change it), or MISSING if it was never set."""
     value = getattr(obj, name, MISSING)

@@ -12,6 +12,8 @@ torch's softmax(alpha * y) along that path. Any way of writing sample() that cal
 draw(p) once per character passes; the random numbers themselves never matter.
 """
 
+from dataclasses import replace
+
 import numpy as np
 
 from autograder.cases import Case
@@ -298,48 +300,28 @@ COMPLETE_BUGS = {
     "given_state_ignored": "the given state h is ignored: start from it when one is given",
 }
 
+LOSS = Step(
+    id="char_rnn_loss",
+    target="CharRNN.forward",
+    specs=WINDOW_SPECS,
+    build=build_window,
+    run=run_loss,
+    outputs=(
+        Output("hs", tensor="cache.hs (hidden states, stacked over layers)"),
+        Output("probs", tensor="cache.probs"),
+        Output("loss", tensor="returned loss"),
+    ),
+    locate=locate_hidden,
+    bugs=LOSS_BUGS,
+)
+# A drawn text has no batch size to recognise a batch factor by.
+SAMPLE = Step(id="char_rnn_sample", target="sample", specs=SAMPLE_SPECS, build=build_sample, run=run_sample,
+              outputs=SAMPLE_OUTPUTS, batch_of=lambda spec: None, bugs=SAMPLE_BUGS)
 STEPS = (
-    Step(
-        id="char_rnn_loss",
-        target="CharRNN.forward",
-        specs=WINDOW_SPECS,
-        build=build_window,
-        run=run_loss,
-        outputs=(
-            Output("hs", tensor="cache.hs (hidden states, stacked over layers)"),
-            Output("probs", tensor="cache.probs"),
-            Output("loss", tensor="returned loss"),
-        ),
-        locate=locate_hidden,
-        bugs=LOSS_BUGS,
-    ),
-    Step(
-        id="char_rnn_backward",
-        target="CharRNN.backward",
-        specs=WINDOW_SPECS,
-        build=build_backward,
-        run=run_backward,
-        outputs=GRAD_OUTPUTS,
-        bugs=BACKWARD_BUGS,
-    ),
-    Step(
-        id="char_rnn_sample",
-        target="sample",
-        specs=SAMPLE_SPECS,
-        build=build_sample,
-        run=run_sample,
-        outputs=SAMPLE_OUTPUTS,
-        batch_of=lambda spec: None,
-        bugs=SAMPLE_BUGS,
-    ),
-    Step(
-        id="char_rnn_complete",
-        target="complete",
-        specs=COMPLETE_SPECS,
-        build=build_complete,
-        run=run_complete,
-        outputs=SAMPLE_OUTPUTS,
-        batch_of=lambda spec: None,
-        bugs=COMPLETE_BUGS,
-    ),
+    LOSS,
+    replace(LOSS, id="char_rnn_backward", target="CharRNN.backward", build=build_backward, run=run_backward,
+            outputs=GRAD_OUTPUTS, locate=None, bugs=BACKWARD_BUGS),
+    SAMPLE,
+    replace(SAMPLE, id="char_rnn_complete", target="complete", specs=COMPLETE_SPECS, build=build_complete,
+            run=run_complete, bugs=COMPLETE_BUGS),
 )

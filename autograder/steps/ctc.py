@@ -11,6 +11,7 @@ every case, up to T in the hundreds.
 """
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -238,37 +239,28 @@ def _batch(spec: Spec) -> int:
     return len(spec["targets"])
 
 
-STEPS = (
-    Step(
-        id="ctc_forward",
-        target="CTC and CTCLoss.forward",
-        specs=SPECS,
-        build=build,
-        run=run_forward,
-        outputs=(
-            Output("ext", "CTC.extend_target_with_blank", "extended_symbols[b, r]"),
-            Output("skip", "CTC.extend_target_with_blank", "skip_connect[b, r]"),
-            Output("alpha_hat", "CTC.get_scaled_forward_probs", "alpha_hat[b, t, r]"),
-            Output("alpha_log_scale", "CTC.get_scaled_forward_probs", "log_scale[b, t]"),
-            Output("beta_hat", "CTC.get_scaled_backward_probs", "beta_hat[b, t, r]"),
-            Output("beta_log_scale", "CTC.get_scaled_backward_probs", "log_scale[b, t]"),
-            Output("gamma", "CTC.get_posterior_probs", "gamma[b, t, r] (from alpha_hat and beta_hat)"),
-            Output("alpha", "CTC.get_forward_probs", "alpha[b, t, r]"),
-            Output("beta", "CTC.get_backward_probs", "beta[b, t, r]"),
-            Output("loss", "CTCLoss.forward", "returned loss"),
-        ),
-        locate=locate,
-        batch_of=_batch,
-        bugs=FORWARD_BUGS,
+FORWARD = Step(
+    id="ctc_forward",
+    target="CTC and CTCLoss.forward",
+    specs=SPECS,
+    build=build,
+    run=run_forward,
+    outputs=(
+        Output("ext", "CTC.extend_target_with_blank", "extended_symbols[b, r]"),
+        Output("skip", "CTC.extend_target_with_blank", "skip_connect[b, r]"),
+        Output("alpha_hat", "CTC.get_scaled_forward_probs", "alpha_hat[b, t, r]"),
+        Output("alpha_log_scale", "CTC.get_scaled_forward_probs", "log_scale[b, t]"),
+        Output("beta_hat", "CTC.get_scaled_backward_probs", "beta_hat[b, t, r]"),
+        Output("beta_log_scale", "CTC.get_scaled_backward_probs", "log_scale[b, t]"),
+        Output("gamma", "CTC.get_posterior_probs", "gamma[b, t, r] (from alpha_hat and beta_hat)"),
+        Output("alpha", "CTC.get_forward_probs", "alpha[b, t, r]"),
+        Output("beta", "CTC.get_backward_probs", "beta[b, t, r]"),
+        Output("loss", "CTCLoss.forward", "returned loss"),
     ),
-    Step(
-        id="ctc_backward",
-        target="CTCLoss.backward",
-        specs=SPECS,
-        build=build,
-        run=run_backward,
-        outputs=(Output("dY", tensor="returned dY (T, B, C)"),),
-        batch_of=_batch,
-        bugs=BACKWARD_BUGS,
-    ),
+    locate=locate,
+    batch_of=_batch,
+    bugs=FORWARD_BUGS,
 )
+# The loss's backward runs on the forward's cases.
+STEPS = (FORWARD, replace(FORWARD, id="ctc_backward", target="CTCLoss.backward", run=run_backward,
+                          outputs=(Output("dY", tensor="returned dY (T, B, C)"),), locate=None, bugs=BACKWARD_BUGS))

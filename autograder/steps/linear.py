@@ -57,13 +57,11 @@ FORWARD_BUGS = {
 }
 
 STEPS = module_steps(
-    "Linear",
-    build,
+    "Linear", build,
     forward=(run_forward, (Output("y", tensor="output y"),)),
     backward=(run_backward, gradient_outputs(("dx",), GRADS)),
     specs=SPECS,
-    accumulation=accumulation_specs(lambda p: f"batch {p['batch']}, in {p['in']}, out {p['out']}",
-                                    twice={"batch": 3, "in": 4, "out": 2}, reset={"batch": 2, "in": 3, "out": 3}),
-    prefix="linear",
+    accumulation=accumulation_specs(twice={"batch": 3, "in": 4, "out": 2},
+                                    reset={"batch": 2, "in": 3, "out": 3}),
     bugs=(FORWARD_BUGS, {}),
 )

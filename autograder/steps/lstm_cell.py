@@ -6,11 +6,13 @@ and then backward on each call's inputs, so it depends on lstm_forward.
 Repeated calls and zero_grad() as in _module.py.
 """
 
+from functools import partial
+
 import numpy as np
 
 from autograder.steps import Output, Outputs, Spec, zero_grad_schedule
 from autograder.steps._module import accumulation_specs, gradient_outputs, module_steps
-from autograder.steps._student import backward_calls, grab, members, new_module
+from autograder.steps._student import backward_calls, grab, members, new_cell
 
 # The same four parameters as the RNN cell, four times taller, and the same shapes and flavours of cases.
 from autograder.steps.rnn_cell import GRADS, SPECS, WEIGHTS
@@ -41,9 +43,7 @@ def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
     return inputs
 
 
-def _new_cell(inputs: dict[str, np.ndarray]):
-    four_h, d = inputs["W_ih"].shape
-    return new_module("mytorch.lstm_cell", "LSTMCell", (d, four_h // 4), [inputs[k] for k in WEIGHTS])
+_new_cell = partial(new_cell, "mytorch.lstm_cell", "LSTMCell", WEIGHTS)
 
 
 def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
@@ -99,15 +99,12 @@ BACKWARD_BUGS = {
 }
 
 STEPS = module_steps(
-    "LSTMCell",
-    build,
+    "LSTMCell", build,
     forward=(run_forward, (Output("c_new", tensor="returned c_new", position=1),
                            Output("h_new", tensor="returned h_new", position=0))),
     backward=(run_backward, gradient_outputs(("dx", "dh", "dc"), GRADS)),
     specs=SPECS,
-    accumulation=accumulation_specs(lambda p: f"batch {p['batch']}, input {p['input']}, hidden {p['hidden']}",
-                                    twice={"batch": 3, "input": 4, "hidden": 2},
+    accumulation=accumulation_specs(twice={"batch": 3, "input": 4, "hidden": 2},
                                     reset={"batch": 2, "input": 2, "hidden": 3}),
-    prefix="lstm",
     bugs=(FORWARD_BUGS, BACKWARD_BUGS),
 )

@@ -10,6 +10,7 @@ message can say at which time step and layer things first go wrong
 differently, or never calls the cells, is never failed by that diagnosis.
 """
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -140,23 +141,15 @@ BACKWARD_OUTPUTS = (
     for g in CELL_GRADS
 ) + (Output("dh_0", where=WHERE_B, tensor="returned dh_0"),)
 
-STEPS = (
-    Step(
-        id="rnn_classifier_forward",
-        target=WHERE_F,
-        specs=SPECS,
-        build=build,
-        run=run_forward,
-        outputs=(Output("logits", tensor="returned logits"),),
-        locate=locate_forward,
-    ),
-    Step(
-        id="rnn_classifier_backward",
-        target=WHERE_B,
-        specs=SPECS,
-        build=build,
-        run=run_backward,
-        outputs=BACKWARD_OUTPUTS,
-        locate=locate_backward,
-    ),
+FORWARD = Step(
+    id="rnn_classifier_forward",
+    target=WHERE_F,
+    specs=SPECS,
+    build=build,
+    run=run_forward,
+    outputs=(Output("logits", tensor="returned logits"),),
+    locate=locate_forward,
 )
+# Backward runs on the forward's cases.
+STEPS = (FORWARD, replace(FORWARD, id="rnn_classifier_backward", target=WHERE_B, run=run_backward,
+                          outputs=BACKWARD_OUTPUTS, locate=locate_backward))
