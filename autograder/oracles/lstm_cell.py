@@ -13,7 +13,7 @@ import torch
 
 from autograder.cases import Expected
 from autograder.oracles._hints import hints_wanted
-from autograder.oracles._torch import accumulate, add_alternative, array, tensor, with_slope
+from autograder.oracles._torch import add_alternative, add_alternatives, array, cell_backward, tensor, with_slope
 from autograder.oracles.rnn_cell import TORCH_NAMES, with_weights
 from autograder.steps.lstm_cell import WEIGHTS
 
@@ -123,22 +123,9 @@ def _backward(inputs: dict[str, np.ndarray], params: tuple[torch.Tensor, ...],
               ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
     """params: the four weights in WEIGHTS order; step(x, h, c) -> (h_new, c_new) computed from them.
     Runs the case's calls -> (dx, dh, dc and the accumulated gradients, the accumulation bugs' alternatives)."""
-    per_call = []
-    out: dict[str, np.ndarray] = {}
-    calls = zip(inputs["x"], inputs["h_prev"], inputs["c_prev"], inputs["dh_new"], inputs["dc_new"])
-    for x, h_prev, c_prev, dh_new, dc_new in calls:
-        xt, ht, ct = tensor(x, grad=True), tensor(h_prev, grad=True), tensor(c_prev, grad=True)
-        h_new, c_new = step(xt, ht, ct)
-        # dh_new, dc_new are per sample; dividing the loss by the batch makes parameter
-        # gradients batch means, and dx, dh, dc are scaled back to per sample.
-        batch = x.shape[0]
-        loss = ((h_new * tensor(dh_new)).sum() + (c_new * tensor(dc_new)).sum()) / batch
-        gx, gh, gc, *gparams = torch.autograd.grad(loss, (xt, ht, ct) + params)
-        # The last call's dx, dh, dc are compared.
-        out.update(dx=array(gx) * batch, dh=array(gh) * batch, dc=array(gc) * batch)
-        per_call.append({"d" + w: array(g) for w, g in zip(WEIGHTS, gparams)})
-    grads, alternatives = accumulate(per_call, inputs["zero_grad_before"], tuple("d" + w for w in WEIGHTS))
-    return {**out, **grads}, alternatives
+    # The last call's dx, dh, dc are compared.
+    return cell_backward(inputs, {"x": "dx", "h_prev": "dh", "c_prev": "dc"}, ("dh_new", "dc_new"), params,
+                                  WEIGHTS, step)
 
 
 def lstm_backward(inputs: dict[str, np.ndarray]) -> Expected:
@@ -153,8 +140,7 @@ def lstm_backward(inputs: dict[str, np.ndarray]) -> Expected:
         buggy, _ = _backward(inputs, tuple(w[k] for k in WEIGHTS), functools.partial(lstm_step, w, bug=bug))
         if bug == "gate_grads_ifog":  # and the parameter gradients get those rows swapped too
             buggy.update({"d" + k: buggy["d" + k][_g_o_swapped(len(buggy["d" + k]))] for k in WEIGHTS})
-        for key, value in buggy.items():
-            add_alternative(alternatives, key, bug, value, values[key])
+        add_alternatives(alternatives, bug, buggy, values)
     return Expected(values, alternatives)
 
 

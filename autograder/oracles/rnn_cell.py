@@ -13,7 +13,7 @@ import torch
 
 from autograder.cases import Expected
 from autograder.oracles._hints import hints_wanted
-from autograder.oracles._torch import accumulate, add_alternative, array, tensor, with_slope
+from autograder.oracles._torch import add_alternative, add_alternatives, array, cell_backward, tensor, with_slope
 from autograder.steps.rnn_cell import WEIGHTS
 
 TORCH_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
@@ -79,18 +79,8 @@ def _backward(inputs: dict[str, np.ndarray], params: tuple[torch.Tensor, ...],
               ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
     """params: the four weights, in WEIGHTS order; h_of(x, h_prev, h_given) -> h' computed from them.
     Runs the case's calls -> (dx, dh and the accumulated gradients, the accumulation bugs' alternatives)."""
-    per_call = []
-    out: dict[str, np.ndarray] = {}
-    for x, h_prev, h_given, delta in zip(inputs["x"], inputs["h_prev"], inputs["h"], inputs["delta"]):
-        xt, ht = tensor(x, grad=True), tensor(h_prev, grad=True)
-        h = h_of(xt, ht, tensor(h_given))
-        batch = x.shape[0]
-        loss = (h * tensor(delta)).sum() / batch
-        gx, gh, *gparams = torch.autograd.grad(loss, (xt, ht) + params)
-        out["dx"], out["dh"] = array(gx) * batch, array(gh) * batch
-        per_call.append({"d" + k: array(g) for k, g in zip(WEIGHTS, gparams)})
-    grads, alternatives = accumulate(per_call, inputs["zero_grad_before"], tuple("d" + k for k in WEIGHTS))
-    return {**out, **grads}, alternatives
+    return cell_backward(inputs, {"x": "dx", "h_prev": "dh"}, ("delta",), params, WEIGHTS, h_of,
+                                  given=("h",))
 
 
 def rnn_backward(inputs: dict[str, np.ndarray]) -> Expected:
@@ -103,8 +93,7 @@ def rnn_backward(inputs: dict[str, np.ndarray]) -> Expected:
     w = {k: tensor(inputs[k], grad=True) for k in WEIGHTS}
     for bug in BACKWARD_BUGS:
         buggy, _ = _backward(inputs, tuple(w[k] for k in WEIGHTS), functools.partial(_buggy_h, w, bug=bug))
-        for key, value in buggy.items():
-            add_alternative(alternatives, key, bug, value, values[key])
+        add_alternatives(alternatives, bug, buggy, values)
     return Expected(values, alternatives)
 
 
