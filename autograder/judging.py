@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from autograder.cases import Case, CaseKind
-from autograder.compare import Problem, compare
-from autograder.findings import Cause, Failure, Hint, HintKind
+from autograder.compare import compare
+from autograder.findings import Cause, Detail, Failure, Hint, HintKind, Location, Mismatch, Note, NoteKind, Traceback
 from autograder.produced import Output, Outputs, Produced
 from autograder.results import STATUS_OF_ERROR, Status, StepResult
 from autograder.rubric import RubricEntry
@@ -53,40 +53,48 @@ class Verdict:
 
     status: Status
     headline: str
-    details: list[str]
+    details: list[Detail]
     failure: Failure | None = None
 
 
 @dataclass
-class Mismatch:
-    """The first wrong output of a case: the message lines (header first), the output, the hint named."""
+class Wrong:
+    """The first wrong output of a case: its header, the output, why it is wrong, the other wrong outputs."""
 
-    lines: list[str]
+    header: str
     output: Output
-    hint: Hint | None
+    mismatch: Mismatch
+    others: list[str]
+
+    @property
+    def details(self) -> list[Detail]:
+        """-> the findings under the header: the mismatch, then the other wrong outputs, if any."""
+        details: list[Detail] = [self.mismatch]
+        return details + ([Note(NoteKind.ALSO_WRONG, ", ".join(self.others))] if self.others else [])
 
 
 def _header(step: Judged, case: Case, out: Output) -> str:
     return f"{out.where or step.target}, {case.label} ({case.desc}): {out.name}"
 
 
-def _located(step: Judged, case: Case, produced: Outputs) -> list[str]:
+def _located(step: Judged, case: Case, produced: Outputs) -> list[Detail]:
     # The diagnosis reads whatever the student's code passed around; if that is too
     # malformed to place, the verdict and its message stand without it.
     if step.locate is None:
         return []
     try:
-        return list(step.locate(case, produced, step.tolerance))
+        lines = tuple(step.locate(case, produced, step.tolerance))
     except Exception:  # noqa: BLE001
         return []
+    return [Location(lines)] if lines else []
 
 
-def first_mismatch(step: Judged, case: Case, outputs: dict[str, Any], only: set[str] | None = None) -> Mismatch | None:
-    """Compare one case's student outputs -> None, or the first mismatching output with its message and hint.
+def first_mismatch(step: Judged, case: Case, outputs: dict[str, Any], only: set[str] | None = None) -> Wrong | None:
+    """Compare one case's student outputs -> None, or the first mismatching output with why, and its hint.
 
     only: compare just these output keys (the ones produced before a crash).
     """
-    failures: list[tuple[Output, Problem]] = []
+    failures: list[tuple[Output, Mismatch]] = []
     for out in step.outputs:
         if out.key not in case.expected or (only is not None and out.key not in only):
             continue
@@ -98,22 +106,16 @@ def first_mismatch(step: Judged, case: Case, outputs: dict[str, Any], only: set[
             batch=case.batch,
             bugs=step.bugs,
         )
-        if problem:
+        if problem is not None:
             failures.append((out, problem))
     if not failures:
         return None
     first, problem = failures[0]
-    hint = problem.hint
     swapped = _swapped_with(step, case, outputs, first)
     if swapped is not None:
         # The pair's values are right, in each other's places: that is the cause, whatever the values suggest.
-        hint = _swap_hint(step, first, swapped)
-        problem = Problem([p for p in problem if problem.hint is None or p != problem.hint.line()], hint)
-    lines = [_header(step, case, first)] + ["  " + p for p in problem]
-    others = [o.name for o, _ in failures[1:]]
-    if others:
-        lines.append("  also wrong in this case: " + ", ".join(others))
-    return Mismatch(lines, first, hint)
+        problem = problem.with_hint(_swap_hint(step, first, swapped))
+    return Wrong(_header(step, case, first), first, problem, [o.name for o, _ in failures[1:]])
 
 
 def _swapped_with(step: Judged, case: Case, outputs: dict[str, Any], wrong: Output) -> Output | None:
@@ -127,7 +129,7 @@ def _swapped_with(step: Judged, case: Case, outputs: dict[str, Any], wrong: Outp
             compare(outputs.get(wrong.key), case.expected[other.key], tolerance=step.tolerance),
             compare(outputs.get(other.key), case.expected[wrong.key], tolerance=step.tolerance),
         )
-        if crossed == ([], []):
+        if crossed == (None, None):
             return other
     return None
 
@@ -142,36 +144,35 @@ def _swap_hint(step: Judged, a: Output, b: Output) -> Hint:
                 f"{a.where or step.target} returns ({', '.join(name(o) for o in order)}), in that order")
 
 
-def _failure(step: Judged, case: Case, mismatch: Mismatch | None, cause: Cause | None = None) -> Failure:
-    if mismatch is None:
+def _failure(step: Judged, case: Case, wrong: Wrong | None, cause: Cause | None = None) -> Failure:
+    if wrong is None:
         return Failure(case.label, case.kind.name.lower(), cause=cause)
-    out = mismatch.output
+    out, hint = wrong.output, wrong.mismatch.hint
     return Failure(case.label, case.kind.name.lower(), f"{out.where or step.target}: {out.name}",
-                   (mismatch.hint,) if mismatch.hint else (), cause)
+                   (hint,) if hint else (), cause)
 
 
 def judge_case(step: Judged, case: Case, got: Produced) -> Verdict | None:
     """Judge one case: None when it passes, else its Verdict (with located diagnostics)."""
     if got.error is not None:
         status = STATUS_OF_ERROR[got.error.kind]
+        where: list[Detail] = [Traceback(tuple(got.error.where))] if got.error.where else []
         if status is Status.NOT_IMPLEMENTED:
-            return Verdict(status, got.error.headline, ["  " + line for line in got.error.lines()[1:]],
-                           _failure(step, case, None))
+            return Verdict(status, got.error.headline, where, _failure(step, case, None))
         # What was produced before the crash may already show the root cause.
         earlier = first_mismatch(step, case, got.outputs, only=set(got.outputs))
         crash = f"{step.target}, {case.label} ({case.desc}): {got.error.headline}"
-        where = ["  " + line for line in got.error.lines()[1:]]
         if earlier:
-            return Verdict(Status.FAILED, earlier.lines[0], earlier.lines[1:] + ["  then it raised: " + crash] + where,
+            return Verdict(Status.FAILED, earlier.header, earlier.details + [Note(NoteKind.RAISED, crash)] + where,
                            _failure(step, case, earlier, got.cause))
         return Verdict(status, crash, where, _failure(step, case, None, got.cause))
-    mismatch = first_mismatch(step, case, got.outputs)
-    if mismatch is None:
+    wrong = first_mismatch(step, case, got.outputs)
+    if wrong is None:
         return None
-    message = mismatch.lines + ["  " + line for line in _located(step, case, got.outputs)]
+    details = wrong.details + _located(step, case, got.outputs)
     if got.warnings:
-        message.append("  " + got.warnings[0])
-    return Verdict(Status.FAILED, message[0], message[1:], _failure(step, case, mismatch))
+        details.append(Note(NoteKind.WARNING, got.warnings[0]))
+    return Verdict(Status.FAILED, wrong.header, details, _failure(step, case, wrong))
 
 
 def _passing_headline(cases: list[Case]) -> str:
@@ -209,5 +210,5 @@ def judge_step(step: Judged, entry: RubricEntry, cases: list[Case], source: Call
     if warnings:
         # Right values, but numpy saw something (e.g. an overflow that happened to give the right limit), or they
         # came in an accepted form other than the one asked for.
-        result.details = [f"note: {w}" for w in warnings[:3]]
+        result.details = [Note(NoteKind.PASSED_WITH, w) for w in warnings[:3]]
     return result

@@ -1,17 +1,17 @@
 """The verdict on a step (`StepResult`), as the runner and official grading report it.
 
-A result holds its status, a one-line headline, the lines that explain it
-and, typed, where it first went wrong (`Failure`). Reports (`report.py`,
-official grading's outputs) present it; nothing here prints.
+A result holds its status, a one-line headline, the findings that explain
+it (`Detail`s) and, typed, where it first went wrong (`Failure`). Reports
+(`report.py`, official grading's outputs) phrase and present it; nothing
+here makes message text of findings.
 """
 
 from dataclasses import dataclass, field
 from enum import Enum
 
-from autograder.findings import Failure
+from autograder.findings import Detail, Failure, Note, NoteKind
 from autograder.isolation import ErrorKind
 from autograder.rubric import RubricEntry
-from autograder.supported import TORCH_INSTALL
 
 
 class Status(Enum):
@@ -35,14 +35,14 @@ STATUS_OF_ERROR = {
 
 @dataclass
 class StepResult:
-    """The verdict on one step: its status, a one-line headline and the lines that explain it."""
+    """The verdict on one step: its status, a one-line headline and the findings that explain it."""
 
     id: str
     points: float
     max_points: float
     status: Status = Status.FAILED
     headline: str = ""
-    details: list[str] = field(default_factory=list)
+    details: list[Detail] = field(default_factory=list)
     cases_checked: int = 0
     # Typed: where it first went wrong and the hints named there (None when it did not fail on a case).
     failure: Failure | None = None
@@ -63,11 +63,6 @@ class StepResult:
         return self.status not in (Status.NOT_MARKED, Status.NEEDS_TORCH)
 
     @property
-    def message(self) -> list[str]:
-        """-> the headline followed by the details (what reports print)."""
-        return ([self.headline] if self.headline else []) + self.details
-
-    @property
     def summary(self) -> str:
         """The headline, for the table."""
         return self.headline
@@ -77,7 +72,7 @@ def needs_torch(entry: RubricEntry) -> StepResult:
     """-> the result of a step whose code needs torch, on a machine without it: not run, neither passed nor failed."""
     return StepResult(entry.id, 0.0, entry.points, Status.NEEDS_TORCH,
                       f"not run: {entry.file} needs torch",
-                      [f"  to check this step: {TORCH_INSTALL}; official grading runs it with torch"])
+                      [Note(NoteKind.TORCH, "")])
 
 
 def with_dependency_note(result: StepResult, failed: set[str], entry: RubricEntry, files: dict[str, str]) -> StepResult:
@@ -85,10 +80,10 @@ def with_dependency_note(result: StepResult, failed: set[str], entry: RubricEntr
     broken = [d for d in entry.depends if d in failed]
     if result.failed and broken:
         names = ", ".join(broken)
-        result.details.insert(0, f"  note: this step uses {names}, which failed above: fix {names} first")
+        result.details.insert(0, Note(NoteKind.DEPENDENCY, names))
     if result.failed:
         if result.status is Status.NOT_IMPLEMENTED:
             # A failed dependency is where the fix starts, not this step's own file.
-            result.details.append(f"  start in {files[broken[0]] if broken else entry.file}")
+            result.details.append(Note(NoteKind.START, files[broken[0]] if broken else entry.file))
         failed.add(entry.id)
     return result

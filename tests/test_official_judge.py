@@ -23,6 +23,7 @@ from autograder.official.judge import NOT_OFFICIAL
 from autograder.official.plan import make_plan
 from autograder.reference_store import load_cases, read_manifest
 from autograder.release import contents
+from autograder.report import message_lines
 from tests.official_setup import (
     IS_ROOT,
     LINEAR,
@@ -49,7 +50,7 @@ def grader():
 def grade(grader, files: dict[str, str]) -> dict[str, tuple[str, float, str]]:
     """-> step id -> (status, points, message)."""
     graded = grade_one(grader, 0, lambda: files)
-    return {r.id: ("passed" if r.passed else "failed", r.points, "\n".join(r.message)) for r in graded.results}
+    return {r.id: ("passed" if r.passed else "failed", r.points, "\n".join(message_lines(r))) for r in graded.results}
 
 
 def total(graded) -> float:
@@ -321,6 +322,6 @@ def test_a_trial_run_says_it_is_not_official():
         graded = grade_one(trial, 0, solution)
     finally:
         trial.close()
-    assert all(r.message[-1] == NOT_OFFICIAL for r in graded.results)
+    assert all(message_lines(r)[-1] == NOT_OFFICIAL for r in graded.results)
     assert graded.results_json(None)["output"].startswith("NOT AN OFFICIAL GRADE")
     assert os.geteuid() == 0 or not graded.official

@@ -20,6 +20,7 @@ from autograder.official import supervise
 from autograder.official.batch import grade_one
 from autograder.official.identity import processes_of
 from autograder.official.plan import make_plan
+from autograder.report import message_lines
 from tests.official_setup import LINEAR, in_process_grader, needs_root, solution, worker_uid
 from tests.release_tree import FULL, RUBRIC
 
@@ -36,7 +37,7 @@ def grader():
 
 def grade(grader, files: dict[str, str]) -> dict[str, tuple[bool, float, str]]:
     graded = grade_one(grader, 0, lambda: files)
-    return {r.id: (r.passed, r.points, "\n".join(r.message)) for r in graded.results}
+    return {r.id: (r.passed, r.points, "\n".join(message_lines(r))) for r in graded.results}
 
 
 def attacked(rel: str, method: str, body: str) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from autograder.isolation import CodeError, ErrorKind
 from autograder.quiz_judge import Answer, QuizReport, judge_answers
+from autograder.report import detail_lines
 from autograder.results import Status
 from autograder.rubric import RubricEntry
 from autograder.steps import QuizStep
@@ -25,11 +26,13 @@ def test_quiz_answers_are_judged_for_form():
     entry = RubricEntry("q", 10, "hw/q.py", "quiz", ())
     unmarked = judge_answers(step, entry, QuizReport(answers))
     assert (unmarked.status, unmarked.points, unmarked.failed) == (Status.NOT_MARKED, 0, False)
-    assert unmarked.headline == "all 2 answers are well-formed" and "official grading" in unmarked.details[0]
+    assert unmarked.headline == "all 2 answers are well-formed"
+    assert "official grading" in detail_lines(unmarked.details)[0]
     step, answers = quiz(Answer(1, "a"), Answer(2, "zz"), Answer(3, error="hw/q.py has no function question_3()"))
     result = judge_answers(step, entry, QuizReport(answers))
     assert (result.status, result.points, result.headline) == (Status.FAILED, 0, "1 of 3 answers are well-formed")
-    assert result.details == ["  question_2: not a letter: 'zz'", "  question_3: hw/q.py has no function question_3()"]
+    assert detail_lines(result.details) == ["  question_2: not a letter: 'zz'",
+                                            "  question_3: hw/q.py has no function question_3()"]
     stub = "q: hw/q.py is not implemented yet"
     step, answers = quiz(Answer(1, stub=stub), Answer(2, stub=stub))
     result = judge_answers(step, entry, QuizReport(answers))
@@ -53,8 +56,8 @@ def test_answers_are_marked_against_the_key_one_point_share_each():
     report = QuizReport([Answer(1, "a"), Answer(2, "a"), Answer(3, stub="not yet"), Answer(4, error="it raised: boom")])
     result = judge_answers(MARKING, entry, report, KEY)
     assert (result.status, result.points, result.headline) == (Status.FAILED, 2, "1 of 4 answers are right")
-    assert result.details == ["  question_1: right", "  question_2: wrong", "  question_3: not answered yet",
-                              "  question_4: wrong (it raised: boom)"]
+    assert detail_lines(result.details) == ["  question_1: right", "  question_2: wrong",
+                                            "  question_3: not answered yet", "  question_4: wrong (it raised: boom)"]
     right = judge_answers(MARKING, entry, QuizReport([Answer(n, KEY[n]) for n in KEY]), KEY)
     assert (right.status, right.points) == (Status.PASSED, 8)
 
@@ -63,7 +66,7 @@ def test_an_answer_reported_for_another_question_or_a_missing_one_is_not_marked(
     entry = RubricEntry("q", 8, "hw/q.py", "quiz", ())
     swapped = QuizReport([Answer(2, "b"), Answer(1, "a"), Answer(3, "a"), Answer(4, "b")])
     result = judge_answers(MARKING, entry, swapped, KEY)
-    assert result.points == 4 and result.details[:2] == ["  question_1: wrong (malformed report)",
+    assert result.points == 4 and detail_lines(result.details)[:2] == ["  question_1: wrong (malformed report)",
                                                          "  question_2: wrong (malformed report)"]
     short = judge_answers(MARKING, entry, QuizReport([Answer(1, "a")]), KEY)
     assert (short.status, short.points, short.headline) == (Status.ERROR, 0, "hw/q.py: the answers were not reported")

@@ -9,7 +9,7 @@ hold, judging fails only the step they belong to.
 """
 
 from autograder.cases import Case
-from autograder.findings import Cause, Failure
+from autograder.findings import Cause, Failure, Note, NoteKind
 from autograder.official.plan import Job, Plan
 from autograder.official.reports import Record
 from autograder.results import Status, StepResult, with_dependency_note
@@ -72,5 +72,5 @@ def rejected(plan: Plan, reason: str, cause: Cause = Cause.REJECTED) -> list[Ste
 def marked_not_official(results: list[StepResult]) -> list[StepResult]:
     """-> the results with the trial-run warning at the end of every message."""
     for r in results:
-        r.details = r.details + [NOT_OFFICIAL]
+        r.details = r.details + [Note(NoteKind.TRIAL, NOT_OFFICIAL)]
     return results
