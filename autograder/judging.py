@@ -19,8 +19,8 @@ from autograder.rubric import RubricEntry
 from autograder.text import plural
 from autograder.tolerance import Tolerance
 
-# locate(case, outputs, tolerance) -> extra lines placing a mismatch (e.g. at a time step and layer).
-Locator = Callable[[Case, Outputs, Tolerance], list[str]]
+# locate(case, outputs, tolerance) -> where a mismatch starts (e.g. at a time step and layer), or None.
+Locator = Callable[[Case, Outputs, Tolerance], Location | None]
 
 
 class Judged(Protocol):
@@ -83,10 +83,10 @@ def _located(step: Judged, case: Case, produced: Outputs) -> list[Detail]:
     if step.locate is None:
         return []
     try:
-        lines = tuple(step.locate(case, produced, step.tolerance))
+        found = step.locate(case, produced, step.tolerance)
     except Exception:  # noqa: BLE001
         return []
-    return [Location(lines)] if lines else []
+    return [found] if found else []
 
 
 def first_mismatch(step: Judged, case: Case, outputs: dict[str, Any], only: set[str] | None = None) -> Wrong | None:
@@ -136,7 +136,7 @@ def _swapped_with(step: Judged, case: Case, outputs: dict[str, Any], wrong: Outp
 
 def _swap_hint(step: Judged, a: Output, b: Output) -> Hint:
     def name(o: Output) -> str:
-        return o.name.removeprefix("returned ")
+        return o.returns or o.name
 
     order = sorted((o for o in step.outputs if o.position is not None), key=lambda o: o.position or 0)
     return Hint(HintKind.STRUCTURE, ("swapped_returns",),

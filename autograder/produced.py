@@ -32,15 +32,16 @@ class Output:
 
     key: str
     where: str | None = None  # defaults to the step's target
-    tensor: str | None = None  # defaults to the key
+    tensor: str | None = None  # defaults to 'returned <returns>' for a returned value, else to the key
     # Its place in the tuple the graded function returns (None if it is not one of several returned
     # values): outputs with a position are checked for being returned in swapped places.
     position: int | None = None
+    returns: str | None = None  # the name of the returned value it is, if it is one
 
     @property
     def name(self) -> str:
-        """-> how messages name the tensor: its tensor name, else its key."""
-        return self.tensor or self.key
+        """-> how messages name the tensor: its tensor name, else 'returned <returns>', else its key."""
+        return self.tensor or (f"returned {self.returns}" if self.returns else self.key)
 
 
 class Outputs(dict):

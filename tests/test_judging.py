@@ -3,7 +3,7 @@
 import numpy as np
 
 from autograder.cases import Case, CaseKind
-from autograder.findings import Cause
+from autograder.findings import Cause, Location
 from autograder.isolation import CodeError, ErrorKind
 from autograder.judging import judge_case, judge_step
 from autograder.produced import Produced
@@ -60,7 +60,7 @@ def test_alternatives_are_fields_that_name_the_bug():
 
 
 def test_returned_values_in_swapped_places_are_named():
-    returned = make_step(outputs=(Output("y", tensor="returned y", position=0), Output("z", position=1)))
+    returned = make_step(outputs=(Output("y", position=0, returns="y"), Output("z", position=1)))
     swapped_case = Case(CaseKind.STORED, 1, "tiny", {}, {"y": np.ones(2), "z": np.arange(3.0)})
     verdict = judge_case(returned, swapped_case, produced(np.arange(3.0), np.ones(2)))
     assert detail_lines(verdict.details)[-2:] == [
@@ -100,7 +100,7 @@ def test_a_locator_reads_records_and_the_tolerance():
 
     def locate(case, outputs, tolerance):
         seen.update(records=outputs.records, tolerance=tolerance)
-        return ["first mismatch at time step 2"]
+        return Location(("first mismatch at time step 2",))
 
     out = Outputs(y=np.zeros(2), z=np.ones(2))
     out.records["calls"] = [1, 2]

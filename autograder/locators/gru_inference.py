@@ -7,7 +7,8 @@ Records: `cell_calls`, the arguments of each GRUCell.forward call inference made
 import numpy as np
 
 from autograder.cases import Case
-from autograder.locators import Evidence, first_finding
+from autograder.findings import Location
+from autograder.locators import Evidence, located
 from autograder.produced import Outputs
 from autograder.tolerance import Tolerance
 
@@ -47,6 +48,6 @@ def wrong_state_or_input(ev: Evidence) -> list[str] | None:
 CHECKS = (wrong_state_or_input,)
 
 
-def locate(case: Case, produced: Outputs, tolerance: Tolerance) -> list[str]:
+def locate(case: Case, produced: Outputs, tolerance: Tolerance) -> Location | None:
     """-> the first time step whose logits are wrong, and whether its hidden state was carried correctly."""
-    return first_finding(CHECKS, Evidence(case, produced, tolerance))
+    return located(CHECKS, case, produced, tolerance)

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from autograder.cases import Case
-from autograder.locators import Evidence, first_finding
+from autograder.findings import Location
+from autograder.locators import Evidence, first_finding, located
 from autograder.produced import Outputs
 from autograder.tolerance import Tolerance
 
@@ -144,11 +145,11 @@ def every_state_right(ev: Evidence) -> list[str] | None:
     return ["every hidden state is right: the mistake is in how the logits are made from the last state"]
 
 
-def locate_forward(case: Case, produced: Outputs, tolerance: Tolerance) -> list[str]:
+def locate_forward(case: Case, produced: Outputs, tolerance: Tolerance) -> Location | None:
     """-> a line saying at which time step and layer the forward pass first goes wrong."""
     if "hiddens" not in case.trace:
-        return []
-    return first_finding(FORWARD_PROBLEMS + (every_state_right,), Evidence(case, produced, tolerance))
+        return None
+    return located(FORWARD_PROBLEMS + (every_state_right,), case, produced, tolerance)
 
 
 # --- backward ----------------------------------------------------------------------------------
@@ -250,8 +251,8 @@ BACKWARD_CHECKS = (forward_already_wrong, backward_never_called, wrong_backward_
                    first_wrong_backward_call, every_argument_right)
 
 
-def locate_backward(case: Case, produced: Outputs, tolerance: Tolerance) -> list[str]:
+def locate_backward(case: Case, produced: Outputs, tolerance: Tolerance) -> Location | None:
     """-> lines saying at which time step and layer backpropagation first goes wrong, in backward order."""
     if "deltas" not in case.trace:
-        return []
-    return first_finding(BACKWARD_CHECKS, Evidence(case, produced, tolerance))
+        return None
+    return located(BACKWARD_CHECKS, case, produced, tolerance)

@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 
 from autograder.cases import Case
-from autograder.locators import Evidence, first_finding
+from autograder.findings import Location
+from autograder.locators import Evidence, located
 from autograder.produced import Outputs
 from autograder.tolerance import Tolerance
 
@@ -86,6 +87,6 @@ def ties_at_cutoff(y: np.ndarray, width: int) -> bool:
 CHECKS = (spelled_paths,)
 
 
-def locate_path(case: Case, produced: Outputs, tolerance: Tolerance) -> list[str]:
+def locate_path(case: Case, produced: Outputs, tolerance: Tolerance) -> Location | None:
     """-> both paths spelled, and what a beam misses or adds."""
-    return first_finding(CHECKS, Evidence(case, produced, tolerance))
+    return located(CHECKS, case, produced, tolerance)

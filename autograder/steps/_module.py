@@ -72,5 +72,5 @@ def module_steps(
 def gradient_outputs(returned: tuple[str, ...], grads: tuple[str, ...]) -> tuple[Output, ...]:
     """returned: names of what backward returns, in order; grads: gradient attributes -> the graded outputs."""
     several = len(returned) > 1
-    return tuple(Output(name, tensor=f"returned {name}", position=i if several else None)
+    return tuple(Output(name, position=i if several else None, returns=name)
                  for i, name in enumerate(returned)) + tuple(Output(g) for g in grads)

@@ -17,6 +17,7 @@ from dataclasses import replace
 import numpy as np
 
 from autograder.cases import Case
+from autograder.locators import as_locator
 from autograder.steps import Output, Outputs, Spec, Step
 from autograder.steps._numbers import number
 from autograder.steps._student import owned, student_attr
@@ -311,7 +312,7 @@ LOSS = Step(
         Output("probs", tensor="cache.probs"),
         Output("loss", tensor="returned loss"),
     ),
-    locate=locate_hidden,
+    locate=as_locator(locate_hidden),
     bugs=LOSS_BUGS,
 )
 # A drawn text has no batch size to recognise a batch factor by.

@@ -68,8 +68,8 @@ STEPS = (
         build=build,
         run=run,
         outputs=(
-            Output("step_h", where="CharacterPredictor.forward", tensor="returned hnext", position=1),
-            Output("step_logits", where="CharacterPredictor.forward", tensor="returned logits", position=0),
+            Output("step_h", where="CharacterPredictor.forward", position=1, returns="hnext"),
+            Output("step_logits", where="CharacterPredictor.forward", position=0, returns="logits"),
             Output("logits", where="inference", tensor="returned logits (seq_len, num_classes)"),
         ),
         locate=locate,

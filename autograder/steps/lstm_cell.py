@@ -100,8 +100,8 @@ BACKWARD_BUGS = {
 
 STEPS = module_steps(
     "LSTMCell", build,
-    forward=(run_forward, (Output("c_new", tensor="returned c_new", position=1),
-                           Output("h_new", tensor="returned h_new", position=0))),
+    forward=(run_forward, (Output("c_new", position=1, returns="c_new"),
+                           Output("h_new", position=0, returns="h_new"))),
     backward=(run_backward, gradient_outputs(("dx", "dh", "dc"), GRADS)),
     specs=SPECS,
     accumulation=accumulation_specs(twice={"batch": 3, "input": 4, "hidden": 2},

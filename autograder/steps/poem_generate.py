@@ -8,6 +8,7 @@ The case builder tunes E's bias so that generation ends at E a few characters in
 import numpy as np
 
 from autograder.cases import Case
+from autograder.locators import as_locator
 from autograder.steps import Output, Outputs, Spec, Step
 from autograder.steps._poems import (
     END,
@@ -191,7 +192,7 @@ STEPS = (
             Output("poem", tensor="the poem's characters (code points)"),
             Output("unknown_begin", tensor="ValueError for a begin word outside the vocabulary"),
         ),
-        locate=locate_poem,
+        locate=as_locator(locate_poem),
         batch_of=lambda spec: None,
         bugs=BUGS,
     ),

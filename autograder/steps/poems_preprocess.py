@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from autograder.cases import Case
+from autograder.locators import as_locator
 from autograder.steps import Output, Outputs, Spec, Step
 from autograder.steps._poems import END, POEM_CHARS, START, WrongBehaviour, decode_text, encode_text
 from autograder.steps._student import student_attr
@@ -183,7 +184,7 @@ STEPS = (
             Output("word_int_map", tensor="the characters of word_int_map by index (code points)"),
             Output("vectors", tensor="poems_vector, concatenated"),
         ),
-        locate=locate_preprocess,
+        locate=as_locator(locate_preprocess),
         batch_of=lambda spec: None,
         bugs=BUGS,
     ),
