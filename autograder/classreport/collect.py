@@ -23,7 +23,7 @@ REPORT_FOLDER = "report"
 
 @dataclass
 class StepGrade:
-    """One step of one handin: points, status (an engine Status), the typed failure and the message."""
+    """One step of one handin: points, status (a results.Status), the typed failure and the message."""
 
     id: str
     points: float
