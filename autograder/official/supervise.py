@@ -1,4 +1,8 @@
-"""Running one handin's worker: its folder, its identity and limits, the grader's clock, and its end.
+"""Running one handin's workers under the grader's clock, and ending them.
+
+The folder is prepared by worker_folder.py, time is kept by clock.py, a
+worker's death is put in words by deaths.py and each report is decoded by
+reports.py; this module runs the workers and ties those together.
 
 The grader keeps time itself: each job gets the per-case limit (T, or T per
 question for mc) measured by the grader from the previous frame, and the
@@ -17,13 +21,13 @@ import shutil
 import signal
 import subprocess
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from secrets import token_hex
 
 from autograder.findings import Cause
 from autograder.official import identity as identities
 from autograder.official import sandbox, wire
+from autograder.official.clock import LATE_GRACE, STARTUP_GRACE, Watch, time_up
 from autograder.official.deaths import OutputTail, death_lines
 from autograder.official.launcher import WORKER_ENV, Launcher
 from autograder.official.limits import Confinement, Limits, confine
@@ -31,9 +35,6 @@ from autograder.official.plan import Job, Plan
 from autograder.official.reports import Record, RecordStatus, decode_report
 from autograder.official.worker_folder import prepare_folder
 
-STARTUP_GRACE = 15.0
-# A report may arrive this much after the limit (encoding and the pipe) and still count.
-LATE_GRACE = 0.5
 MAX_REPORT_BYTES = 64 << 20
 
 
@@ -88,35 +89,8 @@ def _stop(worker: _Worker, identity: identities.Identity, confinement: Confineme
     identities.wait_reaped(identity)
 
 
-@dataclass
-class _Watch:
-    """The grader's view of one worker: the job it is on, when its last frame came, and why it was stopped."""
-
-    current: int
-    since: float
-    ready: bool = False
-    why: list[str] | None = None  # set when the grader stops the worker
-    cause: Cause = Cause.DIED  # with `why`: its kind
-    spent: bool = False  # the handin may run nothing more
-
-
-def _time_up(plan: Plan, jobs: list[Job], watch: _Watch, now: float, budget_end: float
-             ) -> tuple[Cause, list[str]] | None:
-    """-> (what kind of stop, why in words) when the worker must be stopped now by the grader's clock, or None."""
-    if now >= budget_end:
-        return Cause.OVER_BUDGET, [f"stopped by the grader: the handin's time budget of {plan.budget:g} s ran out"]
-    if not watch.ready:
-        if now - watch.since >= STARTUP_GRACE:
-            return Cause.NOT_STARTED, [f"the process running the code did not start within {STARTUP_GRACE:g} s"]
-        return None
-    if now - watch.since >= plan.job_limit(jobs[watch.current]) + LATE_GRACE:
-        return Cause.TIMED_OUT, [f"timed out after {plan.job_limit(jobs[watch.current]):g} s, stopped by the grader "
-                                 "(an endless loop, or far too much work?)"]
-    return None
-
-
 def _take_frames(chunk: bytes, worker: "_Worker", plan: Plan, jobs: list[Job], records: dict[int, Record],
-                 watch: _Watch) -> None:
+                 watch: Watch) -> None:
     """Decode the complete frames in `chunk` into records, each judged against the grader's clock."""
     for i, js, data in worker.reader.feed(chunk):
         arrival = time.monotonic()
@@ -136,11 +110,11 @@ def _take_frames(chunk: bytes, worker: "_Worker", plan: Plan, jobs: list[Job], r
 
 
 def _watch_worker(plan: Plan, jobs: list[Job], worker: "_Worker", tail: OutputTail, records: dict[int, Record],
-                  watch: _Watch, budget_end: float, kept: int) -> int:
+                  watch: Watch, budget_end: float, kept: int) -> int:
     """Read the worker's frames until its jobs are done, it stops or the grader stops it -> bytes kept so far."""
     while watch.current < len(jobs):
         now = time.monotonic()
-        stop = _time_up(plan, jobs, watch, now, budget_end)
+        stop = time_up(plan, jobs, watch, now, budget_end)
         if stop:
             watch.cause, watch.why = stop
             return kept
@@ -191,7 +165,7 @@ def run_jobs(plan: Plan, jobs: list[Job], folder: Path, identity: identities.Ide
         oom_before = confinement.oom_kills()
         worker = _Worker(jobs, folder, start, identity, limits, confinement, launcher)
         tail = OutputTail()
-        watch = _Watch(start, time.monotonic())
+        watch = Watch(start, time.monotonic())
         try:
             kept = _watch_worker(plan, jobs, worker, tail, records, watch, budget_end, kept)
             if watch.spent and watch.why:

@@ -93,8 +93,6 @@ class Step:
     # The student's code for this step imports torch: without torch the step is not run, and it is
     # reported as needing torch (neither passed nor failed). Set from the rubric's `torch` at discovery.
     needs_torch: bool = False
-    # It runs cases, so it has stored reference data.
-    runs_cases: ClassVar[bool] = True
     job_kind: ClassVar[JobKind] = JobKind.CASE
 
     def rng(self, stream: int, index: int) -> np.random.Generator:
@@ -167,7 +165,6 @@ class QuizStep:
     normalise: Callable[[Any, Any], tuple[str | None, Any]]
     mark: Callable[[dict[int, Any], dict[int, Any]], dict[int, bool]]
     needs_torch: bool = False
-    runs_cases: ClassVar[bool] = False
     job_kind: ClassVar[JobKind] = JobKind.QUIZ
 
     def function(self, number: int) -> str:
@@ -253,4 +250,4 @@ def all_steps() -> dict[str, AnyStep]:
 
 def case_steps() -> dict[str, Step]:
     """-> step id -> Step, for the steps that run cases (the ones with reference data)."""
-    return {k: s for k, s in all_steps().items() if isinstance(s, Step) and s.runs_cases}
+    return {k: s for k, s in all_steps().items() if isinstance(s, Step)}
