@@ -92,7 +92,8 @@ def _ignored_by_list(args: argparse.Namespace) -> list[str]:
 def unwritable(path: Path) -> str | None:
     """path: where a result file is to be written -> None if it can be, else why not (one phrase).
 
-    Asked before any step runs, so that a typo in --json costs no run; nothing is created here."""
+    Asked before any step runs, so that a typo in --json costs no run; nothing is created here.
+    """
     folder = path.parent
     if path.is_dir():
         return "it is a folder"
@@ -131,8 +132,11 @@ def _torch_oracles(wanted: bool | None):
 
 @functools.cache
 def torch_importable() -> bool:
-    """Whether the student's torch code can run here. Asked only when a step that needs torch is
-    about to run, so that a numpy-only run never imports torch otherwise."""
+    """Tell whether the student's torch code can run here.
+
+    Asked only when a step that needs torch is about to run, so that a numpy-only run never imports torch
+    otherwise.
+    """
     try:
         import torch  # noqa: F401
     except Exception:  # noqa: BLE001 - not installed, or an install that cannot load
@@ -186,8 +190,11 @@ def _with_hints(oracle, case):
 
 
 def _selected(parser: argparse.ArgumentParser, args: argparse.Namespace, rubric: list) -> list:
-    """-> the rubric entries to run; a usage error (exit 2) for a --step that names nothing or a --json
-    that cannot be written, before any step runs."""
+    """-> the rubric entries to run.
+
+    A usage error (exit 2) for a --step that names nothing or a --json that cannot be written, before any
+    step runs.
+    """
     if args.json is not None and (why := unwritable(args.json)) is not None:
         parser.error(f"argument --json: cannot write {args.json}: {why}")
     if not args.step:
@@ -201,6 +208,7 @@ def _selected(parser: argparse.ArgumentParser, args: argparse.Namespace, rubric:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the runner on argv (default: the command line) -> the exit code (0 passed, 1 failed, 2 could not run)."""
     rubric = load_rubric()
     steps = all_steps()
     missing = [e.id for e in rubric if e.id not in steps]
@@ -267,8 +275,10 @@ CLOSED_PIPE_EXIT = 128 + getattr(signal, "SIGPIPE", 13)
 
 
 def _quiet_closed_pipe() -> int:
-    """stdout's reader has gone (`runner.py --list | head`): say nothing more, as `ls` would.
-    -> the exit code. Later writes and the flush at exit go to the null device instead of raising again."""
+    """Say nothing more now that stdout's reader has gone (`runner.py --list | head`), as `ls` would.
+
+    -> the exit code. Later writes and the flush at exit go to the null device instead of raising again.
+    """
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)

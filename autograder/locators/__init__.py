@@ -30,7 +30,7 @@ class Evidence:
     tolerance: Tolerance
 
     def close(self, got: Any, expected: Any) -> bool:
-        """got matches expected within the step's tolerance (a (1, H) row matches an (H,) vector)."""
+        """Tell whether got matches expected within the step's tolerance (a (1, H) row matches an (H,) vector)."""
         return self.tolerance.close(got, expected, reshape=True)
 
     def differs(self, a: Any, b: Any) -> bool:

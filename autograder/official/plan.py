@@ -77,8 +77,10 @@ class Plan:
                                                       self.per_spec, hints_pending=True) for e in self.rubric}
 
     def hinted(self, step_id: str, case: Case) -> Case:
-        """case: a case of step `step_id` drawn values only -> the same case with its alternatives and trace,
-        from the full oracle on its inputs: exactly what drawing it with hints gives."""
+        """-> case (of step `step_id`, drawn values only) with its alternatives and trace.
+
+        They come from the full oracle on its inputs: exactly what drawing it with hints gives.
+        """
         with computing_hints():
             return case.with_hints(self.oracles[step_id](case.inputs))
 
@@ -113,8 +115,10 @@ def stubbed_editable(rubric: list[RubricEntry]) -> dict[str, str]:
 
 
 def worker_files() -> dict[str, bytes]:
-    """-> the files every worker folder gets: the shipped autograder less the oracles (the worker itself and the
-    wire format come from the fork server, see launcher.py)."""
+    """-> the files every worker folder gets: the shipped autograder less the oracles.
+
+    The worker itself and the wire format come from the fork server (see launcher.py).
+    """
     out = {}
     for rel in contents.shipped_sources(ROOT):
         if rel.startswith("autograder/") and not any(Path(rel).match(p) for p in NOT_FOR_WORKER):
@@ -145,7 +149,8 @@ def make_plan(secret: bytes, per_spec: int = DEFAULT_HIDDEN, timeout: float = DE
     """-> the batch's plan: stored cases from reference_data/, oracles and key loaded, worker files read.
 
     Discovering the steps imports every module judging reads (the steps, their locators, the judges), before
-    any student code runs."""
+    any student code runs.
+    """
     oracles = _oracles()
     key = _answer_key()
     rubric = load_rubric()

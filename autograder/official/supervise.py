@@ -197,8 +197,9 @@ def run_jobs(plan: Plan, jobs: list[Job], folder: Path, identity: identities.Ide
 
 def run_handin(plan: Plan, jobs: list[Job], files: dict[str, str], base: Path, identity: identities.Identity,
                limits: Limits, launcher: Launcher) -> tuple[dict[int, Record], str]:
-    """Place the handin in a fresh folder under `base`, run its jobs with workers from `launcher` (the runtime's
-    fork server for this slot), remove everything it left.
+    """Place the handin in a fresh folder under `base`, run its jobs, remove everything it left.
+
+    Workers come from `launcher` (the runtime's fork server for this slot).
 
     -> (job index -> Record, the confinement mode used). Raises HandinError when the files cannot be placed.
     """

@@ -27,10 +27,10 @@ def _shape(params: dict) -> str:
 
 
 def accumulation_specs(twice: dict, reset: dict, calls: str = "forward+backward") -> tuple[Spec, Spec]:
-    """twice, reset: the two cases' sizes (name -> size, described in that order); calls: what one repetition
-    runs, for the description.
+    """-> the accumulation case (two calls) and the reset case (two calls, zero_grad() before the second).
 
-    -> the accumulation case (two calls) and the reset case (two calls, zero_grad() before the second).
+    twice, reset: the two cases' sizes (name -> size, described in that order); calls: what one repetition
+    runs, for the description.
     """
     return (
         Spec(f"{_shape(twice)}; {calls} twice without zero_grad (gradients accumulate)", {**twice, "calls": 2}),
@@ -49,10 +49,10 @@ def module_steps(
     bugs: tuple[Mapping[str, str], Mapping[str, str]] = ({}, {}),
     **options,
 ) -> tuple[Step, Step]:
-    """module: e.g. 'RNNCell'; forward, backward: (run function, graded outputs).
+    """-> the steps `<prefix>_forward` (on specs) and `<prefix>_backward` (on specs + accumulation).
 
-    -> the steps `<prefix>_forward` (on specs) and `<prefix>_backward` (on specs + accumulation), the prefix
-    being the module's name without 'Cell', in lower case ('rnn').
+    module: e.g. 'RNNCell' (the prefix is its name without 'Cell', in lower case: 'rnn'); forward, backward:
+    (run function, graded outputs).
     build_backward: the backward step's own case builder, when it needs more inputs than forward's.
     bugs: the known-bug catalogs of forward and of backward (backward's also gets ACCUMULATION_BUGS).
     options: further Step fields shared by both (e.g. batch_of).
@@ -70,7 +70,7 @@ def module_steps(
 
 
 def gradient_outputs(returned: tuple[str, ...], grads: tuple[str, ...]) -> tuple[Output, ...]:
-    """returned: names of what backward returns, in order; grads: gradient attributes -> the graded outputs."""
+    """-> the graded outputs of a backward: what it returns (names, in order), then the gradient attributes."""
     several = len(returned) > 1
     return tuple(Output(name, position=i if several else None, returns=name)
                  for i, name in enumerate(returned)) + tuple(Output(g) for g in grads)
