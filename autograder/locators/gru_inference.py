@@ -21,7 +21,7 @@ def _first_wrong_row(ev: Evidence) -> int | None:
 
 
 def wrong_state_or_input(ev: Evidence) -> list[str] | None:
-    """The first wrong row, and whether the cell got the right state and input there."""
+    """Say the first wrong row, and whether the cell got the right state and input there."""
     t = _first_wrong_row(ev)
     if t is None:
         return None

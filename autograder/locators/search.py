@@ -53,7 +53,7 @@ def spelled_paths(ev: Evidence) -> list[str] | None:
 
 
 def _tie_note(ev: Evidence) -> list[str]:
-    """A line when a beam's paths differ on a case whose scores tie at a pruning cutoff (the case is there for it)."""
+    """Add a line when a beam's paths differ on a case whose scores tie at a pruning cutoff (it is there for it)."""
     got, expected = ev.produced.get("paths"), ev.case.expected.get("paths")
     if "beam_width" not in ev.case.inputs or not isinstance(got, np.ndarray) or expected is None:
         return []
@@ -65,7 +65,7 @@ def _tie_note(ev: Evidence) -> list[str]:
 
 
 def ties_at_cutoff(y: np.ndarray, width: int) -> bool:
-    """y (K + 1, T) -> whether some pruning of the pinned rule cuts in a tie (the width-th score equals the next)."""
+    """Tell, for y (K + 1, T), whether some pruning of the pinned rule cuts in a tie (width-th score = the next)."""
     symbols = [chr(ord("a") + k) for k in range(y.shape[0] - 1)]
     beam = {("", True): float(y[0, 0]), **{(c, False): float(y[k + 1, 0]) for k, c in enumerate(symbols)}}
     for t in range(1, y.shape[1]):

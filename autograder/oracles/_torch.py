@@ -9,7 +9,7 @@ from autograder.oracles._hints import hints_wanted
 
 
 def tensor(a: np.ndarray, grad: bool = False) -> torch.Tensor:
-    """a: numpy array -> float64 tensor (a leaf requiring grad if `grad`)."""
+    """-> a (numpy array) as a float64 tensor (a leaf requiring grad if `grad`)."""
     t = torch.tensor(np.asarray(a), dtype=torch.float64)
     return t.requires_grad_(grad)
 
@@ -53,7 +53,7 @@ def accumulate(
 # Known bugs of a backward pass are computed by autograd on a formula whose values are the true
 # ones but whose derivative is the bug's: these two pieces build such formulas.
 def with_slope(value: torch.Tensor, pre: torch.Tensor, slope: torch.Tensor) -> torch.Tensor:
-    """value = f(pre) -> a tensor equal to value whose derivative with respect to pre is `slope` (held constant)."""
+    """-> a tensor equal to value = f(pre) whose derivative with respect to pre is `slope` (held constant)."""
     return value.detach() + (pre - pre.detach()) * slope.detach()
 
 

@@ -61,6 +61,7 @@ def buggy_step(w: dict[str, torch.Tensor], x: torch.Tensor, h: torch.Tensor, bug
 
 
 def gru_forward(inputs: dict[str, np.ndarray]) -> Expected:
+    """-> h_t (1, H) and the gates z, r, h_tilda of GRUCell.forward on the case's first call, bugs included."""
     w = {k: tensor(inputs[k]) for k in WEIGHTS}
     x, h = tensor(inputs["x"][0]), tensor(inputs["h_prev"][0])
     with torch.no_grad():
@@ -91,8 +92,10 @@ def gru_forward(inputs: dict[str, np.ndarray]) -> Expected:
 def _backward(inputs: dict[str, np.ndarray], w: dict[str, torch.Tensor],
               step: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
               ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
-    """step(x, h) -> h_t from the weights w. Runs the case's calls -> (dx, dh and the accumulated gradients,
-    the accumulation bugs' alternatives)."""
+    """Run the case's calls -> (dx, dh and the accumulated gradients, the accumulation bugs' alternatives).
+
+    step(x, h) -> h_t from the weights w.
+    """
     per_call = []
     out: dict[str, np.ndarray] = {}
     for x, h_prev, delta in zip(inputs["x"], inputs["h_prev"], inputs["delta"]):
@@ -107,6 +110,7 @@ def _backward(inputs: dict[str, np.ndarray], w: dict[str, torch.Tensor],
 
 
 def gru_backward(inputs: dict[str, np.ndarray]) -> Expected:
+    """-> dx, dh (1, D), (1, H) of the last call and the accumulated weight gradients, with the bugs' alternatives."""
     w = {k: tensor(inputs[k], grad=True) for k in WEIGHTS}
     values, alternatives = _backward(inputs, w, lambda x, h: gru_step(w, x, h)["h_t"])
     if not hints_wanted():

@@ -19,7 +19,7 @@ def symbols_of(inputs: dict[str, np.ndarray]) -> list[str]:
 
 
 def encode(path: Any, symbols: list[str], what: str) -> np.ndarray:
-    """A returned path (str) -> its codes as float64 (n,); anything else is an error naming `what`."""
+    """-> a returned path (str) as its codes as float64 (n,); anything else is an error naming `what`."""
     if not isinstance(path, str):
         raise TypeError(f"{what} must be a str (symbols joined, e.g. 'abc'), got {type(path).__name__}")
     unknown = sorted(set(path) - set(symbols))
@@ -29,9 +29,10 @@ def encode(path: Any, symbols: list[str], what: str) -> np.ndarray:
 
 
 def encode_scores(scores: Any, symbols: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """mergedPathScores (dict str -> number) -> (paths (P, n) codes sorted by length then codes, scores (P,)).
+    """-> mergedPathScores (dict str -> number) as (paths (P, n) codes sorted by length then codes, scores (P,)).
 
-    A score may be any number or a 1-element array (judged by its value, with a note)."""
+    A score may be any number or a 1-element array (judged by its value, with a note).
+    """
     if not isinstance(scores, dict):
         raise TypeError(f"mergedPathScores must be a dict path -> score, got {type(scores).__name__}")
     rows = []

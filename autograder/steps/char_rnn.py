@@ -37,10 +37,12 @@ def layer_names(layer: int) -> tuple[str, str, str]:
 
 
 def param_names(layers: int) -> list[str]:
+    """-> the snapshot names of a model's parameters with this many layers, in order."""
     return [n for layer in range(layers) for n in layer_names(layer)] + ["Why", "by"]
 
 
 def num_layers(inputs: dict[str, np.ndarray]) -> int:
+    """-> how many layers the case's parameters describe."""
     layers = 1
     while f"Wxh_{layers}" in inputs:
         layers += 1
@@ -77,7 +79,7 @@ def build_window(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
 
 
 def numpy_window(inputs: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """The forward pass in plain numpy -> hs (L, T + 1, B, H) and probs (T * B, V)."""
+    """-> the forward pass in plain numpy -> hs (L, T + 1, B, H) and probs (T * B, V)."""
     L = num_layers(inputs)
     T, B = inputs["inputs"].shape
     V, H = inputs["Why"].shape
@@ -111,6 +113,7 @@ def _model(inputs: dict[str, np.ndarray]):
 
 
 def run_loss(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's CharRNN.forward on the case's window; store its cache and loss in out."""
     model = _model(inputs)
     loss, cache = model.forward(inputs["inputs"], inputs["targets"], list(inputs["h0"]))
     out["hs"] = owned(np.stack(cache.hs))
@@ -119,6 +122,7 @@ def run_loss(inputs: dict[str, np.ndarray], out: Outputs) -> None:
 
 
 def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's CharRNN.backward through the pinned cache; store its gradients in out."""
     model = _model(inputs)
     cache_type = student_attr("hw.char_rnn.model", "WindowCache")
     cache = cache_type(inputs=inputs["inputs"], targets=inputs["targets"],
@@ -154,10 +158,12 @@ class RecordingDraw:
     """The draw rule handed to the student's sampling code: records p, follows a fixed path."""
 
     def __init__(self, path: np.ndarray) -> None:
+        """path: the indices (n,) the draws return, in order."""
         self.path = [int(i) for i in path]
         self.seen: list[np.ndarray] = []
 
     def __call__(self, p) -> int:
+        """Record p, the distribution drawn from -> the next index of the path."""
         if len(self.seen) == len(self.path):
             raise RuntimeError(f"draw(p) was called more than n = {len(self.path)} times: "
                                "call it exactly once per generated character")
@@ -165,6 +171,7 @@ class RecordingDraw:
         return self.path[len(self.seen) - 1]
 
     def stacked(self) -> np.ndarray:
+        """-> the recorded distributions stacked (n, V); a RuntimeError when draw was never called."""
         if not self.seen:
             raise RuntimeError("draw(p) was never called: every generated character must come "
                                "from one call draw(p), with p the full probability vector")
@@ -196,6 +203,7 @@ def build_complete(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray
 
 
 def run_sample(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's sample() with the recording draw; store the distributions it drew from in out."""
     sample = student_attr("hw.char_rnn.sampling", "sample")
     draw = RecordingDraw(inputs["path"])
     result = sample(_model(inputs), list(inputs["h"]), int(inputs["seed_ix"]), len(inputs["path"]),
@@ -205,6 +213,7 @@ def run_sample(inputs: dict[str, np.ndarray], out: Outputs) -> None:
 
 
 def run_complete(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's complete() with the recording draw; store the distributions it drew from in out."""
     complete = student_attr("hw.char_rnn.sampling", "complete")
     draw = RecordingDraw(inputs["path"])
     kwargs = {"h": list(inputs["h"])} if bool(inputs["use_h"]) else {}

@@ -74,7 +74,7 @@ def stack(parts: list[np.ndarray]) -> np.ndarray:
 
 
 def _array(value: Any, shape: tuple[int, ...], what: str, indices: bool = False) -> np.ndarray:
-    """A returned value checked against the shape this sequence needs (its values are compared later).
+    """-> a returned value checked against the shape this sequence needs (its values are compared later).
 
     indices: the value holds indices or flags (any integer or boolean array, or a list of them);
     otherwise it must be a float64 array.
@@ -99,6 +99,7 @@ def _pair(result: Any, method: str) -> tuple[Any, Any]:
 
 
 def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's CTC and CTCLoss.forward on each sequence; store every intermediate and the loss in out."""
     ctc = student_attr("mytorch.ctc", "CTC")(BLANK=0)
     seqs = list(sequences(inputs))
     lattices: list[dict[str, Any]] = []
@@ -141,6 +142,7 @@ def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
 
 
 def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's CTCLoss.forward then backward; store the returned dY in out."""
     loss = student_attr("mytorch.ctc", "CTCLoss")(BLANK=0)
     loss.forward(inputs["logits"], inputs["target"], inputs["input_lengths"], inputs["target_lengths"])
     out["dY"] = owned(loss.backward())

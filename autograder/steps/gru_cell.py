@@ -37,12 +37,14 @@ _new_cell = partial(new_cell, "mytorch.gru_cell", "GRUCell", WEIGHTS)
 
 
 def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's GRUCell.forward on the case's first call; store h_t and its gates in out."""
     cell = _new_cell(inputs)
     out["h_t"] = owned(cell.forward(inputs["x"][0], inputs["h_prev"][0]))
     out.update({name: grab(cell, name) for name in ("z", "r", "h_tilda")})
 
 
 def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's GRUCell forward and backward for each call; store dx, dh and the gradients in out."""
     cell = _new_cell(inputs)
     for k in backward_calls(cell, inputs):
         cell.forward(inputs["x"][k], inputs["h_prev"][k])

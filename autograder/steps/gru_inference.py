@@ -39,6 +39,7 @@ def _net(inputs: dict[str, np.ndarray]):
 
 
 def run(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's CharacterPredictor.forward and inference(); store their outputs and the cell calls in out."""
     result = _net(inputs).forward(inputs["x1"], inputs["h1"])
     out["step_logits"], out["step_h"] = members(result, "CharacterPredictor.forward", ("logits", "hnext"))
     net = _net(inputs)

@@ -30,11 +30,13 @@ def _new_layer(inputs: dict[str, np.ndarray]):
 
 
 def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's Linear.forward on the case's first call; store y in out."""
     layer = _new_layer(inputs)
     out["y"] = owned(layer.forward(inputs["x"][0]))
 
 
 def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's Linear forward and backward for each call; store dx and the gradients in out."""
     layer = _new_layer(inputs)
     for k in backward_calls(layer, inputs):
         layer.forward(inputs["x"][k])

@@ -25,10 +25,12 @@ def _forward(inputs: dict[str, np.ndarray]):
 
 
 def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's SoftmaxCrossEntropy.forward; store the per-sample loss in out."""
     out["loss"] = _forward(inputs)[1]
 
 
 def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's SoftmaxCrossEntropy forward and derivative; store dL/dx in out."""
     loss_fn, _ = _forward(inputs)
     out["dx"] = owned(loss_fn.derivative())
 

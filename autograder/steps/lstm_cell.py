@@ -19,8 +19,10 @@ from autograder.steps.rnn_cell import GRADS, SPECS, WEIGHTS
 
 
 def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
-    """-> weights, x (calls, N, D), h_prev and c_prev (calls, N, H), dh_new and dc_new (calls, N, H),
-    zero_grad_before (calls,)."""
+    """-> the case's inputs: weights, x (calls, N, D), h_prev, c_prev, dh_new, dc_new (calls, N, H).
+
+    And zero_grad_before (calls,).
+    """
     n, d, h = spec["batch"], spec["input"], spec["hidden"]
     calls = spec.get("calls", 1)
     # Weights scaled like torch's default init keep the gates out of saturation, so gradients are not all ~0.
@@ -47,12 +49,14 @@ _new_cell = partial(new_cell, "mytorch.lstm_cell", "LSTMCell", WEIGHTS)
 
 
 def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's LSTMCell.forward on the case's first call; store h_new and c_new in out."""
     cell = _new_cell(inputs)
     result = cell.forward(inputs["x"][0], inputs["h_prev"][0], inputs["c_prev"][0])
     out["h_new"], out["c_new"] = members(result, "forward", ("h_new", "c_new"))
 
 
 def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's LSTMCell forward and backward for each call; store dx, dh, dc and the gradients in out."""
     cell = _new_cell(inputs)
     for k in backward_calls(cell, inputs):
         cell.forward(inputs["x"][k], inputs["h_prev"][k], inputs["c_prev"][k])

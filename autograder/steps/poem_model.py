@@ -24,6 +24,7 @@ def build_model(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
 
 
 def run_model(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's RNN_model on the case's sentence; store its logits in out."""
     import torch
 
     model = new_model(inputs)

@@ -42,11 +42,13 @@ _new_cell = partial(new_cell, "mytorch.rnn_cell", "RNNCell", WEIGHTS)
 
 
 def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's RNNCell.forward on the case's first call; store h' in out."""
     cell = _new_cell(inputs)
     out["h"] = owned(cell.forward(inputs["x"][0], inputs["h_prev"][0]))
 
 
 def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's RNNCell.backward for each call; store dx, dh and the gradients in out."""
     cell = _new_cell(inputs)
     for k in backward_calls(cell, inputs):
         result = cell.backward(inputs["delta"][k], inputs["h"][k], inputs["x"][k], inputs["h_prev"][k])

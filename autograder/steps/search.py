@@ -35,6 +35,7 @@ def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
 
 
 def run_greedy(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's GreedySearch; store the path (as codes) and its probability in out."""
     symbols = symbols_of(inputs)
     result = student_attr("mytorch.search", "GreedySearch")(list(symbols), inputs["y_probs"])
     if not (isinstance(result, (tuple, list)) and len(result) == 2):  # the course unpacks it
@@ -44,6 +45,7 @@ def run_greedy(inputs: dict[str, np.ndarray], out: Outputs) -> None:
 
 
 def run_beam(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's BeamSearch; store the best path and the merged paths and scores (as arrays) in out."""
     symbols = symbols_of(inputs)
     result = student_attr("mytorch.search", "BeamSearch")(list(symbols), inputs["y_probs"], int(inputs["beam_width"]))
     if not (isinstance(result, (tuple, list)) and len(result) == 2):  # the course unpacks it
