@@ -19,12 +19,12 @@ from pathlib import Path
 
 from autograder import __version__
 from autograder.cases import LIVE_STREAM
-from autograder.engine import StepResult, live_cases, needs_torch, run_step, with_dependency_note
 from autograder.isolation import hard_exit
 from autograder.references.store import ReferenceDataError, load_cases, read_manifest
 from autograder.report import failure_details, grading_facts, table, torch_note, write_json
+from autograder.results import StepResult, needs_torch, with_dependency_note
 from autograder.rubric import load_rubric, nearest_steps, select_steps
-from autograder.steps import Step, all_steps
+from autograder.steps import AnyStep, all_steps, case_steps
 from autograder.text import plural
 
 DEFAULT_TIMEOUT = 20.0
@@ -92,7 +92,8 @@ def _ignored_by_list(args: argparse.Namespace) -> list[str]:
 def unwritable(path: Path) -> str | None:
     """path: where a result file is to be written -> None if it can be, else why not (one phrase).
 
-    Asked before any step runs, so that a typo in --json costs no run; nothing is created here."""
+    Asked before any step runs, so that a typo in --json costs no run; nothing is created here.
+    """
     folder = path.parent
     if path.is_dir():
         return "it is a folder"
@@ -131,8 +132,11 @@ def _torch_oracles(wanted: bool | None):
 
 @functools.cache
 def torch_importable() -> bool:
-    """Whether the student's torch code can run here. Asked only when a step that needs torch is
-    about to run, so that a numpy-only run never imports torch otherwise."""
+    """Tell whether the student's torch code can run here.
+
+    Asked only when a step that needs torch is about to run, so that a numpy-only run never imports torch
+    otherwise.
+    """
     try:
         import torch  # noqa: F401
     except Exception:  # noqa: BLE001 - not installed, or an install that cannot load
@@ -147,15 +151,15 @@ def _run_steps(selected: list, steps: dict, stored: dict, oracles: dict | None, 
     failed: set[str] = set()
     for entry in selected:
         step = steps[entry.id]
-        if isinstance(step, Step) and step.needs_torch and not torch_importable():
+        if step.needs_torch and not torch_importable():
             results.append(needs_torch(entry))
             continue
         cases = list(stored.get(entry.id, []))
         hinted = None
-        if oracles is not None and isinstance(step, Step) and entry.id in oracles:
+        if oracles is not None and entry.id in oracles:
             cases += _live(step, oracles[entry.id], args.seed)
             hinted = functools.partial(_with_hints, oracles[entry.id])
-        results.append(with_dependency_note(run_step(step, entry, cases, args.timeout, hinted), failed, entry,
+        results.append(with_dependency_note(step.run_here(entry, cases, args.timeout, hinted), failed, entry,
                                             files))
     return results
 
@@ -169,12 +173,12 @@ def _facts(args: argparse.Namespace, live: bool) -> dict:
                                     "numpy": numpy.__version__})
 
 
-def _live(step: Step, oracle, seed: int) -> list:
+def _live(step: AnyStep, oracle, seed: int) -> list:
     """-> the step's live cases, values only: a passing step never pays for its catalog of known bugs."""
     from autograder.oracles import values_only
 
     with values_only():
-        return live_cases(step, oracle, seed, hints_pending=True)
+        return step.draw_cases(oracle, seed, hints_pending=True)
 
 
 def _with_hints(oracle, case):
@@ -186,8 +190,11 @@ def _with_hints(oracle, case):
 
 
 def _selected(parser: argparse.ArgumentParser, args: argparse.Namespace, rubric: list) -> list:
-    """-> the rubric entries to run; a usage error (exit 2) for a --step that names nothing or a --json
-    that cannot be written, before any step runs."""
+    """-> the rubric entries to run.
+
+    A usage error (exit 2) for a --step that names nothing or a --json that cannot be written, before any
+    step runs.
+    """
     if args.json is not None and (why := unwritable(args.json)) is not None:
         parser.error(f"argument --json: cannot write {args.json}: {why}")
     if not args.step:
@@ -201,6 +208,7 @@ def _selected(parser: argparse.ArgumentParser, args: argparse.Namespace, rubric:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the runner on argv (default: the command line) -> the exit code (0 passed, 1 failed, 2 could not run)."""
     rubric = load_rubric()
     steps = all_steps()
     missing = [e.id for e in rubric if e.id not in steps]
@@ -221,7 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         manifest = read_manifest()
-        stored = {e.id: load_cases(e.id, manifest, step=s) for e in selected if isinstance(s := steps[e.id], Step)}
+        with_cases = case_steps()
+        stored = {e.id: load_cases(e.id, manifest, step=with_cases[e.id]) for e in selected if e.id in with_cases}
         oracles = _torch_oracles(args.torch)
     except (ReferenceDataError, SetupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -266,8 +275,10 @@ CLOSED_PIPE_EXIT = 128 + getattr(signal, "SIGPIPE", 13)
 
 
 def _quiet_closed_pipe() -> int:
-    """stdout's reader has gone (`runner.py --list | head`): say nothing more, as `ls` would.
-    -> the exit code. Later writes and the flush at exit go to the null device instead of raising again."""
+    """Say nothing more now that stdout's reader has gone (`runner.py --list | head`), as `ls` would.
+
+    -> the exit code. Later writes and the flush at exit go to the null device instead of raising again.
+    """
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)

@@ -1,42 +1,44 @@
 """assert_close-style comparison of one student tensor against its expected value.
 
 The order of checks follows torch.testing.assert_close: type, dtype, shape,
-then values. Every failure is a list of plain-English lines; when the wrong
-value is what a known bug of the step produces (one of the case's
-alternatives, named by the step's catalog), or has a known structure (scaled
-by the batch size, transposed, negated, all zeros), a hint line says so.
+then values. A failure is a typed `Mismatch`: the check that failed, with its
+numbers; when the wrong value is what a known bug of the step produces (one
+of the case's alternatives, named by the step's catalog), or has a known
+structure (scaled by the batch size, transposed, negated, all zeros), its
+`Hint` says so. Reports phrase it (`autograder/report.py`).
 """
 
-from typing import Any, Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Mapping
 
 import numpy as np
 
-from autograder.findings import Hint, HintKind
-from autograder.steps import MISSING
+from autograder.findings import Check, DtypeSlip, Extremes, Hint, HintKind, Mismatch, NonFinite
+from autograder.produced import MISSING
 from autograder.tolerance import Tolerance
 
 
-class Problem(list):
-    """The lines describing why a value does not match (empty when it matches), and the hint among them, typed.
+@dataclass(frozen=True)
+class _Reference:
+    """What one output is compared against.
 
-    hint: the cause the evidence names (its line is the last of the lines), or None.
+    expected: its expected value; tolerance: the step's; alternatives: tag -> what a known bug gives; bugs:
+    tag -> the sentence naming it; batch: the case's batch size.
     """
 
-    def __init__(self, lines: Iterable[str] = (), hint: Hint | None = None) -> None:
-        super().__init__(list(lines) + ([hint.line()] if hint else []))
-        self.hint = hint
+    expected: np.ndarray
+    tolerance: Tolerance
+    alternatives: Mapping[str, np.ndarray]
+    bugs: Mapping[str, str]
+    batch: int | None
 
 
 def _structure(tag: str, text: str) -> Hint:
     return Hint(HintKind.STRUCTURE, (tag,), text)
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.6g}"
-
-
-def _index(idx: tuple[Any, ...]) -> str:
-    return "(" + ", ".join(str(i) for i in idx) + ("," if len(idx) == 1 else "") + ")"
+def _index(idx: tuple[Any, ...]) -> tuple[int, ...]:
+    return tuple(int(i) for i in idx)
 
 
 def compare(
@@ -47,34 +49,32 @@ def compare(
     alternatives: dict[str, np.ndarray] | None = None,
     batch: int | None = None,
     bugs: Mapping[str, str] | None = None,
-) -> Problem:
+) -> Mismatch | None:
     """got: what the student produced; expected: the reference array.
 
-    Returns an empty Problem when got matches within `tolerance` (elementwise, finite), else
-    the lines describing the first problem found (with its hint, typed, when one is named).
+    Returns None when got matches within `tolerance` (elementwise, finite), else the first
+    Mismatch found (with its hint, when one is named).
     alternatives: tag -> what a known bug would give;
     bugs: tag -> the sentence naming that bug (the step's catalog);
     batch: the case's batch size, used to recognise mean/sum slips.
     """
+    shape = tuple(expected.shape)
     if got is MISSING:
-        return Problem(["not produced (the attribute was never set, or nothing was returned)"])
+        return Mismatch(Check.PRODUCED, shape)
     if got is None:
-        return Problem(["got None: the value was never returned or assigned"])
+        return Mismatch(Check.NONE, shape)
     if isinstance(got, (float, int, np.generic)) and not isinstance(got, (bool, np.bool_)) and expected.ndim == 0:
         got = np.asarray(got)
     if isinstance(got, (float, int, np.generic)):
-        return Problem([f"type: expected a numpy.ndarray of shape {expected.shape}, got a single number "
-                        f"({type(got).__name__})"], _reduced_hint(got, expected, tolerance))
+        return Mismatch(Check.NUMBER, shape, got_type=type(got).__name__, hint=_reduced_hint(got, expected, tolerance))
     if not isinstance(got, np.ndarray):
-        return Problem([f"type: expected a numpy.ndarray of shape {expected.shape}, got {type(got).__name__}"])
+        return Mismatch(Check.TYPE, shape, got_type=type(got).__name__)
     # A subclass (np.matrix, or one overriding arithmetic) is compared as the plain array it holds.
     got = np.asarray(got)
-    alternatives, bugs = alternatives or {}, bugs or {}
-    dtype = _dtype_problem(got, expected)
-    if dtype:
-        return Problem(dtype)
-    return _shape_problem(got, expected, tolerance, alternatives, bugs) or \
-        _compare_values(got, expected, tolerance, alternatives, batch, bugs)
+    if got.dtype != np.float64:
+        return Mismatch(Check.DTYPE, shape, dtype=str(got.dtype), dtype_slip=_dtype_slip(got, expected))
+    ref = _Reference(expected, tolerance, alternatives or {}, bugs or {}, batch)
+    return _shape_mismatch(got, ref) if got.shape != expected.shape else _compare_values(got, ref)
 
 
 def _reduced_hint(got: Any, expected: np.ndarray, tolerance: Tolerance) -> Hint | None:
@@ -89,22 +89,18 @@ def _reduced_hint(got: Any, expected: np.ndarray, tolerance: Tolerance) -> Hint 
     return None
 
 
-def _dtype_problem(got: np.ndarray, expected: np.ndarray) -> list[str]:
-    if got.dtype == np.float64:
-        return []
+def _dtype_slip(got: np.ndarray, expected: np.ndarray) -> DtypeSlip:
     if np.issubdtype(got.dtype, np.floating) or np.issubdtype(got.dtype, np.complexfloating):
-        return [f"dtype: expected float64, got {got.dtype} (keep every array in float64)"]
+        return DtypeSlip.FLOAT
     if got.dtype.kind in "biu" and got.shape == expected.shape and np.array_equal(got, expected):
-        return [f"dtype: expected float64, got {got.dtype}; the values are right: convert with .astype(np.float64)"]
-    return [f"dtype: expected float64, got {got.dtype} (an integer or boolean array loses the values)"]
+        return DtypeSlip.RIGHT_VALUES
+    return DtypeSlip.LOSES_VALUES
 
 
-def _shape_problem(got: np.ndarray, expected: np.ndarray, tolerance: Tolerance,
-                   alternatives: dict[str, np.ndarray], bugs: Mapping[str, str]) -> Problem:
-    if got.shape == expected.shape:
-        return Problem()
+def _shape_mismatch(got: np.ndarray, ref: _Reference) -> Mismatch:
+    expected, tolerance = ref.expected, ref.tolerance
     # A known bug may change the shape (a decoded path of another length).
-    hint = _named_bug(got, expected, tolerance, alternatives, bugs)
+    hint = _named_bug(got, ref)
     if hint is not None:
         pass
     elif got.ndim == 2 and got.shape == expected.shape[::-1]:
@@ -117,64 +113,39 @@ def _shape_problem(got: np.ndarray, expected: np.ndarray, tolerance: Tolerance,
     elif expected.ndim == 1 and got.ndim == 2 and got.shape[1] == expected.shape[0]:
         hint = _structure("per_sample_not_reduced",
                           "expected one value per feature (H,): sum or average over the batch axis")
-    return Problem([f"shape: expected {expected.shape}, got {got.shape}"], hint)
+    return Mismatch(Check.SHAPE, tuple(expected.shape), got_shape=tuple(got.shape), hint=hint)
 
 
-def _compare_values(
-    got: np.ndarray,
-    expected: np.ndarray,
-    tolerance: Tolerance,
-    alternatives: dict[str, np.ndarray],
-    batch: int | None,
-    bugs: Mapping[str, str],
-) -> Problem:
-    rtol, atol = tolerance.rtol, tolerance.atol
+def _compare_values(got: np.ndarray, ref: _Reference) -> Mismatch | None:
+    expected, tolerance = ref.expected, ref.tolerance
     ok = tolerance.within(got, expected)  # False wherever got is NaN or inf
     with np.errstate(invalid="ignore", over="ignore"):
         abs_diff = np.abs(got - expected)
     if ok.all():
-        return Problem()
+        return None
     total = expected.size
-    bad = int(total - ok.sum())
-    lines = [f"Mismatched elements: {bad} / {total} ({100.0 * bad / total:.1f}%)"]
+    found = Mismatch(Check.VALUES, tuple(expected.shape), mismatched=int(total - ok.sum()), total=int(total),
+                     hint=_diagnose(got, ref))
     nonfinite = ~np.isfinite(got)
     if nonfinite.any():
         idx = tuple(int(i) for i in np.argwhere(nonfinite)[0])
-        lines.append(
-            f"got {got[idx]} at index {_index(idx)} ({int(nonfinite.sum())} non-finite values): "
-            "an overflow, log(0) or 0/0 somewhere"
-        )
-    else:
-        masked_abs = np.where(ok, -1.0, abs_diff)
-        aidx = np.unravel_index(int(np.argmax(masked_abs)), expected.shape)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rel = np.where(ok, -1.0, abs_diff / np.abs(expected))
-        ridx = np.unravel_index(int(np.argmax(rel)), expected.shape)
-        lines.append(
-            f"Greatest absolute difference: {_fmt(abs_diff[aidx])} at index {_index(aidx)} "
-            f"(up to {_fmt(atol)} allowed, plus rtol {_fmt(rtol)} x |expected|)"
-        )
-        lines.append(
-            f"Greatest relative difference: {_fmt(rel[ridx])} at index {_index(ridx)} (up to {_fmt(rtol)} allowed)"
-        )
-        lines.append(f"At index {_index(aidx)}: expected {_fmt(expected[aidx])}, got {_fmt(got[aidx])}")
-    return Problem(lines, _diagnose(got, expected, tolerance, alternatives, batch, bugs))
+        return replace(found, nonfinite=NonFinite(str(got[idx]), idx, int(nonfinite.sum())))
+    masked_abs = np.where(ok, -1.0, abs_diff)
+    aidx = np.unravel_index(int(np.argmax(masked_abs)), expected.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(ok, -1.0, abs_diff / np.abs(expected))
+    ridx = np.unravel_index(int(np.argmax(rel)), expected.shape)
+    return replace(found, extremes=Extremes(float(abs_diff[aidx]), _index(aidx), float(rel[ridx]), _index(ridx),
+                                            float(expected[aidx]), float(got[aidx]), tolerance.atol, tolerance.rtol))
 
 
-def _diagnose(
-    got: np.ndarray,
-    expected: np.ndarray,
-    tolerance: Tolerance,
-    alternatives: dict[str, np.ndarray],
-    batch: int | None,
-    bugs: Mapping[str, str],
-) -> Hint | None:
-    named = _named_bug(got, expected, tolerance, alternatives, bugs)
+def _diagnose(got: np.ndarray, ref: _Reference) -> Hint | None:
+    named = _named_bug(got, ref)
     if named is not None:
         return named
     if not np.all(np.isfinite(got)):
         return None
-    close = tolerance.close
+    expected, close, batch = ref.expected, ref.tolerance.close, ref.batch
     if not got.any() and expected.any():
         return _structure("all_zeros",
                           "got all zeros: was it ever computed, reset after computing, or did no gradient reach it?")
@@ -190,15 +161,15 @@ def _diagnose(
     return None
 
 
-def _named_bug(got: np.ndarray, expected: np.ndarray, tolerance: Tolerance, alternatives: dict[str, np.ndarray],
-               bugs: Mapping[str, str]) -> Hint | None:
+def _named_bug(got: np.ndarray, ref: _Reference) -> Hint | None:
     """-> the hint naming the known bug whose output got is (and the truth is not), or None."""
     if got.dtype.kind not in "fiub":
         return None
-    tags = [tag for tag, alt in alternatives.items()
+    expected, tolerance = ref.expected, ref.tolerance
+    tags = [tag for tag, alt in ref.alternatives.items()
             if alt.shape == got.shape and matches(got, alt, tolerance)
             and not (alt.shape == expected.shape and matches(alt, expected, tolerance))]
-    named = [bugs.get(tag, f"it matches the known slip {tag!r}") for tag in tags]
+    named = [ref.bugs.get(tag, f"it matches the known slip {tag!r}") for tag in tags]
     if len(named) > 1:
         # The case cannot tell these bugs apart: name them all rather than pick one.
         return Hint(HintKind.BUG, tuple(tags),
@@ -207,7 +178,7 @@ def _named_bug(got: np.ndarray, expected: np.ndarray, tolerance: Tolerance, alte
 
 
 def matches(got: np.ndarray, alt: np.ndarray, tolerance: Tolerance) -> bool:
-    """got matches alt (same shape): within tolerance where alt is finite, and non-finite exactly where alt is.
+    """Tell whether got matches alt (same shape): within tolerance where alt is finite, non-finite where alt is.
 
     A bug that overflows (softmax without the max shift) is recognised by
     non-finite values at the places where torch computing that bug overflows

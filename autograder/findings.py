@@ -1,15 +1,19 @@
-"""Typed findings of a failed step, kept apart from the message text that reports them.
+"""Typed findings of a step, kept apart from the message text that reports them.
 
-The comparison names a likely cause (a `Hint`); the judge stage records, in a
-`Failure`, on which case and at which output the step first went wrong, the
-hints it named there and, when the code did not finish, why (a `Cause`).
-Messages are made from these; reports that count across handins (the class
-report) read them from results.json, never from the text.
+The comparison finds a `Mismatch` (which check failed, with its numbers) and
+names a likely cause (a `Hint`); a locator says where a mismatch starts (a
+`Location`); the judges add `Note`s (another wrong output, a crash, a
+warning, a dependency) and the student's traceback (`Traceback`). The judge
+stage records, in a `Failure`, on which case and at which output the step
+first went wrong, the hints it named there and, when the code did not
+finish, why (a `Cause`). Only reports (`autograder/report.py`) make text of
+these; reports that count across handins (the class report) read them from
+results.json, never from the text.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
-from typing import Any
+from typing import Any, Union
 
 
 class HintKind(Enum):
@@ -30,10 +34,6 @@ class Hint:
     kind: HintKind
     tags: tuple[str, ...]
     text: str
-
-    def line(self) -> str:
-        """-> the message line: 'hint: ' and the sentence."""
-        return "hint: " + self.text
 
 
 class Cause(Enum):
@@ -79,10 +79,124 @@ class Failure:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Failure":
-        """data: what `to_json` wrote -> the Failure. Raises KeyError, TypeError or ValueError when malformed."""
+        """-> the Failure `to_json` wrote as data. Raises KeyError, TypeError or ValueError when malformed."""
         hints = tuple(Hint(HintKind(h["kind"]), tuple(str(t) for t in h["tags"]), str(h["text"]))
                       for h in data.get("hints") or [])
         cause = data.get("cause")
         return cls(str(data.get("case", "")), str(data.get("case_kind", "")), str(data.get("output", "")), hints,
                    Cause(cause) if cause else None)
 
+
+
+class Check(Enum):
+    """Which check of the comparison failed, in the order assert_close makes them."""
+
+    PRODUCED = "produced"  # nothing was produced (MISSING)
+    NONE = "none"  # got None
+    NUMBER = "number"  # a single number where an array belongs
+    TYPE = "type"  # not an ndarray
+    DTYPE = "dtype"
+    SHAPE = "shape"
+    VALUES = "values"
+
+
+class DtypeSlip(Enum):
+    """How an array of another dtype differs from float64."""
+
+    FLOAT = "float"  # another float or complex type
+    RIGHT_VALUES = "right values"  # integer or boolean, but equal to the expected values
+    LOSES_VALUES = "loses values"  # integer or boolean
+
+
+@dataclass(frozen=True)
+class Extremes:
+    """Where values differ most.
+
+    The greatest absolute and relative differences and their indices, the expected and got values at the
+    first, and the tolerance's atol and rtol.
+    """
+
+    abs_diff: float
+    abs_index: tuple[int, ...]
+    rel_diff: float
+    rel_index: tuple[int, ...]
+    expected: float
+    got: float
+    atol: float
+    rtol: float
+
+
+@dataclass(frozen=True)
+class NonFinite:
+    """The first non-finite value got holds (as numpy prints it), its index, and how many there are."""
+
+    value: str
+    index: tuple[int, ...]
+    count: int
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """Why one output does not match its expected value: the check that failed, with its numbers, and the hint.
+
+    expected_shape: the expected array's shape; got_type: the type's name (TYPE, NUMBER); dtype: got's dtype
+    and how it slips (DTYPE); got_shape (SHAPE); mismatched of total elements, with the non-finite value or
+    the extremes of the differences (VALUES); hint: the likely cause the evidence names, or None.
+    """
+
+    check: Check
+    expected_shape: tuple[int, ...] = ()
+    got_type: str = ""
+    dtype: str = ""
+    dtype_slip: DtypeSlip | None = None
+    got_shape: tuple[int, ...] = ()
+    mismatched: int = 0
+    total: int = 0
+    nonfinite: NonFinite | None = None
+    extremes: Extremes | None = None
+    hint: Hint | None = None
+
+    def with_hint(self, hint: Hint | None) -> "Mismatch":
+        """-> the same mismatch naming another hint (or none)."""
+        return replace(self, hint=hint)
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a mismatch starts, as a step's locator found it: its sentences, first the place, then why."""
+
+    lines: tuple[str, ...]
+
+
+class NoteKind(Enum):
+    """What a note says; reports phrase and indent each kind their own way."""
+
+    ALSO_WRONG = "also wrong"  # other outputs wrong in the same case (text: their names)
+    RAISED = "raised"  # the code raised after a wrong output (text: the crash)
+    WARNING = "warning"  # numpy warned, or a value came in another accepted form, on a failing case
+    PASSED_WITH = "passed with"  # the same, on a step that passed
+    DEPENDENCY = "dependency"  # the step uses failed steps (text: their ids)
+    START = "start"  # where the fix starts (text: a file)
+    ANSWER = "answer"  # one quiz answer's verdict or problem
+    MARKING = "marking"  # what marks a quiz, and when
+    TORCH = "torch"  # how to run a step that needs torch
+    TRIAL = "trial"  # the run was not official
+
+
+@dataclass(frozen=True)
+class Note:
+    """A finding that is not a comparison: its kind and its words."""
+
+    kind: NoteKind
+    text: str
+
+
+@dataclass(frozen=True)
+class Traceback:
+    """Where the student's code raised: its traceback lines in the student's files ('file:line in function')."""
+
+    lines: tuple[str, ...]
+
+
+# One item of a step result's details, in the order reports show them.
+Detail = Union[Mismatch, Location, Note, Traceback]

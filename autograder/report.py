@@ -1,4 +1,8 @@
-"""Presenting results: the terminal table and Gradescope's results.json.
+"""Presenting results: the findings as message lines, the terminal table and Gradescope's results.json.
+
+Findings (`autograder/findings.py`) become text here and nowhere else: a
+comparison's `Mismatch` with its numbers, hints, a locator's `Location`, the
+judges' `Note`s and a traceback, each indented under the step's headline.
 
 results.json also carries the typed facts that reports across handins read
 (`autograder/classreport/`), in the places Gradescope's schema leaves for
@@ -13,8 +17,100 @@ from pathlib import Path
 from typing import Any
 
 from autograder import __version__
-from autograder.engine import TORCH_INSTALL, Status, StepResult
+from autograder.findings import Check, Detail, DtypeSlip, Hint, Location, Mismatch, Note, NoteKind, Traceback
+from autograder.results import Status, StepResult
+from autograder.supported import TORCH_INSTALL
 from autograder.text import plural
+
+INDENT = "  "
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def _index(idx: tuple[int, ...]) -> str:
+    return "(" + ", ".join(str(i) for i in idx) + ("," if len(idx) == 1 else "") + ")"
+
+
+def hint_line(hint: Hint) -> str:
+    """-> the message line of a hint: 'hint: ' and its sentence."""
+    return "hint: " + hint.text
+
+
+_DTYPE_SLIPS = {
+    DtypeSlip.FLOAT: " (keep every array in float64)",
+    DtypeSlip.RIGHT_VALUES: "; the values are right: convert with .astype(np.float64)",
+    DtypeSlip.LOSES_VALUES: " (an integer or boolean array loses the values)",
+}
+
+
+def _value_lines(m: Mismatch) -> list[str]:
+    lines = [f"Mismatched elements: {m.mismatched} / {m.total} ({100.0 * m.mismatched / m.total:.1f}%)"]
+    if m.nonfinite is not None:
+        bad = m.nonfinite
+        lines.append(f"got {bad.value} at index {_index(bad.index)} ({bad.count} non-finite values): "
+                     "an overflow, log(0) or 0/0 somewhere")
+    elif m.extremes is not None:
+        e = m.extremes
+        lines += [f"Greatest absolute difference: {_fmt(e.abs_diff)} at index {_index(e.abs_index)} "
+                  f"(up to {_fmt(e.atol)} allowed, plus rtol {_fmt(e.rtol)} x |expected|)",
+                  f"Greatest relative difference: {_fmt(e.rel_diff)} at index {_index(e.rel_index)} "
+                  f"(up to {_fmt(e.rtol)} allowed)",
+                  f"At index {_index(e.abs_index)}: expected {_fmt(e.expected)}, got {_fmt(e.got)}"]
+    return lines
+
+
+def mismatch_lines(m: Mismatch) -> list[str]:
+    """-> the lines saying why an output does not match: the failed check with its numbers, then the hint."""
+    shape = m.expected_shape
+    lines = {
+        Check.PRODUCED: lambda: ["not produced (the attribute was never set, or nothing was returned)"],
+        Check.NONE: lambda: ["got None: the value was never returned or assigned"],
+        Check.NUMBER: lambda: [f"type: expected a numpy.ndarray of shape {shape}, got a single number "
+                               f"({m.got_type})"],
+        Check.TYPE: lambda: [f"type: expected a numpy.ndarray of shape {shape}, got {m.got_type}"],
+        Check.DTYPE: lambda: [f"dtype: expected float64, got {m.dtype}" + _DTYPE_SLIPS[m.dtype_slip or
+                                                                                     DtypeSlip.LOSES_VALUES]],
+        Check.SHAPE: lambda: [f"shape: expected {shape}, got {m.got_shape}"],
+        Check.VALUES: lambda: _value_lines(m),
+    }[m.check]()
+    return lines + ([hint_line(m.hint)] if m.hint else [])
+
+
+def _note_lines(note: Note) -> list[str]:
+    if note.kind is NoteKind.PASSED_WITH:
+        return [f"note: {note.text}"]
+    if note.kind is NoteKind.TRIAL:
+        return [note.text]
+    said = {
+        NoteKind.ALSO_WRONG: f"also wrong in this case: {note.text}",
+        NoteKind.RAISED: f"then it raised: {note.text}",
+        NoteKind.DEPENDENCY: f"note: this step uses {note.text}, which failed above: fix {note.text} first",
+        NoteKind.START: f"start in {note.text}",
+        NoteKind.TORCH: f"to check this step: {TORCH_INSTALL}; official grading runs it with torch",
+    }.get(note.kind, note.text)
+    return [INDENT + said]
+
+
+def detail_lines(details: list[Detail]) -> list[str]:
+    """-> the lines of a step's details, each finding phrased and indented under the headline."""
+    lines: list[str] = []
+    for d in details:
+        if isinstance(d, Mismatch):
+            lines += [INDENT + line for line in mismatch_lines(d)]
+        elif isinstance(d, Location):
+            lines += [INDENT + line for line in d.lines]
+        elif isinstance(d, Traceback):
+            lines += [INDENT + "where:"] + [INDENT * 2 + line for line in d.lines] if d.lines else []
+        else:
+            lines += _note_lines(d)
+    return lines
+
+
+def message_lines(r: StepResult) -> list[str]:
+    """-> a step's message: its headline followed by its details."""
+    return ([r.headline] if r.headline else []) + detail_lines(r.details)
 
 
 def _points(x: float) -> str:
@@ -22,14 +118,17 @@ def _points(x: float) -> str:
 
 
 def failure_details(results: list[StepResult]) -> str:
-    """-> one block per failed step with its full message, and one per passing step with notes (a right value
-    in another form than the one asked for, or a numpy warning), so that a passing step's note is seen too."""
+    """-> one block per failed step with its full message, and one per passing step with notes.
+
+    A passing step's notes (a right value in another form than the one asked for, or a numpy warning) are
+    shown too, so that they are seen.
+    """
     blocks = []
     for r in results:
         if r.failed:
-            blocks.append(f"--- {r.id}: FAIL\n" + "\n".join(r.message))
+            blocks.append(f"--- {r.id}: FAIL\n" + "\n".join(message_lines(r)))
         elif r.status is Status.PASSED and r.details:
-            blocks.append(f"--- {r.id}: PASS, with a note\n" + "\n".join(r.details))
+            blocks.append(f"--- {r.id}: PASS, with a note\n" + "\n".join(detail_lines(r.details)))
     return "\n\n".join(blocks)
 
 
@@ -81,9 +180,11 @@ def table(results: list[StepResult], width: int = 100) -> str:
 
 
 def total_line(results: list[StepResult]) -> str:
-    """-> the total: "240 / 275" when every step was checked; otherwise what this run checked apart from
-    what it could not, e.g. "240 / 240 checked here; not checked: the 10 points of mc, marked at official
-    grading" (a student sees at a glance whether everything this run can check passed)."""
+    """-> the total: "240 / 275" when every step was checked; otherwise what this run checked apart from the rest.
+
+    E.g. "240 / 240 checked here; not checked: the 10 points of mc, marked at official grading": a student
+    sees at a glance whether everything this run can check passed.
+    """
     total = sum(r.points for r in results)
     checked_max = sum(r.max_points for r in results if r.counted)
     note = unmarked_note(results)
@@ -105,14 +206,16 @@ def _test_entry(r: StepResult) -> dict:
     # Gradescope's status is optional: a step not run for want of torch has neither passed nor failed.
     if r.status is not Status.NEEDS_TORCH:
         entry["status"] = "failed" if r.failed else "passed"
-    entry["output"] = "\n".join(_marking(r) + r.message) or _verdict(r)
+    entry["output"] = "\n".join(_marking(r) + message_lines(r)) or _verdict(r)
     entry["extra_data"] = {"status": r.status.value, "failure": r.failure.to_json() if r.failure else None}
     return entry
 
 
 def grading_facts(graded_by: str, settings: dict[str, Any]) -> dict[str, Any]:
-    """-> the top-level "extra_data" of results.json: which tool graded (graded_by: "runner" or "official"),
-    its version, and its settings (JSON values: hidden cases, time limits, runtimes, ...)."""
+    """-> the top-level "extra_data" of results.json: which tool graded, its version, and its settings.
+
+    graded_by: "runner" or "official"; settings: JSON values (hidden cases, time limits, runtimes, ...).
+    """
     return {"autograder": __version__, "graded_by": graded_by, "settings": settings}
 
 

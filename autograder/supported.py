@@ -14,6 +14,8 @@ INSTRUCTOR_PYTHON_MIN = (3, 11)
 # The one way students are told to install torch: the CPU-only build. A plain `pip install torch`
 # installs the CUDA build on Linux (gigabytes); a GPU is never needed here.
 TORCH_CPU_INSTALL = "pip install torch --index-url https://download.pytorch.org/whl/cpu"
+# How the runner tells a student without torch to install it.
+TORCH_INSTALL = f"{TORCH_CPU_INSTALL} (the CPU-only build is enough)"
 
 # (number, title, writeup file or None when the part is written up in handout/README.md itself), in order.
 PARTS = (

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from autograder.official.confine import sandbox  # noqa: E402 (after the path is set)
 from autograder.official.confine.identity import DEFAULT_FIRST_UID, Identity, kill_all  # noqa: E402
 from autograder.official.confine.launcher import Launcher, spawn_program  # noqa: E402
-from autograder.official.judging.supervise import make_base  # noqa: E402
+from autograder.official.judging.worker_folder import make_base  # noqa: E402
 
 SCRATCH = 1 << 20
 MODES = {"uid only": (None, False), "namespaces": (SCRATCH, False), "view": (SCRATCH, True)}

@@ -22,7 +22,7 @@ import pytest
 
 from autograder.official.confine.identity import Identity
 from autograder.official.judging.batch import Grader
-from autograder.official.judging.supervise import make_base
+from autograder.official.judging.worker_folder import make_base
 from tests.release_tree import editable_sources
 from tests.tree import REPO
 

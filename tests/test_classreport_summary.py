@@ -7,9 +7,9 @@ import json
 
 from autograder.classreport.collect import ISOLATION_KEY, collect
 from autograder.classreport.summary import NOT_RECORDED, hints_csv, summarize
-from autograder.engine import Status, StepResult
 from autograder.findings import Cause, Failure, Hint, HintKind
 from autograder.report import gradescope_json, grading_facts
+from autograder.results import Status, StepResult
 
 ACCUMULATE = Hint(HintKind.BUG, ("last_call_only",), "gradients must accumulate (+=)")
 BATCH = Hint(HintKind.STRUCTURE, ("times_batch",), "got = 4 x expected, and 4 is the batch size")

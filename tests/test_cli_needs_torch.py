@@ -9,8 +9,8 @@ import pytest
 # These tests compare runs with and without torch, so torch must be installed.
 pytest.importorskip("torch")
 
-from autograder.engine import Status, StepResult, needs_torch
 from autograder.report import gradescope_json, table, torch_note
+from autograder.results import Status, StepResult, needs_torch
 from autograder.rubric import load_rubric
 from autograder.steps import Step, all_steps
 from tests.tree import REPO

@@ -10,8 +10,8 @@ import pytest
 
 pytest.importorskip("torch")
 
+
 from autograder.cases import PUBLIC_STREAM  # noqa: E402
-from autograder.engine import live_cases  # noqa: E402
 from autograder.oracles import load_oracles  # noqa: E402
 from autograder.steps import case_steps  # noqa: E402
 
@@ -22,7 +22,7 @@ ORACLES = load_oracles()
 @pytest.mark.parametrize("step_id", sorted(STEPS))
 def test_each_computed_bug_has_a_sentence_and_each_sentence_a_case(step_id):
     step = STEPS[step_id]
-    cases = live_cases(step, ORACLES[step_id], PUBLIC_STREAM)
+    cases = step.draw_cases(ORACLES[step_id], PUBLIC_STREAM)
     computed = {tag for case in cases for tags in case.alternatives.values() for tag in tags}
     assert computed <= set(step.bugs), sorted(computed - set(step.bugs))
     assert set(step.bugs) <= computed, f"no case computes {sorted(set(step.bugs) - computed)}"
@@ -33,7 +33,7 @@ def test_each_computed_bug_has_a_sentence_and_each_sentence_a_case(step_id):
 @pytest.mark.parametrize("step_id", sorted(STEPS))
 def test_an_alternative_is_never_the_truth(step_id):
     step = STEPS[step_id]
-    for case in live_cases(step, ORACLES[step_id], PUBLIC_STREAM):
+    for case in step.draw_cases(ORACLES[step_id], PUBLIC_STREAM):
         for key, tags in case.alternatives.items():
             for tag, alt in tags.items():
                 truth = case.expected[key]
@@ -69,7 +69,7 @@ def test_each_bug_is_named_as_itself_and_never_as_another(step_id):
 
     step = STEPS[step_id]
     checked = 0
-    for case in live_cases(step, ORACLES[step_id], PUBLIC_STREAM):
+    for case in step.draw_cases(ORACLES[step_id], PUBLIC_STREAM):
         for key, tags in case.alternatives.items():
             for tag, alt in tags.items():
                 if alt.shape == case.expected[key].shape and matches(alt, case.expected[key], step.tolerance):

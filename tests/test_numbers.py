@@ -6,11 +6,12 @@ import warnings
 import numpy as np
 import pytest
 
-from autograder.engine import judge_step
 from autograder.isolation import run_isolated
+from autograder.judging import judge_step
+from autograder.report import detail_lines
 from autograder.steps import Output, Outputs
 from autograder.steps._numbers import FormNote, number
-from tests.test_engine import ENTRY, case, make_step, produced
+from tests.test_judging import ENTRY, case, make_step, produced
 
 
 def _noted(value):
@@ -48,4 +49,5 @@ def test_the_run_keeps_the_note_and_a_passing_step_shows_it_as_itself():
     good = produced(np.ones(2), np.ones(2), warnings=outcome.warnings)
     result = judge_step(step, ENTRY, [case()], lambda i, c: good)
     assert result.passed
-    assert result.details == ["note: y is an array of shape (1,): judged by its value; a plain float is expected"]
+    assert detail_lines(result.details) == [
+        "note: y is an array of shape (1,): judged by its value; a plain float is expected"]

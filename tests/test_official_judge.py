@@ -24,6 +24,7 @@ from autograder.official.judging.plan import make_plan
 from autograder.official.worker import wire
 from autograder.references.store import load_cases, read_manifest
 from autograder.release import contents
+from autograder.report import message_lines
 from tests.official_setup import (
     IS_ROOT,
     LINEAR,
@@ -50,7 +51,7 @@ def grader():
 def grade(grader, files: dict[str, str]) -> dict[str, tuple[str, float, str]]:
     """-> step id -> (status, points, message)."""
     graded = grade_one(grader, 0, lambda: files)
-    return {r.id: ("passed" if r.passed else "failed", r.points, "\n".join(r.message)) for r in graded.results}
+    return {r.id: ("passed" if r.passed else "failed", r.points, "\n".join(message_lines(r))) for r in graded.results}
 
 
 def total(graded) -> float:
@@ -128,10 +129,10 @@ def test_partly_solved_handin_gets_the_runners_verdicts_and_messages(built, no_t
 def test_patching_the_comparison_inside_the_worker_changes_nothing(grader):
     files = with_change(LINEAR, "        return x @ self.W.T + self.b\n", "        return np.zeros(1)\n")
     files[LINEAR] += (
-        "\nimport autograder.compare, autograder.engine\n"
+        "\nimport autograder.compare, autograder.judging\n"
         "autograder.compare.compare = lambda *a, **k: []\n"
-        "autograder.engine.check_case = lambda *a, **k: []\n"
-        "autograder.engine.judge_case = lambda *a, **k: []\n"
+        "autograder.judging.first_mismatch = lambda *a, **k: None\n"
+        "autograder.judging.judge_case = lambda *a, **k: None\n"
     )
     graded = grade(grader, files)
     assert graded["linear_forward"][0] == "failed"
@@ -322,6 +323,6 @@ def test_a_trial_run_says_it_is_not_official():
         graded = grade_one(trial, 0, solution)
     finally:
         trial.close()
-    assert all(r.message[-1] == NOT_OFFICIAL for r in graded.results)
+    assert all(message_lines(r)[-1] == NOT_OFFICIAL for r in graded.results)
     assert graded.results_json(None)["output"].startswith("NOT AN OFFICIAL GRADE")
     assert os.geteuid() == 0 or not graded.official

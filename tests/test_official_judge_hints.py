@@ -14,15 +14,16 @@ import pytest
 pytest.importorskip("torch")
 
 from autograder.cases import Case  # noqa: E402
-from autograder.engine import Status  # noqa: E402
 from autograder.official.judging import plan as plans  # noqa: E402
 from autograder.official.judging.judge import judge  # noqa: E402
 from autograder.official.judging.plan import Plan, handin_jobs, make_plan  # noqa: E402
-from autograder.official.judging.supervise import Record, RecordStatus  # noqa: E402
+from autograder.official.judging.reports import Record, decode_record  # noqa: E402
 from autograder.official.worker import wire  # noqa: E402
 from autograder.oracles import hints_wanted, load_oracles, values_only  # noqa: E402
+from autograder.report import message_lines  # noqa: E402
+from autograder.results import Status  # noqa: E402
 from autograder.rubric import load_rubric  # noqa: E402
-from autograder.steps import all_steps, case_steps  # noqa: E402
+from autograder.steps import JobKind, all_steps, case_steps  # noqa: E402
 from tests.mutants import hint_lines  # noqa: E402
 from tests.official_setup import in_process_grader, with_change, worker_uid  # noqa: E402
 from tests.test_official_judge import grade  # noqa: E402
@@ -46,7 +47,7 @@ def eager(case: Case, step_id: str) -> Case:
 
 def reports(outputs: list[dict[str, np.ndarray]]) -> dict[int, Record]:
     """What the worker would report for each job: these outputs."""
-    return {n: Record(RecordStatus.DONE, *wire.encode_case(out, {}, None, [])) for n, out in enumerate(outputs)}
+    return {n: decode_record(JobKind.CASE, *wire.encode_case(out, {}, None, [])) for n, out in enumerate(outputs)}
 
 
 def buggy_reports(step_id: str, cases: list[Case]) -> tuple[dict[int, Record], str]:
@@ -99,8 +100,8 @@ def test_a_known_bug_on_a_hidden_case_gets_the_hint_eager_hints_give(step_id):
     (lazy,) = judge(plan, cases, jobs, records)
     (eagerly,) = judge(plan, {step_id: [eager(c, step_id) for c in cases[step_id]]}, jobs, records)
     assert lazy.status is eagerly.status is Status.FAILED
-    assert "hidden case" in lazy.headline and lazy.message == eagerly.message
-    assert [f"hint: {sentence}"] == hint_lines("\n".join(lazy.message))
+    assert "hidden case" in lazy.headline and message_lines(lazy) == message_lines(eagerly)
+    assert [f"hint: {sentence}"] == hint_lines("\n".join(message_lines(lazy)))
 
 
 def test_hints_that_cannot_be_computed_cost_only_the_hint(monkeypatch):
@@ -119,7 +120,7 @@ def test_hints_that_cannot_be_computed_cost_only_the_hint(monkeypatch):
     plan.oracles["gru_backward"] = fails_with_hints
     (result,) = judge(plan, cases, jobs, records)
     assert result.status is Status.FAILED and result.headline == eagerly.headline
-    assert hint_lines("\n".join(result.message)) == [] and sentence not in "\n".join(result.message)
+    assert hint_lines("\n".join(message_lines(result))) == [] and sentence not in "\n".join(message_lines(result))
 
 
 def test_a_planted_bug_caught_by_a_hidden_case_reads_as_with_eager_hints(monkeypatch):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from autograder.official.confine.launcher import WORKER_ENV, Launcher, LaunchError, write_server_files
-from autograder.official.judging.supervise import make_base
+from autograder.official.judging.worker_folder import make_base
 from autograder.official.worker import wire
 
 

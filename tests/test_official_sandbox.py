@@ -10,7 +10,7 @@ import pytest
 from autograder.official.confine import sandbox
 from autograder.official.confine.identity import Identity, kill_all
 from autograder.official.confine.launcher import Launcher, spawn_program
-from autograder.official.judging.supervise import make_base
+from autograder.official.judging.worker_folder import make_base
 from tests.official_setup import needs_root, worker_python, worker_uid
 
 UID = worker_uid(180)

@@ -6,7 +6,8 @@ import pytest
 # Official grading draws hidden cases from the torch oracles.
 pytest.importorskip("torch")
 
-from autograder.official.judging.plan import handin_jobs, hidden_cases, make_plan
+from autograder.cases import CaseKind
+from autograder.official.judging.plan import handin_jobs, make_plan
 from autograder.official.judging.secret import SecretError, hidden_stream, new_secret, read_secret, submission_digest
 from autograder.oracles import load_oracles
 from autograder.references.store import load_cases, read_manifest
@@ -41,7 +42,7 @@ def test_a_regrade_gets_the_same_hidden_cases_and_another_submission_others():
 
 def test_hidden_cases_are_not_the_public_ones():
     step = all_steps()["rnn_forward"]
-    hidden = hidden_cases(step, load_oracles()["rnn_forward"], 12345, 1)
+    hidden = step.draw_cases(load_oracles()["rnn_forward"], 12345, CaseKind.HIDDEN)
     for h, p in zip(hidden, load_cases("rnn_forward", read_manifest())):
         assert not np.array_equal(h.inputs["x"], p.inputs["x"])
 

@@ -13,7 +13,7 @@ from autograder.official.confine.identity import Identity
 from autograder.official.confine.probe import Guarded
 from autograder.official.judging.plan import make_plan
 from autograder.official.judging.slots import Slots, SlotSpec, grade_batch
-from autograder.official.judging.supervise import make_base
+from autograder.official.judging.worker_folder import make_base
 from tests.official_setup import (
     needs_root,
     pack,

@@ -20,6 +20,7 @@ from autograder.official.confine.identity import processes_of
 from autograder.official.judging import supervise
 from autograder.official.judging.batch import grade_one
 from autograder.official.judging.plan import make_plan
+from autograder.report import message_lines
 from tests.official_setup import LINEAR, in_process_grader, needs_root, solution, worker_uid
 from tests.release_tree import FULL, RUBRIC
 
@@ -36,7 +37,7 @@ def grader():
 
 def grade(grader, files: dict[str, str]) -> dict[str, tuple[bool, float, str]]:
     graded = grade_one(grader, 0, lambda: files)
-    return {r.id: (r.passed, r.points, "\n".join(r.message)) for r in graded.results}
+    return {r.id: (r.passed, r.points, "\n".join(message_lines(r))) for r in graded.results}
 
 
 def attacked(rel: str, method: str, body: str) -> dict[str, str]:
@@ -225,7 +226,7 @@ def test_the_handin_budget_stops_a_handin_of_slow_cases():
     finally:
         slow.close()
     for step in ("linear_forward", "char_rnn_complete"):
-        assert "time budget of 5 s ran out" in "\n".join(results[step].message)
+        assert "time budget of 5 s ran out" in "\n".join(message_lines(results[step]))
         assert results[step].failure.cause is Cause.OVER_BUDGET  # recorded as data too, for the class report
     assert results["activation"].passed
 

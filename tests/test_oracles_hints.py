@@ -7,8 +7,8 @@ import pytest
 
 pytest.importorskip("torch")
 
+
 from autograder.cases import LIVE_STREAM, PUBLIC_STREAM  # noqa: E402
-from autograder.engine import live_cases  # noqa: E402
 from autograder.oracles import computing_hints, hints_wanted, load_oracles, values_only  # noqa: E402
 from autograder.steps import case_steps  # noqa: E402
 
@@ -26,7 +26,7 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
 def test_values_only_gives_the_same_values_bit_for_bit_and_no_hints(step_id):
     step, oracle = STEPS[step_id], ORACLES[step_id]
     for stream in STREAMS:
-        for case in live_cases(step, oracle, stream):
+        for case in step.draw_cases(oracle, stream):
             with values_only():
                 bare = oracle(case.inputs)
             assert set(bare.values) == set(case.expected), case.label
@@ -37,7 +37,7 @@ def test_values_only_gives_the_same_values_bit_for_bit_and_no_hints(step_id):
 
 def test_the_steps_with_hints_compute_them_by_default():
     # Otherwise the test above would not show that hints are skipped.
-    with_hints_of = {s for s in STEPS for case in live_cases(STEPS[s], ORACLES[s], PUBLIC_STREAM)
+    with_hints_of = {s for s in STEPS for case in STEPS[s].draw_cases(ORACLES[s], PUBLIC_STREAM)
                      if case.alternatives or case.trace}
     assert {"gru_backward", "ctc_forward", "beam_search", "rnn_classifier_backward", "lstm_backward"} <= with_hints_of
 

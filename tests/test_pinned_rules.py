@@ -13,8 +13,8 @@ import pytest
 
 pytest.importorskip("torch")
 
+
 from autograder.cases import Case, CaseKind  # noqa: E402
-from autograder.engine import live_cases  # noqa: E402
 from autograder.oracles import load_oracles  # noqa: E402
 from autograder.oracles.search import candidate_count_bound  # noqa: E402
 from autograder.references.store import load_cases, read_manifest  # noqa: E402
@@ -161,7 +161,7 @@ def test_a_stored_case_reaches_the_rule(rule):
 def test_hidden_cases_reach_the_rule(rule):
     step = STEPS[rule.step]
     for stream in HIDDEN_STREAMS:
-        cases = _of_spec(live_cases(step, ORACLES[rule.step], stream, kind=CaseKind.HIDDEN), rule)
+        cases = _of_spec(step.draw_cases(ORACLES[rule.step], stream, kind=CaseKind.HIDDEN), rule)
         assert len(cases) == 1 and rule.holds(cases[0]), (stream, rule.rule)
 
 

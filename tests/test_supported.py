@@ -6,9 +6,8 @@ import re
 import pytest
 
 from autograder import supported
-from autograder.engine import TORCH_INSTALL
 from autograder.runner import MIN_PYTHON
-from autograder.supported import ANSWERS_FILE, PARTS, STUDENT_DOCUMENTS, TORCH_CPU_INSTALL, python_range
+from autograder.supported import ANSWERS_FILE, PARTS, STUDENT_DOCUMENTS, TORCH_CPU_INSTALL, TORCH_INSTALL, python_range
 from tests.tree import REPO
 
 DOCS = {rel: (REPO / rel).read_text() for rel in STUDENT_DOCUMENTS}

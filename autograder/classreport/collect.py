@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograder.engine import Status
 from autograder.findings import Failure
+from autograder.results import Status
 
 # The top-level "extra_data" key under which official grading records its isolation mode (namespaces,
 # cgroups, ...); the report says "not recorded" where it is absent.
@@ -23,7 +23,7 @@ REPORT_FOLDER = "report"
 
 @dataclass
 class StepGrade:
-    """One step of one handin: points, status (an engine Status), the typed failure and the message."""
+    """One step of one handin: points, status (a results.Status), the typed failure and the message."""
 
     id: str
     points: float

@@ -10,7 +10,7 @@ from statistics import mean, median
 from autograder.classreport import charts
 from autograder.classreport.similarity import Pair
 from autograder.classreport.summary import NOT_RECORDED, Summary
-from autograder.engine import Status
+from autograder.results import Status
 from autograder.text import plural
 
 STYLE = """

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autograder.classreport.collect import ISOLATION_KEY, Collected, HandinGrade, StepGrade
-from autograder.engine import Status
 from autograder.findings import Cause, HintKind
+from autograder.results import Status
 from autograder.text import plural
 
 NOT_RECORDED = "not recorded"

@@ -9,8 +9,9 @@ positions r of the extended target.
 import numpy as np
 
 from autograder.cases import Case
-from autograder.locators import Evidence, first_finding
-from autograder.steps import Outputs
+from autograder.findings import Location
+from autograder.locators import Evidence, located
+from autograder.produced import Outputs
 from autograder.tolerance import Tolerance
 
 
@@ -40,6 +41,6 @@ def first_wrong_row(ev: Evidence) -> list[str] | None:
 CHECKS = (first_wrong_row,)
 
 
-def locate(case: Case, produced: Outputs, tolerance: Tolerance) -> list[str]:
+def locate(case: Case, produced: Outputs, tolerance: Tolerance) -> Location | None:
     """-> the first wrong row of the first wrong lattice, in its recursion's order."""
-    return first_finding(CHECKS, Evidence(case, produced, tolerance))
+    return located(CHECKS, case, produced, tolerance)

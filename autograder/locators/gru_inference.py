@@ -7,8 +7,9 @@ Records: `cell_calls`, the arguments of each GRUCell.forward call inference made
 import numpy as np
 
 from autograder.cases import Case
-from autograder.locators import Evidence, first_finding
-from autograder.steps import Outputs
+from autograder.findings import Location
+from autograder.locators import Evidence, located
+from autograder.produced import Outputs
 from autograder.tolerance import Tolerance
 
 
@@ -20,7 +21,7 @@ def _first_wrong_row(ev: Evidence) -> int | None:
 
 
 def wrong_state_or_input(ev: Evidence) -> list[str] | None:
-    """The first wrong row, and whether the cell got the right state and input there."""
+    """Say the first wrong row, and whether the cell got the right state and input there."""
     t = _first_wrong_row(ev)
     if t is None:
         return None
@@ -47,6 +48,6 @@ def wrong_state_or_input(ev: Evidence) -> list[str] | None:
 CHECKS = (wrong_state_or_input,)
 
 
-def locate(case: Case, produced: Outputs, tolerance: Tolerance) -> list[str]:
+def locate(case: Case, produced: Outputs, tolerance: Tolerance) -> Location | None:
     """-> the first time step whose logits are wrong, and whether its hidden state was carried correctly."""
-    return first_finding(CHECKS, Evidence(case, produced, tolerance))
+    return located(CHECKS, case, produced, tolerance)

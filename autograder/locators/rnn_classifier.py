@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 
 from autograder.cases import Case
-from autograder.locators import Evidence, first_finding
-from autograder.steps import Outputs
+from autograder.findings import Location
+from autograder.locators import Evidence, first_finding, located
+from autograder.produced import Outputs
 from autograder.tolerance import Tolerance
 
 
@@ -31,7 +32,7 @@ def _shape(ev: Evidence) -> tuple[int, int]:
 
 
 def _which_state(ev: Evidence, got: Any, expected_t: int, layer: int) -> str | None:
-    """A phrase naming which traced state `got` equals, when it is another time step or layer than expected."""
+    """-> a phrase naming which traced state `got` equals, when it is another time step or layer than expected."""
     states = ev.case.trace["hiddens"]
     steps, layers = _shape(ev)
     for dt in (-1, 1, -2, 2):
@@ -85,7 +86,7 @@ def _wrong_cell_state(ev: Evidence, call: dict[str, Any], t: int, layer: int) ->
 
 
 def first_wrong_forward_call(ev: Evidence) -> list[str] | None:
-    """The first RNNCell.forward call, in time then layer order, with a wrong argument or result."""
+    """Find the first RNNCell.forward call, in time then layer order, with a wrong argument or result."""
     if not _forward_calls_complete(ev):
         return None
     states = ev.case.trace["hiddens"]
@@ -118,7 +119,7 @@ def wrong_output_layer_input(ev: Evidence) -> list[str] | None:
 
 
 def wrong_call_counts_or_stored_states(ev: Evidence) -> list[str] | None:
-    """The cells were not called once per time step: say so, and which entry of self.hiddens is first wrong."""
+    """Say that the cells were not called once per time step, and which entry of self.hiddens is first wrong."""
     if _forward_calls_complete(ev):
         return None
     states = ev.case.trace["hiddens"]
@@ -141,20 +142,22 @@ FORWARD_PROBLEMS = (first_wrong_forward_call, wrong_output_layer_input, wrong_ca
 
 
 def every_state_right(ev: Evidence) -> list[str] | None:
+    """Say that every hidden state is right, so the logits are made wrongly from the last one."""
     return ["every hidden state is right: the mistake is in how the logits are made from the last state"]
 
 
-def locate_forward(case: Case, produced: Outputs, tolerance: Tolerance) -> list[str]:
+def locate_forward(case: Case, produced: Outputs, tolerance: Tolerance) -> Location | None:
     """-> a line saying at which time step and layer the forward pass first goes wrong."""
     if "hiddens" not in case.trace:
-        return []
-    return first_finding(FORWARD_PROBLEMS + (every_state_right,), Evidence(case, produced, tolerance))
+        return None
+    return located(FORWARD_PROBLEMS + (every_state_right,), case, produced, tolerance)
 
 
 # --- backward ----------------------------------------------------------------------------------
 
 
 def forward_already_wrong(ev: Evidence) -> list[str] | None:
+    """Say where the forward pass goes wrong, when backward's mismatch starts there."""
     found = first_finding(FORWARD_PROBLEMS, ev)
     return ["the forward pass already goes wrong: " + found[0]] + found[1:] if found else None
 
@@ -164,12 +167,14 @@ def _counts(ev: Evidence) -> list[int]:
 
 
 def backward_never_called(ev: Evidence) -> list[str] | None:
+    """Say that RNNCell.backward was never called, so the mismatch cannot be placed."""
     if any(_counts(ev)):
         return None
     return ["(RNNCell.backward was never called, so the mismatch cannot be placed at a time step)"]
 
 
 def wrong_backward_call_counts(ev: Evidence) -> list[str] | None:
+    """Say which layer's RNNCell.backward was not called once per time step."""
     steps, layers = _shape(ev)
     counts = _counts(ev)
     if len(counts) == layers and all(c == steps for c in counts):
@@ -225,7 +230,7 @@ def _argument_problem(ev: Evidence, call: dict[str, Any], t: int, layer: int) ->
 
 
 def first_wrong_backward_call(ev: Evidence) -> list[str] | None:
-    """The first RNNCell.backward call, going backward in time and down the layers, with a wrong argument."""
+    """Find the first RNNCell.backward call, going backward in time and down the layers, with a wrong argument."""
     steps, layers = _shape(ev)
     calls = ev.produced.records["bwd_calls"]
     for t in reversed(range(steps)):
@@ -239,6 +244,7 @@ def first_wrong_backward_call(ev: Evidence) -> list[str] | None:
 
 
 def every_argument_right(ev: Evidence) -> list[str] | None:
+    """Say that every backward call got the right arguments, and what of dh_0 is then wrong."""
     lines = ["every call to RNNCell.backward received the right arguments"]
     dh_0, batch = ev.produced.get("dh_0"), ev.case.inputs["x"].shape[0]
     if "dh_0" in ev.case.expected and batch > 1 and ev.close(dh_0, ev.case.expected["dh_0"] * batch):
@@ -250,8 +256,8 @@ BACKWARD_CHECKS = (forward_already_wrong, backward_never_called, wrong_backward_
                    first_wrong_backward_call, every_argument_right)
 
 
-def locate_backward(case: Case, produced: Outputs, tolerance: Tolerance) -> list[str]:
+def locate_backward(case: Case, produced: Outputs, tolerance: Tolerance) -> Location | None:
     """-> lines saying at which time step and layer backpropagation first goes wrong, in backward order."""
     if "deltas" not in case.trace:
-        return []
-    return first_finding(BACKWARD_CHECKS, Evidence(case, produced, tolerance))
+        return None
+    return located(BACKWARD_CHECKS, case, produced, tolerance)

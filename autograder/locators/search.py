@@ -10,10 +10,18 @@ from typing import Any
 import numpy as np
 
 from autograder.cases import Case
-from autograder.locators import Evidence, first_finding
-from autograder.steps import Outputs
-from autograder.steps._paths import decode
+from autograder.findings import Location
+from autograder.locators import Evidence, located
+from autograder.produced import Outputs
 from autograder.tolerance import Tolerance
+
+# The symbols a path may hold; a path is stored as their codes, counting from 1 (0 pads).
+SYMBOLS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def decode(codes: np.ndarray) -> str:
+    """Codes (n,) (0 is padding) -> the path as a str."""
+    return "".join(SYMBOLS[int(c) - 1] for c in codes if 0 < c <= len(SYMBOLS) and c == int(c))
 
 
 def _spelled(got: Any, expected: np.ndarray) -> str:
@@ -45,7 +53,7 @@ def spelled_paths(ev: Evidence) -> list[str] | None:
 
 
 def _tie_note(ev: Evidence) -> list[str]:
-    """A line when a beam's paths differ on a case whose scores tie at a pruning cutoff (the case is there for it)."""
+    """Add a line when a beam's paths differ on a case whose scores tie at a pruning cutoff (it is there for it)."""
     got, expected = ev.produced.get("paths"), ev.case.expected.get("paths")
     if "beam_width" not in ev.case.inputs or not isinstance(got, np.ndarray) or expected is None:
         return []
@@ -57,7 +65,7 @@ def _tie_note(ev: Evidence) -> list[str]:
 
 
 def ties_at_cutoff(y: np.ndarray, width: int) -> bool:
-    """y (K + 1, T) -> whether some pruning of the pinned rule cuts in a tie (the width-th score equals the next)."""
+    """Tell, for y (K + 1, T), whether some pruning of the pinned rule cuts in a tie (width-th score = the next)."""
     symbols = [chr(ord("a") + k) for k in range(y.shape[0] - 1)]
     beam = {("", True): float(y[0, 0]), **{(c, False): float(y[k + 1, 0]) for k, c in enumerate(symbols)}}
     for t in range(1, y.shape[1]):
@@ -79,6 +87,6 @@ def ties_at_cutoff(y: np.ndarray, width: int) -> bool:
 CHECKS = (spelled_paths,)
 
 
-def locate_path(case: Case, produced: Outputs, tolerance: Tolerance) -> list[str]:
+def locate_path(case: Case, produced: Outputs, tolerance: Tolerance) -> Location | None:
     """-> both paths spelled, and what a beam misses or adds."""
-    return first_finding(CHECKS, Evidence(case, produced, tolerance))
+    return located(CHECKS, case, produced, tolerance)

@@ -55,7 +55,7 @@ from autograder.official.judging.plan import (
 )
 from autograder.official.judging.secret import SecretError, new_secret, read_secret
 from autograder.official.judging.slots import Slots, SlotSpec, grade_batch
-from autograder.official.judging.supervise import make_base
+from autograder.official.judging.worker_folder import make_base
 from autograder.references.store import ReferenceDataError
 from autograder.report import table
 from autograder.text import plural

@@ -1,5 +1,7 @@
 """Conversions between numpy inputs and float64 torch tensors."""
 
+from typing import Callable
+
 import numpy as np
 import torch
 
@@ -61,6 +63,44 @@ def with_slope(value: torch.Tensor, pre: torch.Tensor, slope: torch.Tensor) -> t
 def flipped(t: torch.Tensor) -> torch.Tensor:
     """Give a tensor equal to t (any shape) whose gradient flows back negated."""
     return 2 * t.detach() - t
+
+
+Grads = dict[str, np.ndarray]
+Alternatives = dict[str, dict[str, np.ndarray]]
+
+
+def cell_backward(inputs: dict[str, np.ndarray], wrt: dict[str, str], upstream: tuple[str, ...],
+                           params: tuple[torch.Tensor, ...], weights: tuple[str, ...],
+                           forward: Callable[..., torch.Tensor | tuple[torch.Tensor, ...]], given: tuple[str, ...] = (),
+                           ) -> tuple[Grads, Alternatives]:
+    """Run a case's repeated calls of a cell through autograd, as the module's backward accumulates them.
+
+    inputs: the case's, each of shape (calls, N, ...); wrt: input differentiated -> its gradient's output name
+    (x -> dx); upstream: the gradients arriving at forward's outputs, in their order; params: the weights, named
+    by `weights`; forward(*wrt inputs, *given inputs) -> the cell's output or outputs, from the params.
+    -> (the last call's input gradients, per sample, and the accumulated weight gradients 'd' + name, the
+    accumulation bugs' alternatives). The loss is divided by the batch size N, so the weight gradients are
+    batch means.
+    """
+    per_call = []
+    out: Grads = {}
+    for k in range(len(inputs["x"])):
+        leaves = tuple(tensor(inputs[name][k], grad=True) for name in wrt)
+        outputs = forward(*leaves, *(tensor(inputs[name][k]) for name in given))
+        outputs = (outputs,) if isinstance(outputs, torch.Tensor) else outputs
+        batch = inputs["x"][k].shape[0]
+        loss = sum((o * tensor(inputs[u][k])).sum() for o, u in zip(outputs, upstream)) / batch
+        grads = torch.autograd.grad(loss, leaves + params)
+        out.update({wrt[name]: array(g) * batch for name, g in zip(wrt, grads)})
+        per_call.append({"d" + w: array(g) for w, g in zip(weights, grads[len(leaves):])})
+    accumulated, alternatives = accumulate(per_call, inputs["zero_grad_before"], tuple("d" + w for w in weights))
+    return {**out, **accumulated}, alternatives
+
+
+def add_alternatives(alternatives: Alternatives, tag: str, buggy: Grads, truth: Grads) -> None:
+    """Record what bug `tag` gives for each output of `buggy` (see add_alternative)."""
+    for key, value in buggy.items():
+        add_alternative(alternatives, key, tag, value, truth[key])
 
 
 def add_alternative(alternatives: dict[str, dict[str, np.ndarray]], key: str, tag: str, alt: np.ndarray,

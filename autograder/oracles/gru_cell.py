@@ -16,7 +16,7 @@ import torch
 
 from autograder.cases import Expected
 from autograder.oracles._hints import hints_wanted
-from autograder.oracles._torch import accumulate, add_alternative, array, flipped, tensor, with_slope
+from autograder.oracles._torch import accumulate, add_alternative, add_alternatives, array, flipped, tensor, with_slope
 from autograder.steps.gru_cell import WEIGHTS
 
 
@@ -132,8 +132,7 @@ def gru_backward(inputs: dict[str, np.ndarray]) -> Expected:
         return Expected(values)
     for bug in BACKWARD_BUGS:
         buggy, _ = _backward(inputs, w, functools.partial(buggy_step, w, bug=bug))
-        for key, value in buggy.items():
-            add_alternative(alternatives, key, bug, value, values[key])
+        add_alternatives(alternatives, bug, buggy, values)
     return Expected(values, alternatives)
 
 

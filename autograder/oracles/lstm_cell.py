@@ -13,13 +13,13 @@ import torch
 
 from autograder.cases import Expected
 from autograder.oracles._hints import hints_wanted
-from autograder.oracles._torch import accumulate, add_alternative, array, tensor, with_slope
+from autograder.oracles._torch import add_alternative, add_alternatives, array, cell_backward, tensor, with_slope
 from autograder.oracles.rnn_cell import TORCH_NAMES, with_weights
 from autograder.steps.lstm_cell import WEIGHTS
 
 
 def torch_cell(inputs: dict[str, np.ndarray]) -> torch.nn.Module:
-    """A torch.nn.LSTMCell holding the case's weights (same layout and gate order: i, f, g, o)."""
+    """-> a torch.nn.LSTMCell holding the case's weights (same layout and gate order: i, f, g, o)."""
     four_h, d = inputs["W_ih"].shape
     return with_weights(torch.nn.LSTMCell(d, four_h // 4, dtype=torch.float64), inputs)
 
@@ -38,7 +38,7 @@ def _g_o_swapped(n: int) -> np.ndarray:
 
 
 def swap_g_o(a: torch.Tensor) -> torch.Tensor:
-    """a: a stacked weight (4H, D) or bias (4H,) -> a with its g and o rows swapped."""
+    """-> a (a stacked weight (4H, D) or bias (4H,)) with its g and o rows swapped."""
     return a[torch.as_tensor(_g_o_swapped(a.shape[0]))]
 
 
@@ -82,7 +82,7 @@ _CELL_UPDATES: dict[str, Callable[..., torch.Tensor]] = {
 
 def lstm_step(w: dict[str, torch.Tensor], x: torch.Tensor, h: torch.Tensor, c: torch.Tensor,
               bug: str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """The cell in torch ops (gates i, f, g, o): x (N, D), h, c (N, H) -> h_new, c_new, as `bug` computes them."""
+    """-> the cell in torch ops (gates i, f, g, o): x (N, D), h, c (N, H) -> h_new, c_new, as `bug` computes them."""
     i, f, g, o = _gates(w, x, h, bug)
     c_new = _CELL_UPDATES.get(bug or "", lambda i, f, g, c: f * c + i * g)(i, f, g, c)
     tanh_c = torch.tanh(c_new.detach() if bug == "dc_no_h_path" else c_new)
@@ -104,6 +104,7 @@ def _weights(inputs: dict[str, np.ndarray], grad: bool = False) -> dict[str, tor
 
 
 def lstm_forward(inputs: dict[str, np.ndarray]) -> Expected:
+    """-> h_new, c_new (N, H) of LSTMCell.forward on the case's first call, with the bugs' alternatives."""
     x, h, c = (tensor(inputs[k][0]) for k in ("x", "h_prev", "c_prev"))
     with torch.no_grad():
         h_new, c_new = torch_cell(inputs)(x, (h, c))
@@ -121,27 +122,17 @@ def lstm_forward(inputs: dict[str, np.ndarray]) -> Expected:
 def _backward(inputs: dict[str, np.ndarray], params: tuple[torch.Tensor, ...],
               step: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]],
               ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
-    """params: the four weights in WEIGHTS order; step(x, h, c) -> (h_new, c_new) computed from them.
-    Runs the case's calls -> (dx, dh, dc and the accumulated gradients, the accumulation bugs' alternatives)."""
-    per_call = []
-    out: dict[str, np.ndarray] = {}
-    calls = zip(inputs["x"], inputs["h_prev"], inputs["c_prev"], inputs["dh_new"], inputs["dc_new"])
-    for x, h_prev, c_prev, dh_new, dc_new in calls:
-        xt, ht, ct = tensor(x, grad=True), tensor(h_prev, grad=True), tensor(c_prev, grad=True)
-        h_new, c_new = step(xt, ht, ct)
-        # dh_new, dc_new are per sample; dividing the loss by the batch makes parameter
-        # gradients batch means, and dx, dh, dc are scaled back to per sample.
-        batch = x.shape[0]
-        loss = ((h_new * tensor(dh_new)).sum() + (c_new * tensor(dc_new)).sum()) / batch
-        gx, gh, gc, *gparams = torch.autograd.grad(loss, (xt, ht, ct) + params)
-        # The last call's dx, dh, dc are compared.
-        out.update(dx=array(gx) * batch, dh=array(gh) * batch, dc=array(gc) * batch)
-        per_call.append({"d" + w: array(g) for w, g in zip(WEIGHTS, gparams)})
-    grads, alternatives = accumulate(per_call, inputs["zero_grad_before"], tuple("d" + w for w in WEIGHTS))
-    return {**out, **grads}, alternatives
+    """Run the case's calls -> (dx, dh, dc and the accumulated gradients, the accumulation bugs' alternatives).
+
+    params: the four weights in WEIGHTS order; step(x, h, c) -> (h_new, c_new) computed from them.
+    """
+    # The last call's dx, dh, dc are compared.
+    return cell_backward(inputs, {"x": "dx", "h_prev": "dh", "c_prev": "dc"}, ("dh_new", "dc_new"), params,
+                                  WEIGHTS, step)
 
 
 def lstm_backward(inputs: dict[str, np.ndarray]) -> Expected:
+    """-> dx (N, D), dh, dc (N, H) of the last call, the accumulated weight gradients, the bugs' alternatives."""
     cell = torch_cell(inputs)
     values, alternatives = _backward(inputs, tuple(getattr(cell, name) for name in TORCH_NAMES),
                                      lambda x, h, c: cell(x, (h, c)))
@@ -153,8 +144,7 @@ def lstm_backward(inputs: dict[str, np.ndarray]) -> Expected:
         buggy, _ = _backward(inputs, tuple(w[k] for k in WEIGHTS), functools.partial(lstm_step, w, bug=bug))
         if bug == "gate_grads_ifog":  # and the parameter gradients get those rows swapped too
             buggy.update({"d" + k: buggy["d" + k][_g_o_swapped(len(buggy["d" + k]))] for k in WEIGHTS})
-        for key, value in buggy.items():
-            add_alternative(alternatives, key, bug, value, values[key])
+        add_alternatives(alternatives, bug, buggy, values)
     return Expected(values, alternatives)
 
 

@@ -13,7 +13,7 @@ import torch
 
 from autograder.cases import Expected
 from autograder.oracles._hints import hints_wanted
-from autograder.oracles._torch import accumulate, add_alternative, array, tensor, with_slope
+from autograder.oracles._torch import add_alternative, add_alternatives, array, cell_backward, tensor, with_slope
 from autograder.steps.rnn_cell import WEIGHTS
 
 TORCH_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
@@ -30,12 +30,13 @@ def with_weights(cell: torch.nn.Module, inputs: dict[str, np.ndarray]) -> torch.
 
 
 def torch_cell(inputs: dict[str, np.ndarray]) -> torch.nn.Module:
-    """A torch.nn.RNNCell holding the case's weights."""
+    """-> a torch.nn.RNNCell holding the case's weights."""
     h, d = inputs["W_ih"].shape
     return with_weights(torch.nn.RNNCell(d, h, nonlinearity="tanh", dtype=torch.float64), inputs)
 
 
 def rnn_forward(inputs: dict[str, np.ndarray]) -> Expected:
+    """-> h' (N, H) of RNNCell.forward on the case's first call, with the bugs' alternatives."""
     with torch.no_grad():
         x, h_prev = tensor(inputs["x"][0]), tensor(inputs["h_prev"][0])
         h = array(torch_cell(inputs)(x, h_prev))
@@ -56,7 +57,7 @@ def rnn_forward(inputs: dict[str, np.ndarray]) -> Expected:
 
 def _buggy_h(w: dict[str, torch.Tensor], x: torch.Tensor, h_prev: torch.Tensor, h_given: torch.Tensor,
              bug: str) -> torch.Tensor:
-    """The cell's h' (N, H), whose gradients are those backward computes with `bug`."""
+    """-> the cell's h' (N, H), whose gradients are those backward computes with `bug`."""
     W_ih, W_hh = w["W_ih"], w["W_hh"]
     from_x = x @ W_ih.T
     from_h = h_prev @ W_hh.T
@@ -77,23 +78,16 @@ def _buggy_h(w: dict[str, torch.Tensor], x: torch.Tensor, h_prev: torch.Tensor, 
 def _backward(inputs: dict[str, np.ndarray], params: tuple[torch.Tensor, ...],
               h_of: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
               ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
-    """params: the four weights, in WEIGHTS order; h_of(x, h_prev, h_given) -> h' computed from them.
-    Runs the case's calls -> (dx, dh and the accumulated gradients, the accumulation bugs' alternatives)."""
-    per_call = []
-    out: dict[str, np.ndarray] = {}
-    for x, h_prev, h_given, delta in zip(inputs["x"], inputs["h_prev"], inputs["h"], inputs["delta"]):
-        xt, ht = tensor(x, grad=True), tensor(h_prev, grad=True)
-        h = h_of(xt, ht, tensor(h_given))
-        batch = x.shape[0]
-        loss = (h * tensor(delta)).sum() / batch
-        gx, gh, *gparams = torch.autograd.grad(loss, (xt, ht) + params)
-        out["dx"], out["dh"] = array(gx) * batch, array(gh) * batch
-        per_call.append({"d" + k: array(g) for k, g in zip(WEIGHTS, gparams)})
-    grads, alternatives = accumulate(per_call, inputs["zero_grad_before"], tuple("d" + k for k in WEIGHTS))
-    return {**out, **grads}, alternatives
+    """Run the case's calls -> (dx, dh and the accumulated gradients, the accumulation bugs' alternatives).
+
+    params: the four weights, in WEIGHTS order; h_of(x, h_prev, h_given) -> h' computed from them.
+    """
+    return cell_backward(inputs, {"x": "dx", "h_prev": "dh"}, ("delta",), params, WEIGHTS, h_of,
+                                  given=("h",))
 
 
 def rnn_backward(inputs: dict[str, np.ndarray]) -> Expected:
+    """-> dx (N, D), dh (N, H) of the last call and the accumulated weight gradients, with the bugs' alternatives."""
     cell = torch_cell(inputs)
     values, alternatives = _backward(inputs, tuple(getattr(cell, name) for name in TORCH_NAMES),
                                      lambda x, h_prev, h_given: cell(x, h_prev))
@@ -103,8 +97,7 @@ def rnn_backward(inputs: dict[str, np.ndarray]) -> Expected:
     w = {k: tensor(inputs[k], grad=True) for k in WEIGHTS}
     for bug in BACKWARD_BUGS:
         buggy, _ = _backward(inputs, tuple(w[k] for k in WEIGHTS), functools.partial(_buggy_h, w, bug=bug))
-        for key, value in buggy.items():
-            add_alternative(alternatives, key, bug, value, values[key])
+        add_alternatives(alternatives, bug, buggy, values)
     return Expected(values, alternatives)
 
 

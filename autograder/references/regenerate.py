@@ -24,7 +24,6 @@ import numpy as np
 
 from autograder import __version__
 from autograder.cases import PUBLIC_STREAM, Case, CaseKind
-from autograder.engine import live_cases
 from autograder.paths import MANIFEST, REFERENCE_DIR, ROOT
 from autograder.references.array_file import arrays_bytes, load_arrays, sha256
 from autograder.references.case_files import cases_from_arrays, cases_to_arrays
@@ -55,7 +54,7 @@ class Regenerated:
 
 def reference_cases(step: Step, oracle) -> list[Case]:
     """step, its oracle -> the public cases (stream 0) with expected values."""
-    return live_cases(step, oracle, PUBLIC_STREAM, CaseKind.STORED)
+    return step.draw_cases(oracle, PUBLIC_STREAM, CaseKind.STORED)
 
 
 # Reference files of earlier formats: their values are still compared with (and kept), the files replaced.

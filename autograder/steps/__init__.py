@@ -17,29 +17,47 @@ stored in `reference_data/` or computed live.
 
 A `QuizStep` is the other kind: questions whose answers are collected from
 the student's functions and marked (locally only for their form).
+
+Both kinds keep one protocol, so no caller asks which kind a step is: each
+draws its cases (`draw_cases`; a quiz has none), lists a worker's jobs for
+them (`jobs`, `job_timeout`), runs its code here (`run_here`), and judges
+what a job reported (`judge`, from `unreported` where nothing came).
 """
 
 import importlib
 import pkgutil
 import zlib
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Mapping, Union
+from enum import Enum
+from typing import Any, Callable, ClassVar, Mapping, Union
 
 import numpy as np
 
-from autograder.cases import Case
-from autograder.rubric import load_rubric
+from autograder.cases import Case, CaseKind, Expected
+from autograder.findings import Cause
+from autograder.isolation import CodeError, ErrorKind, run_isolated
+from autograder.judging import Locator, judge_step
+from autograder.produced import MISSING, Output, Outputs, Produced, produce
+from autograder.quiz_judge import Answer, QuizReport, judge_answers
+from autograder.results import StepResult
+from autograder.rubric import RubricEntry, load_rubric
 from autograder.tolerance import DEFAULT, Tolerance
 
+__all__ = ["MISSING", "Answer", "AnyStep", "JobKind", "Locator", "Output", "Outputs", "QuizStep", "Report", "Spec",
+           "Step", "all_steps", "case_steps", "zero_grad_schedule"]
 
-class _Missing:
-    """Stands for an output the student's code never produced."""
+Oracle = Callable[[dict[str, np.ndarray]], Expected]
+# What one job of a step reported: a case's Produced, or a quiz's answers.
+Report = Union[Produced, QuizReport]
+# source(job index, its case or None) -> the report of that job; asked only for the jobs judged.
+Source = Callable[[int, "Case | None"], Report]
 
-    def __repr__(self) -> str:
-        return "MISSING"
 
+class JobKind(Enum):
+    """What a worker runs for one job of a step: one case, or a quiz's answers."""
 
-MISSING: Any = _Missing()
+    CASE = "case"
+    QUIZ = "quiz"
 
 
 @dataclass(frozen=True)
@@ -50,38 +68,12 @@ class Spec:
     params: dict[str, Any] = field(default_factory=dict)
 
     def __getitem__(self, key: str) -> Any:
+        """-> the parameter `key`."""
         return self.params[key]
 
     def get(self, key: str, default: Any = None) -> Any:
+        """-> the parameter `key`, or default."""
         return self.params.get(key, default)
-
-
-@dataclass(frozen=True)
-class Output:
-    """One compared tensor: its key, and how messages name it (`where: tensor`)."""
-
-    key: str
-    where: str | None = None  # defaults to the step's target
-    tensor: str | None = None  # defaults to the key
-    # Its place in the tuple the graded function returns (None if it is not one of several returned
-    # values): outputs with a position are checked for being returned in swapped places.
-    position: int | None = None
-
-
-class Outputs(dict):
-    """What student code produced on one case: output key -> value, plus `records` for diagnostics only.
-
-    Records (e.g. the arguments each cell call received) are never graded; a
-    locator reads them to say where a mismatch starts.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.records: dict[str, Any] = {}
-
-
-# locate(case, outputs, tolerance) -> extra lines placing a mismatch (e.g. at a time step and layer).
-Locator = Callable[[Case, Outputs, Tolerance], list[str]]
 
 
 @dataclass(frozen=True)
@@ -101,24 +93,60 @@ class Step:
     # The student's code for this step imports torch: without torch the step is not run, and it is
     # reported as needing torch (neither passed nor failed). Set from the rubric's `torch` at discovery.
     needs_torch: bool = False
+    job_kind: ClassVar[JobKind] = JobKind.CASE
 
     def rng(self, stream: int, index: int) -> np.random.Generator:
-        """The generator for case `index` of `stream` (see the streams in autograder/cases.py)."""
+        """-> the generator for case `index` of `stream` (see the streams in autograder/cases.py)."""
         return np.random.default_rng([zlib.crc32(self.id.encode()), stream, index])
 
+    def draw_cases(self, oracle: Oracle, stream: int, kind: CaseKind = CaseKind.LIVE, per_spec: int = 1,
+                   hints_pending: bool = False) -> list[Case]:
+        """-> per_spec fresh cases for each of the specs, drawn from `stream`, expected values from the oracle.
 
-@dataclass(frozen=True)
-class Answer:
-    """One collected answer: the value the student's function returned, or why there is none."""
+        hints_pending: the oracle runs values only (the caller's `values_only()`), so the cases' hints are pending.
+        """
+        cases = []
+        for k in range(per_spec):
+            for i, spec in enumerate(self.specs):
+                index = k * len(self.specs) + i
+                inputs = self.build(self.rng(stream, index), spec)
+                cases.append(Case.from_oracle(kind, index + 1, spec.desc, inputs, oracle(inputs),
+                                              self.batch_of(spec), hints_pending))
+        return cases
 
-    question: int
-    value: Any = None
-    stub: str | None = None  # the NotImplementedError's text, while the answer is still a stub
-    error: str | None = None  # the function is missing or raised
+    def jobs(self, cases: list[Case]) -> list[dict[str, np.ndarray]]:
+        """-> the inputs of each job a worker runs for the step: one job per case."""
+        return [case.inputs for case in cases]
 
-    @property
-    def not_implemented(self) -> bool:
-        return self.stub is not None
+    def job_timeout(self, per_case: float) -> float:
+        """-> seconds one job may take, given seconds per case."""
+        return per_case
+
+    def run_here(self, entry: RubricEntry, cases: list[Case], timeout: float,
+                 hinted: Callable[[Case], Case] | None = None) -> StepResult:
+        """Run the student's code on the cases in this process, stopping at the first failure -> the result.
+
+        hinted: as for `judge`, for cases drawn without their hints.
+        """
+        return judge_step(self, entry, cases, lambda i, case: produce(self.run, case.inputs, timeout), hinted)
+
+    def unreported(self, lines: list[str], cause: Cause | None = None) -> Produced:
+        """-> the report of a job that reported nothing: it fails with these lines (cause: why, typed)."""
+        lines = lines or ["the case was not run"]
+        return Produced(Outputs(), CodeError(ErrorKind.EXCEPTION, lines[0], lines[1:]), cause=cause)
+
+    def judge(self, entry: RubricEntry, cases: list[Case], source: Callable[[int], Report], key: Any = None,
+              hinted: Callable[[Case], Case] | None = None) -> StepResult:
+        """Judge what the jobs reported, case by case, stopping at the first failure -> the result.
+
+        source(i) -> the report of job i (a Produced); key: unused (a quiz's answer key);
+        hinted(case) -> a case drawn without its hints, with them (asked only for the case that fails).
+        """
+        def produced(i: int, case: Case) -> Produced:
+            report = source(i)
+            return report if isinstance(report, Produced) else self.unreported(["the case was not run"])
+
+        return judge_step(self, entry, cases, produced, hinted)
 
 
 @dataclass(frozen=True)
@@ -136,6 +164,8 @@ class QuizStep:
     questions: tuple[Any, ...]
     normalise: Callable[[Any, Any], tuple[str | None, Any]]
     mark: Callable[[dict[int, Any], dict[int, Any]], dict[int, bool]]
+    needs_torch: bool = False
+    job_kind: ClassVar[JobKind] = JobKind.QUIZ
 
     def function(self, number: int) -> str:
         """-> the name of the student's function that answers question `number`."""
@@ -159,6 +189,37 @@ class QuizStep:
                 answers.append(Answer(q.number, error=f"{name}() raised {type(exc).__name__}: {exc}"))
         return answers
 
+    def draw_cases(self, oracle: Oracle, stream: int, kind: CaseKind = CaseKind.LIVE, per_spec: int = 1,
+                   hints_pending: bool = False) -> list[Case]:
+        """-> [] (a quiz has no cases)."""
+        return []
+
+    def jobs(self, cases: list[Case]) -> list[dict[str, np.ndarray]]:
+        """-> the inputs of each job a worker runs for the quiz: one job, without inputs, for every answer."""
+        return [{}]
+
+    def job_timeout(self, per_case: float) -> float:
+        """-> seconds the quiz's one job may take: per_case for each question."""
+        return per_case * len(self.questions)
+
+    def run_here(self, entry: RubricEntry, cases: list[Case], timeout: float,
+                 hinted: Callable[[Case], Case] | None = None) -> StepResult:
+        """Collect the answers in this process and check their form (there is no key here) -> the result."""
+        outcome = run_isolated(self.collect, timeout)
+        return judge_answers(self, entry, QuizReport(outcome.value or [], outcome.error))
+
+    def unreported(self, lines: list[str], cause: Cause | None = None) -> QuizReport:
+        """-> the report of a quiz job that reported nothing: its first line says why (cause: why, typed)."""
+        return QuizReport([], CodeError(ErrorKind.EXCEPTION, (lines or ["the answers were not reported"])[0]), cause)
+
+    def judge(self, entry: RubricEntry, cases: list[Case], source: Callable[[int], Report], key: Any = None,
+              hinted: Callable[[Case], Case] | None = None) -> StepResult:
+        """Mark what the quiz's job reported against the key (source(0): its QuizReport) -> the result."""
+        report = source(0)
+        if not isinstance(report, QuizReport):
+            report = self.unreported(["the answers were not reported"])
+        return judge_answers(self, entry, report, key)
+
 
 AnyStep = Union[Step, QuizStep]
 
@@ -178,9 +239,7 @@ def _discover() -> dict[str, AnyStep]:
         for step in getattr(module, "STEPS", ()):
             if step.id in steps:
                 raise ValueError(f"step {step.id!r} is defined twice")
-            if isinstance(step, Step):
-                step = replace(step, needs_torch=step.id in torch_steps)
-            steps[step.id] = step
+            steps[step.id] = replace(step, needs_torch=step.id in torch_steps)
     return steps
 
 

@@ -22,16 +22,19 @@ ACCUMULATION_BUGS = {
 }
 
 
-def accumulation_specs(describe: Callable[[dict], str], twice: dict, reset: dict,
-                       calls: str = "forward+backward") -> tuple[Spec, Spec]:
-    """describe(params) -> the shape part of a description; twice, reset: the two cases' shapes;
-    calls: what one repetition runs, for the description.
+def _shape(params: dict) -> str:
+    return ", ".join(f"{name} {size}" for name, size in params.items())
 
-    -> the accumulation case (two calls) and the reset case (two calls, zero_grad() before the second).
+
+def accumulation_specs(twice: dict, reset: dict, calls: str = "forward+backward") -> tuple[Spec, Spec]:
+    """-> the accumulation case (two calls) and the reset case (two calls, zero_grad() before the second).
+
+    twice, reset: the two cases' sizes (name -> size, described in that order); calls: what one repetition
+    runs, for the description.
     """
     return (
-        Spec(f"{describe(twice)}; {calls} twice without zero_grad (gradients accumulate)", {**twice, "calls": 2}),
-        Spec(f"{describe(reset)}; {calls}, zero_grad(), {calls} again", {**reset, "calls": 2, "zero_grad_at": (1,)}),
+        Spec(f"{_shape(twice)}; {calls} twice without zero_grad (gradients accumulate)", {**twice, "calls": 2}),
+        Spec(f"{_shape(reset)}; {calls}, zero_grad(), {calls} again", {**reset, "calls": 2, "zero_grad_at": (1,)}),
     )
 
 
@@ -42,18 +45,19 @@ def module_steps(
     backward: tuple[Callable, tuple[Output, ...]],
     specs: tuple[Spec, ...],
     accumulation: tuple[Spec, Spec],
-    prefix: str,
     build_backward: Callable | None = None,
     bugs: tuple[Mapping[str, str], Mapping[str, str]] = ({}, {}),
     **options,
 ) -> tuple[Step, Step]:
-    """module: e.g. 'RNNCell'; forward, backward: (run function, graded outputs); prefix: e.g. 'rnn'.
+    """-> the steps `<prefix>_forward` (on specs) and `<prefix>_backward` (on specs + accumulation).
 
-    -> the steps `<prefix>_forward` (on specs) and `<prefix>_backward` (on specs + accumulation).
+    module: e.g. 'RNNCell' (the prefix is its name without 'Cell', in lower case: 'rnn'); forward, backward:
+    (run function, graded outputs).
     build_backward: the backward step's own case builder, when it needs more inputs than forward's.
     bugs: the known-bug catalogs of forward and of backward (backward's also gets ACCUMULATION_BUGS).
     options: further Step fields shared by both (e.g. batch_of).
     """
+    prefix = module.removesuffix("Cell").lower()
     run_forward, forward_outputs = forward
     run_backward, backward_outputs = backward
     return (
@@ -66,7 +70,7 @@ def module_steps(
 
 
 def gradient_outputs(returned: tuple[str, ...], grads: tuple[str, ...]) -> tuple[Output, ...]:
-    """returned: names of what backward returns, in order; grads: gradient attributes -> the graded outputs."""
+    """-> the graded outputs of a backward: what it returns (names, in order), then the gradient attributes."""
     several = len(returned) > 1
-    return tuple(Output(name, tensor=f"returned {name}", position=i if several else None)
+    return tuple(Output(name, position=i if several else None, returns=name)
                  for i, name in enumerate(returned)) + tuple(Output(g) for g in grads)

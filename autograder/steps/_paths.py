@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 
+from autograder.locators.search import SYMBOLS, decode
 from autograder.steps._numbers import number
 
-SYMBOLS = "abcdefghijklmnopqrstuvwxyz"
+__all__ = ["SYMBOLS", "decode", "encode", "encode_scores", "symbols_of"]
 
 
 def symbols_of(inputs: dict[str, np.ndarray]) -> list[str]:
@@ -18,7 +19,7 @@ def symbols_of(inputs: dict[str, np.ndarray]) -> list[str]:
 
 
 def encode(path: Any, symbols: list[str], what: str) -> np.ndarray:
-    """A returned path (str) -> its codes as float64 (n,); anything else is an error naming `what`."""
+    """-> a returned path (str) as its codes as float64 (n,); anything else is an error naming `what`."""
     if not isinstance(path, str):
         raise TypeError(f"{what} must be a str (symbols joined, e.g. 'abc'), got {type(path).__name__}")
     unknown = sorted(set(path) - set(symbols))
@@ -27,15 +28,11 @@ def encode(path: Any, symbols: list[str], what: str) -> np.ndarray:
     return np.array([symbols.index(c) + 1 for c in path], dtype=np.float64)
 
 
-def decode(codes: np.ndarray) -> str:
-    """Codes (n,) (0 is padding) -> the path as a str."""
-    return "".join(SYMBOLS[int(c) - 1] for c in codes if 0 < c <= len(SYMBOLS) and c == int(c))
-
-
 def encode_scores(scores: Any, symbols: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """mergedPathScores (dict str -> number) -> (paths (P, n) codes sorted by length then codes, scores (P,)).
+    """-> mergedPathScores (dict str -> number) as (paths (P, n) codes sorted by length then codes, scores (P,)).
 
-    A score may be any number or a 1-element array (judged by its value, with a note)."""
+    A score may be any number or a 1-element array (judged by its value, with a note).
+    """
     if not isinstance(scores, dict):
         raise TypeError(f"mergedPathScores must be a dict path -> score, got {type(scores).__name__}")
     rows = []

@@ -1,5 +1,6 @@
-"""Shared by the poem steps (`poems_preprocess`, `poem_model`, `poem_generate`): tokens, text as arrays,
-the model's weights, and the student's model loaded with them.
+"""Shared by the poem steps (`poems_preprocess`, `poem_model`, `poem_generate`).
+
+Tokens, text as arrays, the model's weights, and the student's model loaded with them.
 
 Cases hold no torch objects, only arrays: text as Unicode code points (a corpus as its
 lines joined by newlines), the model's weights under the names of torch's parameters
@@ -28,12 +29,12 @@ class WrongBehaviour(Exception):
 
 
 def encode_text(text: str) -> np.ndarray:
-    """text -> its code points, int64 (n,)."""
+    """-> text as its code points, int64 (n,)."""
     return np.array([ord(c) for c in text], dtype=np.int64)
 
 
 def decode_text(codes: np.ndarray) -> str:
-    """code points (n,), any number dtype -> the text ('?' where a value is not a code point)."""
+    """-> the text of code points (n,), any number dtype ('?' where a value is not a code point)."""
     out = []
     for c in np.asarray(codes).reshape(-1):
         ok = np.isfinite(c) and c == int(c) and 0 <= int(c) < 0x110000
@@ -92,7 +93,7 @@ def numpy_logits(w: dict[str, np.ndarray], indices: list[int]) -> np.ndarray:
 
 
 def new_model(inputs: dict[str, np.ndarray]) -> Any:
-    """The student's RNN_model for the case's sizes, checked for its configuration, holding the case's weights."""
+    """-> the student's RNN_model for the case's sizes, checked for its configuration, holding the case's weights."""
     import torch
 
     V, E = inputs["embedding"].shape

@@ -5,11 +5,11 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from autograder.steps import MISSING
+from autograder.produced import MISSING
 
 
 def student_attr(module: str, name: str) -> Any:
-    """module, name: e.g. ('mytorch.rnn_cell', 'RNNCell') -> that object from the student's files.
+    """-> the object `name` of the student's `module`, e.g. ('mytorch.rnn_cell', 'RNNCell').
 
     Importing here, not at the top of a step module, means a broken file fails
     only the steps that use it.
@@ -18,11 +18,20 @@ def student_attr(module: str, name: str) -> Any:
 
 
 def new_module(module: str, name: str, sizes: tuple[int, ...], weights: list[np.ndarray]) -> Any:
-    """A fresh student module (e.g. RNNCell(d, h)) holding the case's weights, gradients zeroed."""
+    """-> a fresh student module (e.g. RNNCell(d, h)) holding the case's weights, gradients zeroed."""
     obj = student_attr(module, name)(*sizes)
     obj.init_weights(*weights)
     obj.zero_grad()
     return obj
+
+
+def new_cell(module: str, name: str, weights: tuple[str, ...], inputs: dict[str, np.ndarray]) -> Any:
+    """-> a fresh student cell, e.g. GRUCell(D, H), holding the case's weights (named by `weights`), zero grads.
+
+    inputs: the case's, with x (..., D) and h_prev (..., H) giving the cell's sizes.
+    """
+    sizes = (inputs["x"].shape[-1], inputs["h_prev"].shape[-1])
+    return new_module(module, name, sizes, [inputs[k] for k in weights])
 
 
 def grab(obj: Any, name: str) -> Any:
@@ -40,12 +49,12 @@ def backward_calls(module: Any, inputs: dict[str, np.ndarray]) -> Iterator[int]:
 
 
 def members(result: Any, method: str, names: tuple[str, ...] = ("dx", "dh")) -> tuple[Any, ...]:
-    """result: what `method` returned -> its members, copied. Anything but a tuple of len(names) is a TypeError."""
+    """-> the members of what `method` returned (result), copied. Anything but a tuple of len(names) is a TypeError."""
     if not (isinstance(result, tuple) and len(result) == len(names)):
         raise TypeError(f"{method} must return the tuple ({', '.join(names)}), got {type(result).__name__}")
     return tuple(owned(r) for r in result)
 
 
 def owned(value: Any) -> Any:
-    """A returned value copied if it is an array (student code may still hold and change it)."""
+    """-> a returned value, copied if it is an array (student code may still hold and change it)."""
     return np.array(value, copy=True) if isinstance(value, np.ndarray) else value

@@ -12,9 +12,12 @@ torch's softmax(alpha * y) along that path. Any way of writing sample() that cal
 draw(p) once per character passes; the random numbers themselves never matter.
 """
 
+from dataclasses import replace
+
 import numpy as np
 
 from autograder.cases import Case
+from autograder.locators import as_locator
 from autograder.steps import Output, Outputs, Spec, Step
 from autograder.steps._numbers import number
 from autograder.steps._student import owned, student_attr
@@ -34,10 +37,12 @@ def layer_names(layer: int) -> tuple[str, str, str]:
 
 
 def param_names(layers: int) -> list[str]:
+    """-> the snapshot names of a model's parameters with this many layers, in order."""
     return [n for layer in range(layers) for n in layer_names(layer)] + ["Why", "by"]
 
 
 def num_layers(inputs: dict[str, np.ndarray]) -> int:
+    """-> how many layers the case's parameters describe."""
     layers = 1
     while f"Wxh_{layers}" in inputs:
         layers += 1
@@ -74,7 +79,7 @@ def build_window(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
 
 
 def numpy_window(inputs: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """The forward pass in plain numpy -> hs (L, T + 1, B, H) and probs (T * B, V)."""
+    """-> the forward pass in plain numpy -> hs (L, T + 1, B, H) and probs (T * B, V)."""
     L = num_layers(inputs)
     T, B = inputs["inputs"].shape
     V, H = inputs["Why"].shape
@@ -108,6 +113,7 @@ def _model(inputs: dict[str, np.ndarray]):
 
 
 def run_loss(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's CharRNN.forward on the case's window; store its cache and loss in out."""
     model = _model(inputs)
     loss, cache = model.forward(inputs["inputs"], inputs["targets"], list(inputs["h0"]))
     out["hs"] = owned(np.stack(cache.hs))
@@ -116,6 +122,7 @@ def run_loss(inputs: dict[str, np.ndarray], out: Outputs) -> None:
 
 
 def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's CharRNN.backward through the pinned cache; store its gradients in out."""
     model = _model(inputs)
     cache_type = student_attr("hw.char_rnn.model", "WindowCache")
     cache = cache_type(inputs=inputs["inputs"], targets=inputs["targets"],
@@ -151,10 +158,12 @@ class RecordingDraw:
     """The draw rule handed to the student's sampling code: records p, follows a fixed path."""
 
     def __init__(self, path: np.ndarray) -> None:
+        """path: the indices (n,) the draws return, in order."""
         self.path = [int(i) for i in path]
         self.seen: list[np.ndarray] = []
 
     def __call__(self, p) -> int:
+        """Record p, the distribution drawn from -> the next index of the path."""
         if len(self.seen) == len(self.path):
             raise RuntimeError(f"draw(p) was called more than n = {len(self.path)} times: "
                                "call it exactly once per generated character")
@@ -162,6 +171,7 @@ class RecordingDraw:
         return self.path[len(self.seen) - 1]
 
     def stacked(self) -> np.ndarray:
+        """-> the recorded distributions stacked (n, V); a RuntimeError when draw was never called."""
         if not self.seen:
             raise RuntimeError("draw(p) was never called: every generated character must come "
                                "from one call draw(p), with p the full probability vector")
@@ -193,6 +203,7 @@ def build_complete(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray
 
 
 def run_sample(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's sample() with the recording draw; store the distributions it drew from in out."""
     sample = student_attr("hw.char_rnn.sampling", "sample")
     draw = RecordingDraw(inputs["path"])
     result = sample(_model(inputs), list(inputs["h"]), int(inputs["seed_ix"]), len(inputs["path"]),
@@ -202,6 +213,7 @@ def run_sample(inputs: dict[str, np.ndarray], out: Outputs) -> None:
 
 
 def run_complete(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's complete() with the recording draw; store the distributions it drew from in out."""
     complete = student_attr("hw.char_rnn.sampling", "complete")
     draw = RecordingDraw(inputs["path"])
     kwargs = {"h": list(inputs["h"])} if bool(inputs["use_h"]) else {}
@@ -298,48 +310,28 @@ COMPLETE_BUGS = {
     "given_state_ignored": "the given state h is ignored: start from it when one is given",
 }
 
+LOSS = Step(
+    id="char_rnn_loss",
+    target="CharRNN.forward",
+    specs=WINDOW_SPECS,
+    build=build_window,
+    run=run_loss,
+    outputs=(
+        Output("hs", tensor="cache.hs (hidden states, stacked over layers)"),
+        Output("probs", tensor="cache.probs"),
+        Output("loss", tensor="returned loss"),
+    ),
+    locate=as_locator(locate_hidden),
+    bugs=LOSS_BUGS,
+)
+# A drawn text has no batch size to recognise a batch factor by.
+SAMPLE = Step(id="char_rnn_sample", target="sample", specs=SAMPLE_SPECS, build=build_sample, run=run_sample,
+              outputs=SAMPLE_OUTPUTS, batch_of=lambda spec: None, bugs=SAMPLE_BUGS)
 STEPS = (
-    Step(
-        id="char_rnn_loss",
-        target="CharRNN.forward",
-        specs=WINDOW_SPECS,
-        build=build_window,
-        run=run_loss,
-        outputs=(
-            Output("hs", tensor="cache.hs (hidden states, stacked over layers)"),
-            Output("probs", tensor="cache.probs"),
-            Output("loss", tensor="returned loss"),
-        ),
-        locate=locate_hidden,
-        bugs=LOSS_BUGS,
-    ),
-    Step(
-        id="char_rnn_backward",
-        target="CharRNN.backward",
-        specs=WINDOW_SPECS,
-        build=build_backward,
-        run=run_backward,
-        outputs=GRAD_OUTPUTS,
-        bugs=BACKWARD_BUGS,
-    ),
-    Step(
-        id="char_rnn_sample",
-        target="sample",
-        specs=SAMPLE_SPECS,
-        build=build_sample,
-        run=run_sample,
-        outputs=SAMPLE_OUTPUTS,
-        batch_of=lambda spec: None,
-        bugs=SAMPLE_BUGS,
-    ),
-    Step(
-        id="char_rnn_complete",
-        target="complete",
-        specs=COMPLETE_SPECS,
-        build=build_complete,
-        run=run_complete,
-        outputs=SAMPLE_OUTPUTS,
-        batch_of=lambda spec: None,
-        bugs=COMPLETE_BUGS,
-    ),
+    LOSS,
+    replace(LOSS, id="char_rnn_backward", target="CharRNN.backward", build=build_backward, run=run_backward,
+            outputs=GRAD_OUTPUTS, locate=None, bugs=BACKWARD_BUGS),
+    SAMPLE,
+    replace(SAMPLE, id="char_rnn_complete", target="complete", specs=COMPLETE_SPECS, build=build_complete,
+            run=run_complete, bugs=COMPLETE_BUGS),
 )

@@ -11,6 +11,7 @@ every case, up to T in the hundreds.
 """
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -73,7 +74,7 @@ def stack(parts: list[np.ndarray]) -> np.ndarray:
 
 
 def _array(value: Any, shape: tuple[int, ...], what: str, indices: bool = False) -> np.ndarray:
-    """A returned value checked against the shape this sequence needs (its values are compared later).
+    """-> a returned value checked against the shape this sequence needs (its values are compared later).
 
     indices: the value holds indices or flags (any integer or boolean array, or a list of them);
     otherwise it must be a float64 array.
@@ -98,6 +99,7 @@ def _pair(result: Any, method: str) -> tuple[Any, Any]:
 
 
 def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's CTC and CTCLoss.forward on each sequence; store every intermediate and the loss in out."""
     ctc = student_attr("mytorch.ctc", "CTC")(BLANK=0)
     seqs = list(sequences(inputs))
     lattices: list[dict[str, Any]] = []
@@ -140,6 +142,7 @@ def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
 
 
 def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's CTCLoss.forward then backward; store the returned dY in out."""
     loss = student_attr("mytorch.ctc", "CTCLoss")(BLANK=0)
     loss.forward(inputs["logits"], inputs["target"], inputs["input_lengths"], inputs["target_lengths"])
     out["dY"] = owned(loss.backward())
@@ -238,37 +241,28 @@ def _batch(spec: Spec) -> int:
     return len(spec["targets"])
 
 
-STEPS = (
-    Step(
-        id="ctc_forward",
-        target="CTC and CTCLoss.forward",
-        specs=SPECS,
-        build=build,
-        run=run_forward,
-        outputs=(
-            Output("ext", "CTC.extend_target_with_blank", "extended_symbols[b, r]"),
-            Output("skip", "CTC.extend_target_with_blank", "skip_connect[b, r]"),
-            Output("alpha_hat", "CTC.get_scaled_forward_probs", "alpha_hat[b, t, r]"),
-            Output("alpha_log_scale", "CTC.get_scaled_forward_probs", "log_scale[b, t]"),
-            Output("beta_hat", "CTC.get_scaled_backward_probs", "beta_hat[b, t, r]"),
-            Output("beta_log_scale", "CTC.get_scaled_backward_probs", "log_scale[b, t]"),
-            Output("gamma", "CTC.get_posterior_probs", "gamma[b, t, r] (from alpha_hat and beta_hat)"),
-            Output("alpha", "CTC.get_forward_probs", "alpha[b, t, r]"),
-            Output("beta", "CTC.get_backward_probs", "beta[b, t, r]"),
-            Output("loss", "CTCLoss.forward", "returned loss"),
-        ),
-        locate=locate,
-        batch_of=_batch,
-        bugs=FORWARD_BUGS,
+FORWARD = Step(
+    id="ctc_forward",
+    target="CTC and CTCLoss.forward",
+    specs=SPECS,
+    build=build,
+    run=run_forward,
+    outputs=(
+        Output("ext", "CTC.extend_target_with_blank", "extended_symbols[b, r]"),
+        Output("skip", "CTC.extend_target_with_blank", "skip_connect[b, r]"),
+        Output("alpha_hat", "CTC.get_scaled_forward_probs", "alpha_hat[b, t, r]"),
+        Output("alpha_log_scale", "CTC.get_scaled_forward_probs", "log_scale[b, t]"),
+        Output("beta_hat", "CTC.get_scaled_backward_probs", "beta_hat[b, t, r]"),
+        Output("beta_log_scale", "CTC.get_scaled_backward_probs", "log_scale[b, t]"),
+        Output("gamma", "CTC.get_posterior_probs", "gamma[b, t, r] (from alpha_hat and beta_hat)"),
+        Output("alpha", "CTC.get_forward_probs", "alpha[b, t, r]"),
+        Output("beta", "CTC.get_backward_probs", "beta[b, t, r]"),
+        Output("loss", "CTCLoss.forward", "returned loss"),
     ),
-    Step(
-        id="ctc_backward",
-        target="CTCLoss.backward",
-        specs=SPECS,
-        build=build,
-        run=run_backward,
-        outputs=(Output("dY", tensor="returned dY (T, B, C)"),),
-        batch_of=_batch,
-        bugs=BACKWARD_BUGS,
-    ),
+    locate=locate,
+    batch_of=_batch,
+    bugs=FORWARD_BUGS,
 )
+# The loss's backward runs on the forward's cases.
+STEPS = (FORWARD, replace(FORWARD, id="ctc_backward", target="CTCLoss.backward", run=run_backward,
+                          outputs=(Output("dY", tensor="returned dY (T, B, C)"),), locate=None, bugs=BACKWARD_BUGS))

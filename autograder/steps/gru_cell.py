@@ -5,11 +5,13 @@ order they are computed, so the first wrong one points at the bug. Repeated
 calls and zero_grad() as in _module.py.
 """
 
+from functools import partial
+
 import numpy as np
 
 from autograder.steps import Output, Outputs, Spec, zero_grad_schedule
 from autograder.steps._module import accumulation_specs, gradient_outputs, module_steps
-from autograder.steps._student import backward_calls, grab, members, new_module, owned
+from autograder.steps._student import backward_calls, grab, members, new_cell, owned
 
 WEIGHTS = ("Wzh", "Wrh", "Wh", "Wzx", "Wrx", "Wx")
 GRADS = tuple("d" + w for w in WEIGHTS)
@@ -31,18 +33,18 @@ def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
     return inputs
 
 
-def _new_cell(inputs: dict[str, np.ndarray]):
-    h, d = inputs["Wx"].shape
-    return new_module("mytorch.gru_cell", "GRUCell", (d, h), [inputs[k] for k in WEIGHTS])
+_new_cell = partial(new_cell, "mytorch.gru_cell", "GRUCell", WEIGHTS)
 
 
 def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's GRUCell.forward on the case's first call; store h_t and its gates in out."""
     cell = _new_cell(inputs)
     out["h_t"] = owned(cell.forward(inputs["x"][0], inputs["h_prev"][0]))
     out.update({name: grab(cell, name) for name in ("z", "r", "h_tilda")})
 
 
 def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's GRUCell forward and backward for each call; store dx, dh and the gradients in out."""
     cell = _new_cell(inputs)
     for k in backward_calls(cell, inputs):
         cell.forward(inputs["x"][k], inputs["h_prev"][k])
@@ -85,8 +87,7 @@ BACKWARD_BUGS = {
 }
 
 STEPS = module_steps(
-    "GRUCell",
-    build,
+    "GRUCell", build,
     forward=(run_forward, (
         Output("z", tensor="self.z (update gate)"),
         Output("r", tensor="self.r (reset gate)"),
@@ -95,9 +96,7 @@ STEPS = module_steps(
     )),
     backward=(run_backward, gradient_outputs(("dx", "dh"), GRADS)),
     specs=SPECS,
-    accumulation=accumulation_specs(lambda p: f"input {p['input']}, hidden {p['hidden']}",
-                                    twice={"input": 3, "hidden": 4}, reset={"input": 2, "hidden": 3}),
-    prefix="gru",
+    accumulation=accumulation_specs(twice={"input": 3, "hidden": 4}, reset={"input": 2, "hidden": 3}),
     batch_of=lambda spec: None,
     bugs=(FORWARD_BUGS, BACKWARD_BUGS),
 )

@@ -39,6 +39,7 @@ def _net(inputs: dict[str, np.ndarray]):
 
 
 def run(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's CharacterPredictor.forward and inference(); store their outputs and the cell calls in out."""
     result = _net(inputs).forward(inputs["x1"], inputs["h1"])
     out["step_logits"], out["step_h"] = members(result, "CharacterPredictor.forward", ("logits", "hnext"))
     net = _net(inputs)
@@ -68,8 +69,8 @@ STEPS = (
         build=build,
         run=run,
         outputs=(
-            Output("step_h", where="CharacterPredictor.forward", tensor="returned hnext", position=1),
-            Output("step_logits", where="CharacterPredictor.forward", tensor="returned logits", position=0),
+            Output("step_h", where="CharacterPredictor.forward", position=1, returns="hnext"),
+            Output("step_logits", where="CharacterPredictor.forward", position=0, returns="logits"),
             Output("logits", where="inference", tensor="returned logits (seq_len, num_classes)"),
         ),
         locate=locate,

@@ -30,11 +30,13 @@ def _new_layer(inputs: dict[str, np.ndarray]):
 
 
 def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's Linear.forward on the case's first call; store y in out."""
     layer = _new_layer(inputs)
     out["y"] = owned(layer.forward(inputs["x"][0]))
 
 
 def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's Linear forward and backward for each call; store dx and the gradients in out."""
     layer = _new_layer(inputs)
     for k in backward_calls(layer, inputs):
         layer.forward(inputs["x"][k])
@@ -57,13 +59,11 @@ FORWARD_BUGS = {
 }
 
 STEPS = module_steps(
-    "Linear",
-    build,
+    "Linear", build,
     forward=(run_forward, (Output("y", tensor="output y"),)),
     backward=(run_backward, gradient_outputs(("dx",), GRADS)),
     specs=SPECS,
-    accumulation=accumulation_specs(lambda p: f"batch {p['batch']}, in {p['in']}, out {p['out']}",
-                                    twice={"batch": 3, "in": 4, "out": 2}, reset={"batch": 2, "in": 3, "out": 3}),
-    prefix="linear",
+    accumulation=accumulation_specs(twice={"batch": 3, "in": 4, "out": 2},
+                                    reset={"batch": 2, "in": 3, "out": 3}),
     bugs=(FORWARD_BUGS, {}),
 )

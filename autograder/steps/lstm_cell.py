@@ -6,19 +6,23 @@ and then backward on each call's inputs, so it depends on lstm_forward.
 Repeated calls and zero_grad() as in _module.py.
 """
 
+from functools import partial
+
 import numpy as np
 
 from autograder.steps import Output, Outputs, Spec, zero_grad_schedule
 from autograder.steps._module import accumulation_specs, gradient_outputs, module_steps
-from autograder.steps._student import backward_calls, grab, members, new_module
+from autograder.steps._student import backward_calls, grab, members, new_cell
 
 # The same four parameters as the RNN cell, four times taller, and the same shapes and flavours of cases.
 from autograder.steps.rnn_cell import GRADS, SPECS, WEIGHTS
 
 
 def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
-    """-> weights, x (calls, N, D), h_prev and c_prev (calls, N, H), dh_new and dc_new (calls, N, H),
-    zero_grad_before (calls,)."""
+    """-> the case's inputs: weights, x (calls, N, D), h_prev, c_prev, dh_new, dc_new (calls, N, H).
+
+    And zero_grad_before (calls,).
+    """
     n, d, h = spec["batch"], spec["input"], spec["hidden"]
     calls = spec.get("calls", 1)
     # Weights scaled like torch's default init keep the gates out of saturation, so gradients are not all ~0.
@@ -41,18 +45,18 @@ def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
     return inputs
 
 
-def _new_cell(inputs: dict[str, np.ndarray]):
-    four_h, d = inputs["W_ih"].shape
-    return new_module("mytorch.lstm_cell", "LSTMCell", (d, four_h // 4), [inputs[k] for k in WEIGHTS])
+_new_cell = partial(new_cell, "mytorch.lstm_cell", "LSTMCell", WEIGHTS)
 
 
 def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's LSTMCell.forward on the case's first call; store h_new and c_new in out."""
     cell = _new_cell(inputs)
     result = cell.forward(inputs["x"][0], inputs["h_prev"][0], inputs["c_prev"][0])
     out["h_new"], out["c_new"] = members(result, "forward", ("h_new", "c_new"))
 
 
 def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's LSTMCell forward and backward for each call; store dx, dh, dc and the gradients in out."""
     cell = _new_cell(inputs)
     for k in backward_calls(cell, inputs):
         cell.forward(inputs["x"][k], inputs["h_prev"][k], inputs["c_prev"][k])
@@ -99,15 +103,12 @@ BACKWARD_BUGS = {
 }
 
 STEPS = module_steps(
-    "LSTMCell",
-    build,
-    forward=(run_forward, (Output("c_new", tensor="returned c_new", position=1),
-                           Output("h_new", tensor="returned h_new", position=0))),
+    "LSTMCell", build,
+    forward=(run_forward, (Output("c_new", position=1, returns="c_new"),
+                           Output("h_new", position=0, returns="h_new"))),
     backward=(run_backward, gradient_outputs(("dx", "dh", "dc"), GRADS)),
     specs=SPECS,
-    accumulation=accumulation_specs(lambda p: f"batch {p['batch']}, input {p['input']}, hidden {p['hidden']}",
-                                    twice={"batch": 3, "input": 4, "hidden": 2},
+    accumulation=accumulation_specs(twice={"batch": 3, "input": 4, "hidden": 2},
                                     reset={"batch": 2, "input": 2, "hidden": 3}),
-    prefix="lstm",
     bugs=(FORWARD_BUGS, BACKWARD_BUGS),
 )

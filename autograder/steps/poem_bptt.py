@@ -46,6 +46,7 @@ def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
 
 
 def run(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's bptt_gradients(); store dW and db in out."""
     bptt_gradients = student_attr("hw.poems.bptt", "bptt_gradients")
     out["dW"], out["db"] = members(bptt_gradients(inputs["deltas"], inputs["xs"]), "bptt_gradients",
                                    ("dW", "db"))

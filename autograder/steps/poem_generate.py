@@ -8,6 +8,7 @@ The case builder tunes E's bias so that generation ends at E a few characters in
 import numpy as np
 
 from autograder.cases import Case
+from autograder.locators import as_locator
 from autograder.steps import Output, Outputs, Spec, Step
 from autograder.steps._poems import (
     END,
@@ -36,7 +37,7 @@ def generation_vocab(V: int) -> str:
 
 def logits_along_greedy_path(w: dict[str, np.ndarray], vocab: str, begin: str,
                              max_length: int) -> list[np.ndarray]:
-    """The logits of each choice of greedy generation in numpy, with E never chosen, up to the length limit."""
+    """-> the logits of each choice of greedy generation in numpy, with E never chosen, up to the length limit."""
     state, row = feed(w, zero_state(w), vocab.index(START))
     for c in begin:
         state, row = feed(w, state, vocab.index(c))
@@ -51,9 +52,11 @@ def logits_along_greedy_path(w: dict[str, np.ndarray], vocab: str, begin: str,
 
 
 def _end_bias(rows: list[np.ndarray], end: int, least: int) -> float | None:
-    """rows: the logits of each greedy choice -> what to add to E's bias so that greedy generation first
-    picks E after `least` or more characters, with a margin of at least 0.05 at every step up to there;
-    None if these weights allow no such step."""
+    """-> what to add to E's bias so that greedy generation first picks E after `least` or more characters.
+
+    rows: the logits of each greedy choice. The margin is at least 0.05 at every step up to there; None if
+    these weights allow no such step.
+    """
     gaps = np.array([np.max(np.delete(r, end)) - r[end] for r in rows])  # how far E is from winning
     for k in range(least, len(gaps)):
         below = gaps[:k].min()
@@ -107,6 +110,7 @@ def build_generate(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray
 
 
 def run_generate(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's gen_poem() with the case's model; store the poem's code points in out."""
     gen_poem = student_attr("hw.poems.generate", "gen_poem")
     vocab, begin = decode_text(inputs["vocab"]), decode_text(inputs["begin"])
     word_int_map = {c: i for i, c in enumerate(vocab)}
@@ -131,7 +135,7 @@ def run_generate(inputs: dict[str, np.ndarray], out: Outputs) -> None:
 
 
 def locate_poem(case: Case, produced: Outputs, tolerance: Tolerance) -> list[str]:
-    """The poems as text and the first character that differs."""
+    """-> the poems as text and the first character that differs."""
     got = produced.get("poem")
     if "poem" not in case.expected or not isinstance(got, np.ndarray):
         return []
@@ -191,7 +195,7 @@ STEPS = (
             Output("poem", tensor="the poem's characters (code points)"),
             Output("unknown_begin", tensor="ValueError for a begin word outside the vocabulary"),
         ),
-        locate=locate_poem,
+        locate=as_locator(locate_poem),
         batch_of=lambda spec: None,
         bugs=BUGS,
     ),

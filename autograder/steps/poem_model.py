@@ -8,6 +8,7 @@ again (every call must start from zero states). Expected values: autograder/orac
 import numpy as np
 
 from autograder.cases import Case
+from autograder.locators import as_locator
 from autograder.steps import Output, Outputs, Spec, Step
 from autograder.steps._poems import build_weights, logits_of, new_model
 from autograder.tolerance import Tolerance
@@ -23,6 +24,7 @@ def build_model(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
 
 
 def run_model(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's RNN_model on the case's sentence; store its logits in out."""
     import torch
 
     model = new_model(inputs)
@@ -101,7 +103,7 @@ STEPS = (
                                           "states)"),
         ),
         tolerance=Tolerance(rtol=1e-6, atol=1e-9),
-        locate=locate_model,
+        locate=as_locator(locate_model),
         batch_of=lambda spec: None,
     ),
 )

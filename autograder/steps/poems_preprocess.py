@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from autograder.cases import Case
+from autograder.locators import as_locator
 from autograder.steps import Output, Outputs, Spec, Step
 from autograder.steps._poems import END, POEM_CHARS, START, WrongBehaviour, decode_text, encode_text
 from autograder.steps._student import student_attr
@@ -47,7 +48,7 @@ def _corpus_lines(rng: np.random.Generator, spec: Spec) -> list[str]:
 
 
 def build_preprocess(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
-    """-> corpus (code points of the lines joined by '\\n'), min_length, max_length, skip (code points)."""
+    """-> corpus (code points of the lines joined by newlines), min_length, max_length, skip (code points)."""
     return {
         "corpus": encode_text("\n".join(_corpus_lines(rng, spec))),
         "min_length": np.array(spec.get("min_length", 5)),
@@ -57,6 +58,7 @@ def build_preprocess(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarr
 
 
 def corpus_lines(inputs: dict[str, np.ndarray]) -> list[str]:
+    """-> the case's corpus as its lines."""
     return decode_text(inputs["corpus"]).split("\n")
 
 
@@ -78,6 +80,7 @@ def _as_map(value: Any, name: str, key_type: type, value_type: type) -> dict:
 
 
 def run_preprocess(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's process_poems() on the corpus; store the poems' vectors, lengths and word maps in out."""
     process_poems = student_attr("hw.poems.preprocess", "process_poems")
     corpus = process_poems(corpus_lines(inputs), min_length=int(inputs["min_length"]),
                            max_length=int(inputs["max_length"]), skip=decode_text(inputs["skip"]))
@@ -95,7 +98,7 @@ def run_preprocess(inputs: dict[str, np.ndarray], out: Outputs) -> None:
 
 
 def _poems(lengths: np.ndarray, vectors: np.ndarray, vocab: np.ndarray) -> list[str]:
-    """The kept poems as text: vectors split by lengths, each index read through vocab (code points)."""
+    """-> the kept poems as text: vectors split by lengths, each index read through vocab (code points)."""
     text = decode_text(np.array([vocab[int(i)] if 0 <= i < len(vocab) and i == int(i) else -1 for i in vectors]))
     ends = np.cumsum(lengths.astype(np.int64))
     return [text[e - n:e] for e, n in zip(ends, lengths.astype(np.int64))]
@@ -183,7 +186,7 @@ STEPS = (
             Output("word_int_map", tensor="the characters of word_int_map by index (code points)"),
             Output("vectors", tensor="poems_vector, concatenated"),
         ),
-        locate=locate_preprocess,
+        locate=as_locator(locate_preprocess),
         batch_of=lambda spec: None,
         bugs=BUGS,
     ),

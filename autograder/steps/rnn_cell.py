@@ -5,11 +5,13 @@ alone, so it does not depend on the student's forward. Repeated calls and
 zero_grad() as in _module.py.
 """
 
+from functools import partial
+
 import numpy as np
 
 from autograder.steps import Output, Outputs, Spec, zero_grad_schedule
 from autograder.steps._module import accumulation_specs, gradient_outputs, module_steps
-from autograder.steps._student import backward_calls, grab, members, new_module, owned
+from autograder.steps._student import backward_calls, grab, members, new_cell, owned
 
 WEIGHTS = ("W_ih", "W_hh", "b_ih", "b_hh")
 GRADS = ("dW_ih", "dW_hh", "db_ih", "db_hh")
@@ -36,17 +38,17 @@ def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
     return inputs
 
 
-def _new_cell(inputs: dict[str, np.ndarray]):
-    h, d = inputs["W_ih"].shape
-    return new_module("mytorch.rnn_cell", "RNNCell", (d, h), [inputs[k] for k in WEIGHTS])
+_new_cell = partial(new_cell, "mytorch.rnn_cell", "RNNCell", WEIGHTS)
 
 
 def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's RNNCell.forward on the case's first call; store h' in out."""
     cell = _new_cell(inputs)
     out["h"] = owned(cell.forward(inputs["x"][0], inputs["h_prev"][0]))
 
 
 def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's RNNCell.backward for each call; store dx, dh and the gradients in out."""
     cell = _new_cell(inputs)
     for k in backward_calls(cell, inputs):
         result = cell.backward(inputs["delta"][k], inputs["h"][k], inputs["x"][k], inputs["h_prev"][k])
@@ -93,15 +95,12 @@ BACKWARD_BUGS = {
 }
 
 STEPS = module_steps(
-    "RNNCell",
-    build,
+    "RNNCell", build,
     forward=(run_forward, (Output("h", tensor="returned h'"),)),
     backward=(run_backward, gradient_outputs(("dx", "dh"), GRADS)),
     specs=SPECS,
-    accumulation=accumulation_specs(lambda p: f"batch {p['batch']}, input {p['input']}, hidden {p['hidden']}",
-                                    twice={"batch": 3, "input": 4, "hidden": 2},
+    accumulation=accumulation_specs(twice={"batch": 3, "input": 4, "hidden": 2},
                                     reset={"batch": 2, "input": 2, "hidden": 3}, calls="backward"),
-    prefix="rnn",
     build_backward=build_backward,
     bugs=(FORWARD_BUGS, BACKWARD_BUGS),
 )

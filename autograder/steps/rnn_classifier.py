@@ -10,6 +10,7 @@ message can say at which time step and layer things first go wrong
 differently, or never calls the cells, is never failed by that diagnosis.
 """
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -37,7 +38,7 @@ def cell_weights(inputs: dict[str, np.ndarray], layer: int) -> list[np.ndarray]:
 
 
 def numpy_logits(inputs: dict[str, np.ndarray]) -> np.ndarray:
-    """The classifier's logits (N, C), computed here only to derive the delta a case feeds backward."""
+    """-> the classifier's logits (N, C), computed here only to derive the delta a case feeds backward."""
     hidden = inputs["h_0"].copy()
     for t in range(inputs["x"].shape[1]):
         below = inputs["x"][:, t]
@@ -49,8 +50,11 @@ def numpy_logits(inputs: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
-    """-> x (N, T, D), h_0 (L, N, H), use_h0 (), per layer W_ih_l, W_hh_l, b_ih_l, b_hh_l,
-    W (C, H), b (C,), labels (N,) and delta (N, C) = softmax(logits) - one_hot(labels)."""
+    """-> x (N, T, D), h_0 (L, N, H), use_h0 (), the weights, labels (N,) and delta (N, C).
+
+    The weights: per layer W_ih_l, W_hh_l, b_ih_l, b_hh_l, then W (C, H), b (C,); delta = softmax(logits) -
+    one_hot(labels).
+    """
     n, t, d, h, c, layers = (spec[k] for k in ("batch", "seq", "input", "hidden", "output", "layers"))
     w = 1.0 / np.sqrt(h)  # torch's default scale keeps tanh out of saturation
     inputs: dict[str, np.ndarray] = {"x": rng.standard_normal((n, t, d))}
@@ -98,10 +102,12 @@ def _forward(model: Any, inputs: dict[str, np.ndarray], out: Outputs) -> None:
 
 
 def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's RNNPhonemeClassifier.forward; store its logits and the cells' calls in out."""
     _forward(_model(inputs), inputs, out)
 
 
 def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's classifier forward then backward; store dh_0, the gradients and the cells' calls in out."""
     model = _model(inputs)
     _forward(model, inputs, out)
     calls: list[list[dict[str, Any]]] = [[] for _ in range(layers_of(inputs))]
@@ -140,23 +146,15 @@ BACKWARD_OUTPUTS = (
     for g in CELL_GRADS
 ) + (Output("dh_0", where=WHERE_B, tensor="returned dh_0"),)
 
-STEPS = (
-    Step(
-        id="rnn_classifier_forward",
-        target=WHERE_F,
-        specs=SPECS,
-        build=build,
-        run=run_forward,
-        outputs=(Output("logits", tensor="returned logits"),),
-        locate=locate_forward,
-    ),
-    Step(
-        id="rnn_classifier_backward",
-        target=WHERE_B,
-        specs=SPECS,
-        build=build,
-        run=run_backward,
-        outputs=BACKWARD_OUTPUTS,
-        locate=locate_backward,
-    ),
+FORWARD = Step(
+    id="rnn_classifier_forward",
+    target=WHERE_F,
+    specs=SPECS,
+    build=build,
+    run=run_forward,
+    outputs=(Output("logits", tensor="returned logits"),),
+    locate=locate_forward,
 )
+# Backward runs on the forward's cases.
+STEPS = (FORWARD, replace(FORWARD, id="rnn_classifier_backward", target=WHERE_B, run=run_backward,
+                          outputs=BACKWARD_OUTPUTS, locate=locate_backward))

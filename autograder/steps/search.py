@@ -9,6 +9,8 @@ also spells both as strings.
 """
 
 
+from dataclasses import replace
+
 import numpy as np
 
 from autograder.locators.search import locate_path
@@ -33,6 +35,7 @@ def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
 
 
 def run_greedy(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's GreedySearch; store the path (as codes) and its probability in out."""
     symbols = symbols_of(inputs)
     result = student_attr("mytorch.search", "GreedySearch")(list(symbols), inputs["y_probs"])
     if not (isinstance(result, (tuple, list)) and len(result) == 2):  # the course unpacks it
@@ -42,6 +45,7 @@ def run_greedy(inputs: dict[str, np.ndarray], out: Outputs) -> None:
 
 
 def run_beam(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+    """Run the student's BeamSearch; store the best path and the merged paths and scores (as arrays) in out."""
     symbols = symbols_of(inputs)
     result = student_attr("mytorch.search", "BeamSearch")(list(symbols), inputs["y_probs"], int(inputs["beam_width"]))
     if not (isinstance(result, (tuple, list)) and len(result) == 2):  # the course unpacks it
@@ -133,31 +137,13 @@ BEAM_BUGS = {
     "score, both endings added",
 }
 PATH_WHERE = "returned forward_path, as symbol codes (1 = SymbolSets[0])"
-STEPS = (
-    Step(
-        id="greedy_search",
-        target="GreedySearch",
-        specs=GREEDY_SPECS,
-        build=build,
-        run=run_greedy,
-        outputs=(Output("path", tensor=PATH_WHERE), Output("prob", tensor="returned forward_prob")),
-        locate=locate_path,
-        batch_of=lambda spec: None,
-        bugs=GREEDY_BUGS,
-    ),
-    Step(
-        id="beam_search",
-        target="BeamSearch",
-        specs=BEAM_SPECS,
-        build=build,
-        run=run_beam,
-        outputs=(
-            Output("best_path", tensor="returned bestPath, as symbol codes (1 = SymbolSets[0])"),
-            Output("paths", tensor="the paths of mergedPathScores, as symbol codes sorted by length, then codes"),
-            Output("scores", tensor="the scores of mergedPathScores, in that order"),
-        ),
-        locate=locate_path,
-        batch_of=lambda spec: None,
-        bugs=BEAM_BUGS,
-    ),
+GREEDY = Step(id="greedy_search", target="GreedySearch", specs=GREEDY_SPECS, build=build, run=run_greedy,
+              outputs=(Output("path", tensor=PATH_WHERE), Output("prob", tensor="returned forward_prob")),
+              locate=locate_path, batch_of=lambda spec: None, bugs=GREEDY_BUGS)
+BEAM_OUTPUTS = (
+    Output("best_path", tensor="returned bestPath, as symbol codes (1 = SymbolSets[0])"),
+    Output("paths", tensor="the paths of mergedPathScores, as symbol codes sorted by length, then codes"),
+    Output("scores", tensor="the scores of mergedPathScores, in that order"),
 )
+STEPS = (GREEDY, replace(GREEDY, id="beam_search", target="BeamSearch", specs=BEAM_SPECS, run=run_beam,
+                         outputs=BEAM_OUTPUTS, bugs=BEAM_BUGS))

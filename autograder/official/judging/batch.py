@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from autograder.engine import StepResult
 from autograder.findings import Cause
 from autograder.official.confine.identity import Identity, worker_identities
 from autograder.official.confine.launcher import Launcher
@@ -21,7 +20,10 @@ from autograder.official.intake.handin import HandinError
 from autograder.official.judging import outputs
 from autograder.official.judging.judge import judge, marked_not_official, rejected
 from autograder.official.judging.plan import Job, Plan, handin_jobs
-from autograder.official.judging.supervise import Record, RecordStatus, make_base, run_handin
+from autograder.official.judging.reports import Record, RecordStatus
+from autograder.official.judging.supervise import run_handin
+from autograder.official.judging.worker_folder import make_base
+from autograder.results import StepResult
 
 NOT_OFFICIAL_NOTE = "NOT AN OFFICIAL GRADE: trial run with student code as the grader's own user."
 
@@ -69,7 +71,7 @@ class Graded:
     official: bool
 
     def results_json(self, visibility: str | None, facts: dict | None = None) -> dict:
-        """facts: how the batch was graded, for results.json's top-level "extra_data" (official/facts.py)."""
+        """facts: how the batch was graded, for results.json's top-level "extra_data" (official/judging/facts.py)."""
         note = None if self.official else NOT_OFFICIAL_NOTE
         return outputs.results_json(self.results, self.elapsed, self.hidden_failed, visibility, note, facts)
 

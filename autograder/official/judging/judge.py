@@ -1,131 +1,32 @@
 """Judging a handin in the grader: the worker's decoded reports against the expected values, the mc key.
 
-Messages come from the engine's judge stage (`engine.judge_step`,
-`Step.locate`), so they read exactly as the runner's. Hidden cases are drawn
+Messages come from the step's own judge (`Step.judge`, `QuizStep.judge`),
+the one the runner uses, from reports decoded once as they arrived
+(`reports.py`), so they read exactly as the runner's. Hidden cases are drawn
 without hints; the one a step fails on gets them here (`Plan.hinted`), so
 its message names the same cause as eager hints would. Whatever the reports
 hold, judging fails only the step they belong to.
 """
 
-from typing import Any
-
 from autograder.cases import Case
-from autograder.engine import Produced, Status, StepResult, judge_step, with_dependency_note
-from autograder.findings import Cause, Failure
-from autograder.isolation import CodeError, ErrorKind
+from autograder.findings import Cause, Failure, Note, NoteKind
 from autograder.official.judging.plan import Job, Plan
-from autograder.official.judging.supervise import Record, RecordStatus
-from autograder.official.worker import wire
+from autograder.official.judging.reports import Record
+from autograder.results import Status, StepResult, with_dependency_note
 from autograder.rubric import RubricEntry
-from autograder.steps import MISSING, Outputs, QuizStep
+from autograder.steps import Report
 
 NOT_OFFICIAL = ("NOT AN OFFICIAL GRADE: this was a trial run, with student code running as the grader's own "
                 "user (--same-user-trial).")
-ERROR_KINDS = tuple(kind.value for kind in ErrorKind)
-
-
-def _failure(lines: list[str] | None, cause: Cause | None = None) -> Produced:
-    """A case the worker could not report: it fails with these lines (cause: why, typed, when known)."""
-    lines = lines or ["the case was not run"]
-    return Produced(Outputs(), CodeError(ErrorKind.EXCEPTION, lines[0], lines[1:]), cause=cause)
-
-
-def _code_error(decoded: tuple[str, str, list[str]] | None) -> CodeError | None:
-    if decoded is None:
-        return None
-    kind, headline, where = decoded
-    return CodeError(ErrorKind(kind), headline, where)
-
-
-def _produced(record: Record) -> Produced:
-    if record.status in (RecordStatus.DEAD, RecordStatus.MALFORMED):
-        return _failure(record.lines, record.cause)
-    if record.status is not RecordStatus.DONE:
-        return _failure(["the case was not run"])
-    try:
-        outputs, records, error, warnings = wire.decode_case(record.record, record.arrays or {}, MISSING, ERROR_KINDS)
-    except wire.Malformed as exc:
-        return _failure([f"the report of what the code produced is malformed ({exc})"], Cause.MALFORMED)
-    except Exception as exc:  # noqa: BLE001 - nothing a worker sends may take the grader down
-        return _failure([f"the report of what the code produced is malformed ({type(exc).__name__})"],
-                        Cause.MALFORMED)
-    produced = Outputs(outputs)
-    produced.records = records
-    return Produced(produced, _code_error(error), warnings)
-
-
-def _quiz_answers(step: QuizStep, record: Record) -> tuple[list[Any] | None, str]:
-    """-> (the reported answer items, '') or (None, why there are none)."""
-    if record.status is not RecordStatus.DONE:
-        return None, (record.lines or ["the answers were not reported"])[0]
-    reported = record.record
-    if (isinstance(reported, dict) and reported.get("kind") == "quiz" and isinstance(reported.get("answers"), list)
-            and len(reported["answers"]) == len(step.questions)):
-        return reported["answers"], ""
-    return None, "the answers were not reported"
-
-
-def _reported_answer(step: QuizStep, q: Any, item: Any) -> tuple[Any, str | None, str | None]:
-    """One reported answer -> (the answer, why it is wrong without marking or None, the stub's text or None)."""
-    name = step.function(q.number)
-    if not (isinstance(item, dict) and item.get("number") == q.number):
-        return None, f"{name}: wrong (malformed report)", None
-    try:
-        error = _code_error(wire.decode_error(item.get("error"), ERROR_KINDS))
-    except wire.Malformed:
-        return None, f"{name}: wrong (malformed error report)", None
-    if error is not None:
-        if error.kind is ErrorKind.NOT_IMPLEMENTED:
-            return None, f"{name}: not answered yet", error.headline
-        return None, f"{name}: wrong (it raised: {error.headline[:300]})", None
-    answer, problem = wire.decode_answer(item.get("answer"))
-    if problem is None:
-        problem, _ = step.normalise(q, answer)
-    return answer, (f"{name}: wrong ({problem})" if problem else None), None
-
-
-def quiz_result(step: QuizStep, entry: RubricEntry, record: Record, key: dict[int, Any]) -> StepResult:
-    """Mark the reported answers against the key: points per right answer, right/wrong per question, never the key."""
-    result = StepResult(entry.id, 0.0, entry.points, Status.FAILED)
-    items, why = _quiz_answers(step, record)
-    if items is None:
-        result.headline = f"{step.target}: {why}"
-        result.failure = Failure(cause=record.cause)
-        return result
-    answers: dict[int, Any] = {}
-    notes: dict[int, str] = {}
-    stubs = []
-    for q, item in zip(step.questions, items):
-        answer, note, stub = _reported_answer(step, q, item)
-        if note:
-            notes[q.number] = note
-        else:
-            answers[q.number] = answer
-        if stub:
-            stubs.append(stub)
-    marks = step.mark(answers, key)
-    right = sum(marks.values())
-    total = len(step.questions)
-    if len(stubs) == total:
-        result.status, result.headline = Status.NOT_IMPLEMENTED, stubs[0]
-    else:
-        result.status = Status.PASSED if right == total else Status.FAILED
-        result.headline = f"{right} of {total} answers are right"
-    result.points = entry.points * right / total
-    verdicts = {q.number: f"{step.function(q.number)}: {'right' if marks[q.number] else 'wrong'}"
-                for q in step.questions}
-    result.details = ["  " + (notes.get(q.number) or verdicts[q.number]) for q in step.questions]
-    return result
 
 
 def _step_result(plan: Plan, entry: RubricEntry, cases: dict[str, list[Case]], numbers: list[int],
                  records: dict[int, Record]) -> StepResult:
     step = plan.steps[entry.id]
-    if isinstance(step, QuizStep):
-        return quiz_result(step, entry, records.get(numbers[0], Record(RecordStatus.DEAD, lines=["not run"])), plan.key)
 
-    def source(i: int, case: Case) -> Produced:
-        return _produced(records.get(numbers[i], Record(RecordStatus.SKIPPED)))
+    def source(i: int) -> Report:
+        record = records.get(numbers[i]) if i < len(numbers) else None
+        return record.report_for(step) if record is not None else step.unreported([])
 
     def hinted(case: Case) -> Case:
         try:
@@ -133,7 +34,7 @@ def _step_result(plan: Plan, entry: RubricEntry, cases: dict[str, list[Case]], n
         except Exception:  # noqa: BLE001 - the failure stands, only without its hint
             return case
 
-    return judge_step(step, entry, cases[entry.id], source, hinted)
+    return step.judge(entry, cases.get(entry.id, []), source, plan.key, hinted)
 
 
 def judge(plan: Plan, cases: dict[str, list[Case]], jobs: list[Job], records: dict[int, Record]) -> list[StepResult]:
@@ -171,5 +72,5 @@ def rejected(plan: Plan, reason: str, cause: Cause = Cause.REJECTED) -> list[Ste
 def marked_not_official(results: list[StepResult]) -> list[StepResult]:
     """-> the results with the trial-run warning at the end of every message."""
     for r in results:
-        r.details = r.details + [NOT_OFFICIAL]
+        r.details = r.details + [Note(NoteKind.TRIAL, NOT_OFFICIAL)]
     return results

@@ -5,8 +5,8 @@ import io
 import json
 from pathlib import Path
 
-from autograder.engine import StepResult
 from autograder.report import failure_details, gradescope_json, table
+from autograder.results import StepResult
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 

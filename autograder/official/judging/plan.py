@@ -11,7 +11,6 @@ for them.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from autograder.references.store import load_cases, read_manifest
 from autograder.release import contents
 from autograder.release.markers import strip
 from autograder.rubric import RubricEntry, load_rubric
-from autograder.steps import AnyStep, QuizStep, Step, all_steps
+from autograder.steps import AnyStep, JobKind, all_steps, case_steps
 
 DEFAULT_HIDDEN = 2
 DEFAULT_TIMEOUT = 20.0
@@ -36,13 +35,6 @@ NOT_FOR_WORKER = ("autograder/oracles/*",)
 
 class GradingError(Exception):
     """Official grading cannot run at all (no torch, a bad secret, altered reference data, an unsafe setup)."""
-
-
-class JobKind(Enum):
-    """What a worker runs for one job: one case of a step, or a quiz's answers."""
-
-    CASE = "case"
-    QUIZ = "quiz"
 
 
 @dataclass
@@ -76,36 +68,25 @@ class Plan:
 
     def job_limit(self, job: Job) -> float:
         """-> seconds the grader allows one job (a quiz job runs every question)."""
-        step = self.steps[job.step]
-        return self.timeout * (len(step.questions) if isinstance(step, QuizStep) else 1)
+        return self.steps[job.step].job_timeout(self.timeout)
 
     def draw_hidden(self, stream: int) -> dict[str, list[Case]]:
         """-> step id -> the hidden cases of `stream` for every step with cases (values only, hints pending)."""
-        return {e.id: hidden_cases(step, self.oracles[e.id], stream, self.per_spec)
-                for e in self.rubric if isinstance(step := self.steps[e.id], Step)}
+        with values_only():
+            return {e.id: self.steps[e.id].draw_cases(self.oracles.get(e.id, _no_oracle), stream, CaseKind.HIDDEN,
+                                                      self.per_spec, hints_pending=True) for e in self.rubric}
 
     def hinted(self, step_id: str, case: Case) -> Case:
-        """case: a case of step `step_id` drawn values only -> the same case with its alternatives and trace,
-        from the full oracle on its inputs: exactly what drawing it with hints gives."""
+        """-> case (of step `step_id`, drawn values only) with its alternatives and trace.
+
+        They come from the full oracle on its inputs: exactly what drawing it with hints gives.
+        """
         with computing_hints():
             return case.with_hints(self.oracles[step_id](case.inputs))
 
 
-def hidden_cases(step: Step, oracle: Callable, stream: int, per_spec: int) -> list[Case]:
-    """-> per_spec fresh cases for each of the step's specs, expected values from the torch oracle.
-
-    The oracle runs values only: each case's hints are pending (see `Plan.hinted`).
-    """
-    cases = []
-    for k in range(per_spec):
-        for i, spec in enumerate(step.specs):
-            index = k * len(step.specs) + i
-            inputs = step.build(step.rng(stream, index), spec)
-            with values_only():
-                expected = oracle(inputs)
-            cases.append(Case.from_oracle(CaseKind.HIDDEN, index + 1, spec.desc, inputs, expected,
-                                          step.batch_of(spec), hints_pending=True))
-    return cases
+def _no_oracle(inputs: dict[str, np.ndarray]) -> Any:
+    raise GradingError("a step that draws cases has no oracle")
 
 
 def handin_jobs(plan: Plan, files: dict[str, str]) -> tuple[dict[str, list[Case]], list[Job]]:
@@ -119,11 +100,8 @@ def handin_jobs(plan: Plan, files: dict[str, str]) -> tuple[dict[str, list[Case]
     jobs: list[Job] = []
     for entry in plan.rubric:
         step = plan.steps[entry.id]
-        if isinstance(step, QuizStep):
-            jobs.append(Job(entry.id, JobKind.QUIZ))
-        else:
-            cases[entry.id] = plan.stored[entry.id] + hidden[entry.id]
-            jobs += [Job(entry.id, JobKind.CASE, case.inputs, step.needs_torch) for case in cases[entry.id]]
+        cases[entry.id] = plan.stored.get(entry.id, []) + hidden[entry.id]
+        jobs += [Job(entry.id, step.job_kind, inputs, step.needs_torch) for inputs in step.jobs(cases[entry.id])]
     return cases, jobs
 
 
@@ -137,8 +115,10 @@ def stubbed_editable(rubric: list[RubricEntry]) -> dict[str, str]:
 
 
 def worker_files() -> dict[str, bytes]:
-    """-> the files every worker folder gets: the shipped autograder less the oracles (the worker itself and the
-    wire format come from the fork server, see launcher.py)."""
+    """-> the files every worker folder gets: the shipped autograder less the oracles.
+
+    The worker itself and the wire format come from the fork server (see launcher.py).
+    """
     out = {}
     for rel in contents.shipped_sources(ROOT):
         if rel.startswith("autograder/") and not any(Path(rel).match(p) for p in NOT_FOR_WORKER):
@@ -166,18 +146,17 @@ def _answer_key() -> dict[int, Any]:
 
 def make_plan(secret: bytes, per_spec: int = DEFAULT_HIDDEN, timeout: float = DEFAULT_TIMEOUT,
               budget: float = DEFAULT_BUDGET) -> Plan:
-    """-> the batch's plan: stored cases from reference_data/, oracles and key loaded, worker files read."""
+    """-> the batch's plan: stored cases from reference_data/, oracles and key loaded, worker files read.
+
+    Discovering the steps imports every module judging reads (the steps, their locators, the judges), before
+    any student code runs.
+    """
     oracles = _oracles()
     key = _answer_key()
     rubric = load_rubric()
     steps = all_steps()
     manifest = read_manifest()
-    stored = {e.id: load_cases(e.id, manifest, step=s) for e in rubric if isinstance(s := steps[e.id], Step)}
-    # Every module judging may need is imported now, before any student code runs.
-    import autograder.compare
-    import autograder.engine
-    import autograder.official.judging.judge
-    import autograder.report  # noqa: F401
-
+    with_cases = case_steps()
+    stored = {e.id: load_cases(e.id, manifest, step=with_cases[e.id]) for e in rubric if e.id in with_cases}
     return Plan(rubric, steps, stored, oracles, key, secret, per_spec, stubbed_editable(rubric), worker_files(),
                 timeout, budget)

@@ -32,7 +32,6 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from autograder.classreport.collect import ISOLATION_KEY
-from autograder.engine import StepResult
 from autograder.findings import Cause
 from autograder.official.confine.identity import Identity
 from autograder.official.confine.limits import Limits
@@ -42,6 +41,7 @@ from autograder.official.judging import outputs
 from autograder.official.judging.batch import Graded, Grader, grade_one, probe_slot
 from autograder.official.judging.judge import rejected
 from autograder.official.judging.plan import GradingError, Plan
+from autograder.results import StepResult
 from autograder.text import plural
 
 
@@ -57,7 +57,7 @@ class SlotSpec:
     guarded: Guarded
     limits: Limits = field(default_factory=Limits)
     visibility: str | None = None
-    facts: dict | None = None  # how the batch is graded, for every results.json (official/facts.py)
+    facts: dict | None = None  # how the batch is graded, for every results.json (official/judging/facts.py)
 
 
 @dataclass

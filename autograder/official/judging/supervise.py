@@ -1,4 +1,8 @@
-"""Running one handin's worker: its folder, its identity and limits, the grader's clock, and its end.
+"""Running one handin's workers under the grader's clock, and ending them.
+
+The folder is prepared by worker_folder.py, time is kept by clock.py, a
+worker's death is put in words by deaths.py and each report is decoded by
+reports.py; this module runs the workers and ties those together.
 
 The grader keeps time itself: each job gets the per-case limit (T, or T per
 question for mc) measured by the grader from the previous frame, and the
@@ -11,125 +15,28 @@ every process of the identity is killed (and its cgroup), and after the
 handin its folder and files are removed.
 """
 
-import json
 import os
-import secrets
 import select
 import shutil
 import signal
 import subprocess
 import time
-from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
-from typing import Any
+from secrets import token_hex
 
 from autograder.findings import Cause
 from autograder.official.confine import identity as identities
 from autograder.official.confine import sandbox
-from autograder.official.confine.launcher import WORKER_ENV, Launcher, WorkerProcess
+from autograder.official.confine.launcher import WORKER_ENV, Launcher
 from autograder.official.confine.limits import Confinement, Limits, confine
-from autograder.official.intake.handin import HandinError
+from autograder.official.judging.clock import LATE_GRACE, STARTUP_GRACE, Watch, time_up
+from autograder.official.judging.deaths import OutputTail, death_lines
 from autograder.official.judging.plan import Job, Plan
+from autograder.official.judging.reports import Record, RecordStatus, decode_report
+from autograder.official.judging.worker_folder import prepare_folder
 from autograder.official.worker import wire
 
-STARTUP_GRACE = 15.0
-# A report may arrive this much after the limit (encoding and the pipe) and still count.
-LATE_GRACE = 0.5
 MAX_REPORT_BYTES = 64 << 20
-LOG_BYTES = 4096
-
-
-class RecordStatus(Enum):
-    """How a job ended, as the grader knows it."""
-
-    DONE = "done"  # reported: the record and its arrays
-    MALFORMED = "malformed"  # reported something that does not decode (message lines)
-    DEAD = "dead"  # its worker ended or was stopped before it reported (message lines)
-    SKIPPED = "skipped"  # not run: an earlier job of its step failed
-
-
-@dataclass
-class Record:
-    """What the grader knows of one job: its status, with the record and arrays (DONE) or the message lines and
-    their cause (DEAD, MALFORMED)."""
-
-    status: RecordStatus
-    record: Any = None
-    arrays: dict | None = None
-    lines: list[str] | None = None
-    cause: Cause | None = None  # for 'dead' and 'malformed': why, typed (the lines say it in words)
-
-
-def make_base() -> Path:
-    """-> a fresh folder for the batch's worker folders: root's, traversable (0711) but not listable."""
-    base = sandbox.base_folder() / f"rnn-official-{secrets.token_hex(6)}"
-    base.mkdir(mode=0o700)
-    os.chmod(base, 0o711)
-    return base
-
-
-def prepare_folder(plan: Plan, jobs: list[Job], files: dict[str, str], folder: Path, identity: identities.Identity,
-                   limits: Limits) -> None:
-    """Write the worker's (created, possibly mounted) folder: stubbed release files, the handin over them, the
-    autograder, the worker, the inputs and the job list; then make it the identity's (0700).
-    Raises HandinError when a file cannot be placed."""
-    for rel, data in plan.shipped.items():
-        path = folder / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    for rel, text in {**plan.stubbed, **files}.items():
-        path = folder / rel
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise HandinError(f"{rel}: cannot be placed ({exc.strerror}); a file and a folder share a name?") from None
-    inputs = {f"j{n:04d}/{k}": v for n, job in enumerate(jobs) for k, v in job.inputs.items()}
-    (folder / "inputs.bin").write_bytes(wire.write_arrays(inputs))
-    cpu = int(plan.budget) + 30
-    (folder / "plan.json").write_text(json.dumps({
-        "timeout": plan.timeout, "jobs": [{"step": job.step, "kind": job.kind.value} for job in jobs],
-        "limits": limits.rlimits(cpu, per_uid=identity.official)}))
-    if identity.uid is not None and identity.gid is not None:
-        for path in [folder, *folder.rglob("*")]:
-            os.lchown(path, identity.uid, identity.gid)
-
-
-class _Tail:
-    """The last LOG_BYTES of what the worker printed (kept in memory, never in a file it could write)."""
-
-    def __init__(self) -> None:
-        self.data = b""
-
-    def add(self, chunk: bytes) -> None:
-        self.data = (self.data + chunk)[-LOG_BYTES:]
-
-    def last_line(self) -> str | None:
-        lines = [line for line in self.data.decode("utf-8", "replace").splitlines() if line.strip()]
-        return lines[-1][:200] if lines else None
-
-
-def _signal_name(code: int) -> str:
-    try:
-        return signal.Signals(code).name
-    except ValueError:
-        return str(code)
-
-
-def _death(proc: WorkerProcess, tail: _Tail, oom: bool, memory: int) -> list[str]:
-    code = proc.returncode
-    if oom:
-        head = f"the process running the code was killed: the handin ran out of memory ({memory >> 20} MiB allowed)"
-    elif code is not None and code < 0:
-        name = _signal_name(-code)
-        why = {"SIGXCPU": "out of CPU time", "SIGKILL": "killed, probably out of memory",
-               "SIGSEGV": "a crash", "SIGXFSZ": "a file larger than allowed"}.get(name, "a signal")
-        head = f"the process running the code was killed by {name} ({why})"
-    else:
-        head = f"the process running the code exited (exit code {code}) before the case was done (os._exit()?)"
-    last = tail.last_line()
-    return [head] + ([f"its last output line: {last}"] if last else [])
 
 
 class _Worker:
@@ -183,47 +90,8 @@ def _stop(worker: _Worker, identity: identities.Identity, confinement: Confineme
     identities.wait_reaped(identity)
 
 
-def _decode(js: bytes, data: bytes) -> Record:
-    try:
-        record, arrays = wire.decode_frame(js, data)
-    except wire.Malformed as exc:
-        return Record(RecordStatus.MALFORMED, lines=[f"the report of what the code produced is malformed ({exc})"],
-                      cause=Cause.MALFORMED)
-    except Exception as exc:  # noqa: BLE001 - nothing a worker sends may take the grader down
-        why = f"the report of what the code produced is malformed ({type(exc).__name__})"
-        return Record(RecordStatus.MALFORMED, lines=[why], cause=Cause.MALFORMED)
-    return Record(RecordStatus.DONE, record, arrays)
-
-
-@dataclass
-class _Watch:
-    """The grader's view of one worker: the job it is on, when its last frame came, and why it was stopped."""
-
-    current: int
-    since: float
-    ready: bool = False
-    why: list[str] | None = None  # set when the grader stops the worker
-    cause: Cause = Cause.DIED  # with `why`: its kind
-    spent: bool = False  # the handin may run nothing more
-
-
-def _time_up(plan: Plan, jobs: list[Job], watch: _Watch, now: float, budget_end: float
-             ) -> tuple[Cause, list[str]] | None:
-    """-> (what kind of stop, why in words) when the worker must be stopped now by the grader's clock, or None."""
-    if now >= budget_end:
-        return Cause.OVER_BUDGET, [f"stopped by the grader: the handin's time budget of {plan.budget:g} s ran out"]
-    if not watch.ready:
-        if now - watch.since >= STARTUP_GRACE:
-            return Cause.NOT_STARTED, [f"the process running the code did not start within {STARTUP_GRACE:g} s"]
-        return None
-    if now - watch.since >= plan.job_limit(jobs[watch.current]) + LATE_GRACE:
-        return Cause.TIMED_OUT, [f"timed out after {plan.job_limit(jobs[watch.current]):g} s, stopped by the grader "
-                                 "(an endless loop, or far too much work?)"]
-    return None
-
-
 def _take_frames(chunk: bytes, worker: "_Worker", plan: Plan, jobs: list[Job], records: dict[int, Record],
-                 watch: _Watch) -> None:
+                 watch: Watch) -> None:
     """Decode the complete frames in `chunk` into records, each judged against the grader's clock."""
     for i, js, data in worker.reader.feed(chunk):
         arrival = time.monotonic()
@@ -235,19 +103,19 @@ def _take_frames(chunk: bytes, worker: "_Worker", plan: Plan, jobs: list[Job], r
                 f"more than the {plan.job_limit(jobs[i]):g} s allowed"], cause=Cause.TIMED_OUT)
             watch.current = i + 1
         else:
-            records[i] = _decode(js, data)
+            records[i] = decode_report(jobs[i].kind, js, data)
             watch.current = i + 1
         watch.since = arrival
     if worker.reader.error is not None:
         watch.why, watch.cause = [worker.reader.error], Cause.MALFORMED
 
 
-def _watch_worker(plan: Plan, jobs: list[Job], worker: "_Worker", tail: _Tail, records: dict[int, Record],
-                  watch: _Watch, budget_end: float, kept: int) -> int:
+def _watch_worker(plan: Plan, jobs: list[Job], worker: "_Worker", tail: OutputTail, records: dict[int, Record],
+                  watch: Watch, budget_end: float, kept: int) -> int:
     """Read the worker's frames until its jobs are done, it stops or the grader stops it -> bytes kept so far."""
     while watch.current < len(jobs):
         now = time.monotonic()
-        stop = _time_up(plan, jobs, watch, now, budget_end)
+        stop = time_up(plan, jobs, watch, now, budget_end)
         if stop:
             watch.cause, watch.why = stop
             return kept
@@ -297,8 +165,8 @@ def run_jobs(plan: Plan, jobs: list[Job], folder: Path, identity: identities.Ide
             break
         oom_before = confinement.oom_kills()
         worker = _Worker(jobs, folder, start, identity, limits, confinement, launcher)
-        tail = _Tail()
-        watch = _Watch(start, time.monotonic())
+        tail = OutputTail()
+        watch = Watch(start, time.monotonic())
         try:
             kept = _watch_worker(plan, jobs, worker, tail, records, watch, budget_end, kept)
             if watch.spent and watch.why:
@@ -317,7 +185,7 @@ def run_jobs(plan: Plan, jobs: list[Job], folder: Path, identity: identities.Ide
         why = watch.why
         if why is None:
             oom = confinement.oom_kills() > oom_before
-            why = _death(worker.proc, tail, oom, limits.memory) if exited or oom else [
+            why = death_lines(worker.proc, tail, oom, limits.memory) if exited or oom else [
                 "the process running the code closed its report pipe"]
         records[watch.current] = Record(RecordStatus.DEAD, lines=why, cause=watch.cause)
         step = jobs[watch.current].step
@@ -330,12 +198,13 @@ def run_jobs(plan: Plan, jobs: list[Job], folder: Path, identity: identities.Ide
 
 def run_handin(plan: Plan, jobs: list[Job], files: dict[str, str], base: Path, identity: identities.Identity,
                limits: Limits, launcher: Launcher) -> tuple[dict[int, Record], str]:
-    """Place the handin in a fresh folder under `base`, run its jobs with workers from `launcher` (the runtime's
-    fork server for this slot), remove everything it left.
+    """Place the handin in a fresh folder under `base`, run its jobs, remove everything it left.
+
+    Workers come from `launcher` (the runtime's fork server for this slot).
 
     -> (job index -> Record, the confinement mode used). Raises HandinError when the files cannot be placed.
     """
-    folder = base / secrets.token_hex(8)
+    folder = base / token_hex(8)
     identities.kill_all(identity)
     identities.wait_reaped(identity)
     confinement = confine(limits) if identity.official else Confinement()

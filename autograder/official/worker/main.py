@@ -44,9 +44,9 @@ def _error(wire: Any, error: Any) -> dict[str, Any] | None:
 
 
 def _run_case(wire: Any, step: Any, inputs: dict, timeout: float) -> tuple[dict, dict]:
-    from autograder.engine import produce
+    from autograder.produced import produce
 
-    got = produce(step, inputs, timeout)
+    got = produce(step.run, inputs, timeout)
     return wire.encode_case(got.outputs, got.outputs.records, _error(wire, got.error), got.warnings)
 
 

@@ -1,13 +1,16 @@
-"""The engine: typed verdicts from what student code produced, case kinds, quizzes, dependency notes."""
+"""Judging cases: typed verdicts from what student code produced, case kinds, swaps, locators."""
 
 import numpy as np
 
 from autograder.cases import Case, CaseKind
-from autograder.engine import Produced, Status, judge_answers, judge_case, judge_step, run_step, with_dependency_note
-from autograder.findings import Cause
+from autograder.findings import Cause, Location
 from autograder.isolation import CodeError, ErrorKind
+from autograder.judging import judge_case, judge_step
+from autograder.produced import Produced
+from autograder.report import detail_lines, hint_line
+from autograder.results import Status
 from autograder.rubric import RubricEntry
-from autograder.steps import Answer, Output, Outputs, QuizStep, Step
+from autograder.steps import Output, Outputs, Step
 from autograder.steps._module import ACCUMULATION_BUGS
 from autograder.tolerance import DEFAULT, Tolerance
 
@@ -39,8 +42,8 @@ def test_passing_case_has_no_verdict_and_a_mismatch_names_case_and_tensor():
     verdict = judge_case(step, case(CaseKind.LIVE, 3), produced(np.zeros(2), np.zeros(2)))
     assert verdict.status is Status.FAILED
     assert verdict.headline == "Thing.forward, live torch case 3 (tiny): y"
-    assert any("all zeros" in line for line in verdict.details)
-    assert verdict.details[-1] == "  also wrong in this case: z"
+    assert any("all zeros" in line for line in detail_lines(verdict.details))
+    assert detail_lines(verdict.details)[-1] == "  also wrong in this case: z"
 
 
 def test_the_step_tolerance_decides():
@@ -53,25 +56,27 @@ def test_the_step_tolerance_decides():
 def test_alternatives_are_fields_that_name_the_bug():
     verdict = judge_case(make_step(), case(y={"last_call_only": np.full(2, 0.5)}),
                          produced(np.full(2, 0.5), np.ones(2)))
-    assert "accumulate (+=)" in verdict.details[-1]
+    assert "accumulate (+=)" in detail_lines(verdict.details)[-1]
 
 
 def test_returned_values_in_swapped_places_are_named():
-    returned = make_step(outputs=(Output("y", tensor="returned y", position=0), Output("z", position=1)))
+    returned = make_step(outputs=(Output("y", position=0, returns="y"), Output("z", position=1)))
     swapped_case = Case(CaseKind.STORED, 1, "tiny", {}, {"y": np.ones(2), "z": np.arange(3.0)})
     verdict = judge_case(returned, swapped_case, produced(np.arange(3.0), np.ones(2)))
-    assert verdict.details[-2:] == ["  hint: y and z are returned in each other's places: Thing.forward returns "
-                                    "(y, z), in that order", "  also wrong in this case: z"]
+    assert detail_lines(verdict.details)[-2:] == [
+        "  hint: y and z are returned in each other's places: Thing.forward returns (y, z), in that order",
+        "  also wrong in this case: z"]
     # Without positions (not a returned tuple), nothing is said about order.
     plain = judge_case(make_step(), swapped_case, produced(np.arange(3.0), np.ones(2)))
-    assert "each other's places" not in " ".join(plain.details)
+    assert "each other's places" not in " ".join(detail_lines(plain.details))
 
 
 def test_errors_keep_their_kind():
     step = make_step()
     stub = CodeError(ErrorKind.NOT_IMPLEMENTED, "s: Thing.forward is not implemented yet")
     verdict = judge_case(step, case(), produced(np.ones(2), error=stub))
-    assert (verdict.status, verdict.headline, verdict.details) == (Status.NOT_IMPLEMENTED, stub.headline, [])
+    assert (verdict.status, verdict.headline, detail_lines(verdict.details)) == (Status.NOT_IMPLEMENTED,
+                                                                                 stub.headline, [])
     slow = judge_case(step, case(), produced(np.ones(2), error=CodeError(ErrorKind.TIMED_OUT, "timed out after 1 s")))
     assert slow.status is Status.TIMED_OUT and slow.headline == "Thing.forward, case 1 (tiny): timed out after 1 s"
     crash = CodeError(ErrorKind.EXCEPTION, "ValueError: bad", ["mytorch/thing.py:3 in forward"])
@@ -79,7 +84,7 @@ def test_errors_keep_their_kind():
     # A wrong output produced before the crash is the root cause, so it leads.
     verdict = judge_case(step, case(), produced(np.zeros(2), error=crash))
     assert verdict.status is Status.FAILED and verdict.headline.endswith(": y")
-    assert "  then it raised: Thing.forward, case 1 (tiny): ValueError: bad" in verdict.details
+    assert "  then it raised: Thing.forward, case 1 (tiny): ValueError: bad" in detail_lines(verdict.details)
 
 
 def test_a_locator_that_cannot_read_the_student_values_leaves_the_verdict_alone():
@@ -87,7 +92,7 @@ def test_a_locator_that_cannot_read_the_student_values_leaves_the_verdict_alone(
         raise TypeError("the recorded call holds a list, not an array")
 
     verdict = judge_case(make_step(locate), case(), produced(np.zeros(2), np.ones(2)))
-    assert verdict.headline == "Thing.forward, case 1 (tiny): y" and "all zeros" in verdict.details[-1]
+    assert verdict.headline == "Thing.forward, case 1 (tiny): y" and "all zeros" in detail_lines(verdict.details)[-1]
 
 
 def test_a_locator_reads_records_and_the_tolerance():
@@ -95,12 +100,12 @@ def test_a_locator_reads_records_and_the_tolerance():
 
     def locate(case, outputs, tolerance):
         seen.update(records=outputs.records, tolerance=tolerance)
-        return ["first mismatch at time step 2"]
+        return Location(("first mismatch at time step 2",))
 
     out = Outputs(y=np.zeros(2), z=np.ones(2))
     out.records["calls"] = [1, 2]
     verdict = judge_case(make_step(locate, Tolerance(1e-3, 1e-9)), case(), Produced(out))
-    assert verdict.details[-1] == "  first mismatch at time step 2"
+    assert detail_lines(verdict.details)[-1] == "  first mismatch at time step 2"
     assert seen == {"records": {"calls": [1, 2]}, "tolerance": Tolerance(1e-3, 1e-9)}
 
 
@@ -112,59 +117,11 @@ def test_judge_step_counts_cases_by_kind_and_notes_warnings_of_a_passing_step():
     result = judge_step(make_step(), ENTRY, cases, lambda i, c: good)
     assert result.passed and result.points == 5 and result.cases_checked == 5
     assert result.headline == "passed 2 stored cases and 1 live torch case and 2 hidden cases"
-    assert result.details == ["note: numpy warned: RuntimeWarning: overflow encountered in exp (mytorch/a.py:3)"]
+    assert detail_lines(result.details) == [
+        "note: numpy warned: RuntimeWarning: overflow encountered in exp (mytorch/a.py:3)"]
     asked = []
     bad = judge_step(make_step(), ENTRY, cases, lambda i, c: asked.append(i) or produced(np.zeros(2), np.ones(2)))
     assert bad.status is Status.FAILED and bad.points == 0 and asked == [0]
-
-
-QUIZ = QuizStep(id="q", target="hw/q.py", module="hw.q", questions=(),
-                normalise=lambda q, a: (None if a in ("a", "b") else f"not a letter: {a!r}", a),
-                mark=lambda answers, key: {})
-
-
-class Q:
-    def __init__(self, number):
-        self.number = number
-
-
-def quiz(*answers):
-    return QuizStep(**{**QUIZ.__dict__, "questions": tuple(Q(a.question) for a in answers)}), list(answers)
-
-
-def test_quiz_answers_are_judged_for_form():
-    step, answers = quiz(Answer(1, "a"), Answer(2, "b"))
-    entry = RubricEntry("q", 10, "hw/q.py", "quiz", ())
-    unmarked = judge_answers(step, entry, answers)
-    assert (unmarked.status, unmarked.points, unmarked.failed) == (Status.NOT_MARKED, 0, False)
-    assert unmarked.headline == "all 2 answers are well-formed" and "official grading" in unmarked.details[0]
-    step, answers = quiz(Answer(1, "a"), Answer(2, "zz"), Answer(3, error="hw/q.py has no function question_3()"))
-    result = judge_answers(step, entry, answers)
-    assert (result.status, result.points, result.headline) == (Status.FAILED, 0, "1 of 3 answers are well-formed")
-    assert result.details == ["  question_2: not a letter: 'zz'", "  question_3: hw/q.py has no function question_3()"]
-    stub = "q: hw/q.py is not implemented yet"
-    step, answers = quiz(Answer(1, stub=stub), Answer(2, stub=stub))
-    result = judge_answers(step, entry, answers)
-    assert (result.status, result.headline) == (Status.NOT_IMPLEMENTED, stub)
-
-
-def test_run_step_dispatches_on_the_kind_of_step(tmp_path, monkeypatch):
-    (tmp_path / "quizmod.py").write_text("def question_1():\n    return 'a'\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    step = QuizStep(**{**QUIZ.__dict__, "module": "quizmod", "questions": (Q(1),)})
-    assert run_step(step, RubricEntry("q", 10, "quizmod.py", "quiz", ()), [], timeout=5).status is Status.NOT_MARKED
-
-
-def test_dependency_note_and_where_to_start():
-    failed = {"base"}
-    entry = RubricEntry("s", 5, "mytorch/thing.py", "Thing", ("base",))
-    result = judge_step(make_step(), entry, [case()], lambda i, c: produced(
-        np.ones(2), error=CodeError(ErrorKind.NOT_IMPLEMENTED, "s: Thing.forward is not implemented yet")))
-    with_dependency_note(result, failed, entry, {"base": "mytorch/base.py", "s": "mytorch/thing.py"})
-    assert result.message == ["s: Thing.forward is not implemented yet",
-                              "  note: this step uses base, which failed above: fix base first",
-                              "  start in mytorch/base.py"]
-    assert failed == {"base", "s"}
 
 
 def test_the_verdict_keeps_the_failure_as_data():
@@ -174,13 +131,13 @@ def test_the_verdict_keeps_the_failure_as_data():
     assert (failure.case, failure.case_kind, failure.output, failure.cause) == ("hidden case 2", "hidden",
                                                                                "Thing.forward: y", None)
     [hint] = failure.hints
-    assert hint.tags == ("last_call_only",) and "  " + hint.line() in verdict.details
+    assert hint.tags == ("last_call_only",) and "  " + hint_line(hint) in detail_lines(verdict.details)
     # Swapped return values: the swap is the hint, in the message and in the data.
     returned = make_step(outputs=(Output("y", position=0), Output("z", position=1)))
     swapped = judge_case(returned, Case(CaseKind.STORED, 1, "tiny", {}, {"y": np.ones(2), "z": np.arange(3.0)}),
                          produced(np.arange(3.0), np.ones(2)))
     assert [h.tags for h in swapped.failure.hints] == [("swapped_returns",)]
-    assert sum(line.strip().startswith("hint:") for line in swapped.details) == 1
+    assert sum(line.strip().startswith("hint:") for line in detail_lines(swapped.details)) == 1
     # Code that did not finish: no output compared, the grader's cause kept.
     crash = Produced(Outputs(), CodeError(ErrorKind.EXCEPTION, "stopped"), cause=Cause.OVER_BUDGET)
     stopped = judge_case(make_step(), case(), crash).failure
