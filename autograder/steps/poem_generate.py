@@ -54,7 +54,10 @@ def _end_bias(rows: list[np.ndarray], end: int, least: int) -> float | None:
     """rows: the logits of each greedy choice -> what to add to E's bias so that greedy generation first
     picks E after `least` or more characters, with a margin of at least 0.05 at every step up to there;
     None if these weights allow no such step."""
-    gaps = np.array([np.max(np.delete(r, end)) - r[end] for r in rows])  # how far E is from winning
+    if not rows:
+        return None
+    logits = np.array(rows)
+    gaps = np.max(np.delete(logits, end, axis=1), axis=1) - logits[:, end]  # how far E is from winning
     for k in range(least, len(gaps)):
         below = gaps[:k].min()
         if gaps[k] + 0.1 < below:
@@ -64,11 +67,10 @@ def _end_bias(rows: list[np.ndarray], end: int, least: int) -> float | None:
 
 def _clear_choices(rows: list[np.ndarray], end: int) -> bool:
     """Whether every greedy choice (E aside) wins by more than rounding could ever change."""
-    for r in rows:
-        top = np.sort(np.delete(r, end))
-        if len(top) > 1 and top[-1] - top[-2] < 1e-6:
-            return False
-    return True
+    if not rows:
+        return True
+    top = np.sort(np.delete(np.array(rows), end, axis=1), axis=1)
+    return top.shape[1] < 2 or not np.any(top[:, -1] - top[:, -2] < 1e-6)
 
 
 def build_generate(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
