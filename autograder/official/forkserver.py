@@ -7,7 +7,8 @@ from a folder only root can read:
 
     PYTHON -I -B DIR/_forkserver.py FD [--torch]
 
-It imports numpy (and torch), the worker (`_worker.py`) and the wire format
+It imports numpy (and torch), the runtime modules the shipped autograder
+uses (RUNTIME_MODULES), the worker (`_worker.py`) and the wire format
 (`_wire.py`), then serves requests on the socket FD, one worker at a time.
 A request names the handin's folder and the first job, the identity (uid,
 gid, supplementary groups) and, when the worker gets namespaces of its own,
@@ -504,6 +505,27 @@ def serve(sock: socket.socket) -> None:
         ended = pid
 
 
+# What the shipped autograder imports from the runtime beyond numpy (numpy.random is loaded on first use):
+# loaded once here instead of in every worker. The runtime's own modules only, never the folder's.
+RUNTIME_MODULES = ("dataclasses", "difflib", "enum", "hashlib", "importlib.util", "inspect", "numpy.random",
+                   "pkgutil", "signal", "threading", "traceback", "typing", "warnings", "zlib")
+
+
+def preload_runtime_modules() -> None:
+    """Import RUNTIME_MODULES, keeping each child's random streams its own.
+
+    numpy's global generator is seeded once at import: a child reseeds it from the OS when it is forked,
+    as Python's own random module does, so that no two workers share (or can predict) its stream.
+    """
+    import importlib
+
+    for name in RUNTIME_MODULES:
+        importlib.import_module(name)
+    import numpy.random
+
+    os.register_at_fork(after_in_child=numpy.random.seed)
+
+
 def main() -> None:
     sock = socket.socket(fileno=int(sys.argv[1]))
     try:
@@ -511,6 +533,8 @@ def main() -> None:
         import _wire  # noqa: F401 - loaded here so that workers start with it
         import _worker  # noqa: F401
         import numpy
+
+        preload_runtime_modules()
 
         has_torch = False
         if "--torch" in sys.argv[2:]:
