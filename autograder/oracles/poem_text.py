@@ -14,7 +14,7 @@ import torch
 from autograder.cases import Expected
 from autograder.oracles._hints import hints_wanted
 from autograder.oracles._torch import distinct
-from autograder.oracles.poems import lstm_logits
+from autograder.oracles.poems import LSTMSteps, lstm_logits
 from autograder.steps._poems import END, PAD, START, decode_text, encode_text
 from autograder.steps.poems_preprocess import corpus_lines
 
@@ -35,7 +35,10 @@ def _kept(line: str, low: int, high: int, skip: str, slip: str | None = None) ->
 
 
 def _order(poems: list[str], slip: str | None) -> str:
-    """The kept poems -> the vocabulary, most frequent first (ties by code point), PAD last (or as `slip` has it)."""
+    """Order the kept poems' characters -> the vocabulary.
+
+    Most frequent first (ties by code point), PAD last (or as `slip` has it).
+    """
     counts: dict[str, int] = {}
     for c in "".join("".join(sorted(set(p))) for p in poems) if slip == "counted_once_per_poem" else "".join(poems):
         counts[c] = counts.get(c, 0) + 1
@@ -65,6 +68,7 @@ PREPROCESS_SLIPS = ("last_colon", "ties_first_appearance", "exclusive_bounds", "
 
 
 def poems_preprocess(inputs: dict[str, np.ndarray]) -> Expected:
+    """Preprocess the case's corpus by the pinned rules -> what the step's outputs must be; with hints, the slips'."""
     values = _processed(inputs)
     if not hints_wanted():
         return Expected(values)
@@ -82,14 +86,27 @@ def _generated(inputs: dict[str, np.ndarray], slip: str | None = None) -> str:
     poem = "" if slip == "no_begin_word" else begin
     limit = int(inputs["max_length"]) - (1 if slip == "stops_early" else 0)
     with torch.no_grad():
+        if slip in ("first_row", "last_char_only"):  # each step reads other rows than the prefix's last
+            while len(poem) < limit:
+                logits = lstm_logits(inputs, np.array([fed[-1:] if slip == "last_char_only" else fed]))[0]
+                nxt = int(torch.argmax(logits[0 if slip == "first_row" else -1]))
+                if vocab[nxt] == END:
+                    break
+                poem += vocab[nxt]
+                fed.append(nxt)
+            return poem
+        # The model reads the start token and the poem so far from zero states at every step; its last row
+        # is what the states kept from the step before give for the newest character.
+        model = LSTMSteps(inputs)
+        for index in fed:
+            last = model.feed(index)
         while len(poem) < limit:
-            logits = lstm_logits(inputs, np.array([fed[-1:] if slip == "last_char_only" else fed]))[0]
-            nxt = int(torch.argmax(logits[0 if slip == "first_row" else -1]))
+            nxt = int(torch.argmax(last))
             if vocab[nxt] == END:
                 break
             poem += vocab[nxt]
             if slip != "not_fed_back":
-                fed.append(nxt)
+                last = model.feed(nxt)
     return poem
 
 
@@ -98,6 +115,11 @@ GENERATE_SLIPS = ("no_start_token", "not_fed_back", "first_row", "no_begin_word"
 
 
 def poem_generate(inputs: dict[str, np.ndarray]) -> Expected:
+    """Generate a poem greedily from the case's weights.
+
+    inputs: the weights (see autograder/oracles/poems.py), vocab and begin (code points), max_length ()
+    -> the poem (code points), or unknown_begin for a begin word outside the vocabulary; with hints, the slips'.
+    """
     vocab, begin = decode_text(inputs["vocab"]), decode_text(inputs["begin"])
     if any(c not in vocab for c in begin):
         return Expected({"unknown_begin": np.array(1.0)})
