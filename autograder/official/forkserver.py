@@ -551,7 +551,8 @@ def precompile(folder: str) -> None:
     followed, so that the server (root) reads nothing a worker could point it to.
     """
     count, size = PRECOMPILE_LIMITS
-    pending = [("autograder", os.path.join(folder, "autograder"))]
+    top = os.path.join(folder, "autograder")
+    pending = [] if os.path.islink(top) else [("autograder", top)]
     while pending and len(COMPILED) < count:
         rel, path = pending.pop()
         try:
