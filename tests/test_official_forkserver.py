@@ -199,3 +199,9 @@ def test_precompiled_modules_serve_only_the_exact_same_source(tmp_path, monkeypa
     assert changed is not code and namespace["VALUE"] == 3
     elsewhere = forkserver._source_to_code(loader, b"VALUE = 1\n", "/elsewhere/autograder/steps/x.py")
     assert elsewhere is not code and elsewhere.co_filename == "/elsewhere/autograder/steps/x.py"
+    linked_folder = tmp_path / "linked"
+    linked_folder.mkdir()
+    (linked_folder / "autograder").symlink_to(tmp_path / "autograder")
+    monkeypatch.setattr(forkserver, "COMPILED", {})
+    forkserver.precompile(str(linked_folder))
+    assert forkserver.COMPILED == {}
