@@ -29,6 +29,8 @@ from autograder.oracles._torch import array, distinct, tensor
 from autograder.steps.ctc import sequences, stack
 
 NEG_INF = float("-inf")
+# What recurrence takes: start, start_emission, emission and bands.
+Recurrences = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 
 
 def extend(target: np.ndarray) -> tuple[list[int], list[int], list[int]]:
@@ -91,10 +93,23 @@ def recurrence(start: torch.Tensor, start_emission: torch.Tensor, emission: torc
 def log_alpha_beta(logy: torch.Tensor, logA: torch.Tensor, logA_beta: torch.Tensor, start_on_symbol: bool = True,
                    start: int = 0, alpha_lag: int = 0, end_on_final_blank: bool = True, end: int = 0,
                    beta_lag: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    """Compute log alpha and log beta of one sequence in one pass over time.
+    """Compute log alpha and log beta of one sequence in one pass over time (see directions).
+
+    logy: (T, S); logA, logA_beta: (S, S) -> (log alpha (T, S), log beta (T, S), y_t excluded from beta).
+    """
+    state, summed = recurrence(*directions(logy, logA, logA_beta, start_on_symbol, start, alpha_lag,
+                                           end_on_final_blank, end, beta_lag))
+    return state[:, 0].contiguous(), summed[:, 1].flip(0)
+
+
+def directions(logy: torch.Tensor, logA: torch.Tensor, logA_beta: torch.Tensor, start_on_symbol: bool = True,
+               start: int = 0, alpha_lag: int = 0, end_on_final_blank: bool = True, end: int = 0,
+               beta_lag: int = 0) -> Recurrences:
+    """Set up the recurrences of alpha and beta of one sequence (see recurrence), side by side.
 
     logy: (T, S) log y_t(ext[r]); logA, logA_beta: (S, S) the moves alpha and beta follow
-    -> (log alpha (T, S), log beta (T, S), y_t excluded from beta).
+    -> (start (2, S), start_emission (2, S), emission (T, 2, S), bands (2, S, 5)); in what recurrence returns,
+    state[:, 0] is log alpha and summed[:, 1] log beta (y_t excluded) with time reversed.
 
     alpha[t, r] = logsumexp_q(alpha[t - 1, q] + logA[q, r]) + logy[t, r] and
     beta[t, r] = logsumexp_q(logA_beta[r, q] + logy[t + 1, q] + beta[t + 1, q]): beta runs backwards in
@@ -116,11 +131,31 @@ def log_alpha_beta(logy: torch.Tensor, logA: torch.Tensor, logA_beta: torch.Tens
     # would wrap around are never read).
     alpha_emits = torch.roll(logy, alpha_lag, 0)
     beta_emits = torch.roll(logy.flip(0), -beta_lag, 0)
-    state, summed = recurrence(torch.stack([first, last]), torch.stack([torch.zeros(S, dtype=torch.float64),
-                                                                        beta_emits[0]]),
-                               torch.stack([alpha_emits, beta_emits], dim=1), torch.stack([band(logA.T),
-                                                                                            band(logA_beta)]))
-    return state[:, 0].contiguous(), summed[:, 1].flip(0)
+    return (torch.stack([first, last]), torch.stack([torch.zeros(S, dtype=torch.float64), beta_emits[0]]),
+            torch.stack([alpha_emits, beta_emits], dim=1), torch.stack([band(logA.T), band(logA_beta)]))
+
+
+def padded(parts: list[Recurrences]) -> Recurrences:
+    """Stack the recurrences of several sequences (each as directions gives them, of its own T and S) into one.
+
+    -> (start (2N, S_max), start_emission (2N, S_max), emission (T_max, 2N, S_max), bands (2N, S_max, 5)),
+    sequence n's in rows 2n and 2n + 1. The padding is -inf: positions beyond a sequence's S are never
+    reached from its own, and the rows beyond its T are not read.
+    """
+    T_max = max(p[2].shape[0] for p in parts)
+    S_max = max(p[2].shape[2] for p in parts)
+    N = 2 * len(parts)
+    start = torch.full((N, S_max), NEG_INF, dtype=torch.float64)
+    start_emission = torch.full((N, S_max), NEG_INF, dtype=torch.float64)
+    emission = torch.full((T_max, N, S_max), NEG_INF, dtype=torch.float64)
+    bands = torch.full((N, S_max, 5), NEG_INF, dtype=torch.float64)
+    for n, (first, first_emission, emitted, band_n) in enumerate(parts):
+        T, _, S = emitted.shape
+        start[2 * n:2 * n + 2, :S] = first
+        start_emission[2 * n:2 * n + 2, :S] = first_emission
+        emission[:T, 2 * n:2 * n + 2, :S] = emitted
+        bands[2 * n:2 * n + 2, :S] = band_n
+    return start, start_emission, emission, bands
 
 
 def scaled(log_rows: torch.Tensor, reverse: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -143,6 +178,29 @@ def lattice(probs: np.ndarray, target: np.ndarray, short: bool, hints: bool = Tr
     slip: equal_skip, no_skip, skip_everywhere, skip_inverted, beta_skip_at_r, blank_stays, start_on_symbol,
     start_late, alpha_lag, end_on_final_blank, end_early, beta_lag, with_emission change one rule.
     """
+    return lattices([(probs, target)], short, hints, **slip)[0]
+
+
+def lattices(seqs: list[tuple[np.ndarray, np.ndarray]], short: bool, hints: bool = True, **slip: Any,
+             ) -> list[dict[str, np.ndarray]]:
+    """Compute the lattice outputs of several sequences at once, as lattice gives each.
+
+    seqs: each (probs (T_b, C), target (L_b,)) -> each one's outputs. Their recurrences run side by
+    side, one torch step per time step for all.
+    """
+    setups = [_setup(probs, target, slip) for probs, target in seqs]
+    state, summed = recurrence(*padded([parts for *_, parts in setups]))
+    outs = []
+    for n, (ext, skip, logy, _) in enumerate(setups):
+        T, S = logy.shape
+        la, lb = state[:T, 2 * n, :S].contiguous(), summed[:T, 2 * n + 1, :S].flip(0)
+        outs.append(_outputs(ext, skip, logy, la, lb, short, hints, bool(slip.get("with_emission"))))
+    return outs
+
+
+def _setup(probs: np.ndarray, target: np.ndarray, slip: dict[str, Any]
+           ) -> tuple[list[int], list[int], torch.Tensor, Recurrences]:
+    """One sequence: probs (T, C), target (L,) -> (ext, skip (S,), logy (T, S), its recurrences (directions))."""
     ext, skip, equal_skip = extend(target)
     if slip.get("equal_skip"):
         skip = equal_skip
@@ -157,10 +215,16 @@ def lattice(probs: np.ndarray, target: np.ndarray, short: bool, hints: bool = Tr
     shifted = [0, 0] + skip[:-2]
     logA_beta = log_transitions(ext, shifted, slip.get("blank_stays", True)) if slip.get("beta_skip_at_r") else logA
     logy = torch.log(tensor(probs))[:, ext]
-    la, lb = log_alpha_beta(logy, logA, logA_beta, slip.get("start_on_symbol", True), int(slip.get("start_late", 0)),
-                            int(slip.get("alpha_lag", 0)), slip.get("end_on_final_blank", True),
-                            int(slip.get("end_early", 0)), int(slip.get("beta_lag", 0)))
-    if slip.get("with_emission"):
+    parts = directions(logy, logA, logA_beta, slip.get("start_on_symbol", True), int(slip.get("start_late", 0)),
+                       int(slip.get("alpha_lag", 0)), slip.get("end_on_final_blank", True),
+                       int(slip.get("end_early", 0)), int(slip.get("beta_lag", 0)))
+    return ext, skip, logy, parts
+
+
+def _outputs(ext: list[int], skip: list[int], logy: torch.Tensor, la: torch.Tensor, lb: torch.Tensor, short: bool,
+             hints: bool, with_emission: bool) -> dict[str, np.ndarray]:
+    """One sequence's lattice outputs from ext, skip (S,), logy, log alpha and log beta (T, S) (see lattice)."""
+    if with_emission:
         lb = lb + logy
     out = {"ext": np.array(ext, dtype=np.float64), "skip": np.array(skip, dtype=np.float64)}
     out["alpha_hat"], out["alpha_log_scale"] = scaled(la)
@@ -224,7 +288,7 @@ def ctc_forward(inputs: dict[str, np.ndarray]) -> Expected:
     short = bool(inputs["short"])
     seqs = list(sequences(inputs))
     hints = hints_wanted()
-    per_seq = [lattice(p, tg, short, hints) for p, tg in seqs]
+    per_seq = lattices(seqs, short, hints)
     out = {k: stack([d[k] for d in per_seq]) for k in LATTICE_KEYS if k in per_seq[0]}
     with torch.no_grad():
         nll = torch_losses(inputs, torch.log(tensor(inputs["logits"])))
