@@ -13,8 +13,8 @@ The lattice (alpha, beta, gamma and the scaled rows) is written differently from
 usual loops: the rules are an (S, S) transition matrix, and each time step is a product
 with it in log space (torch.logsumexp), so it holds for any T. The step reads only the
 matrix's band (every move goes at most two positions) and runs alpha and beta (backwards
-in time) side by side: one torch step per time step, which is most of what a long input
-costs. The same code with one rule changed gives what a known slip produces
+in time) of every sequence of the batch side by side: one torch step per time step, which
+is most of what a long input costs. The same code with one rule changed gives what a known slip produces
 (alternatives, only for short inputs, for hints).
 """
 
