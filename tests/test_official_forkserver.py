@@ -176,3 +176,32 @@ def test_a_worker_gets_exactly_the_supplementary_groups_asked_for(served):
         code, output = spawn_program(launcher, folder, UID, UID, 1 << 20 if view else None,
                                      "import os; print(os.getgroups())", [], 60, view=view, groups=(UID + 7,))
         assert (code, output.strip()) == (0, f"[{UID + 7}]"), (view, output)
+
+
+def test_precompiled_modules_serve_only_the_exact_same_source(tmp_path, monkeypatch):
+    from autograder.official import forkserver
+
+    monkeypatch.setattr(forkserver, "COMPILED", {})
+    (tmp_path / "autograder" / "steps").mkdir(parents=True)
+    (tmp_path / "autograder" / "steps" / "x.py").write_text("VALUE = 1\n")
+    (tmp_path / "autograder" / "broken.py").write_text("def (\n")
+    (tmp_path / "outside.py").write_text("SECRET = 2\n")
+    (tmp_path / "autograder" / "linked.py").symlink_to(tmp_path / "outside.py")
+    forkserver.precompile(str(tmp_path))
+    path = f"{forkserver.VIEW_FOLDER}/autograder/steps/x.py"
+    assert set(forkserver.COMPILED) == {path}  # no broken file, no symbolic link followed
+    loader = forkserver.importlib.machinery.SourceFileLoader("autograder.steps.x", path)
+    code = forkserver._source_to_code(loader, b"VALUE = 1\n", path)
+    assert code is forkserver.COMPILED[path][1] and code.co_filename == path
+    changed = forkserver._source_to_code(loader, b"VALUE = 3\n", path)
+    namespace: dict = {}
+    exec(changed, namespace)
+    assert changed is not code and namespace["VALUE"] == 3
+    elsewhere = forkserver._source_to_code(loader, b"VALUE = 1\n", "/elsewhere/autograder/steps/x.py")
+    assert elsewhere is not code and elsewhere.co_filename == "/elsewhere/autograder/steps/x.py"
+    linked_folder = tmp_path / "linked"
+    linked_folder.mkdir()
+    (linked_folder / "autograder").symlink_to(tmp_path / "autograder")
+    monkeypatch.setattr(forkserver, "COMPILED", {})
+    forkserver.precompile(str(linked_folder))
+    assert forkserver.COMPILED == {}

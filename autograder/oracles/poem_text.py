@@ -14,7 +14,7 @@ import torch
 from autograder.cases import Expected
 from autograder.oracles._hints import hints_wanted
 from autograder.oracles._torch import distinct
-from autograder.oracles.poems import lstm_logits
+from autograder.oracles.poems import LSTMSteps, lstm_logits
 from autograder.steps._poems import END, PAD, START, decode_text, encode_text
 from autograder.steps.poems_preprocess import corpus_lines
 
@@ -72,7 +72,8 @@ def poems_preprocess(inputs: dict[str, np.ndarray]) -> Expected:
 
     Inputs: corpus (code points of the lines joined by newlines), min_length (), max_length (),
     skip (code points). Returns, for P kept poems over a vocabulary of V characters and S characters in all:
-    lengths (P,), int_word_map and word_int_map (V,) (code points, by index), vectors (S,) (indices).
+    lengths (P,), int_word_map and word_int_map (V,) (code points, by index), vectors (S,) (indices);
+    with hints, the slips' outputs too.
     """
     values = _processed(inputs)
     if not hints_wanted():
@@ -91,14 +92,27 @@ def _generated(inputs: dict[str, np.ndarray], slip: str | None = None) -> str:
     poem = "" if slip == "no_begin_word" else begin
     limit = int(inputs["max_length"]) - (1 if slip == "stops_early" else 0)
     with torch.no_grad():
+        if slip in ("first_row", "last_char_only"):  # each step reads other rows than the prefix's last
+            while len(poem) < limit:
+                logits = lstm_logits(inputs, np.array([fed[-1:] if slip == "last_char_only" else fed]))[0]
+                nxt = int(torch.argmax(logits[0 if slip == "first_row" else -1]))
+                if vocab[nxt] == END:
+                    break
+                poem += vocab[nxt]
+                fed.append(nxt)
+            return poem
+        # The model reads the start token and the poem so far from zero states at every step; its last row
+        # is what the states kept from the step before give for the newest character.
+        model = LSTMSteps(inputs)
+        for index in fed:
+            last = model.feed(index)
         while len(poem) < limit:
-            logits = lstm_logits(inputs, np.array([fed[-1:] if slip == "last_char_only" else fed]))[0]
-            nxt = int(torch.argmax(logits[0 if slip == "first_row" else -1]))
+            nxt = int(torch.argmax(last))
             if vocab[nxt] == END:
                 break
             poem += vocab[nxt]
             if slip != "not_fed_back":
-                fed.append(nxt)
+                last = model.feed(nxt)
     return poem
 
 
@@ -110,7 +124,8 @@ def poem_generate(inputs: dict[str, np.ndarray]) -> Expected:
     """Generate a poem greedily from the begin word with the poem model.
 
     Inputs: the model's weights, vocab (V,) and begin (code points), max_length ().
-    Returns poem (code points, up to max_length), or unknown_begin () when begin has a character outside vocab.
+    Returns poem (code points, up to max_length), or unknown_begin () when begin has a character outside vocab;
+    with hints, the slips' outputs too.
     """
     vocab, begin = decode_text(inputs["vocab"]), decode_text(inputs["begin"])
     if any(c not in vocab for c in begin):

@@ -68,15 +68,21 @@ def feed(w: dict[str, np.ndarray], state: list[tuple[np.ndarray, np.ndarray]], i
     """One character through the model in numpy: state (see zero_state), index -> (the new state, logits (V,))."""
     x = w["embedding"][index]
     new_state = []
-    for layer, (h, c) in enumerate(state):
-        a = w[f"weight_ih_l{layer}"] @ x + w[f"bias_ih_l{layer}"] + w[f"weight_hh_l{layer}"] @ h \
-            + w[f"bias_hh_l{layer}"]
-        i, f, g, o = np.split(a, 4)
-        c = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
-        h = _sigmoid(o) * np.tanh(c)
+    for (h, c), (ih, hh, b_ih, b_hh) in zip(state, _LAYER_KEYS):
+        a = w[ih] @ x + w[b_ih] + w[hh] @ h + w[b_hh]
+        # Gates i, f, g, o; the sigmoid taken once over all four (elementwise: the same values) is what
+        # case building spends least on, as it runs this for every character of every candidate draw.
+        H = len(h)
+        s = _sigmoid(a)
+        c = s[H:2 * H] * c + s[:H] * np.tanh(a[2 * H:3 * H])
+        h = s[3 * H:] * np.tanh(c)
         new_state.append((h, c))
         x = h
     return new_state, w["fc_weight"] @ x + w["fc_bias"]
+
+
+_LAYER_KEYS = [tuple(f"{kind}_l{layer}" for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+               for layer in range(LAYERS)]
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

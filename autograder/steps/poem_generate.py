@@ -19,12 +19,13 @@ from autograder.steps._poems import (
     build_weights,
     decode_text,
     encode_text,
-    feed,
     new_model,
     zero_state,
 )
 from autograder.steps._student import student_attr
 from autograder.tolerance import Tolerance
+
+DRAWS = 200  # candidate weights drawn at most for one case
 
 
 def generation_vocab(V: int) -> str:
@@ -35,29 +36,61 @@ def generation_vocab(V: int) -> str:
     return "".join(chars) + PAD
 
 
-def logits_along_greedy_path(w: dict[str, np.ndarray], vocab: str, begin: str,
-                             max_length: int) -> list[np.ndarray]:
-    """-> the logits of each choice of greedy generation in numpy, with E never chosen, up to the length limit."""
-    state, row = feed(w, zero_state(w), vocab.index(START))
-    for c in begin:
-        state, row = feed(w, state, vocab.index(c))
-    not_end = np.arange(len(vocab)) != vocab.index(END)
-    choices = max_length - len(begin)
-    rows: list[np.ndarray] = []
+def logits_along_greedy_paths(ws: list[dict[str, np.ndarray]], vocab: str, begins: list[str],
+                              max_length: int) -> np.ndarray:
+    """Run greedy generation in numpy for N candidate weights side by side, with E never chosen.
+
+    ws: N weight sets of the same sizes; begins: N begin words of the same length
+    -> the logits of each choice up to the length limit, of shape (N, max_length - begin length, V).
+    Each candidate's numbers are those of feeding it alone (stacked products and elementwise functions
+    give each its own values), at the cost of one candidate's numpy calls.
+    """
+    stacked = {key: np.stack([w[key] for w in ws]) for key in ws[0]}
+    N, V = len(ws), len(vocab)
+    state = [(np.zeros((N, len(h))), np.zeros((N, len(c)))) for h, c in zero_state(ws[0])]
+    choices = max_length - len(begins[0])
+    rows = np.empty((N, max(choices, 0), V))
+    not_end = np.arange(V) != vocab.index(END)
+    state, row = _feed_all(stacked, state, np.full(N, vocab.index(START)))
+    for k in range(len(begins[0])):
+        state, row = _feed_all(stacked, state, np.array([vocab.index(b[k]) for b in begins]))
     for k in range(choices):
-        rows.append(row)
+        rows[:, k] = row
         if k + 1 < choices:  # the last choice needs no logits after it
-            state, row = feed(w, state, int(np.argmax(np.where(not_end, row, -np.inf))))
+            state, row = _feed_all(stacked, state, np.argmax(np.where(not_end, row, -np.inf), axis=1))
     return rows
 
 
-def _end_bias(rows: list[np.ndarray], end: int, least: int) -> float | None:
-    """-> what to add to E's bias so that greedy generation first picks E after `least` or more characters.
+def _feed_all(w: dict[str, np.ndarray], state: list[tuple[np.ndarray, np.ndarray]], indices: np.ndarray
+              ) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
+    """Feed one index to each of N candidates at once (autograder.steps._poems.feed, stacked).
 
-    rows: the logits of each greedy choice. The margin is at least 0.05 at every step up to there; None if
-    these weights allow no such step.
+    w: weights stacked (N, ...); state: (h, c) of shape (N, H) per layer; indices: (N,)
+    -> (the new state, logits (N, V)), each candidate's row what feed gives it alone.
     """
-    gaps = np.array([np.max(np.delete(r, end)) - r[end] for r in rows])  # how far E is from winning
+    x = w["embedding"][np.arange(len(indices)), indices]
+    new_state = []
+    for layer, (h, c) in enumerate(state):
+        a = (w[f"weight_ih_l{layer}"] @ x[:, :, None])[:, :, 0] + w[f"bias_ih_l{layer}"] \
+            + (w[f"weight_hh_l{layer}"] @ h[:, :, None])[:, :, 0] + w[f"bias_hh_l{layer}"]
+        H = h.shape[1]
+        s = 1.0 / (1.0 + np.exp(-a))
+        c = s[:, H:2 * H] * c + s[:, :H] * np.tanh(a[:, 2 * H:3 * H])
+        h = s[:, 3 * H:] * np.tanh(c)
+        new_state.append((h, c))
+        x = h
+    return new_state, (w["fc_weight"] @ x[:, :, None])[:, :, 0] + w["fc_bias"]
+
+
+def _end_bias(rows: np.ndarray, end: int, least: int) -> float | None:
+    """Find E's bias: rows (choices, V), the logits of each greedy choice -> what to add to it.
+
+    With it, greedy generation first picks E after `least` or more characters, with a margin of at
+    least 0.05 at every step up to there; None if these weights allow no such step.
+    """
+    if not len(rows):
+        return None
+    gaps = np.max(np.delete(rows, end, axis=1), axis=1) - rows[:, end]  # how far E is from winning
     for k in range(least, len(gaps)):
         below = gaps[:k].min()
         if gaps[k] + 0.1 < below:
@@ -65,13 +98,12 @@ def _end_bias(rows: list[np.ndarray], end: int, least: int) -> float | None:
     return None
 
 
-def _clear_choices(rows: list[np.ndarray], end: int) -> bool:
-    """Whether every greedy choice (E aside) wins by more than rounding could ever change."""
-    for r in rows:
-        top = np.sort(np.delete(r, end))
-        if len(top) > 1 and top[-1] - top[-2] < 1e-6:
-            return False
-    return True
+def _clear_choices(rows: np.ndarray, end: int) -> bool:
+    """Whether every greedy choice (E aside) wins by more than rounding could ever change (rows (choices, V))."""
+    if not len(rows):
+        return True
+    top = np.sort(np.delete(rows, end, axis=1), axis=1)
+    return top.shape[1] < 2 or not np.any(top[:, -1] - top[:, -2] < 1e-6)
 
 
 def build_generate(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
@@ -85,22 +117,35 @@ def build_generate(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray
     usable = [c for c in vocab if c not in (START, END, PAD)]
     end = vocab.index(END)
     # Draw until every greedy choice is clear (and, for `ends`, until the weights let E come a few characters in).
-    for _ in range(200):
-        w = build_weights(rng, V, E, H)
-        begin = "".join(usable[i] for i in rng.integers(0, len(usable), size=spec["begin"]))
+    # Candidates are drawn in order, as one at a time would draw them, and their paths run in batches (most
+    # `ends` draws fail); the draws after the one taken only leave this case's own generator further on.
+    found, drawn = None, 0
+    while found is None and drawn < DRAWS:
+        batch = min(DRAWS - drawn, 4 << min(drawn // 4, 3)) if spec["stop"] != "unknown" else 1
+        candidates = []
+        for _ in range(batch):
+            w = build_weights(rng, V, E, H)
+            candidates.append((w, "".join(usable[i] for i in rng.integers(0, len(usable), size=spec["begin"]))))
+        drawn += batch
         if spec["stop"] == "unknown":
+            found = candidates[0]
             break
-        rows = logits_along_greedy_path(w, vocab, begin, spec["max_length"])
-        if not _clear_choices(rows, end):
-            continue
-        if spec["stop"] != "ends":
-            break
-        bias = _end_bias(rows, end, spec.get("least", 4))
-        if bias is not None:
-            w["fc_bias"][end] += bias
-            break
-    else:
+        paths = logits_along_greedy_paths([w for w, _ in candidates], vocab, [b for _, b in candidates],
+                                          spec["max_length"])
+        for (w, begin), rows in zip(candidates, paths):
+            if not _clear_choices(rows, end):
+                continue
+            if spec["stop"] != "ends":
+                found = w, begin
+                break
+            bias = _end_bias(rows, end, spec.get("least", 4))
+            if bias is not None:
+                w["fc_bias"][end] += bias
+                found = w, begin
+                break
+    if found is None:
         raise RuntimeError(f"no weights found for case {spec.desc!r}")
+    w, begin = found
     if spec["stop"] == "limit":
         w["fc_bias"][end] = -50.0
     if spec["stop"] == "unknown":

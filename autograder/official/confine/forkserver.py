@@ -7,7 +7,8 @@ from a folder only root can read:
 
     PYTHON -I -B DIR/_forkserver.py FD [--torch]
 
-It imports numpy (and torch), the worker (`_worker.py`) and the wire format
+It imports numpy (and torch), the runtime modules the shipped autograder
+uses (RUNTIME_MODULES), the worker (`_worker.py`) and the wire format
 (the package `_wire`), then serves requests on the socket FD, one worker at a time.
 A request names the handin's folder and the first job, the identity (uid,
 gid, supplementary groups) and, when the worker gets namespaces of its own,
@@ -34,7 +35,10 @@ the pid stays the worker's while the grader may still signal it.
 keyrings (kernel objects that outlive its processes) in a child of its own.
 
 What the child inherits from the server is what the server loaded: the
-runtime's own modules and this folder's modules (the worker and the wire format), nothing of the grader's.
+runtime's own modules and this folder's modules (the worker and the wire format), nothing of the grader's;
+and, for viewed workers, the shipped autograder's modules compiled once from
+the first worker's folder (precompile), which a worker uses only for a file
+whose source is exactly the same, so it runs what its own files say.
 The server stays root and never runs student code, so no handin can reach it
 or leave anything in it for the next.
 A request may also ask to run a short program given as text instead of the
@@ -46,6 +50,7 @@ Standard library and numpy (and torch) only, Python 3.10 and later.
 import ctypes
 import fcntl
 import gc
+import importlib.machinery
 import json
 import os
 import platform
@@ -54,6 +59,7 @@ import socket
 import sys
 import traceback
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
@@ -82,6 +88,11 @@ REPORT_FD = 4  # in pid 1 of a worker's PID namespace: how the worker ended, for
 MAX_REQUEST = 1 << 20
 PID_NAMESPACE: list[int] = []  # the server's own PID namespace, to return to after forking a worker's
 VIEW: dict[str, list[str]] = {}  # what workers of this runtime see (runtime_view), once the server is ready
+# The shipped autograder's modules compiled once (see precompile): path as a viewed worker imports it ->
+# (its source, the code compile gives for it there).
+COMPILED: dict[str, tuple[bytes, Any]] = {}
+PRECOMPILED: list[bool] = []  # whether precompile ran (once, on the first worker's folder)
+PRECOMPILE_LIMITS = (1000, 1 << 20)  # at most so many files, each at most so many bytes
 
 
 class SetupError(Exception):
@@ -497,11 +508,85 @@ def serve(sock: socket.socket) -> None:
             _, status = os.waitpid(pid, 0)
             sock.send(json.dumps({"cleared": os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0}).encode())
             continue
+        if not PRECOMPILED and request.get("view") and request.get("scratch") is not None and "program" not in request \
+                and int(request.get("start", 0)) == 0:
+            PRECOMPILED.append(True)
+            precompile(str(request["folder"]))
+            gc.freeze()
         pid, report_r = _start(request, fds, sock)
         sock.send(json.dumps({"pid": pid}).encode())
         code = _exit_code(pid)
         sock.send(json.dumps({"exit": code if report_r is None else _reported(report_r, code)}).encode())
         ended = pid
+
+
+# What the shipped autograder imports from the runtime beyond numpy (numpy.random is loaded on first use):
+# loaded once here instead of in every worker. The runtime's own modules only, never the folder's.
+RUNTIME_MODULES = ("dataclasses", "difflib", "enum", "hashlib", "importlib.util", "inspect", "numpy.random",
+                   "pkgutil", "signal", "threading", "traceback", "typing", "warnings", "zlib")
+
+
+def preload_runtime_modules() -> None:
+    """Import RUNTIME_MODULES, keeping each child's random streams its own.
+
+    numpy's global generator is seeded once at import: a child reseeds it from the OS when it is forked,
+    as Python's own random module does, so that no two workers share (or can predict) its stream.
+    """
+    import importlib
+
+    for name in RUNTIME_MODULES:
+        importlib.import_module(name)
+    import numpy.random
+
+    os.register_at_fork(after_in_child=numpy.random.seed)
+
+
+def precompile(folder: str) -> None:
+    """Compile the shipped autograder's modules in `folder` (a worker's, before any student code ran in it)
+    into COMPILED, under the paths a viewed worker imports them from (VIEW_FOLDER/autograder/...).
+
+    Importing them is most of what a worker spends before its first case: compiled here once, every
+    viewed worker that imports a file with exactly the same source gets the same code without compiling
+    (see _source_to_code); any other source is compiled as usual. Regular files only, symbolic links not
+    followed, so that the server (root) reads nothing a worker could point it to.
+    """
+    count, size = PRECOMPILE_LIMITS
+    top = os.path.join(folder, "autograder")
+    pending = [] if os.path.islink(top) else [("autograder", top)]
+    while pending and len(COMPILED) < count:
+        rel, path = pending.pop()
+        try:
+            entries = sorted(os.scandir(path), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False) and entry.name != "__pycache__":
+                pending.append((f"{rel}/{entry.name}", entry.path))
+            elif entry.name.endswith(".py") and entry.is_file(follow_symlinks=False) and len(COMPILED) < count:
+                try:
+                    fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+                    try:
+                        source = os.read(fd, size + 1)
+                    finally:
+                        os.close(fd)
+                    if len(source) > size:
+                        continue
+                    target = f"{VIEW_FOLDER}/{rel}/{entry.name}"
+                    COMPILED[target] = (source, compile(source, target, "exec", dont_inherit=True))
+                except (OSError, SyntaxError, ValueError):
+                    continue
+
+
+def _source_to_code(loader: Any, data: Any, path: str, *args: Any, **kwargs: Any) -> Any:
+    """SourceFileLoader.source_to_code in the workers: the code precompile made for exactly this source and
+    path, else what compiling gives."""
+    found = COMPILED.get(path)
+    if found is not None and not args and not kwargs and isinstance(data, bytes) and found[0] == data:
+        return found[1]
+    return _COMPILE_SOURCE(loader, data, path, *args, **kwargs)
+
+
+_COMPILE_SOURCE = importlib.machinery.SourceFileLoader.source_to_code
 
 
 def main() -> None:
@@ -511,6 +596,8 @@ def main() -> None:
         import _wire  # noqa: F401 - loaded here so that workers start with it
         import _worker  # noqa: F401
         import numpy
+
+        preload_runtime_modules()
 
         has_torch = False
         if "--torch" in sys.argv[2:]:
@@ -535,6 +622,7 @@ def main() -> None:
     # What the server loaded stays out of the children's garbage collections, which would otherwise touch
     # (and so copy) every page of it in every child.
     gc.freeze()
+    importlib.machinery.SourceFileLoader.source_to_code = _source_to_code  # type: ignore[method-assign, assignment]
     serve(sock)
 
 
