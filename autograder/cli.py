@@ -17,8 +17,8 @@ import time
 import traceback
 from pathlib import Path
 
-from autograder import __version__
 from autograder.cases import LIVE_STREAM
+from autograder.command import command_parser
 from autograder.isolation import hard_exit
 from autograder.references.store import ReferenceDataError, load_cases, read_manifest
 from autograder.report import failure_details, grading_facts, table, torch_note, write_json
@@ -31,13 +31,7 @@ DEFAULT_TIMEOUT = 20.0
 
 
 def _parser(step_ids: list[str]) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python autograder/runner.py",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="steps, in order: " + ", ".join(step_ids),
-    )
-    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p = command_parser("python autograder/runner.py", __doc__, epilog="steps, in order: " + ", ".join(step_ids))
     p.add_argument("--step", action="append", metavar="ID",
                    help="run only this step, or every step whose id starts with ID_ (e.g. linear: "
                         "linear_forward and linear_backward); repeatable; default: all steps")

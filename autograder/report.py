@@ -211,6 +211,11 @@ def _test_entry(r: StepResult) -> dict:
     return entry
 
 
+# The top-level "extra_data" key under which official grading records its isolation mode (namespaces,
+# cgroups, ...); the class report says "not recorded" where it is absent.
+ISOLATION_KEY = "isolation"
+
+
 def grading_facts(graded_by: str, settings: dict[str, Any]) -> dict[str, Any]:
     """-> the top-level "extra_data" of results.json: which tool graded, its version, and its settings.
 

@@ -5,7 +5,8 @@ import csv
 import io
 import json
 
-from autograder.classreport.collect import ISOLATION_KEY, collect
+from autograder.classreport.collect import collect
+from autograder.report import ISOLATION_KEY
 from autograder.classreport.summary import NOT_RECORDED, hints_csv, summarize
 from autograder.findings import Cause, Failure, Hint, HintKind
 from autograder.report import gradescope_json, grading_facts

@@ -14,9 +14,6 @@ from typing import Any
 from autograder.findings import Failure
 from autograder.results import Status
 
-# The top-level "extra_data" key under which official grading records its isolation mode (namespaces,
-# cgroups, ...); the report says "not recorded" where it is absent.
-ISOLATION_KEY = "isolation"
 # What the report writes into the folder; never read back as results.
 REPORT_FOLDER = "report"
 

@@ -12,8 +12,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograder.classreport.collect import ISOLATION_KEY, Collected, HandinGrade, StepGrade
+from autograder.classreport.collect import Collected, HandinGrade, StepGrade
 from autograder.findings import Cause, HintKind
+from autograder.report import ISOLATION_KEY
 from autograder.results import Status
 from autograder.text import plural
 

@@ -35,8 +35,8 @@ import sys
 import time
 from pathlib import Path
 
-from autograder import __version__
 from autograder.classreport import command as class_report
+from autograder.command import command_parser
 from autograder.official.confine import sandbox
 from autograder.official.confine.identity import DEFAULT_FIRST_UID, IdentityError
 from autograder.official.confine.probe import Guarded, ProbeError
@@ -328,9 +328,7 @@ def _common(p: argparse.ArgumentParser, jobs: bool, isolation: str = "namespaces
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line `argv` (sys.argv[1:] when None); return 0 when grading ran, 2 when it could not."""
-    parser = argparse.ArgumentParser(prog="python -m autograder.official", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser = command_parser("python -m autograder.official", __doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     grade = sub.add_parser("grade", help="grade handin archives into results, feedback and a gradebook")
     grade.add_argument("handins", nargs="+", type=Path, metavar="HANDIN.tar")

@@ -15,15 +15,14 @@ only (with the largest difference) or really changed (which case, which
 array), and exits 1 only when something really changed.
 """
 
-import argparse
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from autograder import __version__
 from autograder.cases import PUBLIC_STREAM, Case, CaseKind
+from autograder.command import command_parser
 from autograder.paths import MANIFEST, REFERENCE_DIR, ROOT
 from autograder.references.array_file import arrays_bytes, load_arrays, sha256
 from autograder.references.case_files import cases_from_arrays, cases_to_arrays
@@ -172,9 +171,7 @@ def _report(files: list[Regenerated], directory: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.references", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser = command_parser("python -m autograder.references", __doc__)
     parser.add_argument("--check", action="store_true", help="compare with the stored files instead of writing")
     parser.add_argument("--dir", type=Path, default=REFERENCE_DIR, help="reference folder (default: %(default)s)")
     args = parser.parse_args(argv)

@@ -14,12 +14,11 @@ autograder/rubric.json (the points and files tables, the list of required files)
 With --check it writes nothing, names each stale region and exits 1 if there is one.
 """
 
-import argparse
 import sys
 from collections import Counter
 from pathlib import Path
 
-from autograder import __version__
+from autograder.command import command_parser
 from autograder.paths import ROOT
 from autograder.release.build import RUBRIC, BuildError, build, digest
 from autograder.release.generate import COMMAND, stale_regions
@@ -46,9 +45,7 @@ def generate(source: Path, check: bool) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line `argv` (sys.argv[1:] when None); return the exit code (0 success, 1 failure)."""
-    parser = argparse.ArgumentParser(prog="python -m autograder.release", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser = command_parser("python -m autograder.release", __doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     cmd = sub.add_parser("build", help="build the student release folder and archive")
     cmd.add_argument("--out", type=Path, default=ROOT / "build", help="build folder (default: %(default)s)")

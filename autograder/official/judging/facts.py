@@ -27,8 +27,8 @@ def grader_facts(plan: "Plan", identities: "list[Identity]", torch_python: str |
     """
     import torch
 
-    from autograder.classreport.collect import ISOLATION_KEY
     from autograder.official.confine.sandbox import describe, isolation
+    from autograder.report import ISOLATION_KEY
 
     facts = grading_facts("official", {
         "official": all(identity.official for identity in identities),

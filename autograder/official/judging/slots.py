@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from autograder.classreport.collect import ISOLATION_KEY
 from autograder.findings import Cause
 from autograder.official.confine.identity import Identity
 from autograder.official.confine.limits import Limits
@@ -41,6 +40,7 @@ from autograder.official.judging import outputs
 from autograder.official.judging.batch import Graded, Grader, grade_one, probe_slot
 from autograder.official.judging.judge import rejected
 from autograder.official.judging.plan import GradingError, Plan
+from autograder.report import ISOLATION_KEY
 from autograder.results import StepResult
 from autograder.text import plural
 
