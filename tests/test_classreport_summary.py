@@ -6,10 +6,9 @@ import io
 import json
 
 from autograder.classreport.collect import collect
-from autograder.report import ISOLATION_KEY
 from autograder.classreport.summary import NOT_RECORDED, hints_csv, summarize
 from autograder.findings import Cause, Failure, Hint, HintKind
-from autograder.report import gradescope_json, grading_facts
+from autograder.report import ISOLATION_KEY, gradescope_json, grading_facts
 from autograder.results import Status, StepResult
 
 ACCUMULATE = Hint(HintKind.BUG, ("last_call_only",), "gradients must accumulate (+=)")
