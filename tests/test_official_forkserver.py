@@ -179,7 +179,7 @@ def test_a_worker_gets_exactly_the_supplementary_groups_asked_for(served):
 
 
 def test_precompiled_modules_serve_only_the_exact_same_source(tmp_path, monkeypatch):
-    from autograder.official import forkserver
+    from autograder.official.confine import forkserver
 
     monkeypatch.setattr(forkserver, "COMPILED", {})
     (tmp_path / "autograder" / "steps").mkdir(parents=True)
