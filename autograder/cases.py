@@ -71,12 +71,20 @@ class Case:
     @classmethod
     def from_oracle(cls, kind: CaseKind, index: int, desc: str, inputs: Arrays, expected: Expected,
                     batch: int | None, hints_pending: bool = False) -> "Case":
-        """A case whose expected values, alternatives and trace come from one oracle result
-        (hints_pending: the oracle ran values only)."""
+        """Build a case whose expected values, alternatives and trace come from one oracle result.
+
+        kind, index, desc: how the case is named and described; inputs: input name -> array (shapes as the step
+        takes them); expected: the oracle's result on those inputs; batch: the case's batch size N, or None
+        where it has none; hints_pending: the oracle ran values only (alternatives and trace come later,
+        through `with_hints`). Returns the case.
+        """
         return cls(kind, index, desc, inputs, expected.values, expected.alternatives, expected.trace, batch,
                    hints_pending)
 
     def with_hints(self, expected: Expected) -> "Case":
-        """expected: the oracle's full result on this case's inputs -> this case with its alternatives and
-        trace; the graded values stay the ones it was drawn with."""
+        """Return this case with the alternatives and trace of the oracle's full result.
+
+        expected: the oracle's full result on this case's inputs. The graded values stay the ones the case was
+        drawn with; only its alternatives and trace are taken from `expected`.
+        """
         return replace(self, alternatives=expected.alternatives, trace=expected.trace, hints_pending=False)

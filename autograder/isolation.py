@@ -38,19 +38,25 @@ class CodeError:
     where: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        """-> the headline, then the student's traceback lines under 'where:'."""
+        """Return the headline, then the student's traceback lines under 'where:'."""
         return [self.headline] + (["where:"] + ["  " + line for line in self.where] if self.where else [])
 
 
 class FormNote(UserWarning):
-    """Warned by grading code (autograder/steps/_numbers.py) about a right value in an accepted form other than
-    the one the docstring asks for: kept like the warnings of student code, and shown as a note."""
+    """A warning that a right value came in an accepted form other than the one the docstring asks for.
+
+    Warned by grading code (autograder/steps/_numbers.py); kept like the warnings of student code, and shown
+    as a note.
+    """
 
 
 @dataclass
 class Outcome:
-    """What running student code gave: a value, or a CodeError; plus the warnings kept, each phrased as a message
-    shows it ("numpy warned: ..." for student code's, the note itself for a FormNote)."""
+    """What running student code gave: a value, or a CodeError; plus the warnings kept.
+
+    Each warning is phrased as a message shows it: "numpy warned: ..." for student code's, the note itself for
+    a FormNote.
+    """
 
     value: Any = None
     error: CodeError | None = None
@@ -98,7 +104,7 @@ def _text(obj: Any, render: Callable[[Any], str] = str) -> str:
 
 
 def timed_out(timeout: float) -> CodeError:
-    """-> the error of code stopped after `timeout` seconds."""
+    """Return the error of code stopped after `timeout` seconds."""
     return CodeError(ErrorKind.TIMED_OUT, f"timed out after {timeout:g} s (an endless loop, or far too much work?)")
 
 

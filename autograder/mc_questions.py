@@ -15,6 +15,12 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Question:
+    """One multiple-choice question.
+
+    number: its number in `hw/mc.py` (1-based); text: the question; options: (letter, statement) pairs in the
+    order shown; multi: whether it is multi-select (answered with a list of every correct letter).
+    """
+
     number: int
     text: str
     options: tuple[tuple[str, str], ...]  # (letter, statement)
@@ -22,6 +28,7 @@ class Question:
 
     @property
     def letters(self) -> tuple[str, ...]:
+        """Return the option letters in the order shown, e.g. ('a', 'b', 'c', 'd')."""
         return tuple(letter for letter, _ in self.options)
 
 

@@ -41,9 +41,10 @@ class RubricEntry:
 
 
 def load_rubric(path: Path = RUBRIC) -> list[RubricEntry]:
-    """path: a rubric JSON file -> its entries in run order.
+    """Load a rubric JSON file; return its entries in run order.
 
-    Raises ValueError on a malformed file, a duplicate id or a dependency that does not come earlier.
+    path: the rubric file. Raises ValueError on a malformed file, a duplicate id or a dependency that does not
+    come earlier.
     """
     try:
         raw_steps = json.loads(path.read_text(encoding="utf-8"))["steps"]
@@ -73,9 +74,10 @@ def load_rubric(path: Path = RUBRIC) -> list[RubricEntry]:
 
 
 def select_steps(step_ids: list[str], wanted: list[str]) -> tuple[list[str], list[str]]:
-    """step_ids: every step id, in run order; wanted: ids or group prefixes (`linear` or `linear_` names
-    linear_forward and linear_backward: the ids that start with `linear_`).
+    """Select the steps that `wanted` names, by id or group prefix.
 
+    step_ids: every step id, in run order; wanted: ids or group prefixes (`linear` or `linear_` names
+    linear_forward and linear_backward: the ids that start with `linear_`).
     Returns (the ids named, in run order; the entries of `wanted` that name no step).
     """
     def named(w: str) -> list[str]:
@@ -87,12 +89,17 @@ def select_steps(step_ids: list[str], wanted: list[str]) -> tuple[list[str], lis
 
 
 def step_groups(step_ids: list[str]) -> list[str]:
-    """step_ids: every step id -> every group prefix that names at least one step (`char`, `char_rnn`, ...),
-    sorted."""
+    """Return every group prefix that names at least one step (`char`, `char_rnn`, ...), sorted.
+
+    step_ids: every step id.
+    """
     return sorted({s.rsplit("_", k)[0] for s in step_ids for k in range(1, s.count("_") + 1)})
 
 
 def nearest_steps(step_ids: list[str], wanted: str, n: int = 3) -> list[str]:
-    """step_ids: every step id; wanted: an id or group that names none -> up to n ids or groups
-    that it is most likely a misspelling of, nearest first (difflib's ratio; [] when none is close)."""
+    """Return up to n step ids or groups that `wanted` is most likely a misspelling of, nearest first.
+
+    step_ids: every step id; wanted: an id or group that names none. Nearness is difflib's ratio; the result is
+    [] when none is close.
+    """
     return difflib.get_close_matches(wanted.rstrip("_"), step_ids + step_groups(step_ids), n=n, cutoff=0.6)

@@ -1,6 +1,6 @@
-"""Named arrays in one file that loads with one read: an index, then every array's raw bytes.
+r"""Named arrays in one file that loads with one read: an index, then every array's raw bytes.
 
-    b"RNNARR1\\n" | index length: uint64, little-endian | index (JSON) | data
+    b"RNNARR1\n" | index length: uint64, little-endian | index (JSON) | data
 
 The index is `[[name, dtype, shape, offset], ...]`, sorted by name; dtypes
 are little-endian (`"<f8"`, `"<U23"`, `"|b1"`) and each array's C-order
@@ -32,7 +32,10 @@ def _pad(n: int) -> int:
 
 
 def arrays_bytes(arrays: dict[str, np.ndarray]) -> bytes:
-    """arrays: name -> array (any dtype but object) -> the file's bytes. Raises TypeError for an object array."""
+    """Return the bytes of the arrays file holding `arrays`.
+
+    arrays: name -> array of any shape and any dtype but object. Raises TypeError for an object array.
+    """
     index, chunks, offset = [], [], 0
     for name in sorted(arrays):
         arr = np.asarray(arrays[name])
@@ -49,8 +52,11 @@ def arrays_bytes(arrays: dict[str, np.ndarray]) -> bytes:
 
 
 def load_arrays(data: bytes | bytearray) -> dict[str, np.ndarray]:
-    """data: the bytes of an arrays file -> name -> array, a view of `data` (writable when data is a bytearray).
-    Raises ArrayFileError."""
+    """Read an arrays file; return name -> array, each with its stored dtype and shape.
+
+    data: the bytes of an arrays file. Each array is a view of `data`, writable when data is a bytearray.
+    Raises ArrayFileError when the bytes are not an arrays file.
+    """
     start = len(MAGIC) + _LENGTH.size
     if data[:len(MAGIC)] != MAGIC or len(data) < start:
         raise ArrayFileError("not an arrays file (wrong magic)")
@@ -67,5 +73,5 @@ def load_arrays(data: bytes | bytearray) -> dict[str, np.ndarray]:
 
 
 def sha256(data: bytes) -> str:
-    """data: bytes -> hex SHA-256 digest."""
+    """Return the hex SHA-256 digest of `data`."""
     return hashlib.sha256(data).hexdigest()

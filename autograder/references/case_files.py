@@ -25,7 +25,7 @@ def case_to_arrays(index: int, case: Case) -> Arrays:
 
 
 def cases_to_arrays(cases: list[Case]) -> Arrays:
-    """cases -> the members of one file holding them all, in order."""
+    """Return the named arrays of one file holding all of `cases`, in order (case k under `c<k>/`)."""
     arrays: Arrays = {}
     for i, case in enumerate(cases):
         arrays.update(case_to_arrays(i, case))

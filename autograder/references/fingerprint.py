@@ -35,7 +35,7 @@ def _canonical(value: Any) -> Any:
 
 
 def case_fingerprint(step: Step) -> str:
-    """step -> hex SHA-256 of its id, compared output keys and case specs (descriptions and parameters)."""
+    """Return the hex SHA-256 of the step's id, compared output keys and case specs (descriptions and parameters)."""
     data = {
         "step": step.id,
         "outputs": [out.key for out in step.outputs],
@@ -46,9 +46,10 @@ def case_fingerprint(step: Step) -> str:
 
 
 def source_fingerprint(sources: list[str], root: Path) -> str | None:
-    """sources: repository-relative paths; root: the repository.
+    """Fingerprint the text of source files.
 
-    Returns the hex SHA-256 of their text, or None if one of them is missing.
+    sources: repository-relative paths; root: the repository. Returns the hex SHA-256 of their text, or None
+    if one of them is missing.
     """
     digest = hashlib.sha256()
     for rel in sorted(sources):
@@ -66,10 +67,10 @@ def _module_path(module: str, root: Path) -> Path:
 
 
 def oracle_sources(module: str, root: Path) -> list[str]:
-    """module: the dotted name of an oracle module -> sorted relative paths of it and every oracle module it imports.
+    """Return the sorted relative paths of an oracle module and of every oracle module it imports.
 
-    Imports are followed transitively within `autograder.oracles`; torch, numpy
-    and the step modules are not part of the oracle's source.
+    module: the dotted name of the oracle module; root: the repository. Imports are followed transitively
+    within `autograder.oracles`; torch, numpy and the step modules are not part of the oracle's source.
     """
     found: set[str] = set()
     pending = [module]

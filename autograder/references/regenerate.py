@@ -61,8 +61,11 @@ LEGACY_SUFFIXES = (".npz",)
 
 
 def _stored_cases(directory: Path, step_id: str) -> tuple[list[Case] | None, bytes | None]:
-    """-> (the stored cases of the step, or None when there are none to keep; the stored file's bytes, or None
-    when it is missing or of an earlier format)."""
+    """Read the step's stored cases, from its reference file or from one of an earlier format.
+
+    directory: the reference folder; step_id: the step. Returns (the stored cases, or None when there are none
+    to keep; the stored file's bytes, or None when it is missing or of an earlier format).
+    """
     path = reference_file(step_id, directory)
     try:
         data = path.read_bytes()
@@ -81,8 +84,12 @@ def _stored_cases(directory: Path, step_id: str) -> tuple[list[Case] | None, byt
 
 
 def regenerate(step: Step, oracle, directory: Path, stored: ManifestEntry | None) -> Regenerated:
-    """-> the step's regenerated file, keeping the stored values (and so bytes) when they differ by rounding
-    only."""
+    """Regenerate the step's reference file, keeping the stored values (and so bytes) when they differ by rounding only.
+
+    step, oracle: the step and its torch oracle; directory: the reference folder; stored: the manifest's entry
+    for the file, or None when it lists none. Returns the file's bytes, manifest entry, difference from the
+    stored cases and what else is stale.
+    """
     name = reference_file(step.id, directory).name
     cases = reference_cases(step, oracle)
     data = arrays_bytes(cases_to_arrays(cases))
@@ -109,13 +116,16 @@ def regenerate(step: Step, oracle, directory: Path, stored: ManifestEntry | None
 
 
 def manifest_bytes(entries: dict[str, ManifestEntry]) -> bytes:
-    """file name -> entry -> the manifest's bytes (sorted, so they depend on the entries alone)."""
+    """Return the manifest's bytes (sorted, so they depend on the entries alone).
+
+    entries: file name -> its ManifestEntry.
+    """
     files = {name: entries[name].to_json() for name in sorted(entries)}
     return (json.dumps({"format": MANIFEST_FORMAT, "files": files}, indent=2) + "\n").encode()
 
 
 def regenerate_all(directory: Path = REFERENCE_DIR) -> list[Regenerated]:
-    """-> every step's regenerated reference file, in rubric order."""
+    """Regenerate every step's reference file, in rubric order, comparing with the stored ones in `directory`."""
     from autograder.oracles import load_oracles
 
     oracles = load_oracles()
@@ -132,8 +142,11 @@ def regenerate_all(directory: Path = REFERENCE_DIR) -> list[Regenerated]:
 
 
 def obsolete_files(files: list[Regenerated], directory: Path) -> list[Path]:
-    """-> the reference files in `directory` that the generator does not produce (of a removed step, or of an
-    earlier format)."""
+    """Return the reference files in `directory` that the generator does not produce.
+
+    files: what the generator produces. A file is obsolete when it belongs to a removed step or is of an
+    earlier format.
+    """
     expected = {f.name for f in files}
     return sorted(p for suffix in (SUFFIX, *LEGACY_SUFFIXES) for p in directory.glob(f"*{suffix}")
                   if p.name not in expected)
@@ -171,6 +184,11 @@ def _report(files: list[Regenerated], directory: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Regenerate the stored references, or with --check compare with them and write nothing.
+
+    argv: the command line's arguments (default: sys.argv's). Returns the exit code: with --check, 1 when
+    something really changed; otherwise 0.
+    """
     parser = command_parser("python -m autograder.references", __doc__)
     parser.add_argument("--check", action="store_true", help="compare with the stored files instead of writing")
     parser.add_argument("--dir", type=Path, default=REFERENCE_DIR, help="reference folder (default: %(default)s)")

@@ -38,6 +38,7 @@ class ManifestEntry:
     oracle_sources: tuple[str, ...]
 
     def to_json(self) -> dict[str, object]:
+        """Return the entry as the manifest's JSON stores it."""
         return {"sha256": self.sha256, "cases": self.cases, "oracle": self.oracle,
                 "oracle_sources": list(self.oracle_sources)}
 
@@ -48,7 +49,10 @@ def reference_file(step_id: str, directory: Path = REFERENCE_DIR) -> Path:
 
 
 def read_manifest(path: Path = MANIFEST) -> dict[str, ManifestEntry]:
-    """-> file name -> its ManifestEntry."""
+    """Read the manifest at `path`; return file name -> its ManifestEntry.
+
+    Raises ReferenceDataError when it is missing, invalid or of another format.
+    """
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -68,7 +72,7 @@ def read_manifest(path: Path = MANIFEST) -> dict[str, ManifestEntry]:
 
 
 def stale_reason(step: Step, entry: ManifestEntry, root: Path = ROOT) -> str | None:
-    """-> why the file described by `entry` no longer fits `step` and its oracle, or None when it does."""
+    """Return why the file described by `entry` no longer fits `step` and its oracle, or None when it does."""
     if case_fingerprint(step) != entry.cases:
         return f"the case specs or outputs of step {step.id} changed since it was generated"
     current = source_fingerprint(list(entry.oracle_sources), root)
@@ -80,8 +84,12 @@ def stale_reason(step: Step, entry: ManifestEntry, root: Path = ROOT) -> str | N
 
 def load_cases(step_id: str, manifest: dict[str, ManifestEntry], directory: Path = REFERENCE_DIR,
                step: Step | None = None) -> list[Case]:
-    """step_id -> its stored cases, after checking the file against the manifest and the step (default: the
-    step of that id) for staleness."""
+    """Load the stored cases of `step_id`, after checking its file against the manifest and the step.
+
+    manifest: file name -> ManifestEntry; directory: the reference folder; step: the step to check staleness
+    against (default: the step of that id). Returns the cases in file order. Raises ReferenceDataError when
+    the file is unlisted, missing, altered, stale or unreadable.
+    """
     path = reference_file(step_id, directory)
     rel = f"{directory.name}/{path.name}"
     if path.name not in manifest:
@@ -109,7 +117,7 @@ def load_cases(step_id: str, manifest: dict[str, ManifestEntry], directory: Path
 
 
 def reference_problems(directory: Path = REFERENCE_DIR) -> list[str]:
-    """-> one line per step whose stored reference is missing, altered or stale ([] when all are usable)."""
+    """Return one line per step whose stored reference is missing, altered or stale ([] when all are usable)."""
     from autograder.rubric import load_rubric
 
     try:

@@ -110,7 +110,11 @@ def _check(result: int, what: str) -> None:
 
 
 def enter_namespaces(scratch: int) -> None:
-    """New mount, network and IPC namespaces; a tmpfs of `scratch` bytes on each temporary folder."""
+    """Enter new mount, network and IPC namespaces, with a tmpfs of `scratch` bytes on each temporary folder.
+
+    scratch: the size limit in bytes of each tmpfs (one per folder of SCRATCH_DIRS that exists). Raises
+    SetupError when the kernel refuses a step.
+    """
     libc = _libc()
     _check(libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC), "unshare")
     # Mounts made here must not propagate back to the grader's namespace.
@@ -126,14 +130,14 @@ def _under(path: str, folders: "list[str] | set[str]") -> bool:
 
 
 def runtime_view() -> dict[str, list[str]]:
-    """-> what of the machine a worker of this runtime sees, read-only: {"dirs": [...], "files": [...],
-    "masks": [...]}, absolute paths.
+    """Return what of the machine a worker of this runtime sees, read-only.
 
-    dirs: the runtime itself (a venv's folder, or the folders on sys.path: the standard library and the
-    packages) and the folders of the shared libraries this server loaded (so that those loaded later, libffi
-    for ctypes say, are found too); files: the interpreter (not its folder, which holds every other program)
-    and the dynamic linker's cache; masks: folders of packages inside those that are not this runtime's (the
-    base interpreter's site-packages, where torch may be installed), hidden under an empty folder.
+    Returns {"dirs": [...], "files": [...], "masks": [...]}, each a sorted list of absolute paths. dirs: the runtime
+    itself (a venv's folder, or the folders on sys.path: the standard library and the packages) and the folders of
+    the shared libraries this server loaded (so that those loaded later, libffi for ctypes say, are found too);
+    files: the interpreter (not its folder, which holds every other program) and the dynamic linker's cache; masks:
+    folders of packages inside those that are not this runtime's (the base interpreter's site-packages, where torch
+    may be installed), hidden under an empty folder.
     Called once the server imported what its workers use.
     """
     dirs: set[str] = set()
@@ -207,9 +211,13 @@ def _bind(libc: ctypes.CDLL, source: str, target: str, read_only: bool = True) -
 
 
 def enter_view(view: dict[str, list[str]], folder: str, scratch: int) -> None:
-    """New mount, network, IPC and UTS namespaces; the filesystem replaced by a view of the runtime (`view`, see
-    runtime_view), `folder` at VIEW_FOLDER, fresh tmpfs temporary folders of `scratch` bytes and the harmless
-    devices. Called in pid 1 of a new PID namespace (fork_viewed), which then mounts its /proc (finish_view)."""
+    """Enter new mount, network, IPC and UTS namespaces whose filesystem is a view of the runtime.
+
+    view: what the view shows, read-only (see runtime_view); folder: the worker's folder, bound writable at
+    VIEW_FOLDER; scratch: the size limit in bytes of each fresh tmpfs temporary folder. The view also holds the
+    harmless devices. Called in pid 1 of a new PID namespace (fork_viewed), which then mounts its /proc
+    (finish_view). Raises SetupError when the kernel refuses a step.
+    """
     libc = _libc()
     _check(libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
     # Mounts made here must not propagate back to the grader's namespace.
@@ -250,7 +258,7 @@ def enter_view(view: dict[str, list[str]], folder: str, scratch: int) -> None:
 
 
 def finish_view() -> None:
-    """In pid 1 of the new PID namespace: a /proc of its own (only its processes), the root made read-only."""
+    """Mount a /proc of its own (only its processes) and make the root read-only, in pid 1 of the new PID namespace."""
     libc = _libc()
     _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     _mount(libc, None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
@@ -290,8 +298,12 @@ def _keyring_filter() -> None:
 
 
 def become(uid: int, gid: int, groups: "list[int] | None" = None) -> None:
-    """Drop to uid/gid for good: only the given supplementary groups, no way back, no new privileges through
-    exec, a fresh session keyring of its own and no keyring calls after that."""
+    """Drop to uid/gid for good.
+
+    uid, gid: the worker identity; groups: its only supplementary groups (none when None). Afterwards there is
+    no way back, no new privileges through exec, a fresh session keyring of its own and no keyring calls.
+    Raises SetupError when any of it fails.
+    """
     os.setgroups(groups or [])
     os.setresgid(gid, gid, gid)
     os.setresuid(uid, uid, uid)
@@ -310,7 +322,7 @@ def become(uid: int, gid: int, groups: "list[int] | None" = None) -> None:
 
 
 def _read_go() -> bool:
-    """Read the grader's go line from stdin, byte by byte (what follows is the worker's) -> whether it came."""
+    """Read the grader's go line from stdin, byte by byte (what follows is the worker's); return whether it came."""
     while True:
         byte = os.read(0, 1)
         if not byte:
@@ -320,9 +332,11 @@ def _read_go() -> bool:
 
 
 def _forward(pid: int, report: int) -> None:
-    """In pid 1 of the worker's PID namespace: wait for the worker `pid` (reaping every orphan it adopts
-    meanwhile), write its wait status to the pipe `report` and end (the kernel then ends whatever is left in
-    the namespace). Never returns."""
+    """Wait for the worker `pid`, report its wait status on the pipe `report` and end; never returns.
+
+    Runs in pid 1 of the worker's PID namespace: it reaps every orphan it adopts meanwhile, and once it ends the
+    kernel ends whatever is left in the namespace. The status goes as 4 bytes, little-endian.
+    """
     status = 0
     while True:
         try:
@@ -336,10 +350,13 @@ def _forward(pid: int, report: int) -> None:
 
 
 def _viewed(request: dict, view: dict[str, list[str]], report: int) -> None:
-    """In pid 1 of a new PID namespace (fork_viewed): confine into its own view (see enter_view), wait for the
-    grader's go (so that what it forks is born inside the handin's cgroups), fork the worker (pid 2) and report
-    how it ended on the pipe `report` (pid 1 of a namespace cannot end by its own signal). Returns in the worker
-    only."""
+    """Confine into the view, fork the worker (pid 2) and report how it ended; return in the worker only.
+
+    Runs in pid 1 of a new PID namespace (fork_viewed). request: the grader's request (its folder and scratch
+    size; unless it runs a program, pid 1 first waits for the grader's go on stdin, so that what it forks is
+    born inside the handin's cgroups); view: see runtime_view; report: the pipe on which pid 1 reports how the
+    worker ended (pid 1 of a namespace cannot end by its own signal).
+    """
     if os.getpid() != 1:
         raise SetupError("no PID namespace of its own")
     enter_view(view, request["folder"], int(request["scratch"]))
@@ -356,8 +373,11 @@ def _viewed(request: dict, view: dict[str, list[str]], report: int) -> None:
 
 
 def fork_viewed(own_pid_namespace: int) -> int:
-    """Fork a child that is pid 1 of a new PID namespace (the server's own children stay in its namespace)
-    -> its pid, as fork does. Raises SetupError (in the server) when the kernel refuses."""
+    """Fork a child that is pid 1 of a new PID namespace; return its pid, as fork does (0 in the child).
+
+    own_pid_namespace: a descriptor of the server's PID namespace, to which the server returns so that its
+    own next children stay in it. Raises SetupError (in the server) when the kernel refuses.
+    """
     libc = _libc()
     _check(libc.unshare(CLONE_NEWPID), "a new PID namespace")
     try:
@@ -368,7 +388,7 @@ def fork_viewed(own_pid_namespace: int) -> int:
 
 
 def _reported(report: int, code: int) -> int:
-    """-> the exit code of the worker as its pid 1 reported it on the pipe `report` (closed), else `code`."""
+    """Return the worker's exit code as its pid 1 reported it on the pipe `report` (closed), else `code`."""
     try:
         data = os.read(report, 4)
     finally:
@@ -382,7 +402,9 @@ def _reported(report: int, code: int) -> int:
 def _child(request: dict, fds: list[int], report: int | None = None) -> None:
     """In the forked child: confine, become the worker identity, run the worker or the program; never returns.
 
-    report: with a view, the pipe on which it reports how the worker ended (it is pid 1 of its PID namespace)."""
+    request: the grader's request; fds: its descriptors (stdin, output, frames); report: with a view, the pipe
+    on which it reports how the worker ended (it is pid 1 of its PID namespace).
+    """
     code = 70
     try:
         os.setsid()
@@ -434,8 +456,11 @@ def _child(request: dict, fds: list[int], report: int | None = None) -> None:
 
 
 def _clear_keys(uid: int, gid: int) -> None:
-    """In a forked child: as uid, unlink every key of the uid's user and user-session keyrings; never returns.
-    Exit code 0 when both are empty now."""
+    """Unlink, as uid, every key of the uid's user and user-session keyrings; never returns.
+
+    Runs in a forked child: uid, gid: the identity whose keyrings are cleared. Exits with code 0 when both are
+    empty now, else 1.
+    """
     code = 1
     try:
         os.setgroups([])
@@ -452,15 +477,18 @@ def _clear_keys(uid: int, gid: int) -> None:
 
 
 def _exit_code(pid: int) -> int:
-    """Wait for the child to end, leaving it a zombie -> its exit code (negative: the signal that ended it)."""
+    """Wait for the child `pid` to end, leaving it a zombie; return its exit code (negative: the ending signal)."""
     info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
     assert info is not None  # without WNOHANG, waitid returns once the child ended
     return info.si_status if info.si_code == os.CLD_EXITED else -info.si_status
 
 
 def _start(request: dict, fds: list[int], sock: socket.socket) -> tuple[int, int | None]:
-    """Fork the child for `request` (with a view: pid 1 of a new PID namespace, and a pipe on which it reports
-    how the worker ended) -> (its pid, the read end of that pipe or None). Closes the request's descriptors."""
+    """Fork the child for `request`; return (its pid, the read end of its report pipe or None).
+
+    fds: the request's descriptors, closed here; sock: the grader's socket, closed in the child. With a view the
+    child is pid 1 of a new PID namespace and reports how the worker ended on a pipe.
+    """
     report_r = report_w = None
     if request.get("scratch") is not None and request.get("view"):
         if not PID_NAMESPACE:
@@ -542,8 +570,10 @@ def preload_runtime_modules() -> None:
 
 
 def precompile(folder: str) -> None:
-    """Compile the shipped autograder's modules in `folder` (a worker's, before any student code ran in it)
-    into COMPILED, under the paths a viewed worker imports them from (VIEW_FOLDER/autograder/...).
+    """Compile the shipped autograder's modules in `folder` into COMPILED.
+
+    folder: a worker's folder, before any student code ran in it. Each module is stored under the path a viewed
+    worker imports it from (VIEW_FOLDER/autograder/...), as (source bytes, code object).
 
     Importing them is most of what a worker spends before its first case: compiled here once, every
     viewed worker that imports a file with exactly the same source gets the same code without compiling
@@ -578,8 +608,10 @@ def precompile(folder: str) -> None:
 
 
 def _source_to_code(loader: Any, data: Any, path: str, *args: Any, **kwargs: Any) -> Any:
-    """SourceFileLoader.source_to_code in the workers: the code precompile made for exactly this source and
-    path, else what compiling gives."""
+    """Return the code for `data` at `path`: the one precompile made for exactly this source and path, else compile.
+
+    Replaces SourceFileLoader.source_to_code in the workers; loader, args, kwargs are as that method takes them.
+    """
     found = COMPILED.get(path)
     if found is not None and not args and not kwargs and isinstance(data, bytes) and found[0] == data:
         return found[1]
@@ -590,6 +622,12 @@ _COMPILE_SOURCE = importlib.machinery.SourceFileLoader.source_to_code
 
 
 def main() -> None:
+    """Serve the grader on the socket whose descriptor is sys.argv[1], once what workers use is loaded.
+
+    With --torch among the arguments, torch is loaded too. A start-up failure is sent to the grader as
+    {"error": ...}; otherwise it sends {"ready": True, ...} with the view, and answers requests (see serve) until
+    the grader closes its end.
+    """
     sock = socket.socket(fileno=int(sys.argv[1]))
     try:
         sys.path.insert(0, str(HERE))

@@ -30,7 +30,11 @@ LIMITS = {"memory": resource.RLIMIT_AS, "cpu": resource.RLIMIT_CPU, "file": reso
 
 
 def lower_limits(limits: dict[str, int]) -> None:
-    """limits: name (see LIMITS) -> value; set as both soft and hard limit, never raised; no core files."""
+    """Lower this process's resource limits and turn off core files.
+
+    limits: name (see LIMITS) -> value, set as both soft and hard limit; a limit is never raised above the hard
+    limit already in place.
+    """
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     for name, value in limits.items():
         which = LIMITS[name]
@@ -51,7 +55,11 @@ def _run_case(wire: Any, step: Any, inputs: dict, timeout: float) -> tuple[dict,
 
 
 def _run_quiz(wire: Any, step: Any, timeout: float) -> dict[str, Any]:
-    """A quiz step's answers, each function called alone so that one that hangs costs only its answer."""
+    """Call each answer function of a quiz step alone, so that one that hangs costs only its answer.
+
+    wire: the wire format package; step: the quiz step; timeout: seconds allowed per function. Returns its
+    record: {"kind": "quiz", "answers": [{"number", "answer", "error"}, ...]}, in question order.
+    """
     from autograder.isolation import run_isolated
     from autograder.steps._student import student_attr
 
@@ -67,6 +75,12 @@ def _run_quiz(wire: Any, step: Any, timeout: float) -> dict[str, Any]:
 
 
 def main(folder: Path, start: int, fd: int) -> None:
+    """Run the jobs of `folder`'s plan from job `start` on and write one frame per job to the pipe `fd`.
+
+    folder: the worker's folder (plan.json, inputs.bin, the student's code, the shipped autograder/); start:
+    the index of the first job to run (earlier ones ran in a previous worker); fd: the frames pipe, on which
+    the READY frame comes first. See the module docstring for the order of limits, go line and frames.
+    """
     plan = json.loads((folder / "plan.json").read_text())
     lower_limits(plan["limits"])
     sys.stdin.readline()  # the grader's go: this process is now inside the handin's limits
