@@ -69,8 +69,16 @@ class Case:
         return f"{self.kind.value} {self.index}"
 
     @classmethod
-    def from_oracle(cls, kind: CaseKind, index: int, desc: str, inputs: Arrays, expected: Expected,
-                    batch: int | None, hints_pending: bool = False) -> "Case":
+    def from_oracle(
+        cls,
+        kind: CaseKind,
+        index: int,
+        desc: str,
+        inputs: Arrays,
+        expected: Expected,
+        batch: int | None,
+        hints_pending: bool = False,
+    ) -> "Case":
         """Build a case whose expected values, alternatives and trace come from one oracle result.
 
         kind, index, desc: how the case is named and described; inputs: input name -> array (shapes as the step
@@ -78,8 +86,9 @@ class Case:
         where it has none; hints_pending: the oracle ran values only (alternatives and trace come later,
         through `with_hints`). Returns the case.
         """
-        return cls(kind, index, desc, inputs, expected.values, expected.alternatives, expected.trace, batch,
-                   hints_pending)
+        return cls(
+            kind, index, desc, inputs, expected.values, expected.alternatives, expected.trace, batch, hints_pending
+        )
 
     def with_hints(self, expected: Expected) -> "Case":
         """Return this case with the alternatives and trace of the oracle's full result.

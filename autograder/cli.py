@@ -32,23 +32,41 @@ DEFAULT_TIMEOUT = 20.0
 
 def _parser(step_ids: list[str]) -> argparse.ArgumentParser:
     p = command_parser("python autograder/runner.py", __doc__, epilog="steps, in order: " + ", ".join(step_ids))
-    p.add_argument("--step", action="append", metavar="ID",
-                   help="run only this step, or every step whose id starts with ID_ (e.g. linear: "
-                        "linear_forward and linear_backward); repeatable; default: all steps")
+    p.add_argument(
+        "--step",
+        action="append",
+        metavar="ID",
+        help="run only this step, or every step whose id starts with ID_ (e.g. linear: "
+        "linear_forward and linear_backward); repeatable; default: all steps",
+    )
     p.add_argument("--list", action="store_true", help="list the steps with their points and exit")
-    p.add_argument("--json", type=Path, metavar="PATH",
-                   help="also write the results to PATH in Gradescope's results.json format")
+    p.add_argument(
+        "--json", type=Path, metavar="PATH", help="also write the results to PATH in Gradescope's results.json format"
+    )
     torch_group = p.add_mutually_exclusive_group()
-    torch_group.add_argument("--torch", dest="torch", action="store_true", default=None,
-                             help="also check against torch live (an error if torch is missing)")
-    torch_group.add_argument("--no-torch", dest="torch", action="store_false",
-                             help="use only the stored references (default: use torch if it is installed)")
+    torch_group.add_argument(
+        "--torch",
+        dest="torch",
+        action="store_true",
+        default=None,
+        help="also check against torch live (an error if torch is missing)",
+    )
+    torch_group.add_argument(
+        "--no-torch",
+        dest="torch",
+        action="store_false",
+        help="use only the stored references (default: use torch if it is installed)",
+    )
     # Defaults are filled in after parsing (_with_defaults), so that the runner knows which were given.
-    p.add_argument("--seed", type=_non_negative(int),
-                   help=f"which set of random live cases torch checks (default: {LIVE_STREAM})")
-    p.add_argument("--timeout", type=_non_negative(float),
-                   help=f"seconds one case may take before the step fails (default: {DEFAULT_TIMEOUT:g}); "
-                        "0 means no limit, e.g. to stop at a breakpoint() in your code")
+    p.add_argument(
+        "--seed", type=_non_negative(int), help=f"which set of random live cases torch checks (default: {LIVE_STREAM})"
+    )
+    p.add_argument(
+        "--timeout",
+        type=_non_negative(float),
+        help=f"seconds one case may take before the step fails (default: {DEFAULT_TIMEOUT:g}); "
+        "0 means no limit, e.g. to stop at a breakpoint() in your code",
+    )
     return p
 
 
@@ -78,8 +96,14 @@ def _with_defaults(args: argparse.Namespace) -> argparse.Namespace:
 
 def _ignored_by_list(args: argparse.Namespace) -> list[str]:
     """-> the options given with --list that it does not use (it runs nothing)."""
-    given = {"--step": args.step, "--json": args.json, "--torch": args.torch is True,
-             "--no-torch": args.torch is False, "--seed": args.seed is not None, "--timeout": args.timeout is not None}
+    given = {
+        "--step": args.step,
+        "--json": args.json,
+        "--torch": args.torch is True,
+        "--no-torch": args.torch is False,
+        "--seed": args.seed is not None,
+        "--timeout": args.timeout is not None,
+    }
     return [name for name, value in given.items() if value]
 
 
@@ -138,8 +162,9 @@ def torch_importable() -> bool:
     return True
 
 
-def _run_steps(selected: list, steps: dict, stored: dict, oracles: dict | None, args: argparse.Namespace,
-               files: dict[str, str]) -> list[StepResult]:
+def _run_steps(
+    selected: list, steps: dict, stored: dict, oracles: dict | None, args: argparse.Namespace, files: dict[str, str]
+) -> list[StepResult]:
     """Run the selected rubric entries in order -> their results (a step that needs torch is not run without it)."""
     results: list[StepResult] = []
     failed: set[str] = set()
@@ -153,8 +178,7 @@ def _run_steps(selected: list, steps: dict, stored: dict, oracles: dict | None, 
         if oracles is not None and entry.id in oracles:
             cases += _live(step, oracles[entry.id], args.seed)
             hinted = functools.partial(_with_hints, oracles[entry.id])
-        results.append(with_dependency_note(step.run_here(entry, cases, args.timeout, hinted), failed, entry,
-                                            files))
+        results.append(with_dependency_note(step.run_here(entry, cases, args.timeout, hinted), failed, entry, files))
     return results
 
 
@@ -162,9 +186,16 @@ def _facts(args: argparse.Namespace, live: bool) -> dict:
     """-> the JSON's record of how this run graded (for reports across students' results)."""
     import numpy
 
-    return grading_facts("runner", {"live_torch_cases": live, "seed": args.seed if live else None,
-                                    "timeout": args.timeout, "python": platform.python_version(),
-                                    "numpy": numpy.__version__})
+    return grading_facts(
+        "runner",
+        {
+            "live_torch_cases": live,
+            "seed": args.seed if live else None,
+            "timeout": args.timeout,
+            "python": platform.python_version(),
+            "numpy": numpy.__version__,
+        },
+    )
 
 
 def _live(step: AnyStep, oracle, seed: int) -> list:
@@ -195,8 +226,9 @@ def _selected(parser: argparse.ArgumentParser, args: argparse.Namespace, rubric:
         return rubric
     ids, unknown = select_steps([e.id for e in rubric], args.step)
     if unknown:
-        parser.error("argument --step: " + "; ".join(_unknown_step(w, [e.id for e in rubric]) for w in unknown)
-                     + " (see --list)")
+        parser.error(
+            "argument --step: " + "; ".join(_unknown_step(w, [e.id for e in rubric]) for w in unknown) + " (see --list)"
+        )
     print(f"selected {plural(len(ids), 'step')}: {', '.join(ids)}\n")
     return [e for e in rubric if e.id in ids]
 
@@ -214,8 +246,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         ignored = _ignored_by_list(args)
         if ignored:
-            print(f"note: {' and '.join(ignored)} {'has' if len(ignored) == 1 else 'have'} no effect with --list "
-                  "(it runs no step)", file=sys.stderr)
+            print(
+                f"note: {' and '.join(ignored)} {'has' if len(ignored) == 1 else 'have'} no effect with --list "
+                "(it runs no step)",
+                file=sys.stderr,
+            )
         print(_list(rubric))
         return 0
     args = _with_defaults(args)

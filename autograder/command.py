@@ -11,7 +11,8 @@ def command_parser(prog: str, description: str | None, epilog: str | None = None
     prog: how the command is typed ("python -m autograder.release"); description: the command module's
     docstring, shown as written; epilog: text after the options. Returns the parser with --version added.
     """
-    parser = argparse.ArgumentParser(prog=prog, description=description, epilog=epilog,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog=prog, description=description, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser

@@ -84,8 +84,11 @@ def _reduced_hint(got: Any, expected: np.ndarray, tolerance: Tolerance) -> Hint 
     value = np.asarray(got, dtype=np.float64)
     for name, reduced in (("mean", expected.mean()), ("sum", expected.sum())):
         if tolerance.close(value, np.asarray(reduced)):
-            return _structure(f"reduced_to_{name}", f"it is the {name} of the {expected.size} expected values: "
-                              f"return one value per sample, of shape {expected.shape}, not their {name}")
+            return _structure(
+                f"reduced_to_{name}",
+                f"it is the {name} of the {expected.size} expected values: "
+                f"return one value per sample, of shape {expected.shape}, not their {name}",
+            )
     return None
 
 
@@ -108,11 +111,14 @@ def _shape_mismatch(got: np.ndarray, ref: _Reference) -> Mismatch:
     elif got.size == expected.size:
         hint = _structure("layout", "same number of elements, different layout (check reshape/squeeze)")
     elif expected.ndim >= 2 and tolerance.close(got, expected[-1]):
-        hint = _structure("last_row_only", f"it is the last of the {expected.shape[0]} rows along the first axis: "
-                          "return all of them, stacked")
+        hint = _structure(
+            "last_row_only",
+            f"it is the last of the {expected.shape[0]} rows along the first axis: return all of them, stacked",
+        )
     elif expected.ndim == 1 and got.ndim == 2 and got.shape[1] == expected.shape[0]:
-        hint = _structure("per_sample_not_reduced",
-                          "expected one value per feature (H,): sum or average over the batch axis")
+        hint = _structure(
+            "per_sample_not_reduced", "expected one value per feature (H,): sum or average over the batch axis"
+        )
     return Mismatch(Check.SHAPE, tuple(expected.shape), got_shape=tuple(got.shape), hint=hint)
 
 
@@ -124,8 +130,13 @@ def _compare_values(got: np.ndarray, ref: _Reference) -> Mismatch | None:
     if ok.all():
         return None
     total = expected.size
-    found = Mismatch(Check.VALUES, tuple(expected.shape), mismatched=int(total - ok.sum()), total=int(total),
-                     hint=_diagnose(got, ref))
+    found = Mismatch(
+        Check.VALUES,
+        tuple(expected.shape),
+        mismatched=int(total - ok.sum()),
+        total=int(total),
+        hint=_diagnose(got, ref),
+    )
     nonfinite = ~np.isfinite(got)
     if nonfinite.any():
         idx = tuple(int(i) for i in np.argwhere(nonfinite)[0])
@@ -135,8 +146,19 @@ def _compare_values(got: np.ndarray, ref: _Reference) -> Mismatch | None:
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(ok, -1.0, abs_diff / np.abs(expected))
     ridx = np.unravel_index(int(np.argmax(rel)), expected.shape)
-    return replace(found, extremes=Extremes(float(abs_diff[aidx]), _index(aidx), float(rel[ridx]), _index(ridx),
-                                            float(expected[aidx]), float(got[aidx]), tolerance.atol, tolerance.rtol))
+    return replace(
+        found,
+        extremes=Extremes(
+            float(abs_diff[aidx]),
+            _index(aidx),
+            float(rel[ridx]),
+            _index(ridx),
+            float(expected[aidx]),
+            float(got[aidx]),
+            tolerance.atol,
+            tolerance.rtol,
+        ),
+    )
 
 
 def _diagnose(got: np.ndarray, ref: _Reference) -> Hint | None:
@@ -147,11 +169,14 @@ def _diagnose(got: np.ndarray, ref: _Reference) -> Hint | None:
         return None
     expected, close, batch = ref.expected, ref.tolerance.close, ref.batch
     if not got.any() and expected.any():
-        return _structure("all_zeros",
-                          "got all zeros: was it ever computed, reset after computing, or did no gradient reach it?")
+        return _structure(
+            "all_zeros", "got all zeros: was it ever computed, reset after computing, or did no gradient reach it?"
+        )
     if got.ndim == 2 and got.shape[0] == got.shape[1] and got.shape[0] > 1 and close(got, expected.T):
-        return _structure("transposed", "got the transpose of the expected value (a weight used as W where W.T "
-                          "belongs, or the reverse?)")
+        return _structure(
+            "transposed",
+            "got the transpose of the expected value (a weight used as W where W.T belongs, or the reverse?)",
+        )
     denom = float(np.sum(expected * expected))
     # A single value scaled by some factor says little, unless the factor is the batch size.
     if denom > 0 and (expected.size > 1 or (batch is not None and batch > 1)):
@@ -166,14 +191,19 @@ def _named_bug(got: np.ndarray, ref: _Reference) -> Hint | None:
     if got.dtype.kind not in "fiub":
         return None
     expected, tolerance = ref.expected, ref.tolerance
-    tags = [tag for tag, alt in ref.alternatives.items()
-            if alt.shape == got.shape and matches(got, alt, tolerance)
-            and not (alt.shape == expected.shape and matches(alt, expected, tolerance))]
+    tags = [
+        tag
+        for tag, alt in ref.alternatives.items()
+        if alt.shape == got.shape
+        and matches(got, alt, tolerance)
+        and not (alt.shape == expected.shape and matches(alt, expected, tolerance))
+    ]
     named = [ref.bugs.get(tag, f"it matches the known slip {tag!r}") for tag in tags]
     if len(named) > 1:
         # The case cannot tell these bugs apart: name them all rather than pick one.
-        return Hint(HintKind.BUG, tuple(tags),
-                    "it matches more than one known bug: " + "; or ".join(dict.fromkeys(named)))
+        return Hint(
+            HintKind.BUG, tuple(tags), "it matches more than one known bug: " + "; or ".join(dict.fromkeys(named))
+        )
     return Hint(HintKind.BUG, (tags[0],), named[0]) if named else None
 
 
@@ -194,11 +224,14 @@ def _is_batch_factor(k: float, batch: int | None) -> bool:
 
 def _describe_factor(k: float, batch: int | None) -> Hint:
     if batch and batch > 1 and abs(k - batch) < 1e-6 * batch:
-        return _structure("times_batch", f"got = {batch} x expected, and {batch} is the batch size: a sum where a "
-                          "batch mean belongs?")
+        return _structure(
+            "times_batch", f"got = {batch} x expected, and {batch} is the batch size: a sum where a batch mean belongs?"
+        )
     if batch and batch > 1 and abs(k * batch - 1) < 1e-6:
-        return _structure("over_batch", f"got = expected / {batch}, and {batch} is the batch size: divided where a "
-                          "per-sample value belongs?")
+        return _structure(
+            "over_batch",
+            f"got = expected / {batch}, and {batch} is the batch size: divided where a per-sample value belongs?",
+        )
     if abs(k + 1) < 1e-6:
         return _structure("negated", "got = -expected: a sign is flipped")
     if abs(k - 2) < 1e-6:

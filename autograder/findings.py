@@ -73,19 +73,28 @@ class Failure:
 
     def to_json(self) -> dict[str, Any]:
         """-> a JSON-ready dict (see `from_json`)."""
-        return {"case": self.case, "case_kind": self.case_kind, "output": self.output,
-                "hints": [{"kind": h.kind.value, "tags": list(h.tags), "text": h.text} for h in self.hints],
-                "cause": self.cause.value if self.cause else None}
+        return {
+            "case": self.case,
+            "case_kind": self.case_kind,
+            "output": self.output,
+            "hints": [{"kind": h.kind.value, "tags": list(h.tags), "text": h.text} for h in self.hints],
+            "cause": self.cause.value if self.cause else None,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Failure":
         """-> the Failure `to_json` wrote as data. Raises KeyError, TypeError or ValueError when malformed."""
-        hints = tuple(Hint(HintKind(h["kind"]), tuple(str(t) for t in h["tags"]), str(h["text"]))
-                      for h in data.get("hints") or [])
+        hints = tuple(
+            Hint(HintKind(h["kind"]), tuple(str(t) for t in h["tags"]), str(h["text"])) for h in data.get("hints") or []
+        )
         cause = data.get("cause")
-        return cls(str(data.get("case", "")), str(data.get("case_kind", "")), str(data.get("output", "")), hints,
-                   Cause(cause) if cause else None)
-
+        return cls(
+            str(data.get("case", "")),
+            str(data.get("case_kind", "")),
+            str(data.get("output", "")),
+            hints,
+            Cause(cause) if cause else None,
+        )
 
 
 class Check(Enum):

@@ -125,8 +125,9 @@ def _describe(exc: BaseException, timeout: float) -> CodeError:
         text = _text(exc)
         if not text:
             return CodeError(ErrorKind.NOT_IMPLEMENTED, "not implemented yet (NotImplementedError)")
-        return CodeError(ErrorKind.NOT_IMPLEMENTED, text if "not implemented" in text.lower()
-                         else f"not implemented yet: {text}")
+        return CodeError(
+            ErrorKind.NOT_IMPLEMENTED, text if "not implemented" in text.lower() else f"not implemented yet: {text}"
+        )
     if isinstance(exc, SystemExit):
         head = f"the code called exit({_text(exc.code, repr)})"
     elif isinstance(exc, SyntaxError) and exc.filename:

@@ -139,17 +139,21 @@ def _swap_hint(step: Judged, a: Output, b: Output) -> Hint:
         return o.returns or o.name
 
     order = sorted((o for o in step.outputs if o.position is not None), key=lambda o: o.position or 0)
-    return Hint(HintKind.STRUCTURE, ("swapped_returns",),
-                f"{name(a)} and {name(b)} are returned in each other's places: "
-                f"{a.where or step.target} returns ({', '.join(name(o) for o in order)}), in that order")
+    return Hint(
+        HintKind.STRUCTURE,
+        ("swapped_returns",),
+        f"{name(a)} and {name(b)} are returned in each other's places: "
+        f"{a.where or step.target} returns ({', '.join(name(o) for o in order)}), in that order",
+    )
 
 
 def _failure(step: Judged, case: Case, wrong: Wrong | None, cause: Cause | None = None) -> Failure:
     if wrong is None:
         return Failure(case.label, case.kind.name.lower(), cause=cause)
     out, hint = wrong.output, wrong.mismatch.hint
-    return Failure(case.label, case.kind.name.lower(), f"{out.where or step.target}: {out.name}",
-                   (hint,) if hint else (), cause)
+    return Failure(
+        case.label, case.kind.name.lower(), f"{out.where or step.target}: {out.name}", (hint,) if hint else (), cause
+    )
 
 
 def judge_case(step: Judged, case: Case, got: Produced) -> Verdict | None:
@@ -163,8 +167,12 @@ def judge_case(step: Judged, case: Case, got: Produced) -> Verdict | None:
         earlier = first_mismatch(step, case, got.outputs, only=set(got.outputs))
         crash = f"{step.target}, {case.label} ({case.desc}): {got.error.headline}"
         if earlier:
-            return Verdict(Status.FAILED, earlier.header, earlier.details + [Note(NoteKind.RAISED, crash)] + where,
-                           _failure(step, case, earlier, got.cause))
+            return Verdict(
+                Status.FAILED,
+                earlier.header,
+                earlier.details + [Note(NoteKind.RAISED, crash)] + where,
+                _failure(step, case, earlier, got.cause),
+            )
         return Verdict(status, crash, where, _failure(step, case, None, got.cause))
     wrong = first_mismatch(step, case, got.outputs)
     if wrong is None:
@@ -182,8 +190,13 @@ def _passing_headline(cases: list[Case]) -> str:
     return "passed " + " and ".join(parts)
 
 
-def judge_step(step: Judged, entry: RubricEntry, cases: list[Case], source: Callable[[int, Case], Produced],
-               hinted: Callable[[Case], Case] | None = None) -> StepResult:
+def judge_step(
+    step: Judged,
+    entry: RubricEntry,
+    cases: list[Case],
+    source: Callable[[int, Case], Produced],
+    hinted: Callable[[Case], Case] | None = None,
+) -> StepResult:
     """Judge every case in order, stopping at the first failure.
 
     source(index, case) -> what the student's code produced on that case; it is

@@ -65,14 +65,19 @@ QUESTIONS = (
         "h_t^(l) = f(z_t^(l)), z_t^(l) = h_t^(l-1) W_ih^(l)T + h_{t-1}^(l) W_hh^(l)T + b_ih^(l) + b_hh^(l). "
         "Which formulas are right? (select all that apply)",
         (
-            ("a", "for a layer below the top and a step before the last, "
-                  "dL/dh_t^(l) = dL/dz_t^(l+1) W_ih^(l+1) + dL/dz_{t+1}^(l) W_hh^(l)"),
-            ("b", "dL/dh_t^(l) = dL/dz_t^(l+1) W_ih^(l+1): only the layer above contributes, "
-                  "never the next time step"),
+            (
+                "a",
+                "for a layer below the top and a step before the last, "
+                "dL/dh_t^(l) = dL/dz_t^(l+1) W_ih^(l+1) + dL/dz_{t+1}^(l) W_hh^(l)",
+            ),
+            ("b", "dL/dh_t^(l) = dL/dz_t^(l+1) W_ih^(l+1): only the layer above contributes, never the next time step"),
             ("c", "dL/dz_t^(l) = dL/dh_t^(l) W_hh^(l) f'(z_t^(l)), a matrix product with the derivative"),
             ("d", "dL/dz_t^(l) = dL/dh_t^(l) ⊙ f'(z_t^(l)), elementwise (for tanh, f' = 1 - h_t^(l)²)"),
-            ("e", "dL/dW_hh^(l) = Σ_t (dL/dz_t^(l))^T h_{t-1}^(l): the weights are shared, "
-                  "so the contributions of all time steps are summed"),
+            (
+                "e",
+                "dL/dW_hh^(l) = Σ_t (dL/dz_t^(l))^T h_{t-1}^(l): the weights are shared, "
+                "so the contributions of all time steps are summed",
+            ),
             ("f", "dL/dW_hh^(l) = (dL/dz_{T-1}^(l))^T h_{T-2}^(l): only the last time step counts"),
         ),
         multi=True,
@@ -120,8 +125,10 @@ def normalise(question: Question, answer: Any) -> tuple[str | None, Any]:
     letters = question.letters
     if question.multi:
         if isinstance(answer, str) or not isinstance(answer, (list, tuple)):
-            return (f"question {question.number} is multi-select: return a list of letters such as "
-                    f"['{letters[0]}', '{letters[1]}'], got {answer!r}"), None
+            return (
+                f"question {question.number} is multi-select: return a list of letters such as "
+                f"['{letters[0]}', '{letters[1]}'], got {answer!r}"
+            ), None
         if not answer:
             return "an empty list: at least one statement is true", None
         picked = []

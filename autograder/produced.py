@@ -76,8 +76,9 @@ def _copy_inputs(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {k: np.array(v, copy=True) for k, v in inputs.items()}
 
 
-def produce(run: Callable[[dict[str, np.ndarray], Outputs], None], inputs: dict[str, np.ndarray],
-            timeout: float) -> Produced:
+def produce(
+    run: Callable[[dict[str, np.ndarray], Outputs], None], inputs: dict[str, np.ndarray], timeout: float
+) -> Produced:
     """Run the student's code on one case's inputs, isolated, in this process.
 
     run: a step's `run(inputs, outputs)`; inputs: name -> array (copied, so the code may change them);

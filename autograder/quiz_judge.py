@@ -80,9 +80,15 @@ def _problem(quiz: Quiz, question: Any, answer: Answer) -> str | None:
 
 def _not_reported(quiz: Quiz, entry: RubricEntry, report: QuizReport) -> StepResult:
     error = report.error or CodeError(ErrorKind.EXCEPTION, "the answers were not reported", [])
-    return StepResult(entry.id, 0.0, entry.points, STATUS_OF_ERROR[error.kind], f"{quiz.target}: {error.headline}",
-                      [Traceback(tuple(error.where))] if error.where else [],
-                      failure=Failure(cause=report.cause) if report.cause else None)
+    return StepResult(
+        entry.id,
+        0.0,
+        entry.points,
+        STATUS_OF_ERROR[error.kind],
+        f"{quiz.target}: {error.headline}",
+        [Traceback(tuple(error.where))] if error.where else [],
+        failure=Failure(cause=report.cause) if report.cause else None,
+    )
 
 
 def judge_answers(quiz: Quiz, entry: RubricEntry, report: QuizReport, key: dict[int, Any] | None = None) -> StepResult:
@@ -106,16 +112,25 @@ def judge_answers(quiz: Quiz, entry: RubricEntry, report: QuizReport, key: dict[
     answers = report.answers
     if not problems:
         result.status = Status.NOT_MARKED
-        result.headline = (f"all {plural(len(answers), 'answer')} are well-formed" if len(answers) != 1
-                           else "the answer is well-formed")
-        result.details = [Note(NoteKind.MARKING, "right or wrong: they are marked against the answer key at official "
-                               f"grading, which awards their {plural(entry.points, 'point')}")]
+        result.headline = (
+            f"all {plural(len(answers), 'answer')} are well-formed"
+            if len(answers) != 1
+            else "the answer is well-formed"
+        )
+        result.details = [
+            Note(
+                NoteKind.MARKING,
+                "right or wrong: they are marked against the answer key at official "
+                f"grading, which awards their {plural(entry.points, 'point')}",
+            )
+        ]
         return result
     stubs = [a.stub for a in answers if a.stub is not None]
     answered = len(answers) - len(problems)
     result.status = Status.NOT_IMPLEMENTED if len(stubs) == len(answers) else Status.FAILED
-    result.headline = stubs[0] if result.status is Status.NOT_IMPLEMENTED \
-        else f"{answered} of {len(answers)} answers are well-formed"
+    result.headline = (
+        stubs[0] if result.status is Status.NOT_IMPLEMENTED else f"{answered} of {len(answers)} answers are well-formed"
+    )
     result.details = [Note(NoteKind.ANSWER, p) for p in problems]
     return result
 
@@ -144,6 +159,11 @@ def _marked(quiz: Quiz, entry: RubricEntry, answers: list[Answer], key: dict[int
         result.status = Status.PASSED if right == total else Status.FAILED
         result.headline = f"{right} of {total} answers are right"
     result.points = entry.points * right / total
-    result.details = [Note(NoteKind.ANSWER, notes.get(q.number) or f"{quiz.function(q.number)}: "
-                           f"{'right' if marks[q.number] else 'wrong'}") for q in quiz.questions]
+    result.details = [
+        Note(
+            NoteKind.ANSWER,
+            notes.get(q.number) or f"{quiz.function(q.number)}: {'right' if marks[q.number] else 'wrong'}",
+        )
+        for q in quiz.questions
+    ]
     return result

@@ -49,15 +49,19 @@ def _value_lines(m: Mismatch) -> list[str]:
     lines = [f"Mismatched elements: {m.mismatched} / {m.total} ({100.0 * m.mismatched / m.total:.1f}%)"]
     if m.nonfinite is not None:
         bad = m.nonfinite
-        lines.append(f"got {bad.value} at index {_index(bad.index)} ({bad.count} non-finite values): "
-                     "an overflow, log(0) or 0/0 somewhere")
+        lines.append(
+            f"got {bad.value} at index {_index(bad.index)} ({bad.count} non-finite values): "
+            "an overflow, log(0) or 0/0 somewhere"
+        )
     elif m.extremes is not None:
         e = m.extremes
-        lines += [f"Greatest absolute difference: {_fmt(e.abs_diff)} at index {_index(e.abs_index)} "
-                  f"(up to {_fmt(e.atol)} allowed, plus rtol {_fmt(e.rtol)} x |expected|)",
-                  f"Greatest relative difference: {_fmt(e.rel_diff)} at index {_index(e.rel_index)} "
-                  f"(up to {_fmt(e.rtol)} allowed)",
-                  f"At index {_index(e.abs_index)}: expected {_fmt(e.expected)}, got {_fmt(e.got)}"]
+        lines += [
+            f"Greatest absolute difference: {_fmt(e.abs_diff)} at index {_index(e.abs_index)} "
+            f"(up to {_fmt(e.atol)} allowed, plus rtol {_fmt(e.rtol)} x |expected|)",
+            f"Greatest relative difference: {_fmt(e.rel_diff)} at index {_index(e.rel_index)} "
+            f"(up to {_fmt(e.rtol)} allowed)",
+            f"At index {_index(e.abs_index)}: expected {_fmt(e.expected)}, got {_fmt(e.got)}",
+        ]
     return lines
 
 
@@ -67,11 +71,11 @@ def mismatch_lines(m: Mismatch) -> list[str]:
     lines = {
         Check.PRODUCED: lambda: ["not produced (the attribute was never set, or nothing was returned)"],
         Check.NONE: lambda: ["got None: the value was never returned or assigned"],
-        Check.NUMBER: lambda: [f"type: expected a numpy.ndarray of shape {shape}, got a single number "
-                               f"({m.got_type})"],
+        Check.NUMBER: lambda: [f"type: expected a numpy.ndarray of shape {shape}, got a single number ({m.got_type})"],
         Check.TYPE: lambda: [f"type: expected a numpy.ndarray of shape {shape}, got {m.got_type}"],
-        Check.DTYPE: lambda: [f"dtype: expected float64, got {m.dtype}" + _DTYPE_SLIPS[m.dtype_slip or
-                                                                                     DtypeSlip.LOSES_VALUES]],
+        Check.DTYPE: lambda: [
+            f"dtype: expected float64, got {m.dtype}" + _DTYPE_SLIPS[m.dtype_slip or DtypeSlip.LOSES_VALUES]
+        ],
         Check.SHAPE: lambda: [f"shape: expected {shape}, got {m.got_shape}"],
         Check.VALUES: lambda: _value_lines(m),
     }[m.check]()
@@ -142,8 +146,10 @@ def _verdict(r: StepResult) -> str:
 def unmarked_note(results: list[StepResult]) -> str:
     """-> what the total leaves out: "" or e.g. "the 10 points of mc, marked at official grading"."""
     parts = []
-    for status, why in ((Status.NOT_MARKED, "marked at official grading"),
-                        (Status.NEEDS_TORCH, "not run without torch")):
+    for status, why in (
+        (Status.NOT_MARKED, "marked at official grading"),
+        (Status.NEEDS_TORCH, "not run without torch"),
+    ):
         left = [r for r in results if r.status is status]
         if left:
             names = " and ".join(f"the {plural(r.max_points, 'point')} of {r.id}" for r in left)
@@ -156,8 +162,10 @@ def torch_note(results: list[StepResult]) -> str:
     waiting = [r.id for r in results if r.status is Status.NEEDS_TORCH]
     if not waiting:
         return ""
-    return (f"not run without torch: {', '.join(waiting)} (neither passed nor failed; their points are not counted). "
-            f"To check them: {TORCH_INSTALL}.")
+    return (
+        f"not run without torch: {', '.join(waiting)} (neither passed nor failed; their points are not counted). "
+        f"To check them: {TORCH_INSTALL}."
+    )
 
 
 def table(results: list[StepResult], width: int = 100) -> str:
@@ -243,7 +251,8 @@ def gradescope_json(results: list[StepResult], execution_time: float, facts: dic
     }
 
 
-def write_json(path: Path, results: list[StepResult], execution_time: float,
-               facts: dict[str, Any] | None = None) -> None:
+def write_json(
+    path: Path, results: list[StepResult], execution_time: float, facts: dict[str, Any] | None = None
+) -> None:
     """Write the Gradescope results.json to path (facts: its top-level "extra_data", see `grading_facts`)."""
     path.write_text(json.dumps(gradescope_json(results, execution_time, facts), indent=2) + "\n")

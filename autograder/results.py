@@ -70,9 +70,14 @@ class StepResult:
 
 def needs_torch(entry: RubricEntry) -> StepResult:
     """-> the result of a step whose code needs torch, on a machine without it: not run, neither passed nor failed."""
-    return StepResult(entry.id, 0.0, entry.points, Status.NEEDS_TORCH,
-                      f"not run: {entry.file} needs torch",
-                      [Note(NoteKind.TORCH, "")])
+    return StepResult(
+        entry.id,
+        0.0,
+        entry.points,
+        Status.NEEDS_TORCH,
+        f"not run: {entry.file} needs torch",
+        [Note(NoteKind.TORCH, "")],
+    )
 
 
 def with_dependency_note(result: StepResult, failed: set[str], entry: RubricEntry, files: dict[str, str]) -> StepResult:

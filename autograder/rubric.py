@@ -80,6 +80,7 @@ def select_steps(step_ids: list[str], wanted: list[str]) -> tuple[list[str], lis
     linear_forward and linear_backward: the ids that start with `linear_`).
     Returns (the ids named, in run order; the entries of `wanted` that name no step).
     """
+
     def named(w: str) -> list[str]:
         group = w.rstrip("_")  # `ctc_` is the group `ctc`, as the help's "starts with ID_" reads
         return [s for s in step_ids if s == w or (group and s.startswith(group + "_"))]

@@ -19,8 +19,10 @@ def _refuse(message):
 
 
 if sys.version_info[:2] < MIN_PYTHON:
-    _refuse("the autograder needs Python %d.%d or newer; %s is Python %d.%d"
-            % (MIN_PYTHON[0], MIN_PYTHON[1], sys.executable, sys.version_info[0], sys.version_info[1]))
+    _refuse(
+        "the autograder needs Python %d.%d or newer; %s is Python %d.%d"
+        % (MIN_PYTHON[0], MIN_PYTHON[1], sys.executable, sys.version_info[0], sys.version_info[1])
+    )
 
 # Run as a script, Python puts autograder/ first on the path; the package root is one up.
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -34,8 +36,10 @@ except ImportError:
     _refuse("numpy is not installed for %s: run `pip install -r requirements.txt`" % sys.executable)
 _numpy_version = tuple(int(p) for p in numpy.__version__.split(".")[:2] if p.isdigit())
 if _numpy_version < MIN_NUMPY:
-    _refuse("the autograder needs numpy %d.%d or newer; this is numpy %s: run `pip install -r requirements.txt`"
-            % (MIN_NUMPY + (numpy.__version__,)))
+    _refuse(
+        "the autograder needs numpy %d.%d or newer; this is numpy %s: run `pip install -r requirements.txt`"
+        % (MIN_NUMPY + (numpy.__version__,))
+    )
 
 if __name__ == "__main__":
     from autograder.cli import run

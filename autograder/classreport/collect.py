@@ -81,11 +81,16 @@ def parse_results(name: str, data: Any) -> HandinGrade:
     """
     if not isinstance(data, dict) or not isinstance(data.get("tests"), list):
         raise ValueError("not a Gradescope results.json (no list of tests)")
-    steps = [StepGrade(str(t["name"]), float(t["score"]), float(t["max_score"]), _status(t), _failure(t),
-                       str(t.get("output", ""))) for t in data["tests"]]
+    steps = [
+        StepGrade(
+            str(t["name"]), float(t["score"]), float(t["max_score"]), _status(t), _failure(t), str(t.get("output", ""))
+        )
+        for t in data["tests"]
+    ]
     facts = data.get("extra_data")
-    return HandinGrade(name, float(data["score"]), float(data["max_score"]), steps,
-                       facts if isinstance(facts, dict) else {})
+    return HandinGrade(
+        name, float(data["score"]), float(data["max_score"]), steps, facts if isinstance(facts, dict) else {}
+    )
 
 
 def _name(path: Path, folder: Path) -> str:

@@ -17,14 +17,26 @@ class ReportError(Exception):
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add the report command's options to its subparser `p`."""
-    p.add_argument("folder", type=Path, metavar="OUT_DIR",
-                   help="a graded batch folder (grade --out), or a folder of the runner's --json files")
-    p.add_argument("--similarity", nargs="+", type=Path, metavar="HANDIN",
-                   help="also compare these handins' code pairwise (handin .tar files, as given to grade, or "
-                        "folders holding mytorch/ and hw/)")
-    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
-                   help="list pairs where at least this share of one side's own code is in the other's "
-                        "(default: %(default)s)")
+    p.add_argument(
+        "folder",
+        type=Path,
+        metavar="OUT_DIR",
+        help="a graded batch folder (grade --out), or a folder of the runner's --json files",
+    )
+    p.add_argument(
+        "--similarity",
+        nargs="+",
+        type=Path,
+        metavar="HANDIN",
+        help="also compare these handins' code pairwise (handin .tar files, as given to grade, or "
+        "folders holding mytorch/ and hw/)",
+    )
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        help="list pairs where at least this share of one side's own code is in the other's (default: %(default)s)",
+    )
 
 
 def _handin_files(paths: list[Path]) -> dict[str, dict[str, str]]:
@@ -63,8 +75,10 @@ def run(args: argparse.Namespace) -> int:
     pairs, compared = _pairs(args.similarity, args.threshold) if args.similarity else (None, 0)
     title = f"Class report: {folder.resolve().name}"
     index = write_report(folder / REPORT_FOLDER, title, summary, hints_csv(summary), pairs, args.threshold, compared)
-    print(f"read the results of {plural(len(summary.handins), 'handin')}"
-          + (f" ({plural(len(summary.unreadable), 'file')} not results)" if summary.unreadable else "")
-          + (f"; {plural(len(pairs), 'similar pair')} of {compared} handins" if pairs is not None else "")
-          + f"; wrote {index}")
+    print(
+        f"read the results of {plural(len(summary.handins), 'handin')}"
+        + (f" ({plural(len(summary.unreadable), 'file')} not results)" if summary.unreadable else "")
+        + (f"; {plural(len(pairs), 'similar pair')} of {compared} handins" if pairs is not None else "")
+        + f"; wrote {index}"
+    )
     return 0

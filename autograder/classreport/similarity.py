@@ -91,8 +91,9 @@ class _Fingerprinted:
 _MARGIN = 0.02
 
 
-def similar_pairs(handins: dict[str, dict[str, str]], template: dict[str, str],
-                  threshold: float = DEFAULT_THRESHOLD) -> list[Pair]:
+def similar_pairs(
+    handins: dict[str, dict[str, str]], template: dict[str, str], threshold: float = DEFAULT_THRESHOLD
+) -> list[Pair]:
     """Find every pair of handins whose larger share is at least `threshold`, most similar first.
 
     handins: name -> its files (relative path -> text); template: the stubbed release's files.
@@ -102,12 +103,14 @@ def similar_pairs(handins: dict[str, dict[str, str]], template: dict[str, str],
 
     boilerplate = _boilerplate(template)
     docs = {name: student_document(files, template) for name, files in handins.items()}
-    prints = {name: _Fingerprinted(CodeFingerprint(f"{name}.py", NOISE, 1, boilerplate, fp=io.StringIO(doc)))
-              for name, doc in docs.items()}
+    prints = {
+        name: _Fingerprinted(CodeFingerprint(f"{name}.py", NOISE, 1, boilerplate, fp=io.StringIO(doc)))
+        for name, doc in docs.items()
+    }
     names = sorted(handins)
     pairs = []
     for i, a in enumerate(names):
-        for b in names[i + 1:]:
+        for b in names[i + 1 :]:
             # The quick share first; copydetect compares the candidates in full and highlights them.
             if max(prints[a].share_of(prints[b]), prints[b].share_of(prints[a])) < threshold - _MARGIN:
                 continue

@@ -176,8 +176,12 @@ def _settings(handins: list[HandinGrade]) -> list[tuple[str, str]]:
         settings = settings if isinstance(settings, dict) else {}
         for key in sorted(settings):
             add(key.replace("_", " "), settings[key])
-        add("isolation mode", facts.get(ISOLATION_KEY, NOT_RECORDED) if facts.get("graded_by") != "runner"
-            else "none (the runner, on the student's machine)")
+        add(
+            "isolation mode",
+            facts.get(ISOLATION_KEY, NOT_RECORDED)
+            if facts.get("graded_by") != "runner"
+            else "none (the runner, on the student's machine)",
+        )
     rows = []
     for key, values in seen.items():
         if len(values) == 1:
@@ -197,8 +201,15 @@ def summarize(collected: Collected) -> Summary:
         for s in h.steps:
             rates[s.id].max_points = max(rates[s.id].max_points, s.max_points)
             rates[s.id].statuses[s.status] += 1
-    return Summary(handins, [rates[sid] for sid in order], _hint_groups(handins, order), _unnamed(handins, order),
-                   _trouble(handins), _settings(handins), collected.unreadable)
+    return Summary(
+        handins,
+        [rates[sid] for sid in order],
+        _hint_groups(handins, order),
+        _unnamed(handins, order),
+        _trouble(handins),
+        _settings(handins),
+        collected.unreadable,
+    )
 
 
 def hints_csv(summary: Summary) -> str:

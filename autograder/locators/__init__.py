@@ -47,9 +47,11 @@ def located(checks: Sequence[Check], case: Case, produced: Outputs, tolerance: T
     return Location(tuple(lines)) if lines else None
 
 
-def as_locator(find: Callable[[Case, Outputs, Tolerance], list[str]],
-               ) -> Callable[[Case, Outputs, Tolerance], Location | None]:
+def as_locator(
+    find: Callable[[Case, Outputs, Tolerance], list[str]],
+) -> Callable[[Case, Outputs, Tolerance], Location | None]:
     """find(case, outputs, tolerance) -> lines placing a mismatch ([] for none) -> the same as a locator."""
+
     def locate(case: Case, produced: Outputs, tolerance: Tolerance) -> Location | None:
         lines = find(case, produced, tolerance)
         return Location(tuple(lines)) if lines else None

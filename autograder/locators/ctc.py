@@ -18,8 +18,13 @@ from autograder.tolerance import Tolerance
 def first_wrong_row(ev: Evidence) -> list[str] | None:
     """Where the first wrong lattice goes wrong: the sequence, and the first frame in its recursion's order."""
     case, produced = ev.case, ev.produced
-    for key, name, backward in (("alpha_hat", "alpha_hat", False), ("beta_hat", "beta_hat", True),
-                                ("gamma", "gamma", False), ("alpha", "alpha", False), ("beta", "beta", True)):
+    for key, name, backward in (
+        ("alpha_hat", "alpha_hat", False),
+        ("beta_hat", "beta_hat", True),
+        ("gamma", "gamma", False),
+        ("alpha", "alpha", False),
+        ("beta", "beta", True),
+    ):
         got, expected = produced.get(key), case.expected.get(key)
         if not isinstance(got, np.ndarray) or expected is None or got.shape != expected.shape:
             continue
@@ -31,8 +36,11 @@ def first_wrong_row(ev: Evidence) -> list[str] | None:
         t = int(frames[-1] if backward else frames[0])
         positions = [int(r) for r in np.flatnonzero(bad[b, t])]
         T = int(case.inputs["input_lengths"][b])
-        edge = " (its first row: the start)" if t == 0 and not backward else (
-            " (its last row: the end)" if t == T - 1 and backward else "")
+        edge = (
+            " (its first row: the start)"
+            if t == 0 and not backward
+            else (" (its last row: the end)" if t == T - 1 and backward else "")
+        )
         order = "going backward from t = T - 1" if backward else "going forward from t = 0"
         return [f"first wrong row of {name}, {order}: sequence b = {b}, t = {t}{edge}, positions r = {positions}"]
     return None

@@ -35,11 +35,14 @@ def wrong_state_or_input(ev: Evidence) -> list[str] | None:
         if t == 0:
             lines.append("the hidden state given to GRUCell.forward at time step 0 is not zeros")
         elif ev.close(h, states[0]):
-            lines.append(f"at time step {t} GRUCell.forward was given the zero initial state again: "
-                         "carry hnext from one step to the next")
+            lines.append(
+                f"at time step {t} GRUCell.forward was given the zero initial state again: "
+                "carry hnext from one step to the next"
+            )
         else:
-            lines.append(f"the hidden state given to GRUCell.forward at time step {t} is not the one "
-                         "the previous step returned")
+            lines.append(
+                f"the hidden state given to GRUCell.forward at time step {t} is not the one the previous step returned"
+            )
     elif not ev.close(calls[t].get("x"), ev.case.inputs["inputs"][t]):
         lines.append(f"the input given to GRUCell.forward at time step {t} is not inputs[{t}]")
     return lines

@@ -37,8 +37,11 @@ def _which_state(ev: Evidence, got: Any, expected_t: int, layer: int) -> str | N
     steps, layers = _shape(ev)
     for dt in (-1, 1, -2, 2):
         t = expected_t + dt
-        if -1 <= t < steps and ev.close(got, states[t + 1][layer]) and \
-                ev.differs(states[t + 1][layer], states[expected_t + 1][layer]):
+        if (
+            -1 <= t < steps
+            and ev.close(got, states[t + 1][layer])
+            and ev.differs(states[t + 1][layer], states[expected_t + 1][layer])
+        ):
             return _state_name(t, layer)
     for other in range(layers):
         if other != layer and ev.close(got, states[expected_t + 1][other]):
@@ -114,8 +117,11 @@ def wrong_output_layer_input(ev: Evidence) -> list[str] | None:
     if ev.close(got, states[steps][layers - 1]):
         return None
     seen = _which_state(ev, got, steps - 1, layers - 1)
-    return ["every hidden state is right; the output layer received " + (seen if seen else "something else")
-            + f", where {_state_name(steps - 1, layers - 1)} (the last layer at the last time step) belongs"]
+    return [
+        "every hidden state is right; the output layer received "
+        + (seen if seen else "something else")
+        + f", where {_state_name(steps - 1, layers - 1)} (the last layer at the last time step) belongs"
+    ]
 
 
 def wrong_call_counts_or_stored_states(ev: Evidence) -> list[str] | None:
@@ -124,16 +130,21 @@ def wrong_call_counts_or_stored_states(ev: Evidence) -> list[str] | None:
         return None
     states = ev.case.trace["hiddens"]
     steps, layers = _shape(ev)
-    lines = [f"layer {layer}'s RNNCell.forward was called {len(log)} times; one call per time step ({steps}) is "
-             "expected" for layer, log in enumerate(ev.produced.records.get("fwd_calls") or []) if len(log) != steps]
+    lines = [
+        f"layer {layer}'s RNNCell.forward was called {len(log)} times; one call per time step ({steps}) is expected"
+        for layer, log in enumerate(ev.produced.records.get("fwd_calls") or [])
+        if len(log) != steps
+    ]
     hiddens = ev.produced.records.get("hiddens")
     if isinstance(hiddens, list) and len(hiddens) == steps + 1:
         for t in range(steps + 1):
             for layer in range(layers):
                 got = hiddens[t][layer] if isinstance(hiddens[t], np.ndarray) and hiddens[t].ndim == 3 else None
                 if got is None or not ev.close(got, states[t][layer]):
-                    lines.append(f"self.hiddens[{t}][{layer}] is the first stored state that is wrong "
-                                 f"(expected {_state_name(t - 1, layer)})")
+                    lines.append(
+                        f"self.hiddens[{t}][{layer}] is the first stored state that is wrong "
+                        f"(expected {_state_name(t - 1, layer)})"
+                    )
                     return lines
     return lines
 
@@ -179,8 +190,11 @@ def wrong_backward_call_counts(ev: Evidence) -> list[str] | None:
     counts = _counts(ev)
     if len(counts) == layers and all(c == steps for c in counts):
         return None
-    return [f"layer {layer}'s RNNCell.backward was called {c} times; one call per time step ({steps}) is expected"
-            for layer, c in enumerate(counts) if c != steps]
+    return [
+        f"layer {layer}'s RNNCell.backward was called {c} times; one call per time step ({steps}) is expected"
+        for layer, c in enumerate(counts)
+        if c != steps
+    ]
 
 
 def _delta_problem(ev: Evidence, got: Any, t: int, layer: int) -> str:
@@ -191,8 +205,10 @@ def _delta_problem(ev: Evidence, got: Any, t: int, layer: int) -> str:
     if ev.close(got, from_next) and ev.differs(from_next, total):
         return f"missing the gradient {above_name}?"
     if ev.close(got, above) and ev.differs(above, total):
-        return f"missing the gradient from the next time step (the dh returned by layer {layer}'s call at time step " \
-               f"{t + 1})?"
+        return (
+            f"missing the gradient from the next time step (the dh returned by layer {layer}'s call at time step "
+            f"{t + 1})?"
+        )
     if batch > 1 and ev.close(got, total / batch):
         return "it is divided by the batch size: deltas passed between cells are per sample"
     if batch > 1 and ev.close(got, total * batch):
@@ -206,8 +222,10 @@ def _argument_problem(ev: Evidence, call: dict[str, Any], t: int, layer: int) ->
     if not ev.close(h, states[t + 1][layer]):
         seen = _which_state(ev, h, t, layer)
         if seen == _state_name(t - 1, layer):
-            return (f"h received h_{{t-1}} where h_t belongs ({seen}; self.hiddens[0] is the initial state, "
-                    "so layer l's output at time step t is self.hiddens[t + 1][l])")
+            return (
+                f"h received h_{{t-1}} where h_t belongs ({seen}; self.hiddens[0] is the initial state, "
+                "so layer l's output at time step t is self.hiddens[t + 1][l])"
+            )
         return f"h (this step's output) is wrong: expected {_state_name(t, layer)}" + (f", got {seen}" if seen else "")
     below = x[:, t] if layer == 0 else states[t + 1][layer - 1]
     got = call.get("h_prev_l")
@@ -238,8 +256,9 @@ def first_wrong_backward_call(ev: Evidence) -> list[str] | None:
             # Calls on one cell go backward in time, whichever loop is outside.
             problem = _argument_problem(ev, calls[layer][steps - 1 - t], t, layer)
             if problem:
-                return [f"first wrong call to RNNCell.backward (going backward: time step {t}, layer {layer}): "
-                        f"{problem}"]
+                return [
+                    f"first wrong call to RNNCell.backward (going backward: time step {t}, layer {layer}): {problem}"
+                ]
     return None
 
 
@@ -252,8 +271,13 @@ def every_argument_right(ev: Evidence) -> list[str] | None:
     return lines
 
 
-BACKWARD_CHECKS = (forward_already_wrong, backward_never_called, wrong_backward_call_counts,
-                   first_wrong_backward_call, every_argument_right)
+BACKWARD_CHECKS = (
+    forward_already_wrong,
+    backward_never_called,
+    wrong_backward_call_counts,
+    first_wrong_backward_call,
+    every_argument_right,
+)
 
 
 def locate_backward(case: Case, produced: Outputs, tolerance: Tolerance) -> Location | None:

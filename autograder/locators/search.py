@@ -60,8 +60,10 @@ def _tie_note(ev: Evidence) -> list[str]:
     want, have = {decode(r) for r in expected}, {decode(r) for r in got}
     if not (have != want and ties_at_cutoff(ev.case.inputs["y_probs"][:, :, 0], int(ev.case.inputs["beam_width"]))):
         return []
-    return ["scores tie at the cutoff in this case, and ties at the cutoff all survive: keep every candidate "
-            "scoring >= the BeamWidth-th score, not the first BeamWidth of a sorted list"]
+    return [
+        "scores tie at the cutoff in this case, and ties at the cutoff all survive: keep every candidate "
+        "scoring >= the BeamWidth-th score, not the first BeamWidth of a sorted list"
+    ]
 
 
 def ties_at_cutoff(y: np.ndarray, width: int) -> bool:

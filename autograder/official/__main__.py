@@ -64,8 +64,11 @@ from autograder.text import plural
 def _secret(args: argparse.Namespace) -> bytes:
     if args.secret is not None:
         return read_secret(args.secret)
-    print("note: no --secret given: the hidden cases come from a one-off random secret, "
-          "so these grades cannot be reproduced", file=sys.stderr)
+    print(
+        "note: no --secret given: the hidden cases come from a one-off random secret, "
+        "so these grades cannot be reproduced",
+        file=sys.stderr,
+    )
     return os.urandom(32).hex().encode()
 
 
@@ -97,10 +100,14 @@ def _isolation(args: argparse.Namespace) -> None:
                 "network namespaces are allowed: a container needs CAP_SYS_ADMIN): workers would see the machine's "
                 "files, processes and unix sockets, with only file permissions between them and what they must not "
                 "read. Grade as root on a machine (or VM) that allows namespaces, or pass --isolation permissions to "
-                "accept the weaker isolation (every results.json and the gradebook record it)")
+                "accept the weaker isolation (every results.json and the gradebook record it)"
+            )
         sandbox.permissions_only()
-        print("note: no namespaces here: workers are kept from the machine by file permissions alone (recorded in "
-              "results.json as isolation \"permissions\")", file=sys.stderr)
+        print(
+            "note: no namespaces here: workers are kept from the machine by file permissions alone (recorded in "
+            'results.json as isolation "permissions")',
+            file=sys.stderr,
+        )
 
 
 def _torch_steps(plan: Plan) -> list:
@@ -120,10 +127,12 @@ def _torch_python(args: argparse.Namespace, plan: Plan) -> str | None:
     if torch_steps and not args.skip_torch_steps:
         names = ", ".join(e.id for e in torch_steps)
         points = sum(e.points for e in torch_steps)
-        raise GradingError(f"the rubric's steps {names} ({points:g} points) run student code that uses torch, and no "
-                           "--torch-worker-python was given: give it a runtime with numpy and torch every user can "
-                           "read, or pass --skip-torch-steps to grade without those steps (they then read \"not "
-                           "graded\")")
+        raise GradingError(
+            f"the rubric's steps {names} ({points:g} points) run student code that uses torch, and no "
+            "--torch-worker-python was given: give it a runtime with numpy and torch every user can "
+            'read, or pass --skip-torch-steps to grade without those steps (they then read "not '
+            'graded")'
+        )
     return None
 
 
@@ -135,14 +144,19 @@ def _skipped_note(args: argparse.Namespace, plan: Plan) -> None:
     if torch_steps:
         points = sum(e.points for e in torch_steps)
         top = sum(e.points for e in plan.rubric)
-        print(f"note: --skip-torch-steps: {points:g} of the rubric's {top:g} points were left out (not graded: "
-              f"{', '.join(e.id for e in torch_steps)})", file=sys.stderr)
+        print(
+            f"note: --skip-torch-steps: {points:g} of the rubric's {top:g} points were left out (not graded: "
+            f"{', '.join(e.id for e in torch_steps)})",
+            file=sys.stderr,
+        )
 
 
 def _trial_warning(args: argparse.Namespace) -> None:
     if args.same_user_trial:
-        print("warning: --same-user-trial: student code runs as the grader's own user; these grades are "
-              "NOT official", file=sys.stderr)
+        print(
+            "warning: --same-user-trial: student code runs as the grader's own user; these grades are NOT official",
+            file=sys.stderr,
+        )
 
 
 def _grader(args: argparse.Namespace, out: Path) -> Grader:
@@ -150,8 +164,15 @@ def _grader(args: argparse.Namespace, out: Path) -> Grader:
     plan = _plan(args, 1, out)
     torch_python = _torch_python(args, plan)
     _isolation(args)
-    grader = start_grader(plan, str(args.worker_python), 1, args.worker_uid, args.same_user_trial,
-                          _guarded(args, out), torch_python=torch_python)
+    grader = start_grader(
+        plan,
+        str(args.worker_python),
+        1,
+        args.worker_uid,
+        args.same_user_trial,
+        _guarded(args, out),
+        torch_python=torch_python,
+    )
     grader.visibility = getattr(args, "hidden_visibility", None)
     _trial_warning(args)
     return grader
@@ -165,8 +186,12 @@ def _slots(args: argparse.Namespace, out: Path) -> Slots:
     identities = identities_for(str(args.worker_python), args.jobs, args.worker_uid, args.same_user_trial)
     base = make_base()
     facts = grader_facts(plan, identities, torch_python, None, torch_python is None)
-    specs = [SlotSpec(identity, not args.same_user_trial or k == 0, torch_python, base, out, _guarded(args, out),
-                      facts=facts) for k, identity in enumerate(identities)]
+    specs = [
+        SlotSpec(
+            identity, not args.same_user_trial or k == 0, torch_python, base, out, _guarded(args, out), facts=facts
+        )
+        for k, identity in enumerate(identities)
+    ]
     try:
         slots = Slots(plan, specs)
     except BaseException:
@@ -206,12 +231,17 @@ def cmd_grade(args: argparse.Namespace) -> int:
     _skipped_note(args, slots.plan)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     count = max(len(graded), 1)
-    print(f"graded {len(graded)} handins in {wall:.1f} s with {args.jobs} at once "
-          f"({60 * len(graded) / max(wall, 1e-9):.0f} per minute); limits: {slots.mode or 'not used'}", file=sys.stderr)
-    print(f"grader process: {own:.2f} s of CPU while grading ({own / count:.4f} s per handin), grader peak memory "
-          f"{peak:.0f} MiB; each slot process: peak {max((m.peak for m in slots.memory), default=0):.0f} MiB, "
-          f"its own (not shared with the grader) {max((m.own for m in slots.memory), default=0):.0f} MiB",
-          file=sys.stderr)
+    print(
+        f"graded {len(graded)} handins in {wall:.1f} s with {args.jobs} at once "
+        f"({60 * len(graded) / max(wall, 1e-9):.0f} per minute); limits: {slots.mode or 'not used'}",
+        file=sys.stderr,
+    )
+    print(
+        f"grader process: {own:.2f} s of CPU while grading ({own / count:.4f} s per handin), grader peak memory "
+        f"{peak:.0f} MiB; each slot process: peak {max((m.peak for m in slots.memory), default=0):.0f} MiB, "
+        f"its own (not shared with the grader) {max((m.own for m in slots.memory), default=0):.0f} MiB",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -225,8 +255,10 @@ def cmd_merge(args: argparse.Namespace) -> int:
     if merged.shards_missing:
         print(f"missing shards: {', '.join(map(str, merged.shards_missing))}", file=sys.stderr)
     if merged.missing:
-        print(f"{plural(len(merged.missing), 'handin')} of the batch graded by no shard: "
-              f"{', '.join(merged.missing)}", file=sys.stderr)
+        print(
+            f"{plural(len(merged.missing), 'handin')} of the batch graded by no shard: {', '.join(merged.missing)}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -258,8 +290,9 @@ def cmd_gradescope(args: argparse.Namespace) -> int:
         graded = _grade_upload(args, grader, args.submission)
     finally:
         grader.close()
-    facts = grader_facts(grader.plan, grader.identities, grader.torch_python, grader.visibility,
-                         grader.torch_python is None)
+    facts = grader_facts(
+        grader.plan, grader.identities, grader.torch_python, grader.visibility, grader.torch_python is None
+    )
     outputs.write_results(args.results, graded.results_json(grader.visibility, facts))
     print(table(graded.results))
     _skipped_note(args, grader.plan)
@@ -272,9 +305,9 @@ def cmd_autolab(args: argparse.Namespace) -> int:
         raise GradingError(f"no such handin: {args.handin}")
     grader = _grader(args, args.out)
     try:
-        graded = grade_one(grader, 0,
-                           (lambda: read_tar(args.handin)) if args.handin.is_file() else
-                           (lambda: read_folder(args.handin)))
+        graded = grade_one(
+            grader, 0, (lambda: read_tar(args.handin)) if args.handin.is_file() else (lambda: read_folder(args.handin))
+        )
     finally:
         grader.close()
     print(outputs.feedback_text(args.handin.name, graded.results))
@@ -295,35 +328,69 @@ def cmd_bundle(args: argparse.Namespace) -> int:
 
 def _common(p: argparse.ArgumentParser, jobs: bool, isolation: str = "namespaces") -> None:
     p.add_argument("--secret", type=Path, help="file holding the secret the hidden cases are drawn from")
-    p.add_argument("--hidden-cases", type=int, default=DEFAULT_HIDDEN,
-                   help="hidden cases per case spec of each step (default: %(default)s)")
-    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                   help="seconds one case may take, enforced by the grader (default: %(default)s)")
-    p.add_argument("--budget", type=float, default=DEFAULT_BUDGET,
-                   help="seconds a whole handin may take (default: %(default)s)")
+    p.add_argument(
+        "--hidden-cases",
+        type=int,
+        default=DEFAULT_HIDDEN,
+        help="hidden cases per case spec of each step (default: %(default)s)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help="seconds one case may take, enforced by the grader (default: %(default)s)",
+    )
+    p.add_argument(
+        "--budget", type=float, default=DEFAULT_BUDGET, help="seconds a whole handin may take (default: %(default)s)"
+    )
     if jobs:
-        p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                       help="handins graded at once, each as its own uid (default: the number of cores)")
-    p.add_argument("--worker-python", type=Path, default=Path(sys.executable),
-                   help="the interpreter student code runs with: executable by the worker uids, numpy only "
-                        "(default: this one)")
-    p.add_argument("--torch-worker-python", type=Path, default=None,
-                   help="the interpreter for the steps whose student code uses torch (the poem homework): "
-                        "executable by the worker uids, with numpy and torch (required when the rubric has such "
-                        "steps, unless --skip-torch-steps)")
-    p.add_argument("--skip-torch-steps", action="store_true",
-                   help="grade without a torch runtime: the steps whose student code uses torch read \"not graded\" "
-                        "and score 0; the console says how many points were left out")
-    p.add_argument("--isolation", choices=("namespaces", "permissions", "auto"), default=isolation,
-                   help="namespaces: each worker sees only its runtime, its folder and its own processes (refuses to "
-                        "grade where the kernel does not allow it); permissions: file permissions alone, accepted "
-                        "knowingly; auto: namespaces where allowed, else permissions (default: %(default)s; every "
-                        "results.json and the gradebook record which was used)")
-    p.add_argument("--worker-uid", type=int, default=DEFAULT_FIRST_UID,
-                   help="first of the uids workers run as, one per parallel handin: a batch uses WORKER_UID to "
-                        "WORKER_UID + jobs - 1, which nothing else on the machine may use (default: %(default)s)")
-    p.add_argument("--same-user-trial", action="store_true",
-                   help="run student code as this user (no root needed); the grades say they are NOT official")
+        p.add_argument(
+            "--jobs",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="handins graded at once, each as its own uid (default: the number of cores)",
+        )
+    p.add_argument(
+        "--worker-python",
+        type=Path,
+        default=Path(sys.executable),
+        help="the interpreter student code runs with: executable by the worker uids, numpy only (default: this one)",
+    )
+    p.add_argument(
+        "--torch-worker-python",
+        type=Path,
+        default=None,
+        help="the interpreter for the steps whose student code uses torch (the poem homework): "
+        "executable by the worker uids, with numpy and torch (required when the rubric has such "
+        "steps, unless --skip-torch-steps)",
+    )
+    p.add_argument(
+        "--skip-torch-steps",
+        action="store_true",
+        help='grade without a torch runtime: the steps whose student code uses torch read "not graded" '
+        "and score 0; the console says how many points were left out",
+    )
+    p.add_argument(
+        "--isolation",
+        choices=("namespaces", "permissions", "auto"),
+        default=isolation,
+        help="namespaces: each worker sees only its runtime, its folder and its own processes (refuses to "
+        "grade where the kernel does not allow it); permissions: file permissions alone, accepted "
+        "knowingly; auto: namespaces where allowed, else permissions (default: %(default)s; every "
+        "results.json and the gradebook record which was used)",
+    )
+    p.add_argument(
+        "--worker-uid",
+        type=int,
+        default=DEFAULT_FIRST_UID,
+        help="first of the uids workers run as, one per parallel handin: a batch uses WORKER_UID to "
+        "WORKER_UID + jobs - 1, which nothing else on the machine may use (default: %(default)s)",
+    )
+    p.add_argument(
+        "--same-user-trial",
+        action="store_true",
+        help="run student code as this user (no root needed); the grades say they are NOT official",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -333,9 +400,13 @@ def main(argv: list[str] | None = None) -> int:
     grade = sub.add_parser("grade", help="grade handin archives into results, feedback and a gradebook")
     grade.add_argument("handins", nargs="+", type=Path, metavar="HANDIN.tar")
     grade.add_argument("--out", type=Path, required=True, help="folder for the results and gradebook.csv")
-    grade.add_argument("--shard", type=_shard_arg, metavar="K/N",
-                       help="grade only share K of N of the handins (split by name; give every shard the same "
-                            "list), for `merge` to join")
+    grade.add_argument(
+        "--shard",
+        type=_shard_arg,
+        metavar="K/N",
+        help="grade only share K of N of the handins (split by name; give every shard the same "
+        "list), for `merge` to join",
+    )
     _common(grade, jobs=True)
     merging = sub.add_parser("merge", help="join the out folders of `grade --shard` runs into one gradebook")
     merging.add_argument("shards", nargs="+", type=Path, metavar="SHARD_OUT")
@@ -348,8 +419,12 @@ def main(argv: list[str] | None = None) -> int:
     autolab = sub.add_parser("autolab", help="grade one handin and print Autolab's score line last")
     autolab.add_argument("handin", type=Path)
     autolab.add_argument("--scoreboard", action="store_true", help="add a scoreboard list: total, then per step")
-    autolab.add_argument("--out", type=Path, default=Path("official-autolab"),
-                         help="a private folder the probe checks (default: %(default)s)")
+    autolab.add_argument(
+        "--out",
+        type=Path,
+        default=Path("official-autolab"),
+        help="a private folder the probe checks (default: %(default)s)",
+    )
     _common(autolab, jobs=False)
     bundle = sub.add_parser("gradescope-bundle", help="write a Gradescope autograder zip")
     bundle.add_argument("--secret", type=Path, required=True)
@@ -357,8 +432,11 @@ def main(argv: list[str] | None = None) -> int:
     bundle.add_argument("--hidden-cases", type=int, default=DEFAULT_HIDDEN)
     bundle.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
     for p in (scope, bundle):
-        p.add_argument("--hidden-visibility", choices=outputs.VISIBILITIES,
-                       help="Gradescope visibility of steps that failed on a hidden case (e.g. after_published)")
+        p.add_argument(
+            "--hidden-visibility",
+            choices=outputs.VISIBILITIES,
+            help="Gradescope visibility of steps that failed on a hidden case (e.g. after_published)",
+        )
     secret = sub.add_parser("new-secret", help="write a fresh random secret to FILE")
     secret.add_argument("file", type=Path)
     report = sub.add_parser("report", help="write a class report of a graded folder (or of runner --json files)")
@@ -374,11 +452,23 @@ def main(argv: list[str] | None = None) -> int:
                 raise GradingError(f"{args.file} exists; not overwriting a secret") from None
             print(f"wrote a new secret to {args.file}")
             return 0
-        command = {"grade": cmd_grade, "gradescope": cmd_gradescope, "autolab": cmd_autolab,
-                   "gradescope-bundle": cmd_bundle, "merge": cmd_merge}[args.command]
+        command = {
+            "grade": cmd_grade,
+            "gradescope": cmd_gradescope,
+            "autolab": cmd_autolab,
+            "gradescope-bundle": cmd_bundle,
+            "merge": cmd_merge,
+        }[args.command]
         return command(args)
-    except (GradingError, ReferenceDataError, SecretError, IdentityError, ProbeError, HandinError,
-            class_report.ReportError) as exc:
+    except (
+        GradingError,
+        ReferenceDataError,
+        SecretError,
+        IdentityError,
+        ProbeError,
+        HandinError,
+        class_report.ReportError,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -69,10 +69,15 @@ Grads = dict[str, np.ndarray]
 Alternatives = dict[str, dict[str, np.ndarray]]
 
 
-def cell_backward(inputs: dict[str, np.ndarray], wrt: dict[str, str], upstream: tuple[str, ...],
-                           params: tuple[torch.Tensor, ...], weights: tuple[str, ...],
-                           forward: Callable[..., torch.Tensor | tuple[torch.Tensor, ...]], given: tuple[str, ...] = (),
-                           ) -> tuple[Grads, Alternatives]:
+def cell_backward(
+    inputs: dict[str, np.ndarray],
+    wrt: dict[str, str],
+    upstream: tuple[str, ...],
+    params: tuple[torch.Tensor, ...],
+    weights: tuple[str, ...],
+    forward: Callable[..., torch.Tensor | tuple[torch.Tensor, ...]],
+    given: tuple[str, ...] = (),
+) -> tuple[Grads, Alternatives]:
     """Run a case's repeated calls of a cell through autograd, as the module's backward accumulates them.
 
     inputs: the case's, each of shape (calls, N, ...); wrt: input differentiated -> its gradient's output name
@@ -92,7 +97,7 @@ def cell_backward(inputs: dict[str, np.ndarray], wrt: dict[str, str], upstream: 
         loss = sum((o * tensor(inputs[u][k])).sum() for o, u in zip(outputs, upstream)) / batch
         grads = torch.autograd.grad(loss, leaves + params)
         out.update({wrt[name]: array(g) * batch for name, g in zip(wrt, grads)})
-        per_call.append({"d" + w: array(g) for w, g in zip(weights, grads[len(leaves):])})
+        per_call.append({"d" + w: array(g) for w, g in zip(weights, grads[len(leaves) :])})
     accumulated, alternatives = accumulate(per_call, inputs["zero_grad_before"], tuple("d" + w for w in weights))
     return {**out, **accumulated}, alternatives
 
@@ -103,16 +108,19 @@ def add_alternatives(alternatives: Alternatives, tag: str, buggy: Grads, truth: 
         add_alternative(alternatives, key, tag, value, truth[key])
 
 
-def add_alternative(alternatives: dict[str, dict[str, np.ndarray]], key: str, tag: str, alt: np.ndarray,
-                    truth: np.ndarray) -> None:
+def add_alternative(
+    alternatives: dict[str, dict[str, np.ndarray]], key: str, tag: str, alt: np.ndarray, truth: np.ndarray
+) -> None:
     """Record what bug `tag` gives for output `key`, unless this case cannot tell it from the truth."""
     if alt.shape == truth.shape and np.allclose(alt, truth, rtol=1e-9, atol=1e-12):
         return
     alternatives.setdefault(key, {})[tag] = alt
 
 
-def distinct(alternatives: dict[str, dict[str, np.ndarray]], values: dict[str, np.ndarray],
-             ) -> dict[str, dict[str, np.ndarray]]:
+def distinct(
+    alternatives: dict[str, dict[str, np.ndarray]],
+    values: dict[str, np.ndarray],
+) -> dict[str, dict[str, np.ndarray]]:
     """-> the alternatives this case can tell from the truth `values` (see add_alternative)."""
     kept: dict[str, dict[str, np.ndarray]] = {}
     for key, tags in alternatives.items():

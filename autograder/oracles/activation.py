@@ -63,8 +63,9 @@ def activation(inputs: dict[str, np.ndarray]) -> Expected:
             continue
         for tag, bug in DERIVATIVE_BUGS.get(key, {}).items():
             add_alternative(alternatives, f"{key}_derivative", tag, array(bug(tensor(y))), dy)
-            add_alternative(alternatives, f"{key}_derivative_at", tag,
-                            array(bug(tensor(inputs[STATE_KEYS[key]]))), dy_at)
+            add_alternative(
+                alternatives, f"{key}_derivative_at", tag, array(bug(tensor(inputs[STATE_KEYS[key]]))), dy_at
+            )
         # derivative(state=s) that ignores s returns the derivative at the stored output.
         add_alternative(alternatives, f"{key}_derivative_at", "ignores_state", dy, dy_at)
     if not hints_wanted():

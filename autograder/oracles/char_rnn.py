@@ -36,8 +36,9 @@ def _recurrence(h: torch.Tensor, whh: torch.Tensor, h_next: torch.Tensor, bug: s
     return h @ whh.T
 
 
-def _layers(P: dict[str, torch.Tensor], L: int, onehots: torch.Tensor,
-            h0: np.ndarray, bug: str | None = None) -> tuple[list[torch.Tensor], torch.Tensor]:
+def _layers(
+    P: dict[str, torch.Tensor], L: int, onehots: torch.Tensor, h0: np.ndarray, bug: str | None = None
+) -> tuple[list[torch.Tensor], torch.Tensor]:
     """Run the L layers.
 
     onehots (T, B, V), h0 (L, B, H). Returns every layer's states (T + 1, B, H) and the top states (T, B, H).
@@ -202,10 +203,15 @@ def char_rnn_complete(inputs: dict[str, np.ndarray]) -> Expected:
         "seeded_with_first": (starter[:-1] + [starter[0]] + path[:-1], h0, start),
         "given_state_ignored": (starter + path[:-1], np.zeros_like(h0), start),
     }
-    bugs = {tag: softmax_alpha(scores_along(inputs, fed, h)[skip:], temperature)
-            for tag, (fed, h, skip) in fed_as.items()}
+    bugs = {
+        tag: softmax_alpha(scores_along(inputs, fed, h)[skip:], temperature) for tag, (fed, h, skip) in fed_as.items()
+    }
     return Expected(values, distinct({"probs": bugs}, values))
 
 
-ORACLES = {"char_rnn_loss": char_rnn_loss, "char_rnn_backward": char_rnn_backward,
-           "char_rnn_sample": char_rnn_sample, "char_rnn_complete": char_rnn_complete}
+ORACLES = {
+    "char_rnn_loss": char_rnn_loss,
+    "char_rnn_backward": char_rnn_backward,
+    "char_rnn_sample": char_rnn_sample,
+    "char_rnn_complete": char_rnn_complete,
+}

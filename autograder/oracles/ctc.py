@@ -63,12 +63,13 @@ def band(logA: torch.Tensor) -> torch.Tensor:
     """
     S = logA.shape[0]
     padded = torch.full((S, S + 4), NEG_INF, dtype=torch.float64)
-    padded[:, 2:S + 2] = logA
+    padded[:, 2 : S + 2] = logA
     return torch.gather(padded, 1, torch.arange(S)[:, None] + torch.arange(5)[None, :])
 
 
-def recurrence(start: torch.Tensor, start_emission: torch.Tensor, emission: torch.Tensor,
-               bands: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def recurrence(
+    start: torch.Tensor, start_emission: torch.Tensor, emission: torch.Tensor, bands: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Run N lattice recurrences side by side, one torch step per time step for all of them.
 
     start: (N, S) row 0 of each; start_emission: (N, S) what row 0 emits to step 1; emission: (T, N, S),
@@ -80,7 +81,7 @@ def recurrence(start: torch.Tensor, start_emission: torch.Tensor, emission: torc
     T, N, S = emission.shape
     summed = torch.full((T, N, S), NEG_INF, dtype=torch.float64)
     padded = torch.full((T, N, S + 4), NEG_INF, dtype=torch.float64)  # two -inf positions at each end
-    state = padded[:, :, 2:S + 2]
+    state = padded[:, :, 2 : S + 2]
     summed[0] = start
     torch.add(start, start_emission, out=state[0])
     windows = padded.unfold(2, 5, 1)  # windows[t, n, r] = state[t, n, r - 2 .. r + 2]
@@ -90,21 +91,38 @@ def recurrence(start: torch.Tensor, start_emission: torch.Tensor, emission: torc
     return state, summed
 
 
-def log_alpha_beta(logy: torch.Tensor, logA: torch.Tensor, logA_beta: torch.Tensor, start_on_symbol: bool = True,
-                   start: int = 0, alpha_lag: int = 0, end_on_final_blank: bool = True, end: int = 0,
-                   beta_lag: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+def log_alpha_beta(
+    logy: torch.Tensor,
+    logA: torch.Tensor,
+    logA_beta: torch.Tensor,
+    start_on_symbol: bool = True,
+    start: int = 0,
+    alpha_lag: int = 0,
+    end_on_final_blank: bool = True,
+    end: int = 0,
+    beta_lag: int = 0,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Compute log alpha and log beta of one sequence in one pass over time (see directions).
 
     logy: (T, S); logA, logA_beta: (S, S) -> (log alpha (T, S), log beta (T, S), y_t excluded from beta).
     """
-    state, summed = recurrence(*directions(logy, logA, logA_beta, start_on_symbol, start, alpha_lag,
-                                           end_on_final_blank, end, beta_lag))
+    state, summed = recurrence(
+        *directions(logy, logA, logA_beta, start_on_symbol, start, alpha_lag, end_on_final_blank, end, beta_lag)
+    )
     return state[:, 0].contiguous(), summed[:, 1].flip(0)
 
 
-def directions(logy: torch.Tensor, logA: torch.Tensor, logA_beta: torch.Tensor, start_on_symbol: bool = True,
-               start: int = 0, alpha_lag: int = 0, end_on_final_blank: bool = True, end: int = 0,
-               beta_lag: int = 0) -> Recurrences:
+def directions(
+    logy: torch.Tensor,
+    logA: torch.Tensor,
+    logA_beta: torch.Tensor,
+    start_on_symbol: bool = True,
+    start: int = 0,
+    alpha_lag: int = 0,
+    end_on_final_blank: bool = True,
+    end: int = 0,
+    beta_lag: int = 0,
+) -> Recurrences:
     """Set up the recurrences of alpha and beta of one sequence (see recurrence), side by side.
 
     logy: (T, S) log y_t(ext[r]); logA, logA_beta: (S, S) the moves alpha and beta follow
@@ -131,8 +149,12 @@ def directions(logy: torch.Tensor, logA: torch.Tensor, logA_beta: torch.Tensor, 
     # would wrap around are never read).
     alpha_emits = torch.roll(logy, alpha_lag, 0)
     beta_emits = torch.roll(logy.flip(0), -beta_lag, 0)
-    return (torch.stack([first, last]), torch.stack([torch.zeros(S, dtype=torch.float64), beta_emits[0]]),
-            torch.stack([alpha_emits, beta_emits], dim=1), torch.stack([band(logA.T), band(logA_beta)]))
+    return (
+        torch.stack([first, last]),
+        torch.stack([torch.zeros(S, dtype=torch.float64), beta_emits[0]]),
+        torch.stack([alpha_emits, beta_emits], dim=1),
+        torch.stack([band(logA.T), band(logA_beta)]),
+    )
 
 
 def padded(parts: list[Recurrences]) -> Recurrences:
@@ -151,10 +173,10 @@ def padded(parts: list[Recurrences]) -> Recurrences:
     bands = torch.full((N, S_max, 5), NEG_INF, dtype=torch.float64)
     for n, (first, first_emission, emitted, band_n) in enumerate(parts):
         T, _, S = emitted.shape
-        start[2 * n:2 * n + 2, :S] = first
-        start_emission[2 * n:2 * n + 2, :S] = first_emission
-        emission[:T, 2 * n:2 * n + 2, :S] = emitted
-        bands[2 * n:2 * n + 2, :S] = band_n
+        start[2 * n : 2 * n + 2, :S] = first
+        start_emission[2 * n : 2 * n + 2, :S] = first_emission
+        emission[:T, 2 * n : 2 * n + 2, :S] = emitted
+        bands[2 * n : 2 * n + 2, :S] = band_n
     return start, start_emission, emission, bands
 
 
@@ -169,8 +191,13 @@ def scaled(log_rows: torch.Tensor, reverse: bool = False) -> tuple[np.ndarray, n
     return array(torch.softmax(log_rows, dim=1)), array(scale)
 
 
-def lattice(probs: np.ndarray, target: np.ndarray, short: bool, hints: bool = True, **slip: Any,
-            ) -> dict[str, np.ndarray]:
+def lattice(
+    probs: np.ndarray,
+    target: np.ndarray,
+    short: bool,
+    hints: bool = True,
+    **slip: Any,
+) -> dict[str, np.ndarray]:
     """One sequence: probs (T, C), target (L,) -> its lattice outputs (see the step's outputs).
 
     hints: also what the alternatives are made of (nll, expected_divergence, final_blank_nll,
@@ -181,8 +208,12 @@ def lattice(probs: np.ndarray, target: np.ndarray, short: bool, hints: bool = Tr
     return lattices([(probs, target)], short, hints, **slip)[0]
 
 
-def lattices(seqs: list[tuple[np.ndarray, np.ndarray]], short: bool, hints: bool = True, **slip: Any,
-             ) -> list[dict[str, np.ndarray]]:
+def lattices(
+    seqs: list[tuple[np.ndarray, np.ndarray]],
+    short: bool,
+    hints: bool = True,
+    **slip: Any,
+) -> list[dict[str, np.ndarray]]:
     """Compute the lattice outputs of several sequences at once, as lattice gives each.
 
     seqs: each (probs (T_b, C), target (L_b,)) -> each one's outputs. Their recurrences run side by
@@ -198,8 +229,9 @@ def lattices(seqs: list[tuple[np.ndarray, np.ndarray]], short: bool, hints: bool
     return outs
 
 
-def _setup(probs: np.ndarray, target: np.ndarray, slip: dict[str, Any]
-           ) -> tuple[list[int], list[int], torch.Tensor, Recurrences]:
+def _setup(
+    probs: np.ndarray, target: np.ndarray, slip: dict[str, Any]
+) -> tuple[list[int], list[int], torch.Tensor, Recurrences]:
     """One sequence: probs (T, C), target (L,) -> (ext, skip (S,), logy (T, S), its recurrences (directions))."""
     ext, skip, equal_skip = extend(target)
     if slip.get("equal_skip"):
@@ -215,14 +247,30 @@ def _setup(probs: np.ndarray, target: np.ndarray, slip: dict[str, Any]
     shifted = [0, 0] + skip[:-2]
     logA_beta = log_transitions(ext, shifted, slip.get("blank_stays", True)) if slip.get("beta_skip_at_r") else logA
     logy = torch.log(tensor(probs))[:, ext]
-    parts = directions(logy, logA, logA_beta, slip.get("start_on_symbol", True), int(slip.get("start_late", 0)),
-                       int(slip.get("alpha_lag", 0)), slip.get("end_on_final_blank", True),
-                       int(slip.get("end_early", 0)), int(slip.get("beta_lag", 0)))
+    parts = directions(
+        logy,
+        logA,
+        logA_beta,
+        slip.get("start_on_symbol", True),
+        int(slip.get("start_late", 0)),
+        int(slip.get("alpha_lag", 0)),
+        slip.get("end_on_final_blank", True),
+        int(slip.get("end_early", 0)),
+        int(slip.get("beta_lag", 0)),
+    )
     return ext, skip, logy, parts
 
 
-def _outputs(ext: list[int], skip: list[int], logy: torch.Tensor, la: torch.Tensor, lb: torch.Tensor, short: bool,
-             hints: bool, with_emission: bool) -> dict[str, np.ndarray]:
+def _outputs(
+    ext: list[int],
+    skip: list[int],
+    logy: torch.Tensor,
+    la: torch.Tensor,
+    lb: torch.Tensor,
+    short: bool,
+    hints: bool,
+    with_emission: bool,
+) -> dict[str, np.ndarray]:
     """One sequence's lattice outputs from ext, skip (S,), logy, log alpha and log beta (T, S) (see lattice)."""
     if with_emission:
         lb = lb + logy
@@ -272,9 +320,12 @@ LATTICE_KEYS = ("ext", "skip", "alpha_hat", "alpha_log_scale", "beta_hat", "beta
 def torch_losses(inputs: dict[str, np.ndarray], log_probs: torch.Tensor) -> torch.Tensor:
     """log_probs (T, B, C) -> -log P(target_b) per sequence (B,), from torch.nn.CTCLoss."""
     ctc = torch.nn.CTCLoss(blank=0, reduction="none")
-    return ctc(log_probs, torch.as_tensor(inputs["target"], dtype=torch.long),
-               torch.as_tensor(inputs["input_lengths"], dtype=torch.long),
-               torch.as_tensor(inputs["target_lengths"], dtype=torch.long))
+    return ctc(
+        log_probs,
+        torch.as_tensor(inputs["target"], dtype=torch.long),
+        torch.as_tensor(inputs["input_lengths"], dtype=torch.long),
+        torch.as_tensor(inputs["target_lengths"], dtype=torch.long),
+    )
 
 
 def ctc_forward(inputs: dict[str, np.ndarray]) -> Expected:
@@ -297,7 +348,8 @@ def ctc_forward(inputs: dict[str, np.ndarray]) -> Expected:
     if not hints:
         return Expected(out)
     alternatives: dict[str, dict[str, np.ndarray]] = {
-        "loss": {"unscaled_probabilities": np.array(np.mean([d["plain_nll"] for d in per_seq]))}}
+        "loss": {"unscaled_probabilities": np.array(np.mean([d["plain_nll"] for d in per_seq]))}
+    }
     if short:
         alternatives["loss"] |= {
             "batch_sum": np.array(float(nll.sum())),
@@ -311,16 +363,20 @@ def ctc_forward(inputs: dict[str, np.ndarray]) -> Expected:
         if len(seqs) <= inputs["logits"].shape[0]:
             # logits read batch-first: sequence b takes logits[b, :input_lengths[b]], min(T_b, B) rows of step b.
             with np.errstate(divide="ignore"):
-                read = [lattice(inputs["logits"][b, :n], tg, short)["nll"]
-                        for b, (n, (_, tg)) in enumerate(zip(inputs["input_lengths"], seqs))]
+                read = [
+                    lattice(inputs["logits"][b, :n], tg, short)["nll"]
+                    for b, (n, (_, tg)) in enumerate(zip(inputs["input_lengths"], seqs))
+                ]
             alternatives["loss"]["batch_first"] = np.array(np.mean(read))
         for side in ("alpha_log_scale", "beta_log_scale"):
             alternatives[side] = {"scale_sums": np.where(out[side] != 0, np.exp(out[side]), 0.0)}
         # Rows never divided by their sums are the plain alpha; the plain alpha without its scales is alpha_hat.
         alternatives["alpha_hat"] = {"unnormalised_rows": out["alpha"]}
         alternatives["alpha"] = {"scales_not_applied": out["alpha_hat"]}
-        alternatives["gamma"] = {"gamma_whole_lattice": stack([d["gamma_whole_lattice"] for d in per_seq]),
-                                 "gamma_unnormalised": stack([d["gamma_unnormalised"] for d in per_seq])}
+        alternatives["gamma"] = {
+            "gamma_whole_lattice": stack([d["gamma_whole_lattice"] for d in per_seq]),
+            "gamma_unnormalised": stack([d["gamma_unnormalised"] for d in per_seq]),
+        }
         for tag, (rule, keys) in SLIPS.items():
             changed: dict[str, Any] = dict(rule)
             slipped = [lattice(p, tg, short, **changed) for p, tg in seqs]
@@ -366,7 +422,7 @@ def _from_gamma(inputs: dict[str, np.ndarray], which: str) -> np.ndarray:
         used = lattice(probs, target, short=True)[which]
         for r, k in enumerate(ext):
             per_symbol[:, k] += used[:, r]
-        grad[:len(probs), b] = -per_symbol / probs
+        grad[: len(probs), b] = -per_symbol / probs
     return grad
 
 
@@ -379,7 +435,7 @@ def _overwritten_repeats(inputs: dict[str, np.ndarray]) -> np.ndarray:
         last_wins = np.zeros(probs.shape)
         for r, k in enumerate(ext):
             last_wins[:, k] = gamma[:, r]
-        grad[:len(probs), b] = -last_wins / probs
+        grad[: len(probs), b] = -last_wins / probs
     return grad
 
 

@@ -33,9 +33,19 @@ def gru_step(w: dict[str, torch.Tensor], x: torch.Tensor, h: torch.Tensor) -> di
     return {"z": z, "r": r, "h_tilda": h_tilda, "h_t": h_t}
 
 
-BACKWARD_BUGS = ("dh_no_direct_path", "dh_no_z_path", "dh_no_r_path", "dh_no_candidate_path", "dx_no_z_path",
-                 "dx_no_r_path", "no_tanh_derivative", "tanh_derivative_no_square", "z_sign_flipped",
-                 "dWh_without_r", "gate_sigmoid_derivative_of_output")
+BACKWARD_BUGS = (
+    "dh_no_direct_path",
+    "dh_no_z_path",
+    "dh_no_r_path",
+    "dh_no_candidate_path",
+    "dx_no_z_path",
+    "dx_no_r_path",
+    "no_tanh_derivative",
+    "tanh_derivative_no_square",
+    "z_sign_flipped",
+    "dWh_without_r",
+    "gate_sigmoid_derivative_of_output",
+)
 
 
 def buggy_step(w: dict[str, torch.Tensor], x: torch.Tensor, h: torch.Tensor, bug: str) -> torch.Tensor:
@@ -43,6 +53,7 @@ def buggy_step(w: dict[str, torch.Tensor], x: torch.Tensor, h: torch.Tensor, bug
 
     w: the six weights as in gru_step; x (D,), h (H,); bug: one of BACKWARD_BUGS.
     """
+
     def cut(t: torch.Tensor, tag: str) -> torch.Tensor:
         return t.detach() if bug == tag else t
 
@@ -82,14 +93,20 @@ def gru_forward(inputs: dict[str, np.ndarray]) -> Expected:
         reset_after = torch.tanh(r * (w["Wh"] @ h) + w["Wx"] @ x)
         no_reset = torch.tanh(w["Wh"] @ h + w["Wx"] @ x)
         bugs = {
-            "z": {"z_uses_Wrh": torch.sigmoid(w["Wrh"] @ h + w["Wzx"] @ x),
-                  "z_uses_Wrx": torch.sigmoid(w["Wzh"] @ h + w["Wrx"] @ x)},
-            "r": {"r_uses_Wzh": torch.sigmoid(w["Wzh"] @ h + w["Wrx"] @ x),
-                  "r_uses_Wzx": torch.sigmoid(w["Wrh"] @ h + w["Wzx"] @ x)},
+            "z": {
+                "z_uses_Wrh": torch.sigmoid(w["Wrh"] @ h + w["Wzx"] @ x),
+                "z_uses_Wrx": torch.sigmoid(w["Wzh"] @ h + w["Wrx"] @ x),
+            },
+            "r": {
+                "r_uses_Wzh": torch.sigmoid(w["Wzh"] @ h + w["Wrx"] @ x),
+                "r_uses_Wzx": torch.sigmoid(w["Wrh"] @ h + w["Wzx"] @ x),
+            },
             "h_tilda": {"reset_after_matmul": reset_after, "no_reset": no_reset},
-            "h_t": {"torch_gate_roles": z * h + (1 - z) * result["h_tilda"],
-                    "reset_after_matmul": (1 - z) * h + z * reset_after,
-                    "no_reset": (1 - z) * h + z * no_reset},
+            "h_t": {
+                "torch_gate_roles": z * h + (1 - z) * result["h_tilda"],
+                "reset_after_matmul": (1 - z) * h + z * reset_after,
+                "no_reset": (1 - z) * h + z * no_reset,
+            },
         }
     values = {k: array(v) for k, v in result.items()}
     alternatives: dict[str, dict[str, np.ndarray]] = {}
@@ -99,9 +116,11 @@ def gru_forward(inputs: dict[str, np.ndarray]) -> Expected:
     return Expected(values, alternatives)
 
 
-def _backward(inputs: dict[str, np.ndarray], w: dict[str, torch.Tensor],
-              step: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
-              ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
+def _backward(
+    inputs: dict[str, np.ndarray],
+    w: dict[str, torch.Tensor],
+    step: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
     """Run the case's backward calls through step(x, h) -> h_t, built on the weights w.
 
     Returns (dx (1, D) and dh (1, H) of the last call with the gradients of the six weights accumulated over the

@@ -24,11 +24,31 @@ def torch_cell(inputs: dict[str, np.ndarray]) -> torch.nn.Module:
     return with_weights(torch.nn.LSTMCell(d, four_h // 4, dtype=torch.float64), inputs)
 
 
-FORWARD_BUGS = ("i_f_swapped", "no_forget_term", "h_without_tanh", "gates_ifog", "g_sigmoid", "o_tanh",
-                "tanh_of_c_prev", "no_input_gate", "no_b_hh")
-BACKWARD_BUGS = ("dc_no_h_path", "dc_through_input_gate", "o_sigmoid_derivative_of_output", "i_derivative_at_o",
-                 "gate_grads_ifog", "dc_is_dc_total", "d_f_from_c_new", "tanh_derivative_at_c_new", "no_dc_new",
-                 "d_o_from_c_new", "g_sigmoid_derivative", "d_i_from_i")
+FORWARD_BUGS = (
+    "i_f_swapped",
+    "no_forget_term",
+    "h_without_tanh",
+    "gates_ifog",
+    "g_sigmoid",
+    "o_tanh",
+    "tanh_of_c_prev",
+    "no_input_gate",
+    "no_b_hh",
+)
+BACKWARD_BUGS = (
+    "dc_no_h_path",
+    "dc_through_input_gate",
+    "o_sigmoid_derivative_of_output",
+    "i_derivative_at_o",
+    "gate_grads_ifog",
+    "dc_is_dc_total",
+    "d_f_from_c_new",
+    "tanh_derivative_at_c_new",
+    "no_dc_new",
+    "d_o_from_c_new",
+    "g_sigmoid_derivative",
+    "d_i_from_i",
+)
 
 
 def _g_o_swapped(n: int) -> np.ndarray:
@@ -42,8 +62,12 @@ def swap_g_o(a: torch.Tensor) -> torch.Tensor:
     return a[torch.as_tensor(_g_o_swapped(a.shape[0]))]
 
 
-def _gates(w: dict[str, torch.Tensor], x: torch.Tensor, h: torch.Tensor, bug: str | None,
-           ) -> tuple[torch.Tensor, ...]:
+def _gates(
+    w: dict[str, torch.Tensor],
+    x: torch.Tensor,
+    h: torch.Tensor,
+    bug: str | None,
+) -> tuple[torch.Tensor, ...]:
     """-> the gates i, f, g, o (N, H) as `bug` computes them (values and derivatives)."""
     from_x, from_h = x @ w["W_ih"].T, h @ w["W_hh"].T
     if bug == "gate_grads_ifog":
@@ -80,8 +104,9 @@ _CELL_UPDATES: dict[str, Callable[..., torch.Tensor]] = {
 }
 
 
-def lstm_step(w: dict[str, torch.Tensor], x: torch.Tensor, h: torch.Tensor, c: torch.Tensor,
-              bug: str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def lstm_step(
+    w: dict[str, torch.Tensor], x: torch.Tensor, h: torch.Tensor, c: torch.Tensor, bug: str | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """-> the cell in torch ops (gates i, f, g, o): x (N, D), h, c (N, H) -> h_new, c_new, as `bug` computes them."""
     i, f, g, o = _gates(w, x, h, bug)
     c_new = _CELL_UPDATES.get(bug or "", lambda i, f, g, c: f * c + i * g)(i, f, g, c)
@@ -89,7 +114,7 @@ def lstm_step(w: dict[str, torch.Tensor], x: torch.Tensor, h: torch.Tensor, c: t
     if bug == "tanh_of_c_prev":
         tanh_c = torch.tanh(c)
     if bug == "tanh_derivative_at_c_new":  # 1 - c_new**2 where 1 - tanh(c_new)**2 belongs
-        tanh_c = with_slope(tanh_c, c_new, 1 - c_new ** 2)
+        tanh_c = with_slope(tanh_c, c_new, 1 - c_new**2)
     if bug == "d_o_from_c_new":  # d_o = dh_new * c_new
         h_new = o.detach() * tanh_c + (o - o.detach()) * c_new.detach()
     else:
@@ -119,23 +144,27 @@ def lstm_forward(inputs: dict[str, np.ndarray]) -> Expected:
     return Expected(values, alternatives)
 
 
-def _backward(inputs: dict[str, np.ndarray], params: tuple[torch.Tensor, ...],
-              step: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]],
-              ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
+def _backward(
+    inputs: dict[str, np.ndarray],
+    params: tuple[torch.Tensor, ...],
+    step: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]],
+) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
     """Run the case's calls -> (dx, dh, dc and the accumulated gradients, the accumulation bugs' alternatives).
 
     params: the four weights in WEIGHTS order; step(x, h, c) -> (h_new, c_new) computed from them.
     """
     # The last call's dx, dh, dc are compared.
-    return cell_backward(inputs, {"x": "dx", "h_prev": "dh", "c_prev": "dc"}, ("dh_new", "dc_new"), params,
-                                  WEIGHTS, step)
+    return cell_backward(
+        inputs, {"x": "dx", "h_prev": "dh", "c_prev": "dc"}, ("dh_new", "dc_new"), params, WEIGHTS, step
+    )
 
 
 def lstm_backward(inputs: dict[str, np.ndarray]) -> Expected:
     """-> dx (N, D), dh, dc (N, H) of the last call, the accumulated weight gradients, the bugs' alternatives."""
     cell = torch_cell(inputs)
-    values, alternatives = _backward(inputs, tuple(getattr(cell, name) for name in TORCH_NAMES),
-                                     lambda x, h, c: cell(x, (h, c)))
+    values, alternatives = _backward(
+        inputs, tuple(getattr(cell, name) for name in TORCH_NAMES), lambda x, h, c: cell(x, (h, c))
+    )
     if not hints_wanted():
         return Expected(values)
     # torch's cell is the truth; each bug reruns the case through the formula with its derivative.

@@ -63,8 +63,18 @@ def _processed(inputs: dict[str, np.ndarray], slip: str | None = None) -> dict[s
 
 
 # Slips of the pinned preprocessing rules (the step's catalog names them).
-PREPROCESS_SLIPS = ("last_colon", "ties_first_appearance", "exclusive_bounds", "pad_first", "whitespace_kept",
-                    "ties_descending", "skip_not_checked", "no_tokens", "no_min_length", "counted_once_per_poem")
+PREPROCESS_SLIPS = (
+    "last_colon",
+    "ties_first_appearance",
+    "exclusive_bounds",
+    "pad_first",
+    "whitespace_kept",
+    "ties_descending",
+    "skip_not_checked",
+    "no_tokens",
+    "no_min_length",
+    "counted_once_per_poem",
+)
 
 
 def poems_preprocess(inputs: dict[str, np.ndarray]) -> Expected:
@@ -133,8 +143,7 @@ def poem_generate(inputs: dict[str, np.ndarray]) -> Expected:
     values = {"poem": encode_text(_generated(inputs)).astype(np.float64)}
     if not hints_wanted():
         return Expected(values)
-    alternatives = {"poem": {slip: encode_text(_generated(inputs, slip)).astype(np.float64)
-                             for slip in GENERATE_SLIPS}}
+    alternatives = {"poem": {slip: encode_text(_generated(inputs, slip)).astype(np.float64) for slip in GENERATE_SLIPS}}
     return Expected(values, distinct(alternatives, values))
 
 

@@ -17,8 +17,13 @@ from autograder.oracles._torch import add_alternative, add_alternatives, array, 
 from autograder.steps.rnn_cell import WEIGHTS
 
 TORCH_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
-BACKWARD_BUGS = ("no_tanh_derivative", "tanh_derivative_at_h_prev", "tanh_derivative_no_square", "dW_hh_from_h_t",
-                 "dh_transposed_weight")
+BACKWARD_BUGS = (
+    "no_tanh_derivative",
+    "tanh_derivative_at_h_prev",
+    "tanh_derivative_no_square",
+    "dW_hh_from_h_t",
+    "dh_transposed_weight",
+)
 
 
 def with_weights(cell: torch.nn.Module, inputs: dict[str, np.ndarray]) -> torch.nn.Module:
@@ -55,8 +60,9 @@ def rnn_forward(inputs: dict[str, np.ndarray]) -> Expected:
     return Expected({"h": h}, alternatives)
 
 
-def _buggy_h(w: dict[str, torch.Tensor], x: torch.Tensor, h_prev: torch.Tensor, h_given: torch.Tensor,
-             bug: str) -> torch.Tensor:
+def _buggy_h(
+    w: dict[str, torch.Tensor], x: torch.Tensor, h_prev: torch.Tensor, h_given: torch.Tensor, bug: str
+) -> torch.Tensor:
     """-> the cell's h' (N, H), whose gradients are those backward computes with `bug`."""
     W_ih, W_hh = w["W_ih"], w["W_hh"]
     from_x = x @ W_ih.T
@@ -75,22 +81,24 @@ def _buggy_h(w: dict[str, torch.Tensor], x: torch.Tensor, h_prev: torch.Tensor, 
     return with_slope(h, a, slopes[bug]) if bug in slopes else h
 
 
-def _backward(inputs: dict[str, np.ndarray], params: tuple[torch.Tensor, ...],
-              h_of: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
-              ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
+def _backward(
+    inputs: dict[str, np.ndarray],
+    params: tuple[torch.Tensor, ...],
+    h_of: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
+) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
     """Run the case's calls -> (dx, dh and the accumulated gradients, the accumulation bugs' alternatives).
 
     params: the four weights, in WEIGHTS order; h_of(x, h_prev, h_given) -> h' computed from them.
     """
-    return cell_backward(inputs, {"x": "dx", "h_prev": "dh"}, ("delta",), params, WEIGHTS, h_of,
-                                  given=("h",))
+    return cell_backward(inputs, {"x": "dx", "h_prev": "dh"}, ("delta",), params, WEIGHTS, h_of, given=("h",))
 
 
 def rnn_backward(inputs: dict[str, np.ndarray]) -> Expected:
     """-> dx (N, D), dh (N, H) of the last call and the accumulated weight gradients, with the bugs' alternatives."""
     cell = torch_cell(inputs)
-    values, alternatives = _backward(inputs, tuple(getattr(cell, name) for name in TORCH_NAMES),
-                                     lambda x, h_prev, h_given: cell(x, h_prev))
+    values, alternatives = _backward(
+        inputs, tuple(getattr(cell, name) for name in TORCH_NAMES), lambda x, h_prev, h_given: cell(x, h_prev)
+    )
     if not hints_wanted():
         return Expected(values)
     # torch's cell is the truth; each bug reruns the case through its own formula.

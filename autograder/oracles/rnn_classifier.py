@@ -23,8 +23,7 @@ def torch_network(inputs: dict[str, np.ndarray]) -> tuple[torch.nn.RNN, torch.nn
     """Build torch.nn.RNN and torch.nn.Linear holding the case's weights."""
     h, d = inputs["W_ih_0"].shape
     c = inputs["W"].shape[0]
-    rnn = torch.nn.RNN(d, h, num_layers=layers_of(inputs), nonlinearity="tanh", batch_first=True,
-                       dtype=torch.float64)
+    rnn = torch.nn.RNN(d, h, num_layers=layers_of(inputs), nonlinearity="tanh", batch_first=True, dtype=torch.float64)
     linear = torch.nn.Linear(h, c, dtype=torch.float64)
     with torch.no_grad():
         for layer in range(layers_of(inputs)):
@@ -92,7 +91,7 @@ def unrolled_trace(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     loss = torch.nn.functional.cross_entropy(logits, labels, reduction="mean")
     flat = [s for row in states[1:] for s in row] + [logits]
     grads = torch.autograd.grad(loss, flat)
-    deltas = torch.stack([torch.stack(list(grads[t * layers:(t + 1) * layers])) for t in range(steps)]) * batch
+    deltas = torch.stack([torch.stack(list(grads[t * layers : (t + 1) * layers])) for t in range(steps)]) * batch
     dlogits = grads[-1] * batch
     hid = torch.stack([torch.stack(row) for row in states]).detach()
     above = torch.zeros_like(deltas)

@@ -113,8 +113,11 @@ def pinned_beam(y: np.ndarray, symbols: list[str], width: int, slip: str | None 
     y: probabilities of shape (K + 1, T). Returns final path -> score.
     """
     C, T = y.shape
-    width = {"width_minus_one": max(width - 1, 1), "width_plus_one": width + 1,
-             "no_prune": candidate_count_bound(C - 1, T)}.get(slip or "", width)
+    width = {
+        "width_minus_one": max(width - 1, 1),
+        "width_plus_one": width + 1,
+        "no_prune": candidate_count_bound(C - 1, T),
+    }.get(slip or "", width)
     beam: dict[tuple[str, bool], float] = {("", True): 1.0 if slip == "blank_start_one" else float(y[0, 0])}
     for k in range(1, C):
         beam[(symbols[k - 1], False)] = float(y[k, 0])
@@ -159,8 +162,18 @@ def _prune(beam: dict, width: int) -> dict:
 
 
 # Slips of the pinned rule, each computed by pinned_beam with that one rule changed.
-PINNED_SLIPS = ("separate_prune", "prune_final", "unmerged_final", "width_minus_one", "width_plus_one", "no_prune",
-                "repeat_after_blank_merges", "repeat_always_extends", "blank_start_one", "blank_final_only")
+PINNED_SLIPS = (
+    "separate_prune",
+    "prune_final",
+    "unmerged_final",
+    "width_minus_one",
+    "width_plus_one",
+    "no_prune",
+    "repeat_after_blank_merges",
+    "repeat_always_extends",
+    "blank_start_one",
+    "blank_final_only",
+)
 
 
 def beam_search(inputs: dict[str, np.ndarray]) -> Expected:
@@ -192,8 +205,9 @@ def beam_search(inputs: dict[str, np.ndarray]) -> Expected:
     alternatives["best_path"]["lowest_score"] = encode(min(scores, key=scores.__getitem__), symbols, "best")
     alternatives["scores"]["log_scores"] = np.log(out["scores"])
     blank_ending = pinned_beam(y, symbols, width, "blank_final_only")
-    alternatives["best_path"]["best_of_blank_ending"] = encode(max(blank_ending, key=blank_ending.__getitem__),
-                                                               symbols, "best")
+    alternatives["best_path"]["best_of_blank_ending"] = encode(
+        max(blank_ending, key=blank_ending.__getitem__), symbols, "best"
+    )
     return Expected(out, distinct(alternatives, out))
 
 

@@ -58,11 +58,11 @@ def load_arrays(data: bytes | bytearray) -> dict[str, np.ndarray]:
     Raises ArrayFileError when the bytes are not an arrays file.
     """
     start = len(MAGIC) + _LENGTH.size
-    if data[:len(MAGIC)] != MAGIC or len(data) < start:
+    if data[: len(MAGIC)] != MAGIC or len(data) < start:
         raise ArrayFileError("not an arrays file (wrong magic)")
     (length,) = _LENGTH.unpack_from(data, len(MAGIC))
     try:
-        index = json.loads(data[start:start + length])
+        index = json.loads(data[start : start + length])
         base = start + length
         arrays = {}
         for name, dtype, shape, offset in index:

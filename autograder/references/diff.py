@@ -59,8 +59,9 @@ def _array_change(old: np.ndarray, new: np.ndarray) -> tuple[str | None, float]:
     if old.size == 0:
         return None, 0.0
     finite_old, finite_new = np.isfinite(old), np.isfinite(new)
-    if not np.array_equal(finite_old, finite_new) or not np.array_equal(old[~finite_old], new[~finite_new],
-                                                                        equal_nan=True):
+    if not np.array_equal(finite_old, finite_new) or not np.array_equal(
+        old[~finite_old], new[~finite_new], equal_nan=True
+    ):
         return "NaN or infinite entries changed", 0.0
     old_finite, new_finite = np.where(finite_old, old, 0.0), np.where(finite_new, new, 0.0)
     diff = np.abs(old_finite - new_finite)
@@ -73,8 +74,10 @@ def _array_change(old: np.ndarray, new: np.ndarray) -> tuple[str | None, float]:
         return None, relative
     index = np.unravel_index(int(np.argmax(diff)), diff.shape)
     at = tuple(int(i) for i in index)
-    return (f"values changed: largest difference {largest:.3g} at index {at} ({relative:.3g} of the array's "
-            f"largest magnitude {scale:.3g})"), relative
+    return (
+        f"values changed: largest difference {largest:.3g} at index {at} ({relative:.3g} of the array's "
+        f"largest magnitude {scale:.3g})"
+    ), relative
 
 
 def _diff_arrays(result: ReferenceDiff, name: str, part: str, old: dict, new: dict) -> None:

@@ -104,8 +104,7 @@ def regenerate(step: Step, oracle, directory: Path, stored: ManifestEntry | None
             if data != old_bytes:
                 stale.append("the stored file is of an earlier format: its values are kept, written in the current one")
     sources = oracle_sources(oracle.__module__, ROOT)
-    entry = ManifestEntry(sha256(data), case_fingerprint(step), source_fingerprint(sources, ROOT) or "",
-                          tuple(sources))
+    entry = ManifestEntry(sha256(data), case_fingerprint(step), source_fingerprint(sources, ROOT) or "", tuple(sources))
     if stored is not None and stored.cases != entry.cases:
         stale.append("the step's case specs or outputs changed since the file was generated")
     if stored is not None and (stored.oracle, stored.oracle_sources) != (entry.oracle, entry.oracle_sources):
@@ -148,8 +147,9 @@ def obsolete_files(files: list[Regenerated], directory: Path) -> list[Path]:
     earlier format.
     """
     expected = {f.name for f in files}
-    return sorted(p for suffix in (SUFFIX, *LEGACY_SUFFIXES) for p in directory.glob(f"*{suffix}")
-                  if p.name not in expected)
+    return sorted(
+        p for suffix in (SUFFIX, *LEGACY_SUFFIXES) for p in directory.glob(f"*{suffix}") if p.name not in expected
+    )
 
 
 def _report(files: list[Regenerated], directory: Path) -> int:
@@ -164,8 +164,10 @@ def _report(files: list[Regenerated], directory: Path) -> int:
             if len(f.diff.changes) > 20:
                 print(f"  ... and {len(f.diff.changes) - 20} more")
         elif f.diff.kind is DiffKind.ROUNDING:
-            print(f"rounding-level only: {f.name} (largest difference {f.diff.largest:.2g} of the array's scale, "
-                  f"{f.diff.largest_where}); the stored file is kept")
+            print(
+                f"rounding-level only: {f.name} (largest difference {f.diff.largest:.2g} of the array's scale, "
+                f"{f.diff.largest_where}); the stored file is kept"
+            )
         else:
             print(f"up to date: {f.name}")
     for name in extra:
@@ -211,8 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     for path in obsolete:
         path.unlink()
     kept = sum(f.diff.kind is DiffKind.ROUNDING for f in files)
-    print(f"{written} of {len(files) + 1} files written to {args.dir}"
-          + (f"; {kept} kept as stored (they differ by rounding only)" if kept else "")
-          + (f"; {len(obsolete)} obsolete removed" if obsolete else ""))
+    print(
+        f"{written} of {len(files) + 1} files written to {args.dir}"
+        + (f"; {kept} kept as stored (they differ by rounding only)" if kept else "")
+        + (f"; {len(obsolete)} obsolete removed" if obsolete else "")
+    )
     return 0
-

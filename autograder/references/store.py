@@ -20,8 +20,10 @@ from autograder.steps import Step, case_steps
 
 MANIFEST_FORMAT = 4
 SUFFIX = ".arrays"
-REGENERATE = "regenerate it with `python -m autograder.references` (instructors), or restore autograder/ and " \
-             "reference_data/ from the handout"
+REGENERATE = (
+    "regenerate it with `python -m autograder.references` (instructors), or restore autograder/ and "
+    "reference_data/ from the handout"
+)
 
 
 class ReferenceDataError(Exception):
@@ -39,8 +41,12 @@ class ManifestEntry:
 
     def to_json(self) -> dict[str, object]:
         """Return the entry as the manifest's JSON stores it."""
-        return {"sha256": self.sha256, "cases": self.cases, "oracle": self.oracle,
-                "oracle_sources": list(self.oracle_sources)}
+        return {
+            "sha256": self.sha256,
+            "cases": self.cases,
+            "oracle": self.oracle,
+            "oracle_sources": list(self.oracle_sources),
+        }
 
 
 def reference_file(step_id: str, directory: Path = REFERENCE_DIR) -> Path:
@@ -82,8 +88,9 @@ def stale_reason(step: Step, entry: ManifestEntry, root: Path = ROOT) -> str | N
     return None
 
 
-def load_cases(step_id: str, manifest: dict[str, ManifestEntry], directory: Path = REFERENCE_DIR,
-               step: Step | None = None) -> list[Case]:
+def load_cases(
+    step_id: str, manifest: dict[str, ManifestEntry], directory: Path = REFERENCE_DIR, step: Step | None = None
+) -> list[Case]:
     """Load the stored cases of `step_id`, after checking its file against the manifest and the step.
 
     manifest: file name -> ManifestEntry; directory: the reference folder; step: the step to check staleness
@@ -107,8 +114,9 @@ def load_cases(step_id: str, manifest: dict[str, ManifestEntry], directory: Path
         )
     reason = stale_reason(step or case_steps()[step_id], entry)
     if reason:
-        raise ReferenceDataError(f"{rel} is stale: {reason}; refusing to grade against it. {REGENERATE[0].upper()}"
-                                 f"{REGENERATE[1:]}.")
+        raise ReferenceDataError(
+            f"{rel} is stale: {reason}; refusing to grade against it. {REGENERATE[0].upper()}{REGENERATE[1:]}."
+        )
     try:
         # A bytearray, so that the arrays are writable views of it, as arrays read any other way are.
         return cases_from_arrays(load_arrays(bytearray(data)))

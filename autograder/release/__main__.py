@@ -50,8 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     cmd = sub.add_parser("build", help="build the student release folder and archive")
     cmd.add_argument("--out", type=Path, default=ROOT / "build", help="build folder (default: %(default)s)")
     cmd.add_argument("--source", type=Path, default=ROOT, help="instructor repository root (default: %(default)s)")
-    gen = sub.add_parser("generate", help="rewrite the regions of the documents and create_tarball.sh that restate "
-                                          "the rubric")
+    gen = sub.add_parser(
+        "generate", help="rewrite the regions of the documents and create_tarball.sh that restate the rubric"
+    )
     gen.add_argument("--check", action="store_true", help="write nothing; exit 1 naming each stale region")
     gen.add_argument("--source", type=Path, default=ROOT, help="instructor repository root (default: %(default)s)")
     args = parser.parse_args(argv)
@@ -67,8 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     for warning in release.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     per_step = Counter(r.step for r in release.regions)
-    print(f"stubbed {plural(len(release.regions), 'solution region')} in {plural(len(per_step), 'step')}: "
-          + ", ".join(f"{step} ({n})" for step, n in per_step.items()))
+    print(
+        f"stubbed {plural(len(release.regions), 'solution region')} in {plural(len(per_step), 'step')}: "
+        + ", ".join(f"{step} ({n})" for step, n in per_step.items())
+    )
     print(f"wrote {directory} ({plural(len(release.files), 'file')})")
     print(f"wrote {archive} (sha256 {digest(archive)})")
     return 0

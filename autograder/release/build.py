@@ -76,13 +76,15 @@ def _check_imports(files: dict[str, bytes], instructor: set[str], problems: list
                 problems.append(f"{rel}:{line}: imports {name}, but {module} is instructor-only and not shipped")
 
 
-def _check_rubric(rubric: list[RubricEntry], regions: list[Region], files: dict[str, bytes],
-                  problems: list[str], warnings: list[str]) -> None:
+def _check_rubric(
+    rubric: list[RubricEntry], regions: list[Region], files: dict[str, bytes], problems: list[str], warnings: list[str]
+) -> None:
     claimed = {(r.step, r.function) for r in regions}
     for entry in rubric:
         if not any(r.step == entry.id for r in regions):
-            problems.append(f"{RUBRIC}: step {entry.id!r} has no solution region: the release would give "
-                            "its points away")
+            problems.append(
+                f"{RUBRIC}: step {entry.id!r} has no solution region: the release would give its points away"
+            )
         for fn in entry.functions:
             if (entry.id, fn) not in claimed:
                 warnings.append(f"{RUBRIC}: step {entry.id!r} lists {fn}, which has no solution region")
@@ -93,8 +95,9 @@ def _check_rubric(rubric: list[RubricEntry], regions: list[Region], files: dict[
 def _check_references(source: Path, problems: list[str]) -> None:
     # The source's own step definitions decide whether its data is stale, so ask them, in a fresh process.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    proc = subprocess.run([sys.executable, "-m", "autograder.references.store"], cwd=source, env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "autograder.references.store"], cwd=source, env=env, capture_output=True, text=True
+    )
     if proc.returncode == 1:
         problems += [f"reference data: {line}" for line in proc.stdout.splitlines() if line.strip()]
     elif proc.returncode != 0:
@@ -112,8 +115,9 @@ def _check_generated(source: Path, rubric: list[RubricEntry], problems: list[str
     problems += [f"{region}: generated region differs from {RUBRIC}: run `{COMMAND}`" for region in stale]
 
 
-def _shipped_bytes(source: Path, rel: str, rubric: list[RubricEntry], regions: list[Region],
-                   problems: list[str]) -> bytes | None:
+def _shipped_bytes(
+    source: Path, rel: str, rubric: list[RubricEntry], regions: list[Region], problems: list[str]
+) -> bytes | None:
     """-> what ships for one source file (stubbed, for a student file; its regions join `regions`), or None."""
     data = (source / rel).read_bytes()
     text = _text(data)
@@ -166,8 +170,10 @@ def assemble(source: Path) -> Release:
     else:
         for rel in contents.tarball_required(script.decode()):
             if rel not in files:
-                warnings.append(f"create_tarball.sh requires {rel}, which the source does not have: "
-                                "students cannot pack their handin until it exists")
+                warnings.append(
+                    f"create_tarball.sh requires {rel}, which the source does not have: "
+                    "students cannot pack their handin until it exists"
+                )
     _check_rubric(rubric, regions, files, problems, warnings)
     _check_generated(source, rubric, problems)
     _check_references(source, problems)

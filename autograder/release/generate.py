@@ -126,8 +126,9 @@ def find_generated(text: str, path: str) -> list[GeneratedRegion]:
             if open_at is not None:
                 raise GeneratedRegionError(f"{path}:{n + 1}: region {name!r} opens inside region {open_at[1]!r}")
             if name not in RENDERERS:
-                raise GeneratedRegionError(f"{path}:{n + 1}: unknown generated region {name!r} "
-                                           f"(known: {', '.join(sorted(RENDERERS))})")
+                raise GeneratedRegionError(
+                    f"{path}:{n + 1}: unknown generated region {name!r} (known: {', '.join(sorted(RENDERERS))})"
+                )
             open_at = (n, name)
         else:
             if open_at is None or open_at[1] != name:
@@ -171,8 +172,10 @@ def stale_regions(root: Path, rubric: list[RubricEntry], write: bool = False) ->
         found = {region.name for region in find_generated(text, rel)}
         missing = [name for name in names if name not in found]
         if missing:
-            raise GeneratedRegionError(f"{rel}: no generated region {', '.join(map(repr, missing))}: add its "
-                                       "BEGIN GENERATED / END GENERATED marker lines where it belongs")
+            raise GeneratedRegionError(
+                f"{rel}: no generated region {', '.join(map(repr, missing))}: add its "
+                "BEGIN GENERATED / END GENERATED marker lines where it belongs"
+            )
         new, changed = regenerate(text, rel, rubric)
         stale += [f"{rel}: {name}" for name in changed]
         if write and changed:

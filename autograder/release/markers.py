@@ -77,8 +77,12 @@ class Region:
         what = self.function or self.path
         todo = self.hint or f"implement {what}"
         message = f"{self.step}: {what} is not implemented yet"
-        wrapped = textwrap.wrap(f"TODO ({self.step}): {todo}", width=STUB_WIDTH - len(self.indent) - 2,
-                                subsequent_indent="  ", break_on_hyphens=False)
+        wrapped = textwrap.wrap(
+            f"TODO ({self.step}): {todo}",
+            width=STUB_WIDTH - len(self.indent) - 2,
+            subsequent_indent="  ",
+            break_on_hyphens=False,
+        )
         return [f"{self.indent}# {line}\n" for line in wrapped] + [
             f"{self.indent}raise NotImplementedError({json.dumps(message, ensure_ascii=False)})\n",
         ]
@@ -90,15 +94,16 @@ def _marker_of(comment: str) -> tuple[str, str] | None:
     if text == BEGIN:
         return "begin", ""
     if text.startswith(BEGIN + " " + HINT):
-        hint = text[len(BEGIN + " " + HINT):].strip()
+        hint = text[len(BEGIN + " " + HINT) :].strip()
         if not hint:
             raise ValueError("`hint:` with no hint text")
         return "begin", hint
     if text == END:
         return "end", ""
     if _LOOKS_LIKE_MARKER.match(text):
-        raise ValueError(f"malformed marker {text!r}: write exactly {BEGIN!r} (optionally followed by "
-                         f"' {HINT} <text>') or {END!r}")
+        raise ValueError(
+            f"malformed marker {text!r}: write exactly {BEGIN!r} (optionally followed by ' {HINT} <text>') or {END!r}"
+        )
     return None
 
 
@@ -175,8 +180,11 @@ def _owner(path: str, line: int, defs, claims, rubric) -> tuple[str, str]:
         in_file = [e for e in rubric if e.file == path]
         if len(in_file) == 1:
             return "", in_file[0].id
-        raise MarkerError(path, line, "solution region outside any function, and the rubric does not name "
-                                      "exactly one step for this file")
+        raise MarkerError(
+            path,
+            line,
+            "solution region outside any function, and the rubric does not name exactly one step for this file",
+        )
     parts = max(enclosing, key=lambda d: d[0])[2]
     # Innermost function first; a helper nested in a claimed method belongs to that method.
     for n in range(len(parts), 0, -1):
@@ -189,8 +197,11 @@ def _owner(path: str, line: int, defs, claims, rubric) -> tuple[str, str]:
         if len(entries) > 1:
             ids = ", ".join(e.id for e in entries)
             raise MarkerError(path, line, f"{name} is claimed by several rubric steps ({ids})")
-    raise MarkerError(path, line, f"solution region in {'.'.join(parts)}, which no rubric step lists in "
-                                  "`functions` (autograder/rubric.json)")
+    raise MarkerError(
+        path,
+        line,
+        f"solution region in {'.'.join(parts)}, which no rubric step lists in `functions` (autograder/rubric.json)",
+    )
 
 
 def _check_nothing_after(path: str, lines: list[str], end: int, indent: str, continued: set[int]) -> None:
@@ -201,8 +212,12 @@ def _check_nothing_after(path: str, lines: list[str], end: int, indent: str, con
             continue
         if len(line) - len(line.lstrip()) < len(indent):
             return  # the block has ended
-        raise MarkerError(path, n, "code after a solution region, in its block, never runs in the stub (which "
-                                   "raises): move it, and the return, inside the region")
+        raise MarkerError(
+            path,
+            n,
+            "code after a solution region, in its block, never runs in the stub (which "
+            "raises): move it, and the return, inside the region",
+        )
 
 
 def find_regions(text: str, path: str, rubric: list[RubricEntry]) -> list[Region]:
@@ -240,10 +255,14 @@ def find_regions(text: str, path: str, rubric: list[RubricEntry]) -> list[Region
         for n in range(begin + 1, row):
             line = lines[n - 1]
             if n not in continued and line.strip() and not line.startswith(begin_indent):
-                raise MarkerError(path, n, f"line {n} is indented less than the region it is in (lines {begin}-{row}): "
-                                           "a region must stay inside one block")
+                raise MarkerError(
+                    path,
+                    n,
+                    f"line {n} is indented less than the region it is in (lines {begin}-{row}): "
+                    "a region must stay inside one block",
+                )
         _check_nothing_after(path, lines, row, begin_indent, continued)
-        regions.append(Region(path, begin, row, begin_indent, hint, function, step, tuple(lines[begin:row - 1])))
+        regions.append(Region(path, begin, row, begin_indent, hint, function, step, tuple(lines[begin : row - 1])))
     if open_at is not None:
         raise MarkerError(path, open_at[0], f"{BEGIN} is never closed by {END}")
     return regions

@@ -43,8 +43,22 @@ from autograder.results import StepResult
 from autograder.rubric import RubricEntry, load_rubric
 from autograder.tolerance import DEFAULT, Tolerance
 
-__all__ = ["MISSING", "Answer", "AnyStep", "JobKind", "Locator", "Output", "Outputs", "QuizStep", "Report", "Spec",
-           "Step", "all_steps", "case_steps", "zero_grad_schedule"]
+__all__ = [
+    "MISSING",
+    "Answer",
+    "AnyStep",
+    "JobKind",
+    "Locator",
+    "Output",
+    "Outputs",
+    "QuizStep",
+    "Report",
+    "Spec",
+    "Step",
+    "all_steps",
+    "case_steps",
+    "zero_grad_schedule",
+]
 
 Oracle = Callable[[dict[str, np.ndarray]], Expected]
 # What one job of a step reported: a case's Produced, or a quiz's answers.
@@ -99,8 +113,14 @@ class Step:
         """-> the generator for case `index` of `stream` (see the streams in autograder/cases.py)."""
         return np.random.default_rng([zlib.crc32(self.id.encode()), stream, index])
 
-    def draw_cases(self, oracle: Oracle, stream: int, kind: CaseKind = CaseKind.LIVE, per_spec: int = 1,
-                   hints_pending: bool = False) -> list[Case]:
+    def draw_cases(
+        self,
+        oracle: Oracle,
+        stream: int,
+        kind: CaseKind = CaseKind.LIVE,
+        per_spec: int = 1,
+        hints_pending: bool = False,
+    ) -> list[Case]:
         """-> per_spec fresh cases for each of the specs, drawn from `stream`, expected values from the oracle.
 
         hints_pending: the oracle runs values only (the caller's `values_only()`), so the cases' hints are pending.
@@ -110,8 +130,11 @@ class Step:
             for i, spec in enumerate(self.specs):
                 index = k * len(self.specs) + i
                 inputs = self.build(self.rng(stream, index), spec)
-                cases.append(Case.from_oracle(kind, index + 1, spec.desc, inputs, oracle(inputs),
-                                              self.batch_of(spec), hints_pending))
+                cases.append(
+                    Case.from_oracle(
+                        kind, index + 1, spec.desc, inputs, oracle(inputs), self.batch_of(spec), hints_pending
+                    )
+                )
         return cases
 
     def jobs(self, cases: list[Case]) -> list[dict[str, np.ndarray]]:
@@ -122,8 +145,9 @@ class Step:
         """-> seconds one job may take, given seconds per case."""
         return per_case
 
-    def run_here(self, entry: RubricEntry, cases: list[Case], timeout: float,
-                 hinted: Callable[[Case], Case] | None = None) -> StepResult:
+    def run_here(
+        self, entry: RubricEntry, cases: list[Case], timeout: float, hinted: Callable[[Case], Case] | None = None
+    ) -> StepResult:
         """Run the student's code on the cases in this process, stopping at the first failure -> the result.
 
         hinted: as for `judge`, for cases drawn without their hints.
@@ -135,13 +159,20 @@ class Step:
         lines = lines or ["the case was not run"]
         return Produced(Outputs(), CodeError(ErrorKind.EXCEPTION, lines[0], lines[1:]), cause=cause)
 
-    def judge(self, entry: RubricEntry, cases: list[Case], source: Callable[[int], Report], key: Any = None,
-              hinted: Callable[[Case], Case] | None = None) -> StepResult:
+    def judge(
+        self,
+        entry: RubricEntry,
+        cases: list[Case],
+        source: Callable[[int], Report],
+        key: Any = None,
+        hinted: Callable[[Case], Case] | None = None,
+    ) -> StepResult:
         """Judge what the jobs reported, case by case, stopping at the first failure -> the result.
 
         source(i) -> the report of job i (a Produced); key: unused (a quiz's answer key);
         hinted(case) -> a case drawn without its hints, with them (asked only for the case that fails).
         """
+
         def produced(i: int, case: Case) -> Produced:
             report = source(i)
             return report if isinstance(report, Produced) else self.unreported(["the case was not run"])
@@ -189,8 +220,14 @@ class QuizStep:
                 answers.append(Answer(q.number, error=f"{name}() raised {type(exc).__name__}: {exc}"))
         return answers
 
-    def draw_cases(self, oracle: Oracle, stream: int, kind: CaseKind = CaseKind.LIVE, per_spec: int = 1,
-                   hints_pending: bool = False) -> list[Case]:
+    def draw_cases(
+        self,
+        oracle: Oracle,
+        stream: int,
+        kind: CaseKind = CaseKind.LIVE,
+        per_spec: int = 1,
+        hints_pending: bool = False,
+    ) -> list[Case]:
         """-> [] (a quiz has no cases)."""
         return []
 
@@ -202,8 +239,9 @@ class QuizStep:
         """-> seconds the quiz's one job may take: per_case for each question."""
         return per_case * len(self.questions)
 
-    def run_here(self, entry: RubricEntry, cases: list[Case], timeout: float,
-                 hinted: Callable[[Case], Case] | None = None) -> StepResult:
+    def run_here(
+        self, entry: RubricEntry, cases: list[Case], timeout: float, hinted: Callable[[Case], Case] | None = None
+    ) -> StepResult:
         """Collect the answers in this process and check their form (there is no key here) -> the result."""
         outcome = run_isolated(self.collect, timeout)
         return judge_answers(self, entry, QuizReport(outcome.value or [], outcome.error))
@@ -212,8 +250,14 @@ class QuizStep:
         """-> the report of a quiz job that reported nothing: its first line says why (cause: why, typed)."""
         return QuizReport([], CodeError(ErrorKind.EXCEPTION, (lines or ["the answers were not reported"])[0]), cause)
 
-    def judge(self, entry: RubricEntry, cases: list[Case], source: Callable[[int], Report], key: Any = None,
-              hinted: Callable[[Case], Case] | None = None) -> StepResult:
+    def judge(
+        self,
+        entry: RubricEntry,
+        cases: list[Case],
+        source: Callable[[int], Report],
+        key: Any = None,
+        hinted: Callable[[Case], Case] | None = None,
+    ) -> StepResult:
         """Mark what the quiz's job reported against the key (source(0): its QuizReport) -> the result."""
         report = source(0)
         if not isinstance(report, QuizReport):

@@ -61,16 +61,32 @@ def module_steps(
     run_forward, forward_outputs = forward
     run_backward, backward_outputs = backward
     return (
-        Step(id=f"{prefix}_forward", target=f"{module}.forward", specs=specs, build=build, run=run_forward,
-             outputs=forward_outputs, bugs=dict(bugs[0]), **options),
-        Step(id=f"{prefix}_backward", target=f"{module}.backward", specs=specs + accumulation,
-             build=build_backward or build, run=run_backward, outputs=backward_outputs,
-             bugs={**bugs[1], **ACCUMULATION_BUGS}, **options),
+        Step(
+            id=f"{prefix}_forward",
+            target=f"{module}.forward",
+            specs=specs,
+            build=build,
+            run=run_forward,
+            outputs=forward_outputs,
+            bugs=dict(bugs[0]),
+            **options,
+        ),
+        Step(
+            id=f"{prefix}_backward",
+            target=f"{module}.backward",
+            specs=specs + accumulation,
+            build=build_backward or build,
+            run=run_backward,
+            outputs=backward_outputs,
+            bugs={**bugs[1], **ACCUMULATION_BUGS},
+            **options,
+        ),
     )
 
 
 def gradient_outputs(returned: tuple[str, ...], grads: tuple[str, ...]) -> tuple[Output, ...]:
     """-> the graded outputs of a backward: what it returns (names, in order), then the gradient attributes."""
     several = len(returned) > 1
-    return tuple(Output(name, position=i if several else None, returns=name)
-                 for i, name in enumerate(returned)) + tuple(Output(g) for g in grads)
+    return tuple(
+        Output(name, position=i if several else None, returns=name) for i, name in enumerate(returned)
+    ) + tuple(Output(g) for g in grads)

@@ -26,8 +26,11 @@ def number(value: Any, what: str) -> Any:
         return value
     if isinstance(value, (int, float, np.integer, np.floating)):
         if not isinstance(value, (int, float)):  # np.float64 is a float
-            warnings.warn(f"{what} is a numpy {type(value).__name__}: judged by its value; "
-                          "a plain float is expected", FormNote, stacklevel=2)
+            warnings.warn(
+                f"{what} is a numpy {type(value).__name__}: judged by its value; a plain float is expected",
+                FormNote,
+                stacklevel=2,
+            )
         return np.array(float(value))
     form = f"a {type(value).__name__} of one number" if isinstance(value, (list, tuple)) else None
     if isinstance(value, (list, tuple)) and len(value) == 1:
@@ -42,7 +45,10 @@ def number(value: Any, what: str) -> Any:
     if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
         if value.ndim == 0:
             return np.array(float(value))
-        warnings.warn(f"{what} is {form or f'an array of shape {value.shape}'}: judged by its value; "
-                      "a plain float is expected", FormNote, stacklevel=2)
+        warnings.warn(
+            f"{what} is {form or f'an array of shape {value.shape}'}: judged by its value; a plain float is expected",
+            FormNote,
+            stacklevel=2,
+        )
         return np.array(float(value.reshape(())))
     return value

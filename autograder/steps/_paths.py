@@ -48,5 +48,3 @@ def encode_scores(scores: Any, symbols: list[str]) -> tuple[np.ndarray, np.ndarr
     for i, (n, row, _) in enumerate(rows):
         paths[i, :n] = row
     return paths, np.array([s for _, _, s in rows], dtype=np.float64)
-
-

@@ -20,8 +20,9 @@ START, END, PAD = "G", "E", " "
 LAYERS = 2
 # Characters the cases' corpora and vocabularies are made of.
 POEM_CHARS = "日月山水风花雪夜春秋江湖海天云雨红青白人心中里长明清香远归来去孤城，。"
-LSTM_PARAMS = tuple(f"{kind}_l{layer}" for layer in range(LAYERS)
-                    for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+LSTM_PARAMS = tuple(
+    f"{kind}_l{layer}" for layer in range(LAYERS) for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+)
 
 
 class WrongBehaviour(Exception):
@@ -40,7 +41,6 @@ def decode_text(codes: np.ndarray) -> str:
         ok = np.isfinite(c) and c == int(c) and 0 <= int(c) < 0x110000
         out.append(chr(int(c)) if ok else "?")
     return "".join(out)
-
 
 
 def build_weights(rng: np.random.Generator, V: int, E: int, H: int) -> dict[str, np.ndarray]:
@@ -63,8 +63,9 @@ def zero_state(w: dict[str, np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
     return [(np.zeros(H), np.zeros(H)) for _ in range(LAYERS)]
 
 
-def feed(w: dict[str, np.ndarray], state: list[tuple[np.ndarray, np.ndarray]], index: int
-         ) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
+def feed(
+    w: dict[str, np.ndarray], state: list[tuple[np.ndarray, np.ndarray]], index: int
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
     """One character through the model in numpy: state (see zero_state), index -> (the new state, logits (V,))."""
     x = w["embedding"][index]
     new_state = []
@@ -74,15 +75,16 @@ def feed(w: dict[str, np.ndarray], state: list[tuple[np.ndarray, np.ndarray]], i
         # case building spends least on, as it runs this for every character of every candidate draw.
         H = len(h)
         s = _sigmoid(a)
-        c = s[H:2 * H] * c + s[:H] * np.tanh(a[2 * H:3 * H])
-        h = s[3 * H:] * np.tanh(c)
+        c = s[H : 2 * H] * c + s[:H] * np.tanh(a[2 * H : 3 * H])
+        h = s[3 * H :] * np.tanh(c)
         new_state.append((h, c))
         x = h
     return new_state, w["fc_weight"] @ x + w["fc_bias"]
 
 
-_LAYER_KEYS = [tuple(f"{kind}_l{layer}" for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
-               for layer in range(LAYERS)]
+_LAYER_KEYS = [
+    tuple(f"{kind}_l{layer}" for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")) for layer in range(LAYERS)
+]
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -124,12 +126,21 @@ def _check_configuration(model: Any, V: int, E: int, H: int) -> None:
     lstm = getattr(model, "rnn_lstm", None)
     if not isinstance(lstm, nn.LSTM):
         raise WrongBehaviour(f"RNN_model.rnn_lstm must be an nn.LSTM, got {type(lstm).__name__}")
-    want = {"input_size": E, "hidden_size": H, "num_layers": LAYERS, "batch_first": True,
-            "bidirectional": False, "bias": True, "proj_size": 0}
+    want = {
+        "input_size": E,
+        "hidden_size": H,
+        "num_layers": LAYERS,
+        "batch_first": True,
+        "bidirectional": False,
+        "bias": True,
+        "proj_size": 0,
+    }
     for name, value in want.items():
         if getattr(lstm, name, None) != value:
-            raise WrongBehaviour(f"RNN_model.rnn_lstm: expected {name}={value!r} (embedding {E}, hidden {H}), "
-                                 f"got {name}={getattr(lstm, name, None)!r}")
+            raise WrongBehaviour(
+                f"RNN_model.rnn_lstm: expected {name}={value!r} (embedding {E}, hidden {H}), "
+                f"got {name}={getattr(lstm, name, None)!r}"
+            )
     fc = getattr(model, "fc", None)
     if not isinstance(fc, nn.Linear) or (fc.in_features, fc.out_features) != (H, V):
         got = f"Linear({fc.in_features}, {fc.out_features})" if isinstance(fc, nn.Linear) else type(fc).__name__
@@ -137,8 +148,10 @@ def _check_configuration(model: Any, V: int, E: int, H: int) -> None:
     bound = float(np.sqrt(6.0 / (H + V)))
     largest = float(fc.weight.detach().abs().max())
     if largest > bound * (1 + 1e-6) or largest < bound / 4 or float(fc.bias.detach().abs().max()) != 0.0:
-        raise WrongBehaviour(f"RNN_model.fc must be Xavier-initialised (weights uniform in +-{bound:.4g}, bias 0): "
-                             f"got largest |weight| {largest:.4g}; keep self.apply(weights_init) after defining it")
+        raise WrongBehaviour(
+            f"RNN_model.fc must be Xavier-initialised (weights uniform in +-{bound:.4g}, bias 0): "
+            f"got largest |weight| {largest:.4g}; keep self.apply(weights_init) after defining it"
+        )
 
 
 def logits_of(result: Any, what: str) -> np.ndarray:

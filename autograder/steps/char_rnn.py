@@ -125,8 +125,7 @@ def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     """Run the student's CharRNN.backward through the pinned cache; store its gradients in out."""
     model = _model(inputs)
     cache_type = student_attr("hw.char_rnn.model", "WindowCache")
-    cache = cache_type(inputs=inputs["inputs"], targets=inputs["targets"],
-                       hs=list(inputs["hs"]), probs=inputs["probs"])
+    cache = cache_type(inputs=inputs["inputs"], targets=inputs["targets"], hs=list(inputs["hs"]), probs=inputs["probs"])
     returned = model.backward(cache)
     if not isinstance(returned, dict):
         raise TypeError(f"backward must return the dict of gradients, got {type(returned).__name__}")
@@ -135,9 +134,11 @@ def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
         # The optimizer and gradient clipping read model.flat_grads; a gradient stored in a
         # new array instead of the view into it would be right here and lost in training.
         if not np.shares_memory(grad, model.flat_grads):
-            raise TypeError(f"self.grads['{name}'] was replaced by a new array: write into it "
-                            f"(self.grads['{name}'][...] = ..., or out=self.grads['{name}']), "
-                            "because training reads the gradients from the flat buffer")
+            raise TypeError(
+                f"self.grads['{name}'] was replaced by a new array: write into it "
+                f"(self.grads['{name}'][...] = ..., or out=self.grads['{name}']), "
+                "because training reads the gradients from the flat buffer"
+            )
         out["d" + name] = owned(grad)
 
 
@@ -165,16 +166,19 @@ class RecordingDraw:
     def __call__(self, p) -> int:
         """Record p, the distribution drawn from -> the next index of the path."""
         if len(self.seen) == len(self.path):
-            raise RuntimeError(f"draw(p) was called more than n = {len(self.path)} times: "
-                               "call it exactly once per generated character")
+            raise RuntimeError(
+                f"draw(p) was called more than n = {len(self.path)} times: call it exactly once per generated character"
+            )
         self.seen.append(np.array(p, dtype=np.float64, copy=True))
         return self.path[len(self.seen) - 1]
 
     def stacked(self) -> np.ndarray:
         """-> the recorded distributions stacked (n, V); a RuntimeError when draw was never called."""
         if not self.seen:
-            raise RuntimeError("draw(p) was never called: every generated character must come "
-                               "from one call draw(p), with p the full probability vector")
+            raise RuntimeError(
+                "draw(p) was never called: every generated character must come "
+                "from one call draw(p), with p the full probability vector"
+            )
         try:
             return np.stack(self.seen)
         except ValueError:
@@ -206,8 +210,14 @@ def run_sample(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     """Run the student's sample() with the recording draw; store the distributions it drew from in out."""
     sample = student_attr("hw.char_rnn.sampling", "sample")
     draw = RecordingDraw(inputs["path"])
-    result = sample(_model(inputs), list(inputs["h"]), int(inputs["seed_ix"]), len(inputs["path"]),
-                    temperature=float(inputs["temperature"]), draw=draw)
+    result = sample(
+        _model(inputs),
+        list(inputs["h"]),
+        int(inputs["seed_ix"]),
+        len(inputs["path"]),
+        temperature=float(inputs["temperature"]),
+        draw=draw,
+    )
     out["probs"] = draw.stacked()
     out["indices"] = np.asarray(result, dtype=np.float64)
 
@@ -217,8 +227,14 @@ def run_complete(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     complete = student_attr("hw.char_rnn.sampling", "complete")
     draw = RecordingDraw(inputs["path"])
     kwargs = {"h": list(inputs["h"])} if bool(inputs["use_h"]) else {}
-    result = complete(_model(inputs), [int(i) for i in inputs["starter"]], len(inputs["path"]),
-                      temperature=float(inputs["temperature"]), draw=draw, **kwargs)
+    result = complete(
+        _model(inputs),
+        [int(i) for i in inputs["starter"]],
+        len(inputs["path"]),
+        temperature=float(inputs["temperature"]),
+        draw=draw,
+        **kwargs,
+    )
     out["probs"] = draw.stacked()
     out["indices"] = np.asarray(result, dtype=np.float64)
 
@@ -231,43 +247,84 @@ WINDOW_SPECS = (
     _window_spec("V 7, hidden 5, 1 layer, window 6, batch 1", vocab=7, hidden=5, steps=6, batch=1),
     _window_spec("V 11, hidden 4, 1 layer, window 9, batch 3", vocab=11, hidden=4, steps=9, batch=3),
     _window_spec("V 6, hidden 3, 1 layer, window 1, batch 2", vocab=6, hidden=3, steps=1, batch=2),
-    _window_spec("V 5, hidden 4, 1 layer, window 7, batch 2, one character repeated", vocab=5,
-                 hidden=4, steps=7, batch=2, repeat=True),
-    _window_spec("V 8, hidden 6, 2 layers, window 5, batch 2", vocab=8, hidden=6, layers=2, steps=5,
-                 batch=2),
-    _window_spec("V 9, hidden 3, 3 layers, window 4, batch 3, zero carried-in state", vocab=9, hidden=3,
-                 layers=3, steps=4, batch=3, zero_state=True),
-    _window_spec("V 6, hidden 4, 1 layer, window 5, batch 2, scores ~1e3 (shift by the max; take log p "
-                 "as shifted score - log sum, not log of a probability that rounds to 0)",
-                 vocab=6, hidden=4, steps=5, batch=2, output_scale=300.0, bias_scale=1e3),
+    _window_spec(
+        "V 5, hidden 4, 1 layer, window 7, batch 2, one character repeated",
+        vocab=5,
+        hidden=4,
+        steps=7,
+        batch=2,
+        repeat=True,
+    ),
+    _window_spec("V 8, hidden 6, 2 layers, window 5, batch 2", vocab=8, hidden=6, layers=2, steps=5, batch=2),
+    _window_spec(
+        "V 9, hidden 3, 3 layers, window 4, batch 3, zero carried-in state",
+        vocab=9,
+        hidden=3,
+        layers=3,
+        steps=4,
+        batch=3,
+        zero_state=True,
+    ),
+    _window_spec(
+        "V 6, hidden 4, 1 layer, window 5, batch 2, scores ~1e3 (shift by the max; take log p "
+        "as shifted score - log sum, not log of a probability that rounds to 0)",
+        vocab=6,
+        hidden=4,
+        steps=5,
+        batch=2,
+        output_scale=300.0,
+        bias_scale=1e3,
+    ),
 )
 
 SAMPLE_SPECS = (
-    Spec("V 7, hidden 5, 1 layer, 8 characters, temperature 1",
-         {"vocab": 7, "hidden": 5, "length": 8, "temperature": 1.0}),
-    Spec("V 10, hidden 4, 1 layer, 6 characters, temperature 0.5",
-         {"vocab": 10, "hidden": 4, "length": 6, "temperature": 0.5}),
-    Spec("V 6, hidden 3, 2 layers, 7 characters, temperature 2",
-         {"vocab": 6, "hidden": 3, "layers": 2, "length": 7, "temperature": 2.0}),
-    Spec("V 5, hidden 4, 1 layer, 1 character, zero state, temperature 1",
-         {"vocab": 5, "hidden": 4, "length": 1, "temperature": 1.0, "zero_state": True}),
-    Spec("V 8, hidden 5, 1 layer, 5 characters, temperature 1e-3 (alpha * y ~ 1e4: subtract the max)",
-         {"vocab": 8, "hidden": 5, "length": 5, "temperature": 1e-3, "output_scale": 3.0}),
-    Spec("V 6, hidden 4, 3 layers, 4 characters, temperature 100",
-         {"vocab": 6, "hidden": 4, "layers": 3, "length": 4, "temperature": 100.0}),
+    Spec(
+        "V 7, hidden 5, 1 layer, 8 characters, temperature 1",
+        {"vocab": 7, "hidden": 5, "length": 8, "temperature": 1.0},
+    ),
+    Spec(
+        "V 10, hidden 4, 1 layer, 6 characters, temperature 0.5",
+        {"vocab": 10, "hidden": 4, "length": 6, "temperature": 0.5},
+    ),
+    Spec(
+        "V 6, hidden 3, 2 layers, 7 characters, temperature 2",
+        {"vocab": 6, "hidden": 3, "layers": 2, "length": 7, "temperature": 2.0},
+    ),
+    Spec(
+        "V 5, hidden 4, 1 layer, 1 character, zero state, temperature 1",
+        {"vocab": 5, "hidden": 4, "length": 1, "temperature": 1.0, "zero_state": True},
+    ),
+    Spec(
+        "V 8, hidden 5, 1 layer, 5 characters, temperature 1e-3 (alpha * y ~ 1e4: subtract the max)",
+        {"vocab": 8, "hidden": 5, "length": 5, "temperature": 1e-3, "output_scale": 3.0},
+    ),
+    Spec(
+        "V 6, hidden 4, 3 layers, 4 characters, temperature 100",
+        {"vocab": 6, "hidden": 4, "layers": 3, "length": 4, "temperature": 100.0},
+    ),
 )
 
 COMPLETE_SPECS = (
-    Spec("V 7, hidden 5, 1 layer, starter of 4, 6 characters, temperature 1",
-         {"vocab": 7, "hidden": 5, "starter": 4, "length": 6, "temperature": 1.0}),
-    Spec("V 9, hidden 4, 2 layers, starter of 6, 5 characters, temperature 0.7",
-         {"vocab": 9, "hidden": 4, "layers": 2, "starter": 6, "length": 5, "temperature": 0.7}),
-    Spec("V 6, hidden 3, 1 layer, starter of 1, 4 characters, temperature 1.5",
-         {"vocab": 6, "hidden": 3, "starter": 1, "length": 4, "temperature": 1.5}),
-    Spec("V 8, hidden 4, 1 layer, starter of 3 from a given state h, 5 characters, temperature 1",
-         {"vocab": 8, "hidden": 4, "starter": 3, "length": 5, "temperature": 1.0, "use_h": True}),
-    Spec("V 5, hidden 5, 3 layers, starter of 5 from a given state h, 3 characters, temperature 0.5",
-         {"vocab": 5, "hidden": 5, "layers": 3, "starter": 5, "length": 3, "temperature": 0.5, "use_h": True}),
+    Spec(
+        "V 7, hidden 5, 1 layer, starter of 4, 6 characters, temperature 1",
+        {"vocab": 7, "hidden": 5, "starter": 4, "length": 6, "temperature": 1.0},
+    ),
+    Spec(
+        "V 9, hidden 4, 2 layers, starter of 6, 5 characters, temperature 0.7",
+        {"vocab": 9, "hidden": 4, "layers": 2, "starter": 6, "length": 5, "temperature": 0.7},
+    ),
+    Spec(
+        "V 6, hidden 3, 1 layer, starter of 1, 4 characters, temperature 1.5",
+        {"vocab": 6, "hidden": 3, "starter": 1, "length": 4, "temperature": 1.5},
+    ),
+    Spec(
+        "V 8, hidden 4, 1 layer, starter of 3 from a given state h, 5 characters, temperature 1",
+        {"vocab": 8, "hidden": 4, "starter": 3, "length": 5, "temperature": 1.0, "use_h": True},
+    ),
+    Spec(
+        "V 5, hidden 5, 3 layers, starter of 5 from a given state h, 3 characters, temperature 0.5",
+        {"vocab": 5, "hidden": 5, "layers": 3, "starter": 5, "length": 3, "temperature": 0.5, "use_h": True},
+    ),
 )
 
 GRAD_OUTPUTS = tuple(
@@ -325,13 +382,36 @@ LOSS = Step(
     bugs=LOSS_BUGS,
 )
 # A drawn text has no batch size to recognise a batch factor by.
-SAMPLE = Step(id="char_rnn_sample", target="sample", specs=SAMPLE_SPECS, build=build_sample, run=run_sample,
-              outputs=SAMPLE_OUTPUTS, batch_of=lambda spec: None, bugs=SAMPLE_BUGS)
+SAMPLE = Step(
+    id="char_rnn_sample",
+    target="sample",
+    specs=SAMPLE_SPECS,
+    build=build_sample,
+    run=run_sample,
+    outputs=SAMPLE_OUTPUTS,
+    batch_of=lambda spec: None,
+    bugs=SAMPLE_BUGS,
+)
 STEPS = (
     LOSS,
-    replace(LOSS, id="char_rnn_backward", target="CharRNN.backward", build=build_backward, run=run_backward,
-            outputs=GRAD_OUTPUTS, locate=None, bugs=BACKWARD_BUGS),
+    replace(
+        LOSS,
+        id="char_rnn_backward",
+        target="CharRNN.backward",
+        build=build_backward,
+        run=run_backward,
+        outputs=GRAD_OUTPUTS,
+        locate=None,
+        bugs=BACKWARD_BUGS,
+    ),
     SAMPLE,
-    replace(SAMPLE, id="char_rnn_complete", target="complete", specs=COMPLETE_SPECS, build=build_complete,
-            run=run_complete, bugs=COMPLETE_BUGS),
+    replace(
+        SAMPLE,
+        id="char_rnn_complete",
+        target="complete",
+        specs=COMPLETE_SPECS,
+        build=build_complete,
+        run=run_complete,
+        bugs=COMPLETE_BUGS,
+    ),
 )

@@ -106,10 +106,17 @@ def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     for probs, target in seqs:
         S = 2 * len(target) + 1
         ext, skip = _pair(ctc.extend_target_with_blank(target), "extend_target_with_blank")
-        lattices.append({"probs": probs, "T": len(probs), "S": S,
-                         "ext": _array(ext, (S,), "extended_symbols (a blank before, between and after the "
-                                       "target's symbols)", indices=True),
-                         "skip": _array(skip, (S,), "skip_connect", indices=True)})
+        lattices.append(
+            {
+                "probs": probs,
+                "T": len(probs),
+                "S": S,
+                "ext": _array(
+                    ext, (S,), "extended_symbols (a blank before, between and after the target's symbols)", indices=True
+                ),
+                "skip": _array(skip, (S,), "skip_connect", indices=True),
+            }
+        )
     for key in ("ext", "skip"):
         out[key] = stack([np.array(d[key], dtype=np.float64) for d in lattices])
 
@@ -137,8 +144,10 @@ def run_forward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
         each("get_forward_probs", ("alpha",))
         each("get_backward_probs", ("beta",))
     loss = student_attr("mytorch.ctc", "CTCLoss")(BLANK=0)
-    out["loss"] = number(owned(loss.forward(inputs["logits"], inputs["target"], inputs["input_lengths"],
-                                            inputs["target_lengths"])), "the loss CTCLoss.forward returned")
+    out["loss"] = number(
+        owned(loss.forward(inputs["logits"], inputs["target"], inputs["input_lengths"], inputs["target_lengths"])),
+        "the loss CTCLoss.forward returned",
+    )
 
 
 def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
@@ -154,19 +163,42 @@ def _spec(desc: str, **params) -> Spec:
 
 SPECS = (
     _spec("one sequence, T 6, 3 symbols, target of 2", symbols=3, targets=[2], lengths=[6]),
-    _spec("padded batch of 3: T 8, 5, 7; targets of 3, 1, 2; 4 symbols", symbols=4, targets=[3, 1, 2],
-          lengths=[8, 5, 7]),
-    _spec("one sequence, T 10, target with repeated symbols (a a b b)", symbols=3, targets=[4], lengths=[10],
-          repeat=True),
+    _spec(
+        "padded batch of 3: T 8, 5, 7; targets of 3, 1, 2; 4 symbols", symbols=4, targets=[3, 1, 2], lengths=[8, 5, 7]
+    ),
+    _spec(
+        "one sequence, T 10, target with repeated symbols (a a b b)", symbols=3, targets=[4], lengths=[10], repeat=True
+    ),
     _spec("target of length 1, T 1 and T 5", symbols=2, targets=[1, 1], lengths=[1, 5]),
-    _spec("T equal to the fewest steps the target needs (a a b b needs 5), batch of 2", symbols=4,
-          targets=[4, 3], minimal=True, repeat=True),
-    _spec("batch of 2, T 12 and 9, targets of 5 and 4, peaked outputs", symbols=5, targets=[5, 4],
-          lengths=[12, 9], scale=4.0),
-    _spec("long inputs: T 300 and 180, 20 symbols, targets of 12 and 8 (plain probabilities underflow)",
-          symbols=20, targets=[12, 8], lengths=[300, 180], scale=2.0),
-    _spec("long input: T 200, 40 symbols, target of 30 with repeats", symbols=40, targets=[30], lengths=[200],
-          repeat=True, scale=2.0),
+    _spec(
+        "T equal to the fewest steps the target needs (a a b b needs 5), batch of 2",
+        symbols=4,
+        targets=[4, 3],
+        minimal=True,
+        repeat=True,
+    ),
+    _spec(
+        "batch of 2, T 12 and 9, targets of 5 and 4, peaked outputs",
+        symbols=5,
+        targets=[5, 4],
+        lengths=[12, 9],
+        scale=4.0,
+    ),
+    _spec(
+        "long inputs: T 300 and 180, 20 symbols, targets of 12 and 8 (plain probabilities underflow)",
+        symbols=20,
+        targets=[12, 8],
+        lengths=[300, 180],
+        scale=2.0,
+    ),
+    _spec(
+        "long input: T 200, 40 symbols, target of 30 with repeats",
+        symbols=40,
+        targets=[30],
+        lengths=[200],
+        repeat=True,
+        scale=2.0,
+    ),
 )
 
 
@@ -264,5 +296,15 @@ FORWARD = Step(
     bugs=FORWARD_BUGS,
 )
 # The loss's backward runs on the forward's cases.
-STEPS = (FORWARD, replace(FORWARD, id="ctc_backward", target="CTCLoss.backward", run=run_backward,
-                          outputs=(Output("dY", tensor="returned dY (T, B, C)"),), locate=None, bugs=BACKWARD_BUGS))
+STEPS = (
+    FORWARD,
+    replace(
+        FORWARD,
+        id="ctc_backward",
+        target="CTCLoss.backward",
+        run=run_backward,
+        outputs=(Output("dY", tensor="returned dY (T, B, C)"),),
+        locate=None,
+        bugs=BACKWARD_BUGS,
+    ),
+)

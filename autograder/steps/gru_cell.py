@@ -87,13 +87,17 @@ BACKWARD_BUGS = {
 }
 
 STEPS = module_steps(
-    "GRUCell", build,
-    forward=(run_forward, (
-        Output("z", tensor="self.z (update gate)"),
-        Output("r", tensor="self.r (reset gate)"),
-        Output("h_tilda", tensor="self.h_tilda (candidate state)"),
-        Output("h_t", tensor="returned h_t"),
-    )),
+    "GRUCell",
+    build,
+    forward=(
+        run_forward,
+        (
+            Output("z", tensor="self.z (update gate)"),
+            Output("r", tensor="self.r (reset gate)"),
+            Output("h_tilda", tensor="self.h_tilda (candidate state)"),
+            Output("h_t", tensor="returned h_t"),
+        ),
+    ),
     backward=(run_backward, gradient_outputs(("dx", "dh"), GRADS)),
     specs=SPECS,
     accumulation=accumulation_specs(twice={"input": 3, "hidden": 4}, reset={"input": 2, "hidden": 3}),

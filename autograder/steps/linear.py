@@ -59,11 +59,11 @@ FORWARD_BUGS = {
 }
 
 STEPS = module_steps(
-    "Linear", build,
+    "Linear",
+    build,
     forward=(run_forward, (Output("y", tensor="output y"),)),
     backward=(run_backward, gradient_outputs(("dx",), GRADS)),
     specs=SPECS,
-    accumulation=accumulation_specs(twice={"batch": 3, "in": 4, "out": 2},
-                                    reset={"batch": 2, "in": 3, "out": 3}),
+    accumulation=accumulation_specs(twice={"batch": 3, "in": 4, "out": 2}, reset={"batch": 2, "in": 3, "out": 3}),
     bugs=(FORWARD_BUGS, {}),
 )

@@ -45,8 +45,10 @@ SPECS = (
 )
 
 # Known bugs, named when a student's output is what torch computes for them (autograder/oracles/loss.py).
-_NO_MAX_SHIFT = ("exp() of the raw logits overflows (exp(710) = inf, and inf / inf = nan): subtract each row's "
-                 "maximum from the logits before exp(); the softmax does not change")
+_NO_MAX_SHIFT = (
+    "exp() of the raw logits overflows (exp(710) = inf, and inf / inf = nan): subtract each row's "
+    "maximum from the logits before exp(); the softmax does not change"
+)
 FORWARD_BUGS = {"no_max_shift": _NO_MAX_SHIFT}
 BACKWARD_BUGS = {
     "no_max_shift": _NO_MAX_SHIFT,
@@ -64,5 +66,14 @@ FORWARD = Step(
     bugs=FORWARD_BUGS,
 )
 # The derivative runs on the forward's cases.
-STEPS = (FORWARD, replace(FORWARD, id="loss_backward", target="SoftmaxCrossEntropy.derivative", run=run_backward,
-                          outputs=(Output("dx", tensor="returned dL/dx"),), bugs=BACKWARD_BUGS))
+STEPS = (
+    FORWARD,
+    replace(
+        FORWARD,
+        id="loss_backward",
+        target="SoftmaxCrossEntropy.derivative",
+        run=run_backward,
+        outputs=(Output("dx", tensor="returned dL/dx"),),
+        bugs=BACKWARD_BUGS,
+    ),
+)

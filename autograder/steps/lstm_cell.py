@@ -67,8 +67,7 @@ def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
 
 # Known bugs, named when a student's output is what torch computes for them (autograder/oracles/lstm_cell.py).
 FORWARD_BUGS = {
-    "i_f_swapped": "the input and forget gates are swapped: i is a[:, 0:H], f is a[:, H:2H], and "
-    "c_new = f * c + i * g",
+    "i_f_swapped": "the input and forget gates are swapped: i is a[:, 0:H], f is a[:, H:2H], and c_new = f * c + i * g",
     "no_forget_term": "c_new is missing the forget-gate term: c_new = f * c + i * g",
     "h_without_tanh": "h_new is o * c_new: it is o * tanh(c_new)",
     "gates_ifog": "the gates are read in the order i, f, o, g: the rows of a are i, f, g, o (torch's order)",
@@ -103,12 +102,13 @@ BACKWARD_BUGS = {
 }
 
 STEPS = module_steps(
-    "LSTMCell", build,
-    forward=(run_forward, (Output("c_new", position=1, returns="c_new"),
-                           Output("h_new", position=0, returns="h_new"))),
+    "LSTMCell",
+    build,
+    forward=(run_forward, (Output("c_new", position=1, returns="c_new"), Output("h_new", position=0, returns="h_new"))),
     backward=(run_backward, gradient_outputs(("dx", "dh", "dc"), GRADS)),
     specs=SPECS,
-    accumulation=accumulation_specs(twice={"batch": 3, "input": 4, "hidden": 2},
-                                    reset={"batch": 2, "input": 2, "hidden": 3}),
+    accumulation=accumulation_specs(
+        twice={"batch": 3, "input": 4, "hidden": 2}, reset={"batch": 2, "input": 2, "hidden": 3}
+    ),
     bugs=(FORWARD_BUGS, BACKWARD_BUGS),
 )

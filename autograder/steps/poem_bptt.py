@@ -36,9 +36,14 @@ def deltas_of(inputs: dict[str, np.ndarray]) -> np.ndarray:
 def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
     """-> W (H, D), U (H, H), b (H,), h0 (H,), xs (T, D), g (T, H) and the deltas (T, T, H)."""
     T, D, H = spec["steps"], spec["input"], spec["hidden"]
-    inputs = {"W": rng.standard_normal((H, D)) * 0.7, "U": rng.standard_normal((H, H)) * 0.5,
-              "b": rng.standard_normal(H) * 0.3, "h0": np.tanh(rng.standard_normal(H)),
-              "xs": rng.standard_normal((T, D)), "g": rng.standard_normal((T, H))}
+    inputs = {
+        "W": rng.standard_normal((H, D)) * 0.7,
+        "U": rng.standard_normal((H, H)) * 0.5,
+        "b": rng.standard_normal(H) * 0.3,
+        "h0": np.tanh(rng.standard_normal(H)),
+        "xs": rng.standard_normal((T, D)),
+        "g": rng.standard_normal((T, H)),
+    }
     if spec.get("last_only"):
         inputs["g"][:-1] = 0.0
     inputs["deltas"] = deltas_of(inputs)
@@ -48,8 +53,7 @@ def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
 def run(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     """Run the student's bptt_gradients(); store dW and db in out."""
     bptt_gradients = student_attr("hw.poems.bptt", "bptt_gradients")
-    out["dW"], out["db"] = members(bptt_gradients(inputs["deltas"], inputs["xs"]), "bptt_gradients",
-                                   ("dW", "db"))
+    out["dW"], out["db"] = members(bptt_gradients(inputs["deltas"], inputs["xs"]), "bptt_gradients", ("dW", "db"))
 
 
 # Known slips of the double sum (tags of the alternatives autograder/oracles/poem_bptt.py computes).
@@ -67,13 +71,22 @@ BUGS = {
 SPECS = (
     Spec("4 steps, input 3, hidden 2", {"steps": 4, "input": 3, "hidden": 2}),
     Spec("1 step, input 2, hidden 3", {"steps": 1, "input": 2, "hidden": 3}),
-    Spec("6 steps, input 5, hidden 4, loss at the last step only", {"steps": 6, "input": 5, "hidden": 4,
-                                                                     "last_only": True}),
+    Spec(
+        "6 steps, input 5, hidden 4, loss at the last step only",
+        {"steps": 6, "input": 5, "hidden": 4, "last_only": True},
+    ),
     Spec("3 steps, input 1, hidden 1", {"steps": 3, "input": 1, "hidden": 1}),
 )
 
 STEPS = (
-    Step(id="poem_bptt", bugs=BUGS, target="bptt_gradients", specs=SPECS, build=build, run=run,
-         outputs=(Output("dW", tensor="returned dW"), Output("db", tensor="returned db")),
-         batch_of=lambda spec: None),
+    Step(
+        id="poem_bptt",
+        bugs=BUGS,
+        target="bptt_gradients",
+        specs=SPECS,
+        build=build,
+        run=run,
+        outputs=(Output("dW", tensor="returned dW"), Output("db", tensor="returned db")),
+        batch_of=lambda spec: None,
+    ),
 )

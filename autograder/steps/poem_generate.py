@@ -36,8 +36,9 @@ def generation_vocab(V: int) -> str:
     return "".join(chars) + PAD
 
 
-def logits_along_greedy_paths(ws: list[dict[str, np.ndarray]], vocab: str, begins: list[str],
-                              max_length: int) -> np.ndarray:
+def logits_along_greedy_paths(
+    ws: list[dict[str, np.ndarray]], vocab: str, begins: list[str], max_length: int
+) -> np.ndarray:
     """Run greedy generation in numpy for N candidate weights side by side, with E never chosen.
 
     ws: N weight sets of the same sizes; begins: N begin words of the same length
@@ -61,8 +62,9 @@ def logits_along_greedy_paths(ws: list[dict[str, np.ndarray]], vocab: str, begin
     return rows
 
 
-def _feed_all(w: dict[str, np.ndarray], state: list[tuple[np.ndarray, np.ndarray]], indices: np.ndarray
-              ) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
+def _feed_all(
+    w: dict[str, np.ndarray], state: list[tuple[np.ndarray, np.ndarray]], indices: np.ndarray
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
     """Feed one index to each of N candidates at once (autograder.steps._poems.feed, stacked).
 
     w: weights stacked (N, ...); state: (h, c) of shape (N, H) per layer; indices: (N,)
@@ -71,12 +73,16 @@ def _feed_all(w: dict[str, np.ndarray], state: list[tuple[np.ndarray, np.ndarray
     x = w["embedding"][np.arange(len(indices)), indices]
     new_state = []
     for layer, (h, c) in enumerate(state):
-        a = (w[f"weight_ih_l{layer}"] @ x[:, :, None])[:, :, 0] + w[f"bias_ih_l{layer}"] \
-            + (w[f"weight_hh_l{layer}"] @ h[:, :, None])[:, :, 0] + w[f"bias_hh_l{layer}"]
+        a = (
+            (w[f"weight_ih_l{layer}"] @ x[:, :, None])[:, :, 0]
+            + w[f"bias_ih_l{layer}"]
+            + (w[f"weight_hh_l{layer}"] @ h[:, :, None])[:, :, 0]
+            + w[f"bias_hh_l{layer}"]
+        )
         H = h.shape[1]
         s = 1.0 / (1.0 + np.exp(-a))
-        c = s[:, H:2 * H] * c + s[:, :H] * np.tanh(a[:, 2 * H:3 * H])
-        h = s[:, 3 * H:] * np.tanh(c)
+        c = s[:, H : 2 * H] * c + s[:, :H] * np.tanh(a[:, 2 * H : 3 * H])
+        h = s[:, 3 * H :] * np.tanh(c)
         new_state.append((h, c))
         x = h
     return new_state, (w["fc_weight"] @ x[:, :, None])[:, :, 0] + w["fc_bias"]
@@ -130,8 +136,9 @@ def build_generate(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray
         if spec["stop"] == "unknown":
             found = candidates[0]
             break
-        paths = logits_along_greedy_paths([w for w, _ in candidates], vocab, [b for _, b in candidates],
-                                          spec["max_length"])
+        paths = logits_along_greedy_paths(
+            [w for w, _ in candidates], vocab, [b for _, b in candidates], spec["max_length"]
+        )
         for (w, begin), rows in zip(candidates, paths):
             if not _clear_choices(rows, end):
                 continue
@@ -150,8 +157,7 @@ def build_generate(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray
         w["fc_bias"][end] = -50.0
     if spec["stop"] == "unknown":
         begin = begin[:-1] + "Z"
-    return {**w, "vocab": encode_text(vocab), "begin": encode_text(begin),
-            "max_length": np.array(spec["max_length"])}
+    return {**w, "vocab": encode_text(vocab), "begin": encode_text(begin), "max_length": np.array(spec["max_length"])}
 
 
 def run_generate(inputs: dict[str, np.ndarray], out: Outputs) -> None:
@@ -167,12 +173,16 @@ def run_generate(inputs: dict[str, np.ndarray], out: Outputs) -> None:
             poem = gen_poem(model, begin, word_int_map, int_word_map, max_length=int(inputs["max_length"]))
         except ValueError as exc:
             if repr(unknown[0]) not in str(exc) and unknown[0] not in str(exc):
-                raise WrongBehaviour(f"gen_poem raised ValueError({str(exc)[:80]!r}) for begin word {begin!r}, "
-                                     f"but the message must name the unknown character {unknown[0]!r}") from None
+                raise WrongBehaviour(
+                    f"gen_poem raised ValueError({str(exc)[:80]!r}) for begin word {begin!r}, "
+                    f"but the message must name the unknown character {unknown[0]!r}"
+                ) from None
             out["unknown_begin"] = np.array(1.0)
             return
-        raise WrongBehaviour(f"gen_poem({begin!r}) returned {str(poem)[:40]!r}, but {unknown[0]!r} is not in the "
-                             "vocabulary: it must raise ValueError naming the character")
+        raise WrongBehaviour(
+            f"gen_poem({begin!r}) returned {str(poem)[:40]!r}, but {unknown[0]!r} is not in the "
+            "vocabulary: it must raise ValueError naming the character"
+        )
     poem = gen_poem(model, begin, word_int_map, int_word_map, max_length=int(inputs["max_length"]))
     if not isinstance(poem, str):
         raise TypeError(f"gen_poem must return the poem as a str, got {type(poem).__name__}")
@@ -185,19 +195,24 @@ def locate_poem(case: Case, produced: Outputs, tolerance: Tolerance) -> list[str
     if "poem" not in case.expected or not isinstance(got, np.ndarray):
         return []
     exp_text, got_text = decode_text(case.expected["poem"]), decode_text(got)
-    first = next((k for k in range(min(len(exp_text), len(got_text))) if exp_text[k] != got_text[k]),
-                 min(len(exp_text), len(got_text)))
-    lines = [f"expected poem {exp_text!r} ({len(exp_text)} characters)",
-             f"got poem      {got_text!r} ({len(got_text)} characters)"]
+    first = next(
+        (k for k in range(min(len(exp_text), len(got_text))) if exp_text[k] != got_text[k]),
+        min(len(exp_text), len(got_text)),
+    )
+    lines = [
+        f"expected poem {exp_text!r} ({len(exp_text)} characters)",
+        f"got poem      {got_text!r} ({len(got_text)} characters)",
+    ]
     if first == len(exp_text) and len(got_text) > first:
-        lines.append(f"it goes on after the end: at character {first} the greedy choice is the end token E "
-                     f"(stop there) or the length limit {int(case.inputs['max_length'])} is reached")
+        lines.append(
+            f"it goes on after the end: at character {first} the greedy choice is the end token E "
+            f"(stop there) or the length limit {int(case.inputs['max_length'])} is reached"
+        )
     elif first == len(got_text) and len(exp_text) > first:
         lines.append(f"it stops too early, after {first} characters")
     else:
         lines.append(f"first difference at character {first}")
     return lines
-
 
 
 # Known slips of the generation loop (tags of the alternatives autograder/oracles/poem_text.py computes).
@@ -217,16 +232,26 @@ BUGS = {
 }
 
 GENERATE_SPECS = (
-    Spec("V 10, begin word of 1, stops at the end token E",
-         {"vocab": 10, "embedding": 4, "hidden": 5, "begin": 1, "max_length": 20, "stop": "ends"}),
-    Spec("V 14, begin word of 2, stops at the end token E",
-         {"vocab": 14, "embedding": 5, "hidden": 4, "begin": 2, "max_length": 16, "stop": "ends"}),
-    Spec("V 8, begin word of 1, stops at the length limit 12",
-         {"vocab": 8, "embedding": 3, "hidden": 6, "begin": 1, "max_length": 12, "stop": "limit"}),
-    Spec("V 9, begin word of 3, length limit 3: the begin word alone",
-         {"vocab": 9, "embedding": 3, "hidden": 3, "begin": 3, "max_length": 3, "stop": "limit"}),
-    Spec("V 8, begin word ending in 'Z', which is not in the vocabulary: ValueError naming it",
-         {"vocab": 8, "embedding": 3, "hidden": 3, "begin": 2, "max_length": 10, "stop": "unknown"}),
+    Spec(
+        "V 10, begin word of 1, stops at the end token E",
+        {"vocab": 10, "embedding": 4, "hidden": 5, "begin": 1, "max_length": 20, "stop": "ends"},
+    ),
+    Spec(
+        "V 14, begin word of 2, stops at the end token E",
+        {"vocab": 14, "embedding": 5, "hidden": 4, "begin": 2, "max_length": 16, "stop": "ends"},
+    ),
+    Spec(
+        "V 8, begin word of 1, stops at the length limit 12",
+        {"vocab": 8, "embedding": 3, "hidden": 6, "begin": 1, "max_length": 12, "stop": "limit"},
+    ),
+    Spec(
+        "V 9, begin word of 3, length limit 3: the begin word alone",
+        {"vocab": 9, "embedding": 3, "hidden": 3, "begin": 3, "max_length": 3, "stop": "limit"},
+    ),
+    Spec(
+        "V 8, begin word ending in 'Z', which is not in the vocabulary: ValueError naming it",
+        {"vocab": 8, "embedding": 3, "hidden": 3, "begin": 2, "max_length": 10, "stop": "unknown"},
+    ),
 )
 
 STEPS = (

@@ -49,44 +49,63 @@ def locate_model(case: Case, produced: Outputs, tolerance: Tolerance) -> list[st
     if got.shape == expected.shape and not tolerance.close(got, expected):
         time_major = expected.reshape(B, T, -1).transpose(1, 0, 2).reshape(B * T, -1)
         known = (
-            (_softmax(expected), "these are softmax probabilities: return the logits (CrossEntropyLoss applies "
-                                 "log-softmax itself)"),
+            (
+                _softmax(expected),
+                "these are softmax probabilities: return the logits (CrossEntropyLoss applies log-softmax itself)",
+            ),
             (np.log(_softmax(expected)), "these are log-softmax values: return the logits themselves"),
             (np.maximum(expected, 0.0), "negative logits are cut to 0: no ReLU after self.fc"),
             (np.tanh(expected), "these are tanh(logits): no tanh after self.fc, the logits are its output"),
-            (time_major, "the rows are in time-major order (t * B + b): flatten the batch-first output "
-                         "(B, T, H) so that row b * T + t is sample b at step t"),
+            (
+                time_major,
+                "the rows are in time-major order (t * B + b): flatten the batch-first output "
+                "(B, T, H) so that row b * T + t is sample b at step t",
+            ),
         )
         return [f"hint: {why}" for alt, why in known if B * T > 1 and tolerance.close(got, alt)][:1]
     last_steps = expected.reshape(B, T, -1)[:, -1]
     if got.shape == last_steps.shape and T > 1 and tolerance.close(got, last_steps):
-        return ["hint: these are the logits of the last time step only: in training mode return the logits of "
-                "every time step, (B * T, V), row b * T + t"]
+        return [
+            "hint: these are the logits of the last time step only: in training mode return the logits of "
+            "every time step, (B * T, V), row b * T + t"
+        ]
     test, again = produced.get("test_logits"), produced.get("logits_again")
     if not tolerance.close(got, expected):
         return []
     # A model that keeps state between calls gets the first call right and the later ones (the is_test
     # call among them) wrong: the state is the cause, so it is checked first.
     if isinstance(again, np.ndarray) and not tolerance.close(again, expected):
-        return ["hint: the first call is right and a second call on the same batch is not: every call must "
-                "start from zero hidden and cell states"]
-    if isinstance(test, np.ndarray) and isinstance(again, np.ndarray) and not tolerance.close(
-            test, case.expected["test_logits"]):
-        return ["hint: in training mode the logits are right: with is_test=True return the last step's row, "
-                "shape (1, V)"]
+        return [
+            "hint: the first call is right and a second call on the same batch is not: every call must "
+            "start from zero hidden and cell states"
+        ]
+    if (
+        isinstance(test, np.ndarray)
+        and isinstance(again, np.ndarray)
+        and not tolerance.close(test, case.expected["test_logits"])
+    ):
+        return [
+            "hint: in training mode the logits are right: with is_test=True return the last step's row, shape (1, V)"
+        ]
     return []
 
 
-
 MODEL_SPECS = (
-    Spec("V 9, embedding 4, hidden 3, batch 2, 5 steps", {"vocab": 9, "embedding": 4, "hidden": 3, "batch": 2,
-                                                          "steps": 5}),
-    Spec("V 12, embedding 6, hidden 5, batch 3, 7 steps; test 4 steps",
-         {"vocab": 12, "embedding": 6, "hidden": 5, "batch": 3, "steps": 7, "test_steps": 4}),
-    Spec("V 5, embedding 3, hidden 4, batch 1, 1 step", {"vocab": 5, "embedding": 3, "hidden": 4, "batch": 1,
-                                                         "steps": 1}),
-    Spec("V 7, embedding 2, hidden 6, batch 4, 3 steps; test 6 steps",
-         {"vocab": 7, "embedding": 2, "hidden": 6, "batch": 4, "steps": 3, "test_steps": 6}),
+    Spec(
+        "V 9, embedding 4, hidden 3, batch 2, 5 steps",
+        {"vocab": 9, "embedding": 4, "hidden": 3, "batch": 2, "steps": 5},
+    ),
+    Spec(
+        "V 12, embedding 6, hidden 5, batch 3, 7 steps; test 4 steps",
+        {"vocab": 12, "embedding": 6, "hidden": 5, "batch": 3, "steps": 7, "test_steps": 4},
+    ),
+    Spec(
+        "V 5, embedding 3, hidden 4, batch 1, 1 step", {"vocab": 5, "embedding": 3, "hidden": 4, "batch": 1, "steps": 1}
+    ),
+    Spec(
+        "V 7, embedding 2, hidden 6, batch 4, 3 steps; test 6 steps",
+        {"vocab": 7, "embedding": 2, "hidden": 6, "batch": 4, "steps": 3, "test_steps": 6},
+    ),
 )
 
 STEPS = (
@@ -99,8 +118,9 @@ STEPS = (
         outputs=(
             Output("logits", tensor="logits (B * T, V), training mode"),
             Output("test_logits", tensor="logits (1, V) with is_test=True"),
-            Output("logits_again", tensor="logits of a second call on the same batch (each call starts from zero "
-                                          "states)"),
+            Output(
+                "logits_again", tensor="logits of a second call on the same batch (each call starts from zero states)"
+            ),
         ),
         tolerance=Tolerance(rtol=1e-6, atol=1e-9),
         locate=as_locator(locate_model),

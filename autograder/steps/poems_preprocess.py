@@ -42,8 +42,13 @@ def _corpus_lines(rng: np.random.Generator, spec: Spec) -> list[str]:
         chars = list(POEM_CHARS[:8])
         lines = ["t:" + "".join(rng.permutation(chars)) for _ in range(5)]
     elif kind == "messy":
-        lines += ["", "   ", f"题:{_content(rng, 3)} {_content(rng, 3)}\u3000{_content(rng, 3)}",
-                  f"题:{_content(rng, 4)}:{_content(rng, 4)}", f" {_content(rng, 7)}\t"]
+        lines += [
+            "",
+            "   ",
+            f"题:{_content(rng, 3)} {_content(rng, 3)}\u3000{_content(rng, 3)}",
+            f"题:{_content(rng, 4)}:{_content(rng, 4)}",
+            f" {_content(rng, 7)}\t",
+        ]
     return lines
 
 
@@ -74,23 +79,27 @@ def _as_map(value: Any, name: str, key_type: type, value_type: type) -> dict:
         raise TypeError(f"{name} must be a dict, got {type(value).__name__}")
     for k, v in value.items():
         if not (_is(k, key_type) and _is(v, value_type)):
-            raise TypeError(f"{name} must map {key_type.__name__} -> {value_type.__name__}, "
-                            f"got {k!r} -> {v!r}")
+            raise TypeError(f"{name} must map {key_type.__name__} -> {value_type.__name__}, got {k!r} -> {v!r}")
     return value
 
 
 def run_preprocess(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     """Run the student's process_poems() on the corpus; store the poems' vectors, lengths and word maps in out."""
     process_poems = student_attr("hw.poems.preprocess", "process_poems")
-    corpus = process_poems(corpus_lines(inputs), min_length=int(inputs["min_length"]),
-                           max_length=int(inputs["max_length"]), skip=decode_text(inputs["skip"]))
+    corpus = process_poems(
+        corpus_lines(inputs),
+        min_length=int(inputs["min_length"]),
+        max_length=int(inputs["max_length"]),
+        skip=decode_text(inputs["skip"]),
+    )
     vectors = [[int(i) for i in poem] for poem in corpus.poems_vector]
     out["lengths"] = np.array([len(v) for v in vectors], dtype=np.float64)
     int_word_map = _as_map(corpus.int_word_map, "int_word_map", int, str)
     word_int_map = _as_map(corpus.word_int_map, "word_int_map", str, int)
     if sorted(int_word_map) != list(range(len(int_word_map))):
-        raise WrongBehaviour(f"int_word_map must have the keys 0 to {len(int_word_map) - 1}, "
-                             f"got {sorted(int_word_map)[:10]}")
+        raise WrongBehaviour(
+            f"int_word_map must have the keys 0 to {len(int_word_map) - 1}, got {sorted(int_word_map)[:10]}"
+        )
     out["int_word_map"] = np.array([ord(int_word_map[i]) for i in range(len(int_word_map))], dtype=np.float64)
     by_index = sorted(word_int_map.items(), key=lambda item: item[1])
     out["word_int_map"] = np.array([ord(w) for w, _ in by_index], dtype=np.float64)
@@ -101,7 +110,7 @@ def _poems(lengths: np.ndarray, vectors: np.ndarray, vocab: np.ndarray) -> list[
     """-> the kept poems as text: vectors split by lengths, each index read through vocab (code points)."""
     text = decode_text(np.array([vocab[int(i)] if 0 <= i < len(vocab) and i == int(i) else -1 for i in vectors]))
     ends = np.cumsum(lengths.astype(np.int64))
-    return [text[e - n:e] for e, n in zip(ends, lengths.astype(np.int64))]
+    return [text[e - n : e] for e, n in zip(ends, lengths.astype(np.int64))]
 
 
 def _first_poem_difference(case: Case, produced: Outputs) -> list[str]:
@@ -131,13 +140,16 @@ def locate_preprocess(case: Case, produced: Outputs, tolerance: Tolerance) -> li
         got = produced.get(key)
         if isinstance(got, np.ndarray) and got.ndim == 1:
             exp = case.expected[key]
-            first = next((k for k in range(max(len(exp), len(got)))
-                          if k >= min(len(exp), len(got)) or exp[k] != got[k]), None)
+            first = next(
+                (k for k in range(max(len(exp), len(got))) if k >= min(len(exp), len(got)) or exp[k] != got[k]), None
+            )
             if first is not None:
-                e = repr(decode_text(exp[first:first + 1])) if first < len(exp) else "nothing"
-                g = repr(decode_text(got[first:first + 1])) if first < len(got) else "nothing"
-                lines.append(f"{key}: first difference at index {first}: expected {e}, got {g} "
-                             f"(expected order: {decode_text(exp[:first + 3])!r}...)")
+                e = repr(decode_text(exp[first : first + 1])) if first < len(exp) else "nothing"
+                g = repr(decode_text(got[first : first + 1])) if first < len(got) else "nothing"
+                lines.append(
+                    f"{key}: first difference at index {first}: expected {e}, got {g} "
+                    f"(expected order: {decode_text(exp[: first + 3])!r}...)"
+                )
                 break
     return lines
 
@@ -151,8 +163,7 @@ BUGS = {
     "exclusive_bounds": "it matches exclusive length bounds: both bounds are inclusive, "
     "min_length <= len(content) <= max_length",
     "pad_first": "it matches PAD placed first: PAD goes last, after every character of the poems",
-    "whitespace_kept": "it matches whitespace kept inside the content: all whitespace is removed, not just at "
-    "the ends",
+    "whitespace_kept": "it matches whitespace kept inside the content: all whitespace is removed, not just at the ends",
     "ties_descending": "it matches ties in decreasing code point order: characters with equal counts go by ord(c), "
     "smallest first",
     "skip_not_checked": "it matches keeping lines that hold skip characters: a line with any of them is dropped",

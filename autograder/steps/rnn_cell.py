@@ -59,12 +59,7 @@ def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
 def build_backward(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
     """build() plus h (calls, N, H): this step's output, which backward receives as an argument."""
     inputs = build(rng, spec)
-    z = (
-        inputs["x"] @ inputs["W_ih"].T
-        + inputs["b_ih"]
-        + inputs["h_prev"] @ inputs["W_hh"].T
-        + inputs["b_hh"]
-    )
+    z = inputs["x"] @ inputs["W_ih"].T + inputs["b_ih"] + inputs["h_prev"] @ inputs["W_hh"].T + inputs["b_hh"]
     # An input like the others; the expected gradients are computed from it by torch.
     inputs["h"] = np.tanh(z)
     return inputs
@@ -95,12 +90,14 @@ BACKWARD_BUGS = {
 }
 
 STEPS = module_steps(
-    "RNNCell", build,
+    "RNNCell",
+    build,
     forward=(run_forward, (Output("h", tensor="returned h'"),)),
     backward=(run_backward, gradient_outputs(("dx", "dh"), GRADS)),
     specs=SPECS,
-    accumulation=accumulation_specs(twice={"batch": 3, "input": 4, "hidden": 2},
-                                    reset={"batch": 2, "input": 2, "hidden": 3}, calls="backward"),
+    accumulation=accumulation_specs(
+        twice={"batch": 3, "input": 4, "hidden": 2}, reset={"batch": 2, "input": 2, "hidden": 3}, calls="backward"
+    ),
     build_backward=build_backward,
     bugs=(FORWARD_BUGS, BACKWARD_BUGS),
 )

@@ -123,28 +123,44 @@ def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
 
 
 SPECS = (
-    Spec("batch 3, seq_len 4, input 5, hidden 4, 3 classes, 2 layers",
-         {"batch": 3, "seq": 4, "input": 5, "hidden": 4, "output": 3, "layers": 2}),
-    Spec("batch 1, seq_len 3, input 2, hidden 3, 4 classes, 2 layers",
-         {"batch": 1, "seq": 3, "input": 2, "hidden": 3, "output": 4, "layers": 2}),
-    Spec("batch 4, seq_len 1, input 3, hidden 2, 3 classes, 2 layers",
-         {"batch": 4, "seq": 1, "input": 3, "hidden": 2, "output": 3, "layers": 2}),
-    Spec("batch 2, seq_len 5, input 3, hidden 3, 2 classes, 1 layer",
-         {"batch": 2, "seq": 5, "input": 3, "hidden": 3, "output": 2, "layers": 1}),
-    Spec("batch 3, seq_len 4, input 4, hidden 5, 3 classes, 3 layers",
-         {"batch": 3, "seq": 4, "input": 4, "hidden": 5, "output": 3, "layers": 3}),
-    Spec("batch 5, seq_len 3, input 6, hidden 4, 5 classes, 2 layers, h_0 omitted (zeros)",
-         {"batch": 5, "seq": 3, "input": 6, "hidden": 4, "output": 5, "layers": 2, "no_h0": True}),
+    Spec(
+        "batch 3, seq_len 4, input 5, hidden 4, 3 classes, 2 layers",
+        {"batch": 3, "seq": 4, "input": 5, "hidden": 4, "output": 3, "layers": 2},
+    ),
+    Spec(
+        "batch 1, seq_len 3, input 2, hidden 3, 4 classes, 2 layers",
+        {"batch": 1, "seq": 3, "input": 2, "hidden": 3, "output": 4, "layers": 2},
+    ),
+    Spec(
+        "batch 4, seq_len 1, input 3, hidden 2, 3 classes, 2 layers",
+        {"batch": 4, "seq": 1, "input": 3, "hidden": 2, "output": 3, "layers": 2},
+    ),
+    Spec(
+        "batch 2, seq_len 5, input 3, hidden 3, 2 classes, 1 layer",
+        {"batch": 2, "seq": 5, "input": 3, "hidden": 3, "output": 2, "layers": 1},
+    ),
+    Spec(
+        "batch 3, seq_len 4, input 4, hidden 5, 3 classes, 3 layers",
+        {"batch": 3, "seq": 4, "input": 4, "hidden": 5, "output": 3, "layers": 3},
+    ),
+    Spec(
+        "batch 5, seq_len 3, input 6, hidden 4, 5 classes, 2 layers, h_0 omitted (zeros)",
+        {"batch": 5, "seq": 3, "input": 6, "hidden": 4, "output": 5, "layers": 2, "no_h0": True},
+    ),
 )
 
 BACKWARD_OUTPUTS = (
-    Output("out_dW", where=WHERE_B, tensor="self.output_layer.dW"),
-    Output("out_db", where=WHERE_B, tensor="self.output_layer.db"),
-) + tuple(
-    Output(f"rnn{layer}_{g}", where=WHERE_B, tensor=f"self.rnn[{layer}].{g}")
-    for layer in reversed(range(MAX_LAYERS))
-    for g in CELL_GRADS
-) + (Output("dh_0", where=WHERE_B, tensor="returned dh_0"),)
+    (
+        Output("out_dW", where=WHERE_B, tensor="self.output_layer.dW"),
+        Output("out_db", where=WHERE_B, tensor="self.output_layer.db"),
+    )
+    + tuple(
+        Output(f"rnn{layer}_{g}", where=WHERE_B, tensor=f"self.rnn[{layer}].{g}")
+        for layer in reversed(range(MAX_LAYERS))
+        for g in CELL_GRADS
+    )
+    + (Output("dh_0", where=WHERE_B, tensor="returned dh_0"),)
+)
 
 FORWARD = Step(
     id="rnn_classifier_forward",
@@ -156,5 +172,14 @@ FORWARD = Step(
     locate=locate_forward,
 )
 # Backward runs on the forward's cases.
-STEPS = (FORWARD, replace(FORWARD, id="rnn_classifier_backward", target=WHERE_B, run=run_backward,
-                          outputs=BACKWARD_OUTPUTS, locate=locate_backward))
+STEPS = (
+    FORWARD,
+    replace(
+        FORWARD,
+        id="rnn_classifier_backward",
+        target=WHERE_B,
+        run=run_backward,
+        outputs=BACKWARD_OUTPUTS,
+        locate=locate_backward,
+    ),
+)

@@ -8,7 +8,6 @@ length then codes, with `scores` (P,) in that order. When a path differs, the me
 also spells both as strings.
 """
 
-
 from dataclasses import replace
 
 import numpy as np
@@ -62,8 +61,9 @@ def _spec(desc: str, **params) -> Spec:
 PATTERN = [1, 1, 0, 1, 2, 2, 0, 0, 3, 3, 0, 3]
 GREEDY_SPECS = (
     _spec("3 symbols, T 10", symbols=3, T=10),
-    _spec("3 symbols, T 12, best alignment a a - a b b - - c c - c (repeats and blanks)", symbols=3, T=12,
-          pattern=PATTERN),
+    _spec(
+        "3 symbols, T 12, best alignment a a - a b b - - c c - c (repeats and blanks)", symbols=3, T=12, pattern=PATTERN
+    ),
     _spec("1 symbol, T 6", symbols=1, T=6),
     _spec("4 symbols, T 1", symbols=4, T=1),
     _spec("8 symbols, T 40, peaked outputs", symbols=8, T=40, scale=3.0),
@@ -74,21 +74,50 @@ BEAM_SPECS = (
     _spec("width 1, 3 symbols, T 6", symbols=3, T=6, width=1),
     _spec("width 2, 3 symbols, T 8", symbols=3, T=8, width=2),
     _spec("width 3, 4 symbols, T 10", symbols=4, T=10, width=3),
-    _spec("width 2, 3 symbols, T 12, best alignment a a - a b b - - c c - c", symbols=3, T=12, width=2,
-          pattern=PATTERN, scale=0.5),
-    _spec("width 100, wider than the number of paths: 2 symbols, T 5 (every output sequence, exact)",
-          symbols=2, T=5, width=100),
-    _spec("width 1000, wider than the number of paths: 3 symbols, T 5 (every output sequence, exact)",
-          symbols=3, T=5, width=1000),
+    _spec(
+        "width 2, 3 symbols, T 12, best alignment a a - a b b - - c c - c",
+        symbols=3,
+        T=12,
+        width=2,
+        pattern=PATTERN,
+        scale=0.5,
+    ),
+    _spec(
+        "width 100, wider than the number of paths: 2 symbols, T 5 (every output sequence, exact)",
+        symbols=2,
+        T=5,
+        width=100,
+    ),
+    _spec(
+        "width 1000, wider than the number of paths: 3 symbols, T 5 (every output sequence, exact)",
+        symbols=3,
+        T=5,
+        width=1000,
+    ),
     _spec("width 4, 1 symbol, T 7", symbols=1, T=7, width=4),
     _spec("width 10, 10 symbols, T 30", symbols=10, T=30, width=10),
     # Probabilities of 1/2 keep every score an exact power of two: the ties are exact.
-    _spec("width 1, 1 symbol, T 6, uniform probabilities: scores tie at every cutoff, and all tied survive",
-          symbols=1, T=6, width=1, scale=0.0),
-    _spec("width 3, 1 symbol, T 8, uniform probabilities: scores tie at every cutoff, and all tied survive",
-          symbols=1, T=8, width=3, scale=0.0),
-    _spec("width 2, 3 symbols, T 6, the blank best at every step: the empty path is the best", symbols=3, T=6,
-          width=2, pattern=[0] * 6),
+    _spec(
+        "width 1, 1 symbol, T 6, uniform probabilities: scores tie at every cutoff, and all tied survive",
+        symbols=1,
+        T=6,
+        width=1,
+        scale=0.0,
+    ),
+    _spec(
+        "width 3, 1 symbol, T 8, uniform probabilities: scores tie at every cutoff, and all tied survive",
+        symbols=1,
+        T=8,
+        width=3,
+        scale=0.0,
+    ),
+    _spec(
+        "width 2, 3 symbols, T 6, the blank best at every step: the empty path is the best",
+        symbols=3,
+        T=6,
+        width=2,
+        pattern=[0] * 6,
+    ),
 )
 
 # Known bugs of decoding (tags of the alternatives autograder/oracles/search.py computes).
@@ -137,13 +166,31 @@ BEAM_BUGS = {
     "score, both endings added",
 }
 PATH_WHERE = "returned forward_path, as symbol codes (1 = SymbolSets[0])"
-GREEDY = Step(id="greedy_search", target="GreedySearch", specs=GREEDY_SPECS, build=build, run=run_greedy,
-              outputs=(Output("path", tensor=PATH_WHERE), Output("prob", tensor="returned forward_prob")),
-              locate=locate_path, batch_of=lambda spec: None, bugs=GREEDY_BUGS)
+GREEDY = Step(
+    id="greedy_search",
+    target="GreedySearch",
+    specs=GREEDY_SPECS,
+    build=build,
+    run=run_greedy,
+    outputs=(Output("path", tensor=PATH_WHERE), Output("prob", tensor="returned forward_prob")),
+    locate=locate_path,
+    batch_of=lambda spec: None,
+    bugs=GREEDY_BUGS,
+)
 BEAM_OUTPUTS = (
     Output("best_path", tensor="returned bestPath, as symbol codes (1 = SymbolSets[0])"),
     Output("paths", tensor="the paths of mergedPathScores, as symbol codes sorted by length, then codes"),
     Output("scores", tensor="the scores of mergedPathScores, in that order"),
 )
-STEPS = (GREEDY, replace(GREEDY, id="beam_search", target="BeamSearch", specs=BEAM_SPECS, run=run_beam,
-                         outputs=BEAM_OUTPUTS, bugs=BEAM_BUGS))
+STEPS = (
+    GREEDY,
+    replace(
+        GREEDY,
+        id="beam_search",
+        target="BeamSearch",
+        specs=BEAM_SPECS,
+        run=run_beam,
+        outputs=BEAM_OUTPUTS,
+        bugs=BEAM_BUGS,
+    ),
+)

@@ -80,8 +80,10 @@ VIEW_LINKS = ("bin", "lib", "lib32", "lib64", "libx32", "sbin")
 # Folders of an interpreter's own installation that hold other packages than the runtime's (torch, say).
 PACKAGE_DIRS = ("site-packages", "dist-packages")
 # pivot_root has no libc wrapper; keyring system calls are refused to workers (see _keyring_filter).
-SYSCALLS = {"x86_64": {"pivot_root": 155, "add_key": 248, "request_key": 249, "keyctl": 250},
-            "aarch64": {"pivot_root": 41, "add_key": 217, "request_key": 218, "keyctl": 219}}
+SYSCALLS = {
+    "x86_64": {"pivot_root": 155, "add_key": 248, "request_key": 249, "keyctl": 250},
+    "aarch64": {"pivot_root": 41, "add_key": 217, "request_key": 218, "keyctl": 219},
+}
 AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
 FRAMES_FD = 3
 REPORT_FD = 4  # in pid 1 of a worker's PID namespace: how the worker ended, for the server
@@ -177,10 +179,16 @@ def runtime_view() -> dict[str, list[str]]:
     kept = [d for d in sorted(dirs) if not any(d != o and _under(d, [o]) for o in dirs)]
     # Inside a bound folder, other packages (a base interpreter's site-packages) and other interpreters' libraries
     # (/usr/lib64/python3.12 beside the shared libraries) are hidden, unless this runtime uses them.
-    masks = sorted({os.path.join(d, sub) for d in dirs for sub in _listing(d)
-                    if (sub in PACKAGE_DIRS or re.fullmatch(r"python\d[\d.]*", sub))
-                    and os.path.isdir(os.path.join(d, sub))
-                    and not any(_under(n, [os.path.join(d, sub)]) for n in dirs | files)})
+    masks = sorted(
+        {
+            os.path.join(d, sub)
+            for d in dirs
+            for sub in _listing(d)
+            if (sub in PACKAGE_DIRS or re.fullmatch(r"python\d[\d.]*", sub))
+            and os.path.isdir(os.path.join(d, sub))
+            and not any(_under(n, [os.path.join(d, sub)]) for n in dirs | files)
+        }
+    )
     return {"dirs": kept, "files": sorted(f for f in files if not _under(f, kept)), "masks": masks}
 
 
@@ -191,10 +199,19 @@ def _listing(folder: str) -> list[str]:
         return []
 
 
-def _mount(libc: ctypes.CDLL, source: "str | None", target: str, kind: "str | None", flags: int,
-           options: "str | None" = None) -> None:
-    _check(libc.mount(source.encode() if source else None, target.encode(), kind.encode() if kind else None,
-                      flags, options.encode() if options else None), f"mount {source or kind} on {target}")
+def _mount(
+    libc: ctypes.CDLL, source: "str | None", target: str, kind: "str | None", flags: int, options: "str | None" = None
+) -> None:
+    _check(
+        libc.mount(
+            source.encode() if source else None,
+            target.encode(),
+            kind.encode() if kind else None,
+            flags,
+            options.encode() if options else None,
+        ),
+        f"mount {source or kind} on {target}",
+    )
 
 
 def _bind(libc: ctypes.CDLL, source: str, target: str, read_only: bool = True) -> None:
@@ -239,8 +256,12 @@ def enter_view(view: dict[str, list[str]], folder: str, scratch: int) -> None:
         target = f"{root}/dev/{device}"
         os.close(os.open(target, os.O_WRONLY | os.O_CREAT, 0o644))
         _mount(libc, f"/dev/{device}", target, None, MS_BIND)
-    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
-                         ("stderr", "/proc/self/fd/2")):
+    for name, target in (
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+    ):
         os.symlink(target, f"{root}/dev/{name}")
     for place in VIEW_SCRATCH:
         os.makedirs(root + place, exist_ok=True)
@@ -307,16 +328,18 @@ def become(uid: int, gid: int, groups: "list[int] | None" = None) -> None:
     os.setgroups(groups or [])
     os.setresgid(gid, gid, gid)
     os.setresuid(uid, uid, uid)
-    if os.getresuid() != (uid, uid, uid) or os.getresgid() != (gid, gid, gid) or sorted(os.getgroups()) != sorted(
-            groups or []):
+    if (
+        os.getresuid() != (uid, uid, uid)
+        or os.getresgid() != (gid, gid, gid)
+        or sorted(os.getgroups()) != sorted(groups or [])
+    ):
         raise SetupError("the identity did not change")
     libc = _libc()
     _check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no new privileges")
     # As after an exec: the worker's own processes may inspect it (/proc/self), as with any program.
     _check(libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "dumpable")
     # Not the server's session keyring (root's): an empty one of the worker's own, which dies with it.
-    if libc.syscall(SYSCALLS.get(platform.machine(), {}).get("keyctl", -1), KEYCTL_JOIN_SESSION_KEYRING,
-                    None) < 0:
+    if libc.syscall(SYSCALLS.get(platform.machine(), {}).get("keyctl", -1), KEYCTL_JOIN_SESSION_KEYRING, None) < 0:
         raise SetupError(f"join a session keyring: {os.strerror(ctypes.get_errno())}")
     _keyring_filter()
 
@@ -536,8 +559,13 @@ def serve(sock: socket.socket) -> None:
             _, status = os.waitpid(pid, 0)
             sock.send(json.dumps({"cleared": os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0}).encode())
             continue
-        if not PRECOMPILED and request.get("view") and request.get("scratch") is not None and "program" not in request \
-                and int(request.get("start", 0)) == 0:
+        if (
+            not PRECOMPILED
+            and request.get("view")
+            and request.get("scratch") is not None
+            and "program" not in request
+            and int(request.get("start", 0)) == 0
+        ):
             PRECOMPILED.append(True)
             precompile(str(request["folder"]))
             gc.freeze()
@@ -550,8 +578,22 @@ def serve(sock: socket.socket) -> None:
 
 # What the shipped autograder imports from the runtime beyond numpy (numpy.random is loaded on first use):
 # loaded once here instead of in every worker. The runtime's own modules only, never the folder's.
-RUNTIME_MODULES = ("dataclasses", "difflib", "enum", "hashlib", "importlib.util", "inspect", "numpy.random",
-                   "pkgutil", "signal", "threading", "traceback", "typing", "warnings", "zlib")
+RUNTIME_MODULES = (
+    "dataclasses",
+    "difflib",
+    "enum",
+    "hashlib",
+    "importlib.util",
+    "inspect",
+    "numpy.random",
+    "pkgutil",
+    "signal",
+    "threading",
+    "traceback",
+    "typing",
+    "warnings",
+    "zlib",
+)
 
 
 def preload_runtime_modules() -> None:

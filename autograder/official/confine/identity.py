@@ -78,17 +78,21 @@ def worker_identities(first_uid: int, count: int, python: str) -> list[Identity]
     when a process already runs as one of them (another grading run?).
     """
     if os.geteuid() != 0:
-        raise IdentityError("official grading runs student code as another user, which needs root; run the grader "
-                            "as root (in a container or VM), or pass --same-user-trial for a trial run that "
-                            "is not an official grade")
+        raise IdentityError(
+            "official grading runs student code as another user, which needs root; run the grader "
+            "as root (in a container or VM), or pass --same-user-trial for a trial run that "
+            "is not an official grade"
+        )
     uids = list(range(first_uid, first_uid + count))
     if first_uid < 1000 or uids[-1] >= 2**31:
         raise IdentityError(f"worker uids {uids[0]}..{uids[-1]} are outside 1000..2^31: pick --worker-uid")
     for uid in uids:
         running = processes_of(uid)
         if running:
-            raise IdentityError(f"uid {uid} already runs processes ({', '.join(map(str, running[:5]))}): another "
-                                "grading run, or a uid that belongs to someone? Pick --worker-uid")
+            raise IdentityError(
+                f"uid {uid} already runs processes ({', '.join(map(str, running[:5]))}): another "
+                "grading run, or a uid that belongs to someone? Pick --worker-uid"
+            )
     return [Identity(uid, uid, python) for uid in uids]
 
 
@@ -109,8 +113,16 @@ def kill_all(identity: Identity, attempts: int = 100) -> None:
     for _ in range(attempts):
         if not processes_of(identity.uid):
             return
-        subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       env={"PATH": "/usr/bin:/bin"}, cwd="/", check=False, **identity.popen_args())
+        subprocess.run(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={"PATH": "/usr/bin:/bin"},
+            cwd="/",
+            check=False,
+            **identity.popen_args(),
+        )
         time.sleep(0.01)
     left = processes_of(identity.uid)
     if left:

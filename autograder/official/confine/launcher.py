@@ -23,8 +23,13 @@ OFFICIAL = Path(__file__).resolve().parent.parent
 # What the server's folder holds: the server, the worker and the wire format (a package, copied whole), under the
 # names they import (relative to autograder/official/).
 SERVER_FILES = {"_forkserver.py": "confine/forkserver.py", "_worker.py": "worker/main.py", "_wire": "worker/wire"}
-WORKER_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-              "MKL_NUM_THREADS": "1"}
+WORKER_ENV = {
+    "PATH": "/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
 READY_TIMEOUT = 180.0
 REPLY_BYTES = 1 << 16
 
@@ -118,10 +123,16 @@ class Launcher:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         argv = [self.python, "-I", "-B", str(folder / "_forkserver.py"), str(theirs.fileno())]
         try:
-            self._proc = subprocess.Popen(argv + (["--torch"] if self.torch else []), cwd="/", env=WORKER_ENV,
-                                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.PIPE, pass_fds=(theirs.fileno(),),
-                                          start_new_session=True)
+            self._proc = subprocess.Popen(
+                argv + (["--torch"] if self.torch else []),
+                cwd="/",
+                env=WORKER_ENV,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                pass_fds=(theirs.fileno(),),
+                start_new_session=True,
+            )
         except OSError as exc:
             ours.close()
             shutil.rmtree(folder, ignore_errors=True)
@@ -155,9 +166,19 @@ class Launcher:
         lines = self._proc.stderr.read().decode("utf-8", "replace").strip().splitlines()
         return lines[-1][:300] if lines else ""
 
-    def spawn(self, folder: Path, uid: int | None, gid: int | None, scratch: int | None, env: dict[str, str],
-              pipes: tuple[int, int, int], start: int = 0, program: tuple[str, list[str]] | None = None,
-              view: bool = False, groups: tuple[int, ...] = ()) -> WorkerProcess:
+    def spawn(
+        self,
+        folder: Path,
+        uid: int | None,
+        gid: int | None,
+        scratch: int | None,
+        env: dict[str, str],
+        pipes: tuple[int, int, int],
+        start: int = 0,
+        program: tuple[str, list[str]] | None = None,
+        view: bool = False,
+        groups: tuple[int, ...] = (),
+    ) -> WorkerProcess:
         """Start a worker for the jobs from `start` on in `folder` (or `program`: (source, args) instead).
 
         uid/gid: the identity (None: the grader's own); scratch: bytes of each private temporary folder in
@@ -169,8 +190,16 @@ class Launcher:
             self.close()
             self._start()
         self.ready()
-        request = {"folder": str(folder), "start": start, "uid": uid, "gid": gid, "scratch": scratch, "env": env,
-                   "view": view, "groups": list(groups)}
+        request = {
+            "folder": str(folder),
+            "start": start,
+            "uid": uid,
+            "gid": gid,
+            "scratch": scratch,
+            "env": env,
+            "view": view,
+            "groups": list(groups),
+        }
         if program is not None:
             request["program"], request["args"] = program
         assert self._sock is not None
@@ -225,9 +254,18 @@ class Launcher:
             self._folder = None
 
 
-def spawn_program(launcher: Launcher, folder: Path, uid: int | None, gid: int | None, scratch: int | None,
-                  source: str, args: list[str], timeout: float, view: bool = False, groups: tuple[int, ...] = (),
-                  ) -> tuple[int | None, str]:
+def spawn_program(
+    launcher: Launcher,
+    folder: Path,
+    uid: int | None,
+    gid: int | None,
+    scratch: int | None,
+    source: str,
+    args: list[str],
+    timeout: float,
+    view: bool = False,
+    groups: tuple[int, ...] = (),
+) -> tuple[int | None, str]:
     """Run `source` as a worker would be run (see Launcher.spawn).
 
     Returns (its exit code, None if it timed out; what it printed).
@@ -236,8 +274,17 @@ def spawn_program(launcher: Launcher, folder: Path, uid: int | None, gid: int | 
     out_r, out_w = os.pipe()
     frames_r, frames_w = os.pipe()
     try:
-        proc = launcher.spawn(folder, uid, gid, scratch, {**WORKER_ENV, "HOME": str(folder)},
-                              (stdin_r, out_w, frames_w), program=(source, args), view=view, groups=groups)
+        proc = launcher.spawn(
+            folder,
+            uid,
+            gid,
+            scratch,
+            {**WORKER_ENV, "HOME": str(folder)},
+            (stdin_r, out_w, frames_w),
+            program=(source, args),
+            view=view,
+            groups=groups,
+        )
     except BaseException:
         os.close(out_r)
         raise

@@ -37,8 +37,7 @@ class Limits:
 
     def rlimits(self, cpu_seconds: int, per_uid: bool) -> dict[str, int]:
         """-> what the worker sets on itself (see worker.LIMITS); the process count only for a dedicated uid."""
-        out = {"memory": self.address_space, "cpu": cpu_seconds, "file": self.file_bytes,
-               "open_files": self.open_files}
+        out = {"memory": self.address_space, "cpu": cpu_seconds, "file": self.file_bytes, "open_files": self.open_files}
         if per_uid:
             out["processes"] = self.processes
         return out

@@ -32,7 +32,7 @@ from autograder.official.confine.launcher import Launcher, LaunchError, spawn_pr
 from autograder.official.confine.sandbox import namespace_for
 from autograder.paths import ROOT
 
-PROBE = r'''
+PROBE = r"""
 import json, os, sys
 targets = {"allowed_top": [], "walk_limit": 0, "walk_depth": 0, "sockets": [], "other_runtimes": [],
            **json.loads(sys.argv[1])}
@@ -228,7 +228,7 @@ found += [k[8].strip() for k in keys if len(k) > 8 and k[7] == "keyring" and not
 if found:
     out["reached"].append(f"keys in its keyrings, which may outlive the handin: {', '.join(found[:4])}")
 print(json.dumps(out))
-'''
+"""
 
 
 PROBE_SCRATCH = 1 << 20
@@ -236,8 +236,9 @@ PROBE_SCRATCH = 1 << 20
 VIEW_TOP = {"dev", "proc", "tmp", "etc", "usr", "handin", "bin", "lib", "lib32", "lib64", "libx32", "sbin"}
 WALK_LIMIT, WALK_LIMIT_SHARED = 400_000, 200_000
 SOCKET_PLACES = ("/run", "/var/run", "/tmp", "/dev/shm", "/var/lib", "/home")
-RUNTIME_ADVICE = ("give --worker-python an interpreter every user can execute, with numpy installed in a folder "
-                  "every user can read")
+RUNTIME_ADVICE = (
+    "give --worker-python an interpreter every user can execute, with numpy installed in a folder every user can read"
+)
 
 
 class ProbeError(Exception):
@@ -253,44 +254,61 @@ class Guarded:
 
 
 def _targets(guarded: Guarded, other_handin: Path) -> dict:
-    read = [("the answer key", ROOT / "autograder" / "answer_key.py"),
-            ("the reference solution", ROOT / "mytorch" / "rnn_cell.py"),
-            ("the grading code", ROOT / "autograder" / "official" / "judging" / "plan.py"),
-            ("the reference data", ROOT / "reference_data" / "manifest.json"),
-            ("the instructor repository", ROOT),
-            ("another handin's folder", other_handin),
-            ("another handin's files", other_handin / "handin.py")]
-    write = [("the instructor repository", ROOT), ("the grading code", ROOT / "autograder"),
-             ("the grading code", ROOT / "autograder" / "official"),
-             ("the grader's Python packages", Path(sysconfig.get_paths()["purelib"]))]
+    read = [
+        ("the answer key", ROOT / "autograder" / "answer_key.py"),
+        ("the reference solution", ROOT / "mytorch" / "rnn_cell.py"),
+        ("the grading code", ROOT / "autograder" / "official" / "judging" / "plan.py"),
+        ("the reference data", ROOT / "reference_data" / "manifest.json"),
+        ("the instructor repository", ROOT),
+        ("another handin's folder", other_handin),
+        ("another handin's files", other_handin / "handin.py"),
+    ]
+    write = [
+        ("the instructor repository", ROOT),
+        ("the grading code", ROOT / "autograder"),
+        ("the grading code", ROOT / "autograder" / "official"),
+        ("the grader's Python packages", Path(sysconfig.get_paths()["purelib"])),
+    ]
     if guarded.secret is not None:
         read.append(("the secret", guarded.secret))
     if guarded.out is not None:
         read.append(("the out folder", guarded.out))
         write.append(("the out folder", guarded.out))
-    return {"read": [(w, str(p)) for w, p in read], "write": [(w, str(p)) for w, p in write],
-            "grader": os.getpid(), "token": secrets.token_hex(6)}
+    return {
+        "read": [(w, str(p)) for w, p in read],
+        "write": [(w, str(p)) for w, p in write],
+        "grader": os.getpid(),
+        "token": secrets.token_hex(6),
+    }
 
 
 def _fixes(reached: list[str]) -> str:
-    tips = ["make the instructor repository private to the grader (chmod -R go-rwx REPO, or grade from a copy "
-            "inside a folder only root can enter)"]
+    tips = [
+        "make the instructor repository private to the grader (chmod -R go-rwx REPO, or grade from a copy "
+        "inside a folder only root can enter)"
+    ]
     if any("secret" in r for r in reached):
         tips.append("chmod 600 the secret file (and keep it inside a private folder)")
     if any("out folder" in r for r in reached):
         tips.append("use an out folder that only the grader can read (chmod 700 OUT)")
     if any("runtime" in r for r in reached):
-        tips.append("make the worker runtimes root's and read-only for everyone else (chown -R root: RUNTIME; "
-                    "chmod -R go-w RUNTIME)")
+        tips.append(
+            "make the worker runtimes root's and read-only for everyone else (chown -R root: RUNTIME; "
+            "chmod -R go-w RUNTIME)"
+        )
     if any("/proc" in r or "signals" in r for r in reached):
         tips.append("run the grader as root so that workers run as other users")
     if any("its view of the machine" in r for r in reached):
-        tips.append("the kernel did not give the worker its own view: run the grader as root where mount and PID "
-                    "namespaces are allowed (a container needs CAP_SYS_ADMIN), or pass --isolation permissions to "
-                    "accept the weaker isolation")
+        tips.append(
+            "the kernel did not give the worker its own view: run the grader as root where mount and PID "
+            "namespaces are allowed (a container needs CAP_SYS_ADMIN), or pass --isolation permissions to "
+            "accept the weaker isolation"
+        )
     if any(r.startswith("torch") for r in reached):
-        tips.append("hide the torch runtime from the numpy steps' workers: chgrp -R rnn-torch TORCH_RUNTIME; chmod -R "
-                    "o-rwx TORCH_RUNTIME (only the torch steps' workers get the group rnn-torch)")
+        tips.append(
+            "hide the torch runtime from the numpy steps' workers: chgrp -R rnn-torch TORCH_RUNTIME; chmod -R "
+            "o-rwx TORCH_RUNTIME (only the torch steps' workers get the group rnn-torch)"
+        )
     if any(r.startswith("keys") for r in reached):
         tips.append("clear the worker uid's keyrings (as that uid: keyctl clear @u; keyctl clear @us)")
     return "; ".join(tips)
@@ -357,11 +375,19 @@ def check_runtime_paths(identity: Identity, view: dict[str, list[str]]) -> None:
                 f"which lies under {blocked} ({mode}), a folder the worker uid {identity.uid} cannot enter: make "
                 "the runtime from a Python every user can read, e.g. `sudo /usr/bin/python3 -m venv "
                 "/opt/rnn-worker` (where `python3` is a pyenv shim, its Python lives under /root), or install "
-                "Python where every user can read it")
+                "Python where every user can read it"
+            )
 
 
-def probe(identity: Identity, launcher: Launcher, base: Path, guarded: Guarded, timeout: float = 60.0,
-          torch: bool = False, others: list[str] | None = None) -> str:
+def probe(
+    identity: Identity,
+    launcher: Launcher,
+    base: Path,
+    guarded: Guarded,
+    timeout: float = 60.0,
+    torch: bool = False,
+    others: list[str] | None = None,
+) -> str:
     """Run the probe as `identity`, started by the slot's fork server for its runtime exactly as a worker is.
 
     Returns the worker runtime's numpy version. Raises ProbeError when unsafe or unusable.
@@ -386,15 +412,32 @@ def probe(identity: Identity, launcher: Launcher, base: Path, guarded: Guarded, 
     if identity.uid is not None and identity.gid is not None:
         os.chown(own, identity.uid, identity.gid)
     scratch = PROBE_SCRATCH if view else None
-    targets = {"allowed_top": sorted(VIEW_TOP), "walk_limit": WALK_LIMIT if view else WALK_LIMIT_SHARED,
-               "walk_depth": 12 if view else 6, "sockets": host_sockets(), "other_runtimes": others or [],
-               **_targets(guarded, other)}
+    targets = {
+        "allowed_top": sorted(VIEW_TOP),
+        "walk_limit": WALK_LIMIT if view else WALK_LIMIT_SHARED,
+        "walk_depth": 12 if view else 6,
+        "sockets": host_sockets(),
+        "other_runtimes": others or [],
+        **_targets(guarded, other),
+    }
     try:
-        _, output = spawn_program(launcher, own, identity.uid, identity.gid, scratch, PROBE, [json.dumps(targets)],
-                                  timeout, view=view, groups=identity.groups)
+        _, output = spawn_program(
+            launcher,
+            own,
+            identity.uid,
+            identity.gid,
+            scratch,
+            PROBE,
+            [json.dumps(targets)],
+            timeout,
+            view=view,
+            groups=identity.groups,
+        )
     except LaunchError as exc:
-        raise ProbeError(f"{exc}; give --worker-python (and --torch-worker-python) an interpreter with numpy "
-                         "(and torch) installed in a folder every user can read") from None
+        raise ProbeError(
+            f"{exc}; give --worker-python (and --torch-worker-python) an interpreter with numpy "
+            "(and torch) installed in a folder every user can read"
+        ) from None
     finally:
         kill_all(identity)
         shutil.rmtree(other, ignore_errors=True)
@@ -404,26 +447,40 @@ def probe(identity: Identity, launcher: Launcher, base: Path, guarded: Guarded, 
         report = json.loads(output.strip().splitlines()[-1])
     except (ValueError, IndexError):
         last = output.strip().splitlines()[-1:] or ["no output"]
-        raise ProbeError(f"the worker identity ({who}) cannot run the probe with {identity.python}: "
-                         f"{last[0][:300]}; {RUNTIME_ADVICE}") from None
+        raise ProbeError(
+            f"the worker identity ({who}) cannot run the probe with {identity.python}: "
+            f"{last[0][:300]}; {RUNTIME_ADVICE}"
+        ) from None
     if report.get("unreadable"):
-        raise ProbeError(f"the worker identity ({who}) cannot run {identity.python}: it cannot read "
-                         f"{', '.join(map(str, report['unreadable']))}; {RUNTIME_ADVICE}")
+        raise ProbeError(
+            f"the worker identity ({who}) cannot run {identity.python}: it cannot read "
+            f"{', '.join(map(str, report['unreadable']))}; {RUNTIME_ADVICE}"
+        )
     if report.get("numpy") is None:
-        raise ProbeError(f"the worker identity ({who}) cannot import numpy with {identity.python} "
-                         f"({report.get('numpy_error', '?')}); install requirements.txt where every user can read it")
+        raise ProbeError(
+            f"the worker identity ({who}) cannot import numpy with {identity.python} "
+            f"({report.get('numpy_error', '?')}); install requirements.txt where every user can read it"
+        )
     if torch and not report.get("torch"):
-        raise ProbeError(f"the torch worker runtime {identity.python} cannot import torch: give "
-                         "--torch-worker-python a runtime with numpy and torch that every user can read")
+        raise ProbeError(
+            f"the torch worker runtime {identity.python} cannot import torch: give "
+            "--torch-worker-python a runtime with numpy and torch that every user can read"
+        )
     if not torch and report.get("torch") and identity.official:
-        raise ProbeError(f"the worker runtime {identity.python} can import torch, with which student code could "
-                         "compute the expected values: give --worker-python a runtime with numpy only (the "
-                         "steps that need torch run with --torch-worker-python)")
+        raise ProbeError(
+            f"the worker runtime {identity.python} can import torch, with which student code could "
+            "compute the expected values: give --worker-python a runtime with numpy only (the "
+            "steps that need torch run with --torch-worker-python)"
+        )
     reached = [str(r) for r in report.get("reached", [])]
     exposed = [str(r) for r in report.get("exposed", [])]
     if identity.official and view and exposed:
         reached += [f"{r} (its view of the machine is not its own)" for r in exposed]
     if identity.official and reached:
-        raise ProbeError(f"refusing to grade: the worker identity ({who}) can reach what it must not:\n"
-                         + "\n".join(f"  - {r}" for r in reached) + "\nfix: " + _fixes(reached))
+        raise ProbeError(
+            f"refusing to grade: the worker identity ({who}) can reach what it must not:\n"
+            + "\n".join(f"  - {r}" for r in reached)
+            + "\nfix: "
+            + _fixes(reached)
+        )
     return str(report["numpy"])

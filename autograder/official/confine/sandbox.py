@@ -71,9 +71,25 @@ def kernel_allows() -> bool:
     """Tell whether workers can get their own mount and PID namespaces here (root, the tools, the kernel)."""
     if os.geteuid() != 0 or not all(_which(t) for t in ("unshare", "mount", "umount")):
         return False
-    trial = subprocess.run([_tool("unshare"), "--mount", "--net", "--ipc", "--uts", "--pid", "--fork",
-                            "--propagation", "private", "--",
-                            "/bin/sh", "-c", "mount -t tmpfs -o size=1m tmpfs /tmp"], capture_output=True, check=False)
+    trial = subprocess.run(
+        [
+            _tool("unshare"),
+            "--mount",
+            "--net",
+            "--ipc",
+            "--uts",
+            "--pid",
+            "--fork",
+            "--propagation",
+            "private",
+            "--",
+            "/bin/sh",
+            "-c",
+            "mount -t tmpfs -o size=1m tmpfs /tmp",
+        ],
+        capture_output=True,
+        check=False,
+    )
     return trial.returncode == 0
 
 
@@ -88,8 +104,9 @@ def mount_folder(folder: Path, identity: Identity, size: int) -> bool:
     if not (identity.official and available()):
         return False
     options = f"size={size},mode=0700,uid={identity.uid},gid={identity.gid},nosuid,nodev"
-    done = subprocess.run([_tool("mount"), "-t", "tmpfs", "-o", options, "tmpfs", str(folder)],
-                          capture_output=True, check=False)
+    done = subprocess.run(
+        [_tool("mount"), "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True, check=False
+    )
     return done.returncode == 0
 
 
@@ -108,15 +125,20 @@ def namespace_for(identity: Identity) -> bool:
     They do not when its runtime lives in a folder the namespace replaces, e.g. a venv in /tmp.
     """
     python = Path(identity.python)
-    return (identity.official and available()
-            and not any(_in_scratch(p) for p in (python.parent.parent, python.resolve().parent.parent)))
+    return (
+        identity.official
+        and available()
+        and not any(_in_scratch(p) for p in (python.parent.parent, python.resolve().parent.parent))
+    )
 
 
 def describe(identity: Identity) -> str:
     """-> how this identity's workers are confined on disk and network, for the grading summary."""
     if namespace_for(identity):
-        return ("own view of the filesystem (its runtime read-only, its folder, small temporary folders); own mount, "
-                "PID, network, IPC and UTS namespaces; no keyrings")
+        return (
+            "own view of the filesystem (its runtime read-only, its folder, small temporary folders); own mount, "
+            "PID, network, IPC and UTS namespaces; no keyrings"
+        )
     why = " (the worker runtime is in a temporary folder)" if identity.official and available() else ""
     return f"shared temporary folders, cleaned after each handin{why}; no keyrings"
 

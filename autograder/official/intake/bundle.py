@@ -49,23 +49,23 @@ apt-get update -q
 apt-get install -y -q python3 python3-venv python3-pip
 python3 -c 'import sys; assert sys.version_info >= (3, 11), "choose a base image with Python 3.11+ (Ubuntu 24.04)"'
 # The grader: numpy and torch (CPU build), private to root.
-/usr/bin/python3 -m venv {GRADER_PYTHON.rsplit('/bin/', 1)[0]}
+/usr/bin/python3 -m venv {GRADER_PYTHON.rsplit("/bin/", 1)[0]}
 {GRADER_PYTHON} -m pip install -q --extra-index-url https://download.pytorch.org/whl/cpu -r requirements-dev.txt
-chmod 700 {GRADER_PYTHON.rsplit('/bin/', 1)[0]}
+chmod 700 {GRADER_PYTHON.rsplit("/bin/", 1)[0]}
 # What student code runs with: numpy only, readable by the worker user. From the system Python (/usr/bin), which
 # every user can read (a pyenv Python under /root is not).
-/usr/bin/python3 -m venv {WORKER_PYTHON.rsplit('/bin/', 1)[0]}
+/usr/bin/python3 -m venv {WORKER_PYTHON.rsplit("/bin/", 1)[0]}
 {WORKER_PYTHON} -m pip install -q -r requirements.txt
-chmod -R a+rX,go-w {WORKER_PYTHON.rsplit('/bin/', 1)[0]}
+chmod -R a+rX,go-w {WORKER_PYTHON.rsplit("/bin/", 1)[0]}
 # The steps whose student code uses torch (the poem homework) run apart, with numpy and torch. Readable only by the
 # group {TORCH_GROUP}, which only those steps' workers get: where the container allows no namespaces, that is what
 # keeps torch from the numpy steps.
 getent group {TORCH_GROUP} >/dev/null || groupadd --system {TORCH_GROUP}
-/usr/bin/python3 -m venv {TORCH_WORKER_PYTHON.rsplit('/bin/', 1)[0]}
+/usr/bin/python3 -m venv {TORCH_WORKER_PYTHON.rsplit("/bin/", 1)[0]}
 {TORCH_WORKER_PYTHON} -m pip install -q --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.txt \\
     "$(grep '^torch==' requirements-dev.txt)"
-chgrp -R {TORCH_GROUP} {TORCH_WORKER_PYTHON.rsplit('/bin/', 1)[0]}
-chmod -R g+rX,go-w,o-rwx {TORCH_WORKER_PYTHON.rsplit('/bin/', 1)[0]}
+chgrp -R {TORCH_GROUP} {TORCH_WORKER_PYTHON.rsplit("/bin/", 1)[0]}
+chmod -R g+rX,go-w,o-rwx {TORCH_WORKER_PYTHON.rsplit("/bin/", 1)[0]}
 # The worker user: no home, no login, no other groups.
 getent group "$WORKER_UID" >/dev/null || groupadd --system --gid "$WORKER_UID" rnn-worker
 id -u rnn-worker >/dev/null 2>&1 || useradd --system --no-create-home --uid "$WORKER_UID" --gid "$WORKER_UID" \\
@@ -125,8 +125,15 @@ def write_bundle(out: Path, secret: Path, hidden_cases: int, timeout: float, vis
     options = f"--hidden-cases {hidden_cases} --timeout {timeout:g}"
     if visibility:
         options += f" --hidden-visibility {shlex.quote(visibility)}"
-    run = RUN_AUTOGRADER.format(grader=GRADER_PYTHON, worker=WORKER_PYTHON, torch_worker=TORCH_WORKER_PYTHON,
-                                secret=SECRET_NAME, options=options, uid_file=UID_FILE, default_uid=DEFAULT_UID)
+    run = RUN_AUTOGRADER.format(
+        grader=GRADER_PYTHON,
+        worker=WORKER_PYTHON,
+        torch_worker=TORCH_WORKER_PYTHON,
+        secret=SECRET_NAME,
+        options=options,
+        uid_file=UID_FILE,
+        default_uid=DEFAULT_UID,
+    )
     with zipfile.ZipFile(out, "w") as zf:
         _add(zf, "setup.sh", SETUP_SH.encode(), 0o700)
         _add(zf, "run_autograder", run.encode(), 0o700)

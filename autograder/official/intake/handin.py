@@ -22,8 +22,13 @@ MAX_PATH_CHARS = 200
 # Extended (pax, GNU long name) headers: tarfile reads each whole before any member check.
 MAX_EXTENDED_HEADER = 4096
 BLOCK = 512
-COMPRESSED = {b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz", b"\x28\xb5\x2f\xfd": "zstd",
-              b"PK\x03\x04": "zip"}
+COMPRESSED = {
+    b"\x1f\x8b": "gzip",
+    b"BZh": "bzip2",
+    b"\xfd7zXZ\x00": "xz",
+    b"\x28\xb5\x2f\xfd": "zstd",
+    b"PK\x03\x04": "zip",
+}
 
 
 class HandinError(Exception):
@@ -73,7 +78,7 @@ def _check_headers(data: bytes) -> None:
     """
     offset, count = 0, 0
     while offset + BLOCK <= len(data):
-        header = data[offset:offset + BLOCK]
+        header = data[offset : offset + BLOCK]
         if header == bytes(BLOCK):
             return
         count += 1
@@ -89,7 +94,7 @@ def _check_headers(data: bytes) -> None:
         if kind in (b"x", b"g", b"X", b"L", b"K"):
             if size > MAX_EXTENDED_HEADER:
                 raise HandinError(f"an extended tar header of {size} bytes (at most {MAX_EXTENDED_HEADER} allowed)")
-            if b" size=" in data[offset + BLOCK:offset + BLOCK + size]:
+            if b" size=" in data[offset + BLOCK : offset + BLOCK + size]:
                 raise HandinError("a pax header overrides a member's size; hand in the tar create_tarball.sh writes")
         elif kind == b"S":
             raise HandinError("a sparse member; hand in the tar create_tarball.sh writes")
@@ -225,14 +230,18 @@ def find_upload(submission: Path) -> tuple[str, Path]:
     for place in places:
         tars = sorted(p for p in place.iterdir() if p.name.endswith(".tar") and p.is_file() and not p.is_symlink())
         if len(tars) > 1:
-            raise HandinError("more than one .tar uploaded (" + ", ".join(p.name for p in tars[:5])
-                              + "); upload only the handin.tar create_tarball.sh writes")
+            raise HandinError(
+                "more than one .tar uploaded ("
+                + ", ".join(p.name for p in tars[:5])
+                + "); upload only the handin.tar create_tarball.sh writes"
+            )
         if tars:
             return "tar", tars[0]
         if any((place / top).is_dir() for top in EDITABLE_DIRS):
             return "folder", place
-    found = sorted(p.relative_to(submission).as_posix() + ("/" if p.is_dir() else "")
-                   for p in submission.iterdir())
+    found = sorted(p.relative_to(submission).as_posix() + ("/" if p.is_dir() else "") for p in submission.iterdir())
     listing = ", ".join(found[:10]) + (" ..." if len(found) > 10 else "") if found else "nothing"
-    raise HandinError(f"found {listing} in the upload; expected one .tar written by create_tarball.sh "
-                      "(any name) or the folders mytorch/ and hw/")
+    raise HandinError(
+        f"found {listing} in the upload; expected one .tar written by create_tarball.sh "
+        "(any name) or the folders mytorch/ and hw/"
+    )

@@ -88,8 +88,10 @@ def _check_consistent(shards: list[_Shard]) -> None:
     seen: dict[int, Path] = {}
     for s in shards:
         if (s.count, s.batch) != (first.count, first.batch):
-            raise ShardError(f"{s.folder} and {first.folder} are shards of different batches or splits "
-                             f"({s.shard}/{s.count} and {first.shard}/{first.count})")
+            raise ShardError(
+                f"{s.folder} and {first.folder} are shards of different batches or splits "
+                f"({s.shard}/{s.count} and {first.shard}/{first.count})"
+            )
         if s.shard in seen:
             raise ShardError(f"shard {s.shard}/{s.count} is given twice: {seen[s.shard]} and {s.folder}")
         seen[s.shard] = s.folder
@@ -138,5 +140,6 @@ def merge(folders: list[Path], out: Path) -> Merged:
     (out / GRADEBOOK).write_text(buf.getvalue())
     batch, count = shards[0].batch, shards[0].count
     given = {s.shard for s in shards}
-    return Merged(sorted(owner), [n for n in batch if n not in owner],
-                  [k for k in range(1, count + 1) if k not in given])
+    return Merged(
+        sorted(owner), [n for n in batch if n not in owner], [k for k in range(1, count + 1) if k not in given]
+    )

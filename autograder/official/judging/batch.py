@@ -98,19 +98,40 @@ def probe_slot(grader: Grader, slot: int, guarded: Guarded, probed: bool = True)
         identity = grader.identities[slot]
         for runtime in runtimes:
             torch = runtime == grader.torch_python
-            probe(torch_identity(identity, runtime) if torch else identity, grader.launcher(slot, runtime),
-                  grader.base, guarded, torch=torch, others=_others(grader, slot, runtime, runtimes))
+            probe(
+                torch_identity(identity, runtime) if torch else identity,
+                grader.launcher(slot, runtime),
+                grader.base,
+                guarded,
+                torch=torch,
+                others=_others(grader, slot, runtime, runtimes),
+            )
 
 
 def _others(grader: Grader, slot: int, runtime: str, runtimes: list[str]) -> list[str]:
     """-> the folders of the other runtimes that this one's do not hold too (where the probe looks for torch)."""
     own = set(grader.launcher(slot, runtime).ready().get("view", {}).get("dirs", []))
-    return sorted({d for other in runtimes if other != runtime
-                   for d in grader.launcher(slot, other).ready().get("view", {}).get("dirs", []) if d not in own})
+    return sorted(
+        {
+            d
+            for other in runtimes
+            if other != runtime
+            for d in grader.launcher(slot, other).ready().get("view", {}).get("dirs", [])
+            if d not in own
+        }
+    )
 
 
-def start_grader(plan: Plan, python: str, jobs: int, first_uid: int, same_user: bool, guarded: Guarded,
-                 limits: Limits | None = None, torch_python: str | None = None) -> Grader:
+def start_grader(
+    plan: Plan,
+    python: str,
+    jobs: int,
+    first_uid: int,
+    same_user: bool,
+    guarded: Guarded,
+    limits: Limits | None = None,
+    torch_python: str | None = None,
+) -> Grader:
     """Make a Grader in this process for grading one handin at a time (a batch grades in slots.py).
 
     It has `jobs` worker identities, each probed (with the torch runtime too, when given; in a trial run, the
@@ -132,8 +153,7 @@ def start_grader(plan: Plan, python: str, jobs: int, first_uid: int, same_user: 
 NO_TORCH_RUNTIME = "not graded: the grader was run without a torch runtime"
 
 
-def run_in_runtimes(grader: Grader, slot: int, jobs: list[Job], files: dict[str, str]
-                    ) -> tuple[dict[int, Record], str]:
+def run_in_runtimes(grader: Grader, slot: int, jobs: list[Job], files: dict[str, str]) -> tuple[dict[int, Record], str]:
     """Run the jobs of numpy-only steps with the numpy runtime and those of torch steps with the torch runtime.
 
     Each runs in its own worker and folder, so that torch is never there for the others.
@@ -142,9 +162,13 @@ def run_in_runtimes(grader: Grader, slot: int, jobs: list[Job], files: dict[str,
     identity = grader.identities[slot]
     records: dict[int, Record] = {}
     modes: list[str] = []
-    groups = ((identity, [i for i, job in enumerate(jobs) if not job.torch]),
-              (torch_identity(identity, grader.torch_python) if grader.torch_python else None,
-               [i for i, job in enumerate(jobs) if job.torch]))
+    groups = (
+        (identity, [i for i, job in enumerate(jobs) if not job.torch]),
+        (
+            torch_identity(identity, grader.torch_python) if grader.torch_python else None,
+            [i for i, job in enumerate(jobs) if job.torch],
+        ),
+    )
     for runtime, indices in groups:
         if not indices:
             continue
@@ -152,8 +176,15 @@ def run_in_runtimes(grader: Grader, slot: int, jobs: list[Job], files: dict[str,
             dead = Record(RecordStatus.DEAD, lines=[NO_TORCH_RUNTIME], cause=Cause.NO_RUNTIME)
             records.update({i: dead for i in indices})
             continue
-        done, mode = run_handin(grader.plan, [jobs[i] for i in indices], files, grader.base, runtime,
-                                grader.limits, grader.launcher(slot, runtime.python))
+        done, mode = run_handin(
+            grader.plan,
+            [jobs[i] for i in indices],
+            files,
+            grader.base,
+            runtime,
+            grader.limits,
+            grader.launcher(slot, runtime.python),
+        )
         records.update({indices[k]: record for k, record in done.items()})
         modes.append(mode)
     if identity.official:
@@ -194,8 +225,7 @@ def grade_one(grader: Grader, slot: int, read: Callable[[], dict[str, str]]) -> 
         cases, jobs = handin_jobs(plan, files)
         records, grader.mode = run_in_runtimes(grader, slot, jobs, files)
         results = judge(plan, cases, jobs, records)
-        hidden_failed = {r.id for r in results
-                         if r.failed and r.cases_checked > len(plan.stored.get(r.id, []))}
+        hidden_failed = {r.id for r in results if r.failed and r.cases_checked > len(plan.stored.get(r.id, []))}
     except HandinError as exc:
         results = rejected(plan, str(exc))
     if not identity.official:

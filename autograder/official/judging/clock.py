@@ -28,8 +28,7 @@ class Watch:
     spent: bool = False  # the handin may run nothing more
 
 
-def time_up(plan: Plan, jobs: list[Job], watch: Watch, now: float, budget_end: float
-            ) -> tuple[Cause, list[str]] | None:
+def time_up(plan: Plan, jobs: list[Job], watch: Watch, now: float, budget_end: float) -> tuple[Cause, list[str]] | None:
     """-> (what kind of stop, why in words) when the worker must be stopped now by the grader's clock, or None.
 
     now, budget_end: time.monotonic() seconds; the handin's budget runs out at budget_end.
@@ -41,6 +40,8 @@ def time_up(plan: Plan, jobs: list[Job], watch: Watch, now: float, budget_end: f
             return Cause.NOT_STARTED, [f"the process running the code did not start within {STARTUP_GRACE:g} s"]
         return None
     if now - watch.since >= plan.job_limit(jobs[watch.current]) + LATE_GRACE:
-        return Cause.TIMED_OUT, [f"timed out after {plan.job_limit(jobs[watch.current]):g} s, stopped by the grader "
-                                 "(an endless loop, or far too much work?)"]
+        return Cause.TIMED_OUT, [
+            f"timed out after {plan.job_limit(jobs[watch.current]):g} s, stopped by the grader "
+            "(an endless loop, or far too much work?)"
+        ]
     return None

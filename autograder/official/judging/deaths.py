@@ -46,8 +46,12 @@ def death_lines(proc: WorkerProcess, tail: OutputTail, oom: bool, memory: int) -
         head = f"the process running the code was killed: the handin ran out of memory ({memory >> 20} MiB allowed)"
     elif code is not None and code < 0:
         name = _signal_name(-code)
-        why = {"SIGXCPU": "out of CPU time", "SIGKILL": "killed, probably out of memory",
-               "SIGSEGV": "a crash", "SIGXFSZ": "a file larger than allowed"}.get(name, "a signal")
+        why = {
+            "SIGXCPU": "out of CPU time",
+            "SIGKILL": "killed, probably out of memory",
+            "SIGSEGV": "a crash",
+            "SIGXFSZ": "a file larger than allowed",
+        }.get(name, "a signal")
         head = f"the process running the code was killed by {name} ({why})"
     else:
         head = f"the process running the code exited (exit code {code}) before the case was done (os._exit()?)"

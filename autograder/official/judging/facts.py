@@ -16,8 +16,13 @@ if TYPE_CHECKING:
     from autograder.official.judging.plan import Plan
 
 
-def grader_facts(plan: "Plan", identities: "list[Identity]", torch_python: str | None,
-                 visibility: str | None, torch_steps_skipped: bool = False) -> dict[str, Any]:
+def grader_facts(
+    plan: "Plan",
+    identities: "list[Identity]",
+    torch_python: str | None,
+    visibility: str | None,
+    torch_steps_skipped: bool = False,
+) -> dict[str, Any]:
     """Return results.json's top-level "extra_data" for handins graded with `plan`.
 
     identities: the worker identities, one per parallel slot; torch_python: the torch steps' runtime;
@@ -30,19 +35,22 @@ def grader_facts(plan: "Plan", identities: "list[Identity]", torch_python: str |
     from autograder.official.confine.sandbox import describe, isolation
     from autograder.report import ISOLATION_KEY
 
-    facts = grading_facts("official", {
-        "official": all(identity.official for identity in identities),
-        "secret_fingerprint": fingerprint(plan.secret),
-        "hidden_cases_per_spec": plan.per_spec,
-        "timeout": plan.timeout,
-        "budget": plan.budget,
-        "jobs": len(identities),
-        "hidden_visibility": visibility,
-        "worker_runtime": identities[0].python if identities else None,
-        "torch_worker_runtime": torch_python,
-        "torch_steps": "not graded (--skip-torch-steps)" if torch_steps_skipped else "graded",
-        "isolation_detail": describe(identities[0]) if identities else None,
-        "grader": {"python": platform.python_version(), "numpy": np.__version__, "torch": torch.__version__},
-    })
+    facts = grading_facts(
+        "official",
+        {
+            "official": all(identity.official for identity in identities),
+            "secret_fingerprint": fingerprint(plan.secret),
+            "hidden_cases_per_spec": plan.per_spec,
+            "timeout": plan.timeout,
+            "budget": plan.budget,
+            "jobs": len(identities),
+            "hidden_visibility": visibility,
+            "worker_runtime": identities[0].python if identities else None,
+            "torch_worker_runtime": torch_python,
+            "torch_steps": "not graded (--skip-torch-steps)" if torch_steps_skipped else "graded",
+            "isolation_detail": describe(identities[0]) if identities else None,
+            "grader": {"python": platform.python_version(), "numpy": np.__version__, "torch": torch.__version__},
+        },
+    )
     facts[ISOLATION_KEY] = isolation(identities[0]) if identities else None
     return facts

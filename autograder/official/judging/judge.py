@@ -16,12 +16,15 @@ from autograder.results import Status, StepResult, with_dependency_note
 from autograder.rubric import RubricEntry
 from autograder.steps import Report
 
-NOT_OFFICIAL = ("NOT AN OFFICIAL GRADE: this was a trial run, with student code running as the grader's own "
-                "user (--same-user-trial).")
+NOT_OFFICIAL = (
+    "NOT AN OFFICIAL GRADE: this was a trial run, with student code running as the grader's own "
+    "user (--same-user-trial)."
+)
 
 
-def _step_result(plan: Plan, entry: RubricEntry, cases: dict[str, list[Case]], numbers: list[int],
-                 records: dict[int, Record]) -> StepResult:
+def _step_result(
+    plan: Plan, entry: RubricEntry, cases: dict[str, list[Case]], numbers: list[int], records: dict[int, Record]
+) -> StepResult:
     step = plan.steps[entry.id]
 
     def source(i: int) -> Report:
@@ -50,23 +53,38 @@ def judge(plan: Plan, cases: dict[str, list[Case]], jobs: list[Job], records: di
         unrun = [records[n] for n in numbers if n in records and records[n].cause is Cause.NO_RUNTIME]
         if numbers and len(unrun) == len(numbers):
             # The grader's setup, not the student's code: no "fix ... first" for the steps that use it.
-            results.append(StepResult(entry.id, 0.0, entry.points, Status.NEEDS_TORCH, " ".join(unrun[0].lines or []),
-                                      failure=Failure(cause=Cause.NO_RUNTIME)))
+            results.append(
+                StepResult(
+                    entry.id,
+                    0.0,
+                    entry.points,
+                    Status.NEEDS_TORCH,
+                    " ".join(unrun[0].lines or []),
+                    failure=Failure(cause=Cause.NO_RUNTIME),
+                )
+            )
             continue
         try:
             result = _step_result(plan, entry, cases, numbers, records)
         except Exception as exc:  # noqa: BLE001 - reported values that defeat the diagnostics
-            result = StepResult(entry.id, 0.0, entry.points, Status.ERROR,
-                                f"{plan.steps[entry.id].target}: what the code produced could not be judged "
-                                f"({type(exc).__name__})", failure=Failure(cause=Cause.NOT_JUDGED))
+            result = StepResult(
+                entry.id,
+                0.0,
+                entry.points,
+                Status.ERROR,
+                f"{plan.steps[entry.id].target}: what the code produced could not be judged ({type(exc).__name__})",
+                failure=Failure(cause=Cause.NOT_JUDGED),
+            )
         results.append(with_dependency_note(result, failed, entry, files))
     return results
 
 
 def rejected(plan: Plan, reason: str, cause: Cause = Cause.REJECTED) -> list[StepResult]:
     """-> every step failed with the reason the handin was rejected (cause: GRADER_ERROR when the grader failed)."""
-    return [StepResult(e.id, 0.0, e.points, Status.ERROR, f"handin rejected: {reason}", failure=Failure(cause=cause))
-            for e in plan.rubric]
+    return [
+        StepResult(e.id, 0.0, e.points, Status.ERROR, f"handin rejected: {reason}", failure=Failure(cause=cause))
+        for e in plan.rubric
+    ]
 
 
 def marked_not_official(results: list[StepResult]) -> list[StepResult]:

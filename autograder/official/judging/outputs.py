@@ -11,8 +11,14 @@ from autograder.results import StepResult
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
 
-def results_json(results: list[StepResult], elapsed: float, hidden_failed: set[str] | None = None,
-                 visibility: str | None = None, note: str | None = None, facts: dict | None = None) -> dict:
+def results_json(
+    results: list[StepResult],
+    elapsed: float,
+    hidden_failed: set[str] | None = None,
+    visibility: str | None = None,
+    note: str | None = None,
+    facts: dict | None = None,
+) -> dict:
     """-> Gradescope's results.json as a dict (the runner's schema).
 
     hidden_failed: steps that failed on a hidden case; with `visibility` their test entries get it
@@ -55,8 +61,11 @@ def gradebook_csv(rows: dict[str, list[StepResult]], isolation: str | None = Non
     writer.writerow(["handin", "total", "max"] + [r.id for r in first] + last)
     for name in sorted(rows):
         results = rows[name]
-        writer.writerow([name, f"{sum(r.points for r in results):g}", f"{sum(r.max_points for r in results):g}"]
-                        + [f"{r.points:g}" for r in results] + ([isolation] if isolation is not None else []))
+        writer.writerow(
+            [name, f"{sum(r.points for r in results):g}", f"{sum(r.max_points for r in results):g}"]
+            + [f"{r.points:g}" for r in results]
+            + ([isolation] if isolation is not None else [])
+        )
     return buf.getvalue()
 
 

@@ -73,8 +73,12 @@ class Plan:
     def draw_hidden(self, stream: int) -> dict[str, list[Case]]:
         """-> step id -> the hidden cases of `stream` for every step with cases (values only, hints pending)."""
         with values_only():
-            return {e.id: self.steps[e.id].draw_cases(self.oracles.get(e.id, _no_oracle), stream, CaseKind.HIDDEN,
-                                                      self.per_spec, hints_pending=True) for e in self.rubric}
+            return {
+                e.id: self.steps[e.id].draw_cases(
+                    self.oracles.get(e.id, _no_oracle), stream, CaseKind.HIDDEN, self.per_spec, hints_pending=True
+                )
+                for e in self.rubric
+            }
 
     def hinted(self, step_id: str, case: Case) -> Case:
         """-> case (of step `step_id`, drawn values only) with its alternatives and trace.
@@ -132,8 +136,9 @@ def _oracles() -> dict[str, Callable]:
 
         return load_oracles()
     except ImportError as exc:
-        raise GradingError(f"official grading needs torch for the hidden cases ({exc}); "
-                           "pip install -r requirements-dev.txt") from None
+        raise GradingError(
+            f"official grading needs torch for the hidden cases ({exc}); pip install -r requirements-dev.txt"
+        ) from None
 
 
 def _answer_key() -> dict[int, Any]:
@@ -144,8 +149,9 @@ def _answer_key() -> dict[int, Any]:
     return dict(ANSWERS)
 
 
-def make_plan(secret: bytes, per_spec: int = DEFAULT_HIDDEN, timeout: float = DEFAULT_TIMEOUT,
-              budget: float = DEFAULT_BUDGET) -> Plan:
+def make_plan(
+    secret: bytes, per_spec: int = DEFAULT_HIDDEN, timeout: float = DEFAULT_TIMEOUT, budget: float = DEFAULT_BUDGET
+) -> Plan:
     """-> the batch's plan: stored cases from reference_data/, oracles and key loaded, worker files read.
 
     Discovering the steps imports every module judging reads (the steps, their locators, the judges), before
@@ -158,5 +164,6 @@ def make_plan(secret: bytes, per_spec: int = DEFAULT_HIDDEN, timeout: float = DE
     manifest = read_manifest()
     with_cases = case_steps()
     stored = {e.id: load_cases(e.id, manifest, step=with_cases[e.id]) for e in rubric if e.id in with_cases}
-    return Plan(rubric, steps, stored, oracles, key, secret, per_spec, stubbed_editable(rubric), worker_files(),
-                timeout, budget)
+    return Plan(
+        rubric, steps, stored, oracles, key, secret, per_spec, stubbed_editable(rubric), worker_files(), timeout, budget
+    )

@@ -64,8 +64,7 @@ def _case(record: Any, arrays: dict[str, Any]) -> Produced:
     outputs, records, error, warnings = wire.decode_case(record, arrays, MISSING, ERROR_KINDS)
     produced = Outputs(outputs)
     produced.records = records
-    return Produced(produced, None if error is None else CodeError(ErrorKind(error[0]), error[1], error[2]),
-                    warnings)
+    return Produced(produced, None if error is None else CodeError(ErrorKind(error[0]), error[1], error[2]), warnings)
 
 
 def _answer(item: Any) -> Answer:
@@ -96,8 +95,11 @@ _DECODERS: dict[JobKind, Callable[[Any, dict[str, Any]], Report]] = {JobKind.CAS
 
 
 def _malformed(why: str) -> Record:
-    return Record(RecordStatus.MALFORMED, lines=[f"the report of what the code produced is malformed ({why})"],
-                  cause=Cause.MALFORMED)
+    return Record(
+        RecordStatus.MALFORMED,
+        lines=[f"the report of what the code produced is malformed ({why})"],
+        cause=Cause.MALFORMED,
+    )
 
 
 def decode_report(kind: JobKind, js: bytes, data: bytes) -> Record:

@@ -94,8 +94,9 @@ def _serve(plan: Plan, spec: SlotSpec, conn: Connection, inherited: list[Connect
     """Run the slot process: start and probe its fork servers, then grade each (name, path) it is sent."""
     for other in inherited:  # the grader's ends of earlier slots: without them, each slot sees the grader go
         other.close()
-    grader = Grader(plan, [spec.identity], spec.base, spec.limits, spec.visibility, torch_python=spec.torch_python,
-                    owns_base=False)
+    grader = Grader(
+        plan, [spec.identity], spec.base, spec.limits, spec.visibility, torch_python=spec.torch_python, owns_base=False
+    )
     try:
         try:
             probe_slot(grader, 0, spec.guarded, spec.probe)
@@ -117,9 +118,16 @@ def _serve(plan: Plan, spec: SlotSpec, conn: Connection, inherited: list[Connect
             try:
                 graded = grade_one(grader, 0, functools.partial(read_tar, path))
             except Exception as exc:  # noqa: BLE001 - a grader failure on one handin must not stop the others
-                graded = Graded(rejected(plan, f"the grader failed on this handin ({type(exc).__name__}: {exc}); "
-                                               "it needs a regrade", Cause.GRADER_ERROR), 0.0, set(),
-                                spec.identity.official)
+                graded = Graded(
+                    rejected(
+                        plan,
+                        f"the grader failed on this handin ({type(exc).__name__}: {exc}); it needs a regrade",
+                        Cause.GRADER_ERROR,
+                    ),
+                    0.0,
+                    set(),
+                    spec.identity.official,
+                )
             write_graded(spec, name, graded)
             conn.send(("graded", (name, graded, grader.mode)))
         conn.send(("memory", SlotMemory(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, _own_mib())))
@@ -146,8 +154,9 @@ class Slots:
         try:
             for spec in specs:
                 ours, theirs = context.Pipe()
-                proc = context.Process(target=_serve, args=(plan, spec, theirs, [*self._conns, ours]), daemon=True,
-                                       name="rnn-slot")
+                proc = context.Process(
+                    target=_serve, args=(plan, spec, theirs, [*self._conns, ours]), daemon=True, name="rnn-slot"
+                )
                 proc.start()
                 theirs.close()
                 self._conns.append(ours)
@@ -216,8 +225,12 @@ class Slots:
     def _failed(self, name: str, why: str) -> Graded:
         """-> (and write) the grade of a handin its slot could not grade."""
         official = self.specs[0].identity.official
-        result = Graded(rejected(self.plan, f"the grader failed on this handin ({why}); it needs a regrade",
-                                 Cause.GRADER_ERROR), 0.0, set(), official)
+        result = Graded(
+            rejected(self.plan, f"the grader failed on this handin ({why}); it needs a regrade", Cause.GRADER_ERROR),
+            0.0,
+            set(),
+            official,
+        )
         write_graded(self.specs[0], name, result)
         return result
 

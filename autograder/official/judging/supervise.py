@@ -42,17 +42,32 @@ MAX_REPORT_BYTES = 64 << 20
 class _Worker:
     """One worker process for jobs[start:], and the bookkeeping of its frames."""
 
-    def __init__(self, jobs: list[Job], folder: Path, start: int, identity: identities.Identity, limits: Limits,
-                 confinement: Confinement, launcher: Launcher) -> None:
+    def __init__(
+        self,
+        jobs: list[Job],
+        folder: Path,
+        start: int,
+        identity: identities.Identity,
+        limits: Limits,
+        confinement: Confinement,
+        launcher: Launcher,
+    ) -> None:
         stdin_r, stdin_w = os.pipe()
         out_r, out_w = os.pipe()
         frames_r, frames_w = os.pipe()
         scratch = limits.scratch if sandbox.namespace_for(identity) else None
         try:
-            self.proc = launcher.spawn(folder, identity.uid, identity.gid, scratch,
-                                       {**WORKER_ENV, "HOME": str(folder), "TMPDIR": str(folder)},
-                                       (stdin_r, out_w, frames_w), start, view=scratch is not None,
-                                       groups=identity.groups)
+            self.proc = launcher.spawn(
+                folder,
+                identity.uid,
+                identity.gid,
+                scratch,
+                {**WORKER_ENV, "HOME": str(folder), "TMPDIR": str(folder)},
+                (stdin_r, out_w, frames_w),
+                start,
+                view=scratch is not None,
+                groups=identity.groups,
+            )
         except BaseException:
             for fd in (stdin_w, out_r, frames_r):
                 os.close(fd)
@@ -90,17 +105,23 @@ def _stop(worker: _Worker, identity: identities.Identity, confinement: Confineme
     identities.wait_reaped(identity)
 
 
-def _take_frames(chunk: bytes, worker: "_Worker", plan: Plan, jobs: list[Job], records: dict[int, Record],
-                 watch: Watch) -> None:
+def _take_frames(
+    chunk: bytes, worker: "_Worker", plan: Plan, jobs: list[Job], records: dict[int, Record], watch: Watch
+) -> None:
     """Decode the complete frames in `chunk` into records, each judged against the grader's clock."""
     for i, js, data in worker.reader.feed(chunk):
         arrival = time.monotonic()
         if i == wire.READY:
             watch.ready = True
         elif arrival - watch.since > plan.job_limit(jobs[i]) + LATE_GRACE:
-            records[i] = Record(RecordStatus.DEAD, lines=[
-                f"timed out: took {arrival - watch.since:.1f} s by the grader's clock, "
-                f"more than the {plan.job_limit(jobs[i]):g} s allowed"], cause=Cause.TIMED_OUT)
+            records[i] = Record(
+                RecordStatus.DEAD,
+                lines=[
+                    f"timed out: took {arrival - watch.since:.1f} s by the grader's clock, "
+                    f"more than the {plan.job_limit(jobs[i]):g} s allowed"
+                ],
+                cause=Cause.TIMED_OUT,
+            )
             watch.current = i + 1
         else:
             records[i] = decode_report(jobs[i].kind, js, data)
@@ -110,8 +131,16 @@ def _take_frames(chunk: bytes, worker: "_Worker", plan: Plan, jobs: list[Job], r
         watch.why, watch.cause = [worker.reader.error], Cause.MALFORMED
 
 
-def _watch_worker(plan: Plan, jobs: list[Job], worker: "_Worker", tail: OutputTail, records: dict[int, Record],
-                  watch: Watch, budget_end: float, kept: int) -> int:
+def _watch_worker(
+    plan: Plan,
+    jobs: list[Job],
+    worker: "_Worker",
+    tail: OutputTail,
+    records: dict[int, Record],
+    watch: Watch,
+    budget_end: float,
+    kept: int,
+) -> int:
     """Read the worker's frames until its jobs are done, it stops or the grader stops it -> bytes kept so far."""
     while watch.current < len(jobs):
         now = time.monotonic()
@@ -147,8 +176,15 @@ def _watch_worker(plan: Plan, jobs: list[Job], worker: "_Worker", tail: OutputTa
     return kept
 
 
-def run_jobs(plan: Plan, jobs: list[Job], folder: Path, identity: identities.Identity, limits: Limits,
-             confinement: Confinement, launcher: Launcher) -> dict[int, Record]:
+def run_jobs(
+    plan: Plan,
+    jobs: list[Job],
+    folder: Path,
+    identity: identities.Identity,
+    limits: Limits,
+    confinement: Confinement,
+    launcher: Launcher,
+) -> dict[int, Record]:
     """Run every job in `folder` under the grader's clock, restarting after a death or a stop -> job -> Record."""
     n = len(jobs)
     records: dict[int, Record] = {}
@@ -185,8 +221,11 @@ def run_jobs(plan: Plan, jobs: list[Job], folder: Path, identity: identities.Ide
         why = watch.why
         if why is None:
             oom = confinement.oom_kills() > oom_before
-            why = death_lines(worker.proc, tail, oom, limits.memory) if exited or oom else [
-                "the process running the code closed its report pipe"]
+            why = (
+                death_lines(worker.proc, tail, oom, limits.memory)
+                if exited or oom
+                else ["the process running the code closed its report pipe"]
+            )
         records[watch.current] = Record(RecordStatus.DEAD, lines=why, cause=watch.cause)
         step = jobs[watch.current].step
         start = watch.current + 1
@@ -196,8 +235,15 @@ def run_jobs(plan: Plan, jobs: list[Job], folder: Path, identity: identities.Ide
     return records
 
 
-def run_handin(plan: Plan, jobs: list[Job], files: dict[str, str], base: Path, identity: identities.Identity,
-               limits: Limits, launcher: Launcher) -> tuple[dict[int, Record], str]:
+def run_handin(
+    plan: Plan,
+    jobs: list[Job],
+    files: dict[str, str],
+    base: Path,
+    identity: identities.Identity,
+    limits: Limits,
+    launcher: Launcher,
+) -> tuple[dict[int, Record], str]:
     """Place the handin in a fresh folder under `base`, run its jobs, remove everything it left.
 
     Workers come from `launcher` (the runtime's fork server for this slot).

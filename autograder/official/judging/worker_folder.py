@@ -27,8 +27,9 @@ def make_base() -> Path:
     return base
 
 
-def prepare_folder(plan: Plan, jobs: list[Job], files: dict[str, str], folder: Path, identity: identities.Identity,
-                   limits: Limits) -> None:
+def prepare_folder(
+    plan: Plan, jobs: list[Job], files: dict[str, str], folder: Path, identity: identities.Identity, limits: Limits
+) -> None:
     """Write the worker's (created, possibly mounted) folder, then make it the identity's (0700).
 
     It gets the stubbed release files, the handin over them, the autograder, the worker, the inputs and the job
@@ -48,9 +49,15 @@ def prepare_folder(plan: Plan, jobs: list[Job], files: dict[str, str], folder: P
     inputs = {f"j{n:04d}/{k}": v for n, job in enumerate(jobs) for k, v in job.inputs.items()}
     (folder / "inputs.bin").write_bytes(wire.write_arrays(inputs))
     cpu = int(plan.budget) + 30
-    (folder / "plan.json").write_text(json.dumps({
-        "timeout": plan.timeout, "jobs": [{"step": job.step, "kind": job.kind.value} for job in jobs],
-        "limits": limits.rlimits(cpu, per_uid=identity.official)}))
+    (folder / "plan.json").write_text(
+        json.dumps(
+            {
+                "timeout": plan.timeout,
+                "jobs": [{"step": job.step, "kind": job.kind.value} for job in jobs],
+                "limits": limits.rlimits(cpu, per_uid=identity.official),
+            }
+        )
+    )
     if identity.uid is not None and identity.gid is not None:
         for path in [folder, *folder.rglob("*")]:
             os.lchown(path, identity.uid, identity.gid)

@@ -25,8 +25,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-LIMITS = {"memory": resource.RLIMIT_AS, "cpu": resource.RLIMIT_CPU, "file": resource.RLIMIT_FSIZE,
-          "processes": resource.RLIMIT_NPROC, "open_files": resource.RLIMIT_NOFILE}
+LIMITS = {
+    "memory": resource.RLIMIT_AS,
+    "cpu": resource.RLIMIT_CPU,
+    "file": resource.RLIMIT_FSIZE,
+    "processes": resource.RLIMIT_NPROC,
+    "open_files": resource.RLIMIT_NOFILE,
+}
 
 
 def lower_limits(limits: dict[str, int]) -> None:
@@ -66,6 +71,7 @@ def _run_quiz(wire: Any, step: Any, timeout: float) -> dict[str, Any]:
     answers = []
     for q in step.questions:
         name = step.function(q.number)
+
         def answer(name: str = name) -> Any:
             return wire.encode_answer(student_attr(step.module, name)())
 
@@ -113,4 +119,3 @@ def main(folder: Path, start: int, fd: int) -> None:
             if record["error"]:
                 failed_steps.add(job["step"])
         pipe.write(wire.frame(n, record, arrays))
-

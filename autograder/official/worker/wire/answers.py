@@ -25,8 +25,11 @@ def decode_answer(value: Any) -> tuple[Any, str | None]:
         return (value, None) if len(value) <= MAX_ANSWER_CHARS else (None, "the answer is too long")
     if isinstance(value, dict) and set(value) == {"list", "type"} and value["type"] in ("list", "tuple"):
         items = value["list"]
-        if (isinstance(items, list) and len(items) <= MAX_ANSWER_ITEMS
-                and all(isinstance(x, str) and len(x) <= MAX_ANSWER_CHARS for x in items)):
+        if (
+            isinstance(items, list)
+            and len(items) <= MAX_ANSWER_ITEMS
+            and all(isinstance(x, str) and len(x) <= MAX_ANSWER_CHARS for x in items)
+        ):
             return (items if value["type"] == "list" else tuple(items)), None
     if isinstance(value, dict) and set(value) == {"opaque"} and isinstance(value["opaque"], str):
         return None, f"malformed answer (a {value['opaque'][:80]}): return a letter or a list of letters"

@@ -69,9 +69,17 @@ def unpack_arrays(meta: Any, data: bytes) -> dict[str, np.ndarray]:
     arrays: dict[str, np.ndarray] = {}
     offset = 0
     for item in meta:
-        if not (isinstance(item, list) and len(item) == 5 and isinstance(item[0], str) and len(item[0]) <= 80
-                and isinstance(item[2], list) and len(item[2]) <= 32
-                and all(type(d) is int and d >= 0 for d in item[2]) and item[3] == offset and type(item[4]) is int):
+        if not (
+            isinstance(item, list)
+            and len(item) == 5
+            and isinstance(item[0], str)
+            and len(item[0]) <= 80
+            and isinstance(item[2], list)
+            and len(item[2]) <= 32
+            and all(type(d) is int and d >= 0 for d in item[2])
+            and item[3] == offset
+            and type(item[4]) is int
+        ):
             raise Malformed("malformed array metadata")
         name, dtype, shape, nbytes = item[0], _dtype(item[1]), tuple(item[2]), item[4]
         count = math.prod(shape)

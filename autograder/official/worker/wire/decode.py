@@ -120,8 +120,13 @@ def _dict(dec: Decoder, node: dict[str, Any], v: Any, depth: int) -> Any:
 
 def _odd_array(dec: Decoder, node: dict[str, Any], v: Any, depth: int) -> Any:
     shape, dtype = node.get("shape"), node.get("dtype")
-    if not (isinstance(shape, list) and len(shape) <= 32 and all(type(s) is int and 0 <= s for s in shape)
-            and isinstance(dtype, str) and len(dtype) <= 40):
+    if not (
+        isinstance(shape, list)
+        and len(shape) <= 32
+        and all(type(s) is int and 0 <= s for s in shape)
+        and isinstance(dtype, str)
+        and len(dtype) <= 40
+    ):
         raise Malformed("a malformed array description")
     if int(np.prod(shape, dtype=np.float64)) > 1_000_000:
         raise Malformed("an array description is too large")
@@ -150,8 +155,11 @@ _TAGS: dict[str, Any] = {
 def _text_lines(lines: Any) -> list[str] | None:
     if lines is None:
         return None
-    if not (isinstance(lines, list) and len(lines) <= MAX_LINES and all(isinstance(x, str) and len(x) <= MAX_STR
-                                                                       for x in lines)):
+    if not (
+        isinstance(lines, list)
+        and len(lines) <= MAX_LINES
+        and all(isinstance(x, str) and len(x) <= MAX_STR for x in lines)
+    ):
         raise Malformed("malformed message lines")
     return lines
 
@@ -174,20 +182,29 @@ def decode_error(node: Any, kinds: tuple[str, ...]) -> tuple[str, str, list[str]
     """
     if node is None:
         return None
-    if not (isinstance(node, dict) and set(node) == {"kind", "headline", "where"} and node["kind"] in kinds
-            and isinstance(node["headline"], str) and 0 < len(node["headline"]) <= MAX_STR):
+    if not (
+        isinstance(node, dict)
+        and set(node) == {"kind", "headline", "where"}
+        and node["kind"] in kinds
+        and isinstance(node["headline"], str)
+        and 0 < len(node["headline"]) <= MAX_STR
+    ):
         raise Malformed("a malformed error report")
     return node["kind"], node["headline"], _text_lines(node["where"]) or []
 
 
-def decode_case(record: Any, arrays: dict[str, np.ndarray], missing: Any, kinds: tuple[str, ...]
-                ) -> tuple[dict[str, Any], dict[str, Any], tuple[str, str, list[str]] | None, list[str]]:
+def decode_case(
+    record: Any, arrays: dict[str, np.ndarray], missing: Any, kinds: tuple[str, ...]
+) -> tuple[dict[str, Any], dict[str, Any], tuple[str, str, list[str]] | None, list[str]]:
     """Decode a case job's JSON record and arrays -> (outputs, records, error (see decode_error) or None, warnings).
 
     kinds: the error kinds the grader knows. Raises Malformed.
     """
-    if not (isinstance(record, dict) and record.get("kind") == "case"
-            and set(record) == {"kind", "outputs", "records", "error", "warnings"}):
+    if not (
+        isinstance(record, dict)
+        and record.get("kind") == "case"
+        and set(record) == {"kind", "outputs", "records", "error", "warnings"}
+    ):
         raise Malformed("not a case report")
     decoder = Decoder(arrays, missing)
     outputs = _decode_pairs(decoder, record["outputs"])

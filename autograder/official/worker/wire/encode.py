@@ -87,13 +87,19 @@ def encode_error(kind: str, headline: str, where: list[str]) -> dict[str, Any]:
     return {"kind": str(kind)[:40], "headline": str(headline)[:MAX_STR], "where": _lines(where)}
 
 
-def encode_case(outputs: dict[Any, Any], records: dict[Any, Any], error: dict[str, Any] | None,
-                warnings: list[str] | None) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+def encode_case(
+    outputs: dict[Any, Any], records: dict[Any, Any], error: dict[str, Any] | None, warnings: list[str] | None
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Encode what one case produced -> (JSON record, arrays). Never calls the student's methods.
 
     outputs: graded outputs; records: diagnostic records; error: an encode_error() or None; warnings: numpy's.
     """
     enc = Encoder()
-    record = {"kind": "case", "outputs": _pairs(enc, outputs), "records": _pairs(enc, records), "error": error,
-              "warnings": _lines(warnings)}
+    record = {
+        "kind": "case",
+        "outputs": _pairs(enc, outputs),
+        "records": _pairs(enc, records),
+        "error": error,
+        "warnings": _lines(warnings),
+    }
     return record, enc.arrays

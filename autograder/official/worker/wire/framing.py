@@ -79,7 +79,7 @@ class FrameReader:
     def _check_head(self, head: bytes) -> tuple[int, int, int]:
         if not head.startswith(FRAME_MAGIC):
             raise FrameError("the report stream is malformed (bad frame header)")
-        n, lj, ln = FRAME_HEAD.unpack(head[len(FRAME_MAGIC):])
+        n, lj, ln = FRAME_HEAD.unpack(head[len(FRAME_MAGIC) :])
         if lj > MAX_JSON_BYTES or ln > MAX_ARRAY_BYTES + (1 << 16):
             raise FrameError(f"a report frame is too large ({lj + ln} bytes)")
         if not self.ready:
