@@ -91,27 +91,6 @@ def recurrence(
     return state, summed
 
 
-def log_alpha_beta(
-    logy: torch.Tensor,
-    logA: torch.Tensor,
-    logA_beta: torch.Tensor,
-    start_on_symbol: bool = True,
-    start: int = 0,
-    alpha_lag: int = 0,
-    end_on_final_blank: bool = True,
-    end: int = 0,
-    beta_lag: int = 0,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Compute log alpha and log beta of one sequence in one pass over time (see directions).
-
-    logy: (T, S); logA, logA_beta: (S, S) -> (log alpha (T, S), log beta (T, S), y_t excluded from beta).
-    """
-    state, summed = recurrence(
-        *directions(logy, logA, logA_beta, start_on_symbol, start, alpha_lag, end_on_final_blank, end, beta_lag)
-    )
-    return state[:, 0].contiguous(), summed[:, 1].flip(0)
-
-
 def directions(
     logy: torch.Tensor,
     logA: torch.Tensor,

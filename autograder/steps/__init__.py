@@ -67,6 +67,12 @@ Report = Union[Produced, QuizReport]
 Source = Callable[[int, "Case | None"], Report]
 
 
+# What judging asks for a job's report (source(i) -> the report of job i), and for a case drawn without its
+# hints, with them (hinted(case) -> the case; None when the cases already carry their hints).
+ReportSource = Callable[[int], Report]
+Hinted = Callable[[Case], Case] | None
+
+
 class JobKind(Enum):
     """What a worker runs for one job of a step: one case, or a quiz's answers."""
 
@@ -145,9 +151,7 @@ class Step:
         """-> seconds one job may take, given seconds per case."""
         return per_case
 
-    def run_here(
-        self, entry: RubricEntry, cases: list[Case], timeout: float, hinted: Callable[[Case], Case] | None = None
-    ) -> StepResult:
+    def run_here(self, entry: RubricEntry, cases: list[Case], timeout: float, hinted: Hinted = None) -> StepResult:
         """Run the student's code on the cases in this process, stopping at the first failure -> the result.
 
         hinted: as for `judge`, for cases drawn without their hints.
@@ -160,12 +164,7 @@ class Step:
         return Produced(Outputs(), CodeError(ErrorKind.EXCEPTION, lines[0], lines[1:]), cause=cause)
 
     def judge(
-        self,
-        entry: RubricEntry,
-        cases: list[Case],
-        source: Callable[[int], Report],
-        key: Any = None,
-        hinted: Callable[[Case], Case] | None = None,
+        self, entry: RubricEntry, cases: list[Case], source: ReportSource, key: Any = None, hinted: Hinted = None
     ) -> StepResult:
         """Judge what the jobs reported, case by case, stopping at the first failure -> the result.
 
@@ -220,15 +219,8 @@ class QuizStep:
                 answers.append(Answer(q.number, error=f"{name}() raised {type(exc).__name__}: {exc}"))
         return answers
 
-    def draw_cases(
-        self,
-        oracle: Oracle,
-        stream: int,
-        kind: CaseKind = CaseKind.LIVE,
-        per_spec: int = 1,
-        hints_pending: bool = False,
-    ) -> list[Case]:
-        """-> [] (a quiz has no cases)."""
+    def draw_cases(self, *_: Any, **__: Any) -> list[Case]:
+        """Draw no cases: a quiz has none (the arguments are those of Step.draw_cases)."""
         return []
 
     def jobs(self, cases: list[Case]) -> list[dict[str, np.ndarray]]:
@@ -239,9 +231,7 @@ class QuizStep:
         """-> seconds the quiz's one job may take: per_case for each question."""
         return per_case * len(self.questions)
 
-    def run_here(
-        self, entry: RubricEntry, cases: list[Case], timeout: float, hinted: Callable[[Case], Case] | None = None
-    ) -> StepResult:
+    def run_here(self, entry: RubricEntry, cases: list[Case], timeout: float, hinted: Hinted = None) -> StepResult:
         """Collect the answers in this process and check their form (there is no key here) -> the result."""
         outcome = run_isolated(self.collect, timeout)
         return judge_answers(self, entry, QuizReport(outcome.value or [], outcome.error))
@@ -251,12 +241,7 @@ class QuizStep:
         return QuizReport([], CodeError(ErrorKind.EXCEPTION, (lines or ["the answers were not reported"])[0]), cause)
 
     def judge(
-        self,
-        entry: RubricEntry,
-        cases: list[Case],
-        source: Callable[[int], Report],
-        key: Any = None,
-        hinted: Callable[[Case], Case] | None = None,
+        self, entry: RubricEntry, cases: list[Case], source: ReportSource, key: Any = None, hinted: Hinted = None
     ) -> StepResult:
         """Mark what the quiz's job reported against the key (source(0): its QuizReport) -> the result."""
         report = source(0)
