@@ -20,6 +20,7 @@ from autograder.cases import Case
 from autograder.locators import as_locator
 from autograder.steps import Output, Outputs, Spec, Step
 from autograder.steps._numbers import number
+from autograder.steps._specs import Described
 from autograder.steps._student import owned, student_attr
 from autograder.tolerance import Tolerance
 
@@ -239,35 +240,18 @@ def run_complete(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     out["indices"] = np.asarray(result, dtype=np.float64)
 
 
-def _window_spec(desc: str, **params) -> Spec:
-    return Spec(desc, params)
-
-
+# A spec leaves `layers` out for one layer (the builder's default); its description still says so.
+_WINDOW = Described("V {vocab}, hidden {hidden}, {layers:layer}, window {steps}, batch {batch}", {"layers": 1})
 WINDOW_SPECS = (
-    _window_spec("V 7, hidden 5, 1 layer, window 6, batch 1", vocab=7, hidden=5, steps=6, batch=1),
-    _window_spec("V 11, hidden 4, 1 layer, window 9, batch 3", vocab=11, hidden=4, steps=9, batch=3),
-    _window_spec("V 6, hidden 3, 1 layer, window 1, batch 2", vocab=6, hidden=3, steps=1, batch=2),
-    _window_spec(
-        "V 5, hidden 4, 1 layer, window 7, batch 2, one character repeated",
-        vocab=5,
-        hidden=4,
-        steps=7,
-        batch=2,
-        repeat=True,
-    ),
-    _window_spec("V 8, hidden 6, 2 layers, window 5, batch 2", vocab=8, hidden=6, layers=2, steps=5, batch=2),
-    _window_spec(
-        "V 9, hidden 3, 3 layers, window 4, batch 3, zero carried-in state",
-        vocab=9,
-        hidden=3,
-        layers=3,
-        steps=4,
-        batch=3,
-        zero_state=True,
-    ),
-    _window_spec(
-        "V 6, hidden 4, 1 layer, window 5, batch 2, scores ~1e3 (shift by the max; take log p "
-        "as shifted score - log sum, not log of a probability that rounds to 0)",
+    _WINDOW(vocab=7, hidden=5, steps=6, batch=1),
+    _WINDOW(vocab=11, hidden=4, steps=9, batch=3),
+    _WINDOW(vocab=6, hidden=3, steps=1, batch=2),
+    _WINDOW("one character repeated", vocab=5, hidden=4, steps=7, batch=2, repeat=True),
+    _WINDOW(vocab=8, hidden=6, layers=2, steps=5, batch=2),
+    _WINDOW("zero carried-in state", vocab=9, hidden=3, layers=3, steps=4, batch=3, zero_state=True),
+    _WINDOW(
+        "scores ~1e3 (shift by the max; take log p as shifted score - log sum, not log of a probability that "
+        "rounds to 0)",
         vocab=6,
         hidden=4,
         steps=5,
@@ -277,54 +261,33 @@ WINDOW_SPECS = (
     ),
 )
 
+_MODEL = Described("V {vocab}, hidden {hidden}, {layers:layer}", {"layers": 1})
+_SAMPLE = _MODEL.then(", {length:character}, temperature {temperature:g}")
 SAMPLE_SPECS = (
-    Spec(
-        "V 7, hidden 5, 1 layer, 8 characters, temperature 1",
-        {"vocab": 7, "hidden": 5, "length": 8, "temperature": 1.0},
+    _SAMPLE(vocab=7, hidden=5, length=8, temperature=1.0),
+    _SAMPLE(vocab=10, hidden=4, length=6, temperature=0.5),
+    _SAMPLE(vocab=6, hidden=3, layers=2, length=7, temperature=2.0),
+    _MODEL.then(", {length:character}, zero state, temperature {temperature:g}")(
+        vocab=5, hidden=4, length=1, temperature=1.0, zero_state=True
     ),
-    Spec(
-        "V 10, hidden 4, 1 layer, 6 characters, temperature 0.5",
-        {"vocab": 10, "hidden": 4, "length": 6, "temperature": 0.5},
-    ),
-    Spec(
-        "V 6, hidden 3, 2 layers, 7 characters, temperature 2",
-        {"vocab": 6, "hidden": 3, "layers": 2, "length": 7, "temperature": 2.0},
-    ),
-    Spec(
-        "V 5, hidden 4, 1 layer, 1 character, zero state, temperature 1",
-        {"vocab": 5, "hidden": 4, "length": 1, "temperature": 1.0, "zero_state": True},
-    ),
+    # str.format writes 1e-3 as 0.001: this description is written out.
     Spec(
         "V 8, hidden 5, 1 layer, 5 characters, temperature 1e-3 (alpha * y ~ 1e4: subtract the max)",
         {"vocab": 8, "hidden": 5, "length": 5, "temperature": 1e-3, "output_scale": 3.0},
     ),
-    Spec(
-        "V 6, hidden 4, 3 layers, 4 characters, temperature 100",
-        {"vocab": 6, "hidden": 4, "layers": 3, "length": 4, "temperature": 100.0},
-    ),
+    _SAMPLE(vocab=6, hidden=4, layers=3, length=4, temperature=100.0),
 )
 
+_COMPLETE = _MODEL.then(", starter of {starter}, {length:character}, temperature {temperature:g}")
+_COMPLETE_FROM_H = _MODEL.then(
+    ", starter of {starter} from a given state h, {length:character}, temperature {temperature:g}"
+)
 COMPLETE_SPECS = (
-    Spec(
-        "V 7, hidden 5, 1 layer, starter of 4, 6 characters, temperature 1",
-        {"vocab": 7, "hidden": 5, "starter": 4, "length": 6, "temperature": 1.0},
-    ),
-    Spec(
-        "V 9, hidden 4, 2 layers, starter of 6, 5 characters, temperature 0.7",
-        {"vocab": 9, "hidden": 4, "layers": 2, "starter": 6, "length": 5, "temperature": 0.7},
-    ),
-    Spec(
-        "V 6, hidden 3, 1 layer, starter of 1, 4 characters, temperature 1.5",
-        {"vocab": 6, "hidden": 3, "starter": 1, "length": 4, "temperature": 1.5},
-    ),
-    Spec(
-        "V 8, hidden 4, 1 layer, starter of 3 from a given state h, 5 characters, temperature 1",
-        {"vocab": 8, "hidden": 4, "starter": 3, "length": 5, "temperature": 1.0, "use_h": True},
-    ),
-    Spec(
-        "V 5, hidden 5, 3 layers, starter of 5 from a given state h, 3 characters, temperature 0.5",
-        {"vocab": 5, "hidden": 5, "layers": 3, "starter": 5, "length": 3, "temperature": 0.5, "use_h": True},
-    ),
+    _COMPLETE(vocab=7, hidden=5, starter=4, length=6, temperature=1.0),
+    _COMPLETE(vocab=9, hidden=4, layers=2, starter=6, length=5, temperature=0.7),
+    _COMPLETE(vocab=6, hidden=3, starter=1, length=4, temperature=1.5),
+    _COMPLETE_FROM_H(vocab=8, hidden=4, starter=3, length=5, temperature=1.0, use_h=True),
+    _COMPLETE_FROM_H(vocab=5, hidden=5, layers=3, starter=5, length=3, temperature=0.5, use_h=True),
 )
 
 GRAD_OUTPUTS = tuple(

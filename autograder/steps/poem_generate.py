@@ -22,6 +22,7 @@ from autograder.steps._poems import (
     new_model,
     zero_state,
 )
+from autograder.steps._specs import Described
 from autograder.steps._student import student_attr
 from autograder.tolerance import Tolerance
 
@@ -231,26 +232,18 @@ BUGS = {
     "max_length characters",
 }
 
+_BEGIN = Described("V {vocab}, begin word of {begin}")
+_ENDS = _BEGIN.then(", stops at the end token E")
+_LIMIT = _BEGIN.then(", stops at the length limit {max_length}")
 GENERATE_SPECS = (
-    Spec(
-        "V 10, begin word of 1, stops at the end token E",
-        {"vocab": 10, "embedding": 4, "hidden": 5, "begin": 1, "max_length": 20, "stop": "ends"},
+    _ENDS(vocab=10, embedding=4, hidden=5, begin=1, max_length=20, stop="ends"),
+    _ENDS(vocab=14, embedding=5, hidden=4, begin=2, max_length=16, stop="ends"),
+    _LIMIT(vocab=8, embedding=3, hidden=6, begin=1, max_length=12, stop="limit"),
+    _BEGIN.then(", length limit {max_length}: the begin word alone")(
+        vocab=9, embedding=3, hidden=3, begin=3, max_length=3, stop="limit"
     ),
-    Spec(
-        "V 14, begin word of 2, stops at the end token E",
-        {"vocab": 14, "embedding": 5, "hidden": 4, "begin": 2, "max_length": 16, "stop": "ends"},
-    ),
-    Spec(
-        "V 8, begin word of 1, stops at the length limit 12",
-        {"vocab": 8, "embedding": 3, "hidden": 6, "begin": 1, "max_length": 12, "stop": "limit"},
-    ),
-    Spec(
-        "V 9, begin word of 3, length limit 3: the begin word alone",
-        {"vocab": 9, "embedding": 3, "hidden": 3, "begin": 3, "max_length": 3, "stop": "limit"},
-    ),
-    Spec(
-        "V 8, begin word ending in 'Z', which is not in the vocabulary: ValueError naming it",
-        {"vocab": 8, "embedding": 3, "hidden": 3, "begin": 2, "max_length": 10, "stop": "unknown"},
+    Described("V {vocab}, begin word ending in 'Z', which is not in the vocabulary: ValueError naming it")(
+        vocab=8, embedding=3, hidden=3, begin=2, max_length=10, stop="unknown"
     ),
 )
 

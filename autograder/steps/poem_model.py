@@ -11,6 +11,7 @@ from autograder.cases import Case
 from autograder.locators import as_locator
 from autograder.steps import Output, Outputs, Spec, Step
 from autograder.steps._poems import build_weights, logits_of, new_model
+from autograder.steps._specs import Described
 from autograder.tolerance import Tolerance
 
 
@@ -90,22 +91,13 @@ def locate_model(case: Case, produced: Outputs, tolerance: Tolerance) -> list[st
     return []
 
 
+_MODEL = Described("V {vocab}, embedding {embedding}, hidden {hidden}, batch {batch}, {steps:step}")
+_WITH_TEST = _MODEL.then("; test {test_steps:step}")
 MODEL_SPECS = (
-    Spec(
-        "V 9, embedding 4, hidden 3, batch 2, 5 steps",
-        {"vocab": 9, "embedding": 4, "hidden": 3, "batch": 2, "steps": 5},
-    ),
-    Spec(
-        "V 12, embedding 6, hidden 5, batch 3, 7 steps; test 4 steps",
-        {"vocab": 12, "embedding": 6, "hidden": 5, "batch": 3, "steps": 7, "test_steps": 4},
-    ),
-    Spec(
-        "V 5, embedding 3, hidden 4, batch 1, 1 step", {"vocab": 5, "embedding": 3, "hidden": 4, "batch": 1, "steps": 1}
-    ),
-    Spec(
-        "V 7, embedding 2, hidden 6, batch 4, 3 steps; test 6 steps",
-        {"vocab": 7, "embedding": 2, "hidden": 6, "batch": 4, "steps": 3, "test_steps": 6},
-    ),
+    _MODEL(vocab=9, embedding=4, hidden=3, batch=2, steps=5),
+    _WITH_TEST(vocab=12, embedding=6, hidden=5, batch=3, steps=7, test_steps=4),
+    _MODEL(vocab=5, embedding=3, hidden=4, batch=1, steps=1),
+    _WITH_TEST(vocab=7, embedding=2, hidden=6, batch=4, steps=3, test_steps=6),
 )
 
 STEPS = (

@@ -17,6 +17,7 @@ import numpy as np
 
 from autograder.locators.rnn_classifier import locate_backward, locate_forward
 from autograder.steps import Output, Outputs, Spec, Step
+from autograder.steps._specs import Described
 from autograder.steps._student import grab, owned, student_attr
 from autograder.steps._trace import record_calls
 from autograder.steps.rnn_cell import WEIGHTS as CELL_WEIGHTS
@@ -122,31 +123,14 @@ def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
             out[f"rnn{layer}_{g}"] = grab(cell, g)
 
 
+_SPEC = Described("batch {batch}, seq_len {seq}, input {input}, hidden {hidden}, {output} classes, {layers:layer}")
 SPECS = (
-    Spec(
-        "batch 3, seq_len 4, input 5, hidden 4, 3 classes, 2 layers",
-        {"batch": 3, "seq": 4, "input": 5, "hidden": 4, "output": 3, "layers": 2},
-    ),
-    Spec(
-        "batch 1, seq_len 3, input 2, hidden 3, 4 classes, 2 layers",
-        {"batch": 1, "seq": 3, "input": 2, "hidden": 3, "output": 4, "layers": 2},
-    ),
-    Spec(
-        "batch 4, seq_len 1, input 3, hidden 2, 3 classes, 2 layers",
-        {"batch": 4, "seq": 1, "input": 3, "hidden": 2, "output": 3, "layers": 2},
-    ),
-    Spec(
-        "batch 2, seq_len 5, input 3, hidden 3, 2 classes, 1 layer",
-        {"batch": 2, "seq": 5, "input": 3, "hidden": 3, "output": 2, "layers": 1},
-    ),
-    Spec(
-        "batch 3, seq_len 4, input 4, hidden 5, 3 classes, 3 layers",
-        {"batch": 3, "seq": 4, "input": 4, "hidden": 5, "output": 3, "layers": 3},
-    ),
-    Spec(
-        "batch 5, seq_len 3, input 6, hidden 4, 5 classes, 2 layers, h_0 omitted (zeros)",
-        {"batch": 5, "seq": 3, "input": 6, "hidden": 4, "output": 5, "layers": 2, "no_h0": True},
-    ),
+    _SPEC(batch=3, seq=4, input=5, hidden=4, output=3, layers=2),
+    _SPEC(batch=1, seq=3, input=2, hidden=3, output=4, layers=2),
+    _SPEC(batch=4, seq=1, input=3, hidden=2, output=3, layers=2),
+    _SPEC(batch=2, seq=5, input=3, hidden=3, output=2, layers=1),
+    _SPEC(batch=3, seq=4, input=4, hidden=5, output=3, layers=3),
+    _SPEC("h_0 omitted (zeros)", batch=5, seq=3, input=6, hidden=4, output=5, layers=2, no_h0=True),
 )
 
 BACKWARD_OUTPUTS = (

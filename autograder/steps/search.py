@@ -16,6 +16,7 @@ from autograder.locators.search import locate_path
 from autograder.steps import Output, Outputs, Spec, Step
 from autograder.steps._numbers import number
 from autograder.steps._paths import SYMBOLS, decode, encode, encode_scores, symbols_of  # noqa: F401 (decode re-exported)
+from autograder.steps._specs import Described
 from autograder.steps._student import owned, student_attr
 
 
@@ -53,71 +54,38 @@ def run_beam(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     out["paths"], out["scores"] = encode_scores(result[1], symbols)
 
 
-def _spec(desc: str, **params) -> Spec:
-    return Spec(desc, params)
-
-
-# Best alignment a a - a b b - - c c - c: merging runs before dropping blanks gives "aabcc".
+# A fixed best alignment, class 0 the blank (spelled a a - a b b - - c c - c): merging runs before dropping blanks
+# gives "aabcc".
 PATTERN = [1, 1, 0, 1, 2, 2, 0, 0, 3, 3, 0, 3]
+BEST_ALIGNMENT = "best alignment " + " ".join(("-" + SYMBOLS)[k] for k in PATTERN)
+ALL_TIED = "uniform probabilities: scores tie at every cutoff, and all tied survive"
+_GREEDY = Described("{symbols:symbol}, T {T}")
 GREEDY_SPECS = (
-    _spec("3 symbols, T 10", symbols=3, T=10),
-    _spec(
-        "3 symbols, T 12, best alignment a a - a b b - - c c - c (repeats and blanks)", symbols=3, T=12, pattern=PATTERN
-    ),
-    _spec("1 symbol, T 6", symbols=1, T=6),
-    _spec("4 symbols, T 1", symbols=4, T=1),
-    _spec("8 symbols, T 40, peaked outputs", symbols=8, T=40, scale=3.0),
-    _spec("20 symbols, T 300", symbols=20, T=300, scale=2.0),
-    _spec("3 symbols, T 5, the blank best at every step: an empty path", symbols=3, T=5, pattern=[0] * 5),
+    _GREEDY(symbols=3, T=10),
+    _GREEDY(BEST_ALIGNMENT + " (repeats and blanks)", symbols=3, T=12, pattern=PATTERN),
+    _GREEDY(symbols=1, T=6),
+    _GREEDY(symbols=4, T=1),
+    _GREEDY("peaked outputs", symbols=8, T=40, scale=3.0),
+    _GREEDY(symbols=20, T=300, scale=2.0),
+    _GREEDY("the blank best at every step: an empty path", symbols=3, T=5, pattern=[0] * 5),
+)
+_BEAM = Described("width {width}, {symbols:symbol}, T {T}")
+_EXHAUSTIVE = Described(
+    "width {width}, wider than the number of paths: {symbols:symbol}, T {T} (every output sequence, exact)"
 )
 BEAM_SPECS = (
-    _spec("width 1, 3 symbols, T 6", symbols=3, T=6, width=1),
-    _spec("width 2, 3 symbols, T 8", symbols=3, T=8, width=2),
-    _spec("width 3, 4 symbols, T 10", symbols=4, T=10, width=3),
-    _spec(
-        "width 2, 3 symbols, T 12, best alignment a a - a b b - - c c - c",
-        symbols=3,
-        T=12,
-        width=2,
-        pattern=PATTERN,
-        scale=0.5,
-    ),
-    _spec(
-        "width 100, wider than the number of paths: 2 symbols, T 5 (every output sequence, exact)",
-        symbols=2,
-        T=5,
-        width=100,
-    ),
-    _spec(
-        "width 1000, wider than the number of paths: 3 symbols, T 5 (every output sequence, exact)",
-        symbols=3,
-        T=5,
-        width=1000,
-    ),
-    _spec("width 4, 1 symbol, T 7", symbols=1, T=7, width=4),
-    _spec("width 10, 10 symbols, T 30", symbols=10, T=30, width=10),
+    _BEAM(symbols=3, T=6, width=1),
+    _BEAM(symbols=3, T=8, width=2),
+    _BEAM(symbols=4, T=10, width=3),
+    _BEAM(BEST_ALIGNMENT, symbols=3, T=12, width=2, pattern=PATTERN, scale=0.5),
+    _EXHAUSTIVE(symbols=2, T=5, width=100),
+    _EXHAUSTIVE(symbols=3, T=5, width=1000),
+    _BEAM(symbols=1, T=7, width=4),
+    _BEAM(symbols=10, T=30, width=10),
     # Probabilities of 1/2 keep every score an exact power of two: the ties are exact.
-    _spec(
-        "width 1, 1 symbol, T 6, uniform probabilities: scores tie at every cutoff, and all tied survive",
-        symbols=1,
-        T=6,
-        width=1,
-        scale=0.0,
-    ),
-    _spec(
-        "width 3, 1 symbol, T 8, uniform probabilities: scores tie at every cutoff, and all tied survive",
-        symbols=1,
-        T=8,
-        width=3,
-        scale=0.0,
-    ),
-    _spec(
-        "width 2, 3 symbols, T 6, the blank best at every step: the empty path is the best",
-        symbols=3,
-        T=6,
-        width=2,
-        pattern=[0] * 6,
-    ),
+    _BEAM(ALL_TIED, symbols=1, T=6, width=1, scale=0.0),
+    _BEAM(ALL_TIED, symbols=1, T=8, width=3, scale=0.0),
+    _BEAM("the blank best at every step: the empty path is the best", symbols=3, T=6, width=2, pattern=[0] * 6),
 )
 
 # Known bugs of decoding (tags of the alternatives autograder/oracles/search.py computes).
