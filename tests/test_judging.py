@@ -10,7 +10,7 @@ from autograder.produced import Produced
 from autograder.report import detail_lines, hint_line
 from autograder.results import Status
 from autograder.rubric import RubricEntry
-from autograder.steps import Output, Outputs, Step
+from autograder.steps import Cases, Output, Outputs, Step
 from autograder.steps._module import ACCUMULATION_BUGS
 from autograder.tolerance import DEFAULT, Tolerance
 
@@ -21,8 +21,8 @@ Y_AND_Z = (Output("y"), Output("z"))
 
 
 def make_step(locate=None, tolerance=DEFAULT, outputs=Y_AND_Z) -> Step:
-    return Step(id="s", target="Thing.forward", specs=(), build=lambda rng, spec: {}, run=lambda i, o: None,
-                outputs=outputs, locate=locate, tolerance=tolerance, bugs=ACCUMULATION_BUGS)
+    return Step("s", "Thing.forward", Cases((), lambda rng, spec: {}), lambda i, o: None, outputs,
+                locate=locate, tolerance=tolerance, bugs=ACCUMULATION_BUGS)
 
 
 def case(kind=CaseKind.STORED, index=1, **alternatives) -> Case:

@@ -78,20 +78,22 @@ def _fewest_steps(case: Case) -> bool:
 
 RULES = (
     # CTC (handout/ctc.md, mytorch/ctc.py)
-    Rule("no skip between two equal symbols (skip_connect)", "ctc_forward", "one sequence, T 10, target with repeated",
+    Rule("no skip between two equal symbols (skip_connect)", "ctc_forward", "one sequence: T 10;",
          _repeat_target),
-    Rule("targets of length 1 (extended target - a -)", "ctc_forward", "target of length 1",
+    Rule("targets of length 1 (extended target - a -)", "ctc_forward", "padded batch of 2: T 1 and 5",
          lambda c: 1 in c.inputs["target_lengths"]),
-    Rule("an input of one step (T = 1)", "ctc_forward", "target of length 1", lambda c: 1 in c.inputs["input_lengths"]),
-    Rule("T equal to the fewest steps that can emit the target", "ctc_forward", "T equal to the fewest steps",
+    Rule("an input of one step (T = 1)", "ctc_forward", "padded batch of 2: T 1 and 5",
+         lambda c: 1 in c.inputs["input_lengths"]),
+    Rule("T equal to the fewest steps that can emit the target", "ctc_forward", "padded batch of 2: T the fewest",
          _fewest_steps),
     Rule("a padded batch: sequence b uses logits[:input_lengths[b], b] and target[b, :target_lengths[b]]",
          "ctc_forward", "padded batch of 3", lambda c: len(set(c.inputs["input_lengths"].tolist())) > 1
          and len(set(c.inputs["target_lengths"].tolist())) > 1),
-    Rule("scaled recursions for T in the hundreds (plain probabilities underflow)", "ctc_forward", "long inputs",
+    Rule("scaled recursions for T in the hundreds (plain probabilities underflow)", "ctc_forward",
+         "padded batch of 2: T 300",
          lambda c: int(c.inputs["input_lengths"].max()) >= 180),
     Rule("the gradient of repeated symbols adds every position's gamma", "ctc_backward",
-         "one sequence, T 10, target with repeated", _repeat_target),
+         "one sequence: T 10;", _repeat_target),
     # Greedy search
     Rule("merge repeats, then drop blanks: a - a is 'aa', a a is 'a'", "greedy_search", "3 symbols, T 12, best",
          lambda c: _has(_best_classes(c), (1, 1, 0, 1))),

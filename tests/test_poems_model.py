@@ -7,7 +7,7 @@ torch = pytest.importorskip("torch")
 
 from autograder.oracles.poems import lstm_logits
 from autograder.steps._poems import LSTM_PARAMS, build_weights, new_model, numpy_logits
-from autograder.steps.poem_model import MODEL_SPECS, build_model
+from autograder.steps.poem_model import SPECS, build
 from hw.poems.model import RNN_model, word_embedding
 
 
@@ -59,7 +59,7 @@ def test_oracle_agrees_with_nn_lstm(seed):
 
 
 def test_the_step_loads_the_case_weights_into_the_students_model():
-    inputs = build_model(np.random.default_rng(5), MODEL_SPECS[1])
+    inputs = build(np.random.default_rng(5), SPECS[1])
     model = new_model(inputs)
     assert model.fc.weight.dtype == torch.float64
     assert np.array_equal(model.rnn_lstm.weight_hh_l1.detach().numpy(), inputs["weight_hh_l1"])

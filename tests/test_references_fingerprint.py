@@ -10,11 +10,15 @@ from autograder.tolerance import Tolerance
 
 def test_case_fingerprint_changes_with_specs_and_outputs_only():
     step = all_steps()["linear_forward"]
-    same = dataclasses.replace(step, specs=tuple(Spec(s.desc, dict(s.params)) for s in step.specs))
+
+    def with_specs(specs):
+        return dataclasses.replace(step, cases=dataclasses.replace(step.cases, specs=specs))
+
+    same = with_specs(tuple(Spec(s.desc, dict(s.params)) for s in step.specs))
     assert case_fingerprint(same) == case_fingerprint(step)
     spec = step.specs[0]
-    moved = dataclasses.replace(step, specs=(Spec(spec.desc, {**spec.params, "batch": 5}),) + step.specs[1:])
-    renamed = dataclasses.replace(step, specs=(Spec(spec.desc + "!", spec.params),) + step.specs[1:])
+    moved = with_specs((Spec(spec.desc, {**spec.params, "batch": 5}),) + step.specs[1:])
+    renamed = with_specs((Spec(spec.desc + "!", spec.params),) + step.specs[1:])
     more = dataclasses.replace(step, outputs=step.outputs + (Output("z"),))
     prints = {case_fingerprint(s) for s in (step, moved, renamed, more)}
     assert len(prints) == 4

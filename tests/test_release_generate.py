@@ -148,7 +148,7 @@ TOY_STEP = '''"""Step `scale`: mytorch/scale.py's scale()."""
 
 import numpy as np
 
-from autograder.steps import Output, Outputs, Spec, Step
+from autograder.steps import Cases, Output, Outputs, Spec, Step
 from autograder.steps._student import owned, student_attr
 
 
@@ -160,11 +160,8 @@ def run(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     out["y"] = owned(student_attr("mytorch.scale", "scale")(inputs["x"], float(inputs["factor"])))
 
 
-STEPS = (
-    Step(id="scale", target="scale", specs=(Spec("x of shape (3, 4)", {"shape": (3, 4)}),
-                                            Spec("x of shape (5,)", {"shape": (5,)})),
-         build=build, run=run, outputs=(Output("y", tensor="returned y"),), batch_of=lambda spec: None),
-)
+SPECS = (Spec("x of shape (3, 4)", {"shape": (3, 4)}), Spec("x of shape (5,)", {"shape": (5,)}))
+STEPS = (Step("scale", "scale", Cases(SPECS, build), run, (Output("y", tensor="returned y"),)),)
 '''
 TOY_ORACLE = '''"""Oracle for `scale`: the product in torch."""
 

@@ -1,8 +1,11 @@
 """Step definitions: what each step feeds the student's code and what it compares.
 
-A step module defines `STEPS`, a tuple of `Step`. Each step knows:
-- its case specs (shapes and flavours), and `build(rng, spec)`, which draws
-  the inputs of one case with numpy alone;
+A step module defines `STEPS`, a table of `Step`s, one row per step:
+`Step(id, target, cases, run, outputs, *, tolerance, locate, bugs)`.
+Steps that run on the same cases (a backward on its forward's) share them.
+Each step knows:
+- its `Cases`: the specs (shapes and flavours), and `build(rng, spec)`,
+  which draws the inputs of one case with numpy alone;
 - `run(inputs, out)`, which runs the student's code on those inputs and
   stores what it produced in `out` (an `Outputs`) as plain ndarrays, as soon
   as each is known (so a later crash still leaves the earlier results to
@@ -27,7 +30,7 @@ what a job reported (`judge`, from `unreported` where nothing came).
 import importlib
 import pkgutil
 import zlib
-from dataclasses import dataclass, field, replace
+from dataclasses import KW_ONLY, dataclass, field, replace
 from enum import Enum
 from typing import Any, Callable, ClassVar, Mapping, Union
 
@@ -47,6 +50,7 @@ __all__ = [
     "MISSING",
     "Answer",
     "AnyStep",
+    "Cases",
     "JobKind",
     "Locator",
     "Output",
@@ -97,23 +101,55 @@ class Spec:
 
 
 @dataclass(frozen=True)
+class Cases:
+    """A step's cases: the specs, and build(rng, spec), which draws one case's inputs for a spec.
+
+    batch_of(spec): the batch size by which a wrong output may be off (a sum where a mean belongs); by
+    default the spec's "batch", None where it has none.
+    """
+
+    specs: tuple[Spec, ...]
+    build: Callable[[np.random.Generator, Spec], dict[str, np.ndarray]]
+    batch_of: Callable[[Spec], int | None] = lambda spec: spec.get("batch")
+
+
+@dataclass(frozen=True)
 class Step:
-    """One graded step that runs cases and compares outputs. See the module docstring."""
+    """One graded step that runs cases and compares outputs (see the module docstring).
+
+    id: the rubric's; target: what messages name ("Linear.forward"); cases: its specs and their builder;
+    run(inputs, out): the student's code on a case's inputs, what it produced stored in out; outputs: what
+    is compared, in the order a failure is reported.
+    """
 
     id: str
     target: str
-    specs: tuple[Spec, ...]
-    build: Callable[[np.random.Generator, Spec], dict[str, np.ndarray]]
+    cases: Cases
     run: Callable[[dict[str, np.ndarray], Outputs], None]
     outputs: tuple[Output, ...]
+    _: KW_ONLY
     tolerance: Tolerance = DEFAULT  # used by every comparison and locator of its cases
     locate: Locator | None = None
-    batch_of: Callable[[Spec], int | None] = lambda spec: spec.get("batch")
     bugs: Mapping[str, str] = field(default_factory=dict)  # known-bug tag -> the sentence naming it
     # The student's code for this step imports torch: without torch the step is not run, and it is
     # reported as needing torch (neither passed nor failed). Set from the rubric's `torch` at discovery.
     needs_torch: bool = False
     job_kind: ClassVar[JobKind] = JobKind.CASE
+
+    @property
+    def specs(self) -> tuple[Spec, ...]:
+        """The specs of its cases."""
+        return self.cases.specs
+
+    @property
+    def build(self) -> Callable[[np.random.Generator, Spec], dict[str, np.ndarray]]:
+        """The case builder of its cases: (rng, spec) -> the inputs of one case."""
+        return self.cases.build
+
+    @property
+    def batch_of(self) -> Callable[[Spec], int | None]:
+        """Spec -> the batch size a wrong output may be off by, or None (see `Cases`)."""
+        return self.cases.batch_of
 
     def rng(self, stream: int, index: int) -> np.random.Generator:
         """-> the generator for case `index` of `stream` (see the streams in autograder/cases.py)."""

@@ -1,18 +1,16 @@
-"""The common shape of a module's two steps: forward, then backward with parameter gradients.
+"""What a module's two steps share: forward, then backward with parameter gradients.
 
 Every module with parameters (Linear, RNNCell, GRUCell, LSTMCell) is graded
 the same way: forward on a set of shapes and flavours; backward on the same
-cases plus two more, one where forward+backward runs twice without
-zero_grad() (gradients must accumulate) and one where zero_grad() runs in
-between (it must reset them). `calls` stacks the inputs of repeated calls on
-a leading axis; `zero_grad_before[k]` says whether zero_grad() runs first.
-Both steps name the same two accumulation bugs (`ACCUMULATION_BUGS`), on top
-of their own catalogs.
+cases plus two more (`accumulation_specs`), one where forward+backward runs
+twice without zero_grad() (gradients must accumulate) and one where
+zero_grad() runs in between (it must reset them). `calls` stacks the inputs
+of repeated calls on a leading axis; `zero_grad_before[k]` says whether
+zero_grad() runs first.
+Every backward catalog ends with the two accumulation bugs (`ACCUMULATION_BUGS`).
 """
 
-from typing import Callable, Mapping
-
-from autograder.steps import Output, Spec, Step
+from autograder.steps import Output, Spec
 
 # The known bugs of repeated backward calls; the oracles compute them with `_torch.accumulate`.
 ACCUMULATION_BUGS = {
@@ -35,52 +33,6 @@ def accumulation_specs(twice: dict, reset: dict, calls: str = "forward+backward"
     return (
         Spec(f"{_shape(twice)}; {calls} twice without zero_grad (gradients accumulate)", {**twice, "calls": 2}),
         Spec(f"{_shape(reset)}; {calls}, zero_grad(), {calls} again", {**reset, "calls": 2, "zero_grad_at": (1,)}),
-    )
-
-
-def module_steps(
-    module: str,
-    build: Callable,
-    forward: tuple[Callable, tuple[Output, ...]],
-    backward: tuple[Callable, tuple[Output, ...]],
-    specs: tuple[Spec, ...],
-    accumulation: tuple[Spec, Spec],
-    build_backward: Callable | None = None,
-    bugs: tuple[Mapping[str, str], Mapping[str, str]] = ({}, {}),
-    **options,
-) -> tuple[Step, Step]:
-    """-> the steps `<prefix>_forward` (on specs) and `<prefix>_backward` (on specs + accumulation).
-
-    module: e.g. 'RNNCell' (the prefix is its name without 'Cell', in lower case: 'rnn'); forward, backward:
-    (run function, graded outputs).
-    build_backward: the backward step's own case builder, when it needs more inputs than forward's.
-    bugs: the known-bug catalogs of forward and of backward (backward's also gets ACCUMULATION_BUGS).
-    options: further Step fields shared by both (e.g. batch_of).
-    """
-    prefix = module.removesuffix("Cell").lower()
-    run_forward, forward_outputs = forward
-    run_backward, backward_outputs = backward
-    return (
-        Step(
-            id=f"{prefix}_forward",
-            target=f"{module}.forward",
-            specs=specs,
-            build=build,
-            run=run_forward,
-            outputs=forward_outputs,
-            bugs=dict(bugs[0]),
-            **options,
-        ),
-        Step(
-            id=f"{prefix}_backward",
-            target=f"{module}.backward",
-            specs=specs + accumulation,
-            build=build_backward or build,
-            run=run_backward,
-            outputs=backward_outputs,
-            bugs={**bugs[1], **ACCUMULATION_BUGS},
-            **options,
-        ),
     )
 
 

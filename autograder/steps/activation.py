@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from autograder.steps import Output, Outputs, Spec, Step
+from autograder.steps import Cases, Output, Outputs, Spec, Step
 from autograder.steps._student import grab, owned, student_attr
 
 NAMES = ("Identity", "Sigmoid", "Tanh", "ReLU")
@@ -81,15 +81,4 @@ BUGS = {
     "state it is given",
 }
 
-STEPS = (
-    Step(
-        id="activation",
-        target="activation",
-        specs=SPECS,
-        build=build,
-        run=run,
-        outputs=_outputs(),
-        batch_of=lambda spec: None,
-        bugs=BUGS,
-    ),
-)
+STEPS = (Step("activation", "activation", Cases(SPECS, build), run, _outputs(), bugs=BUGS),)

@@ -12,13 +12,11 @@ torch's softmax(alpha * y) along that path. Any way of writing sample() that cal
 draw(p) once per character passes; the random numbers themselves never matter.
 """
 
-from dataclasses import replace
-
 import numpy as np
 
 from autograder.cases import Case
 from autograder.locators import as_locator
-from autograder.steps import Output, Outputs, Spec, Step
+from autograder.steps import Cases, Output, Outputs, Spec, Step
 from autograder.steps._numbers import number
 from autograder.steps._specs import Described
 from autograder.steps._student import owned, student_attr
@@ -143,6 +141,7 @@ def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
         out["d" + name] = owned(grad)
 
 
+@as_locator
 def locate_hidden(case: Case, produced: Outputs, tolerance: Tolerance) -> list[str]:
     """Where the hidden states first go wrong: the layer and time step."""
     got, expected = produced.get("hs"), case.expected.get("hs")
@@ -330,51 +329,19 @@ COMPLETE_BUGS = {
     "given_state_ignored": "the given state h is ignored: start from it when one is given",
 }
 
-LOSS = Step(
-    id="char_rnn_loss",
-    target="CharRNN.forward",
-    specs=WINDOW_SPECS,
-    build=build_window,
-    run=run_loss,
-    outputs=(
-        Output("hs", tensor="cache.hs (hidden states, stacked over layers)"),
-        Output("probs", tensor="cache.probs"),
-        Output("loss", tensor="returned loss"),
-    ),
-    locate=as_locator(locate_hidden),
-    bugs=LOSS_BUGS,
+LOSS_OUTPUTS = (
+    Output("hs", tensor="cache.hs (hidden states, stacked over layers)"),
+    Output("probs", tensor="cache.probs"),
+    Output("loss", tensor="returned loss"),
 )
-# A drawn text has no batch size to recognise a batch factor by.
-SAMPLE = Step(
-    id="char_rnn_sample",
-    target="sample",
-    specs=SAMPLE_SPECS,
-    build=build_sample,
-    run=run_sample,
-    outputs=SAMPLE_OUTPUTS,
-    batch_of=lambda spec: None,
-    bugs=SAMPLE_BUGS,
-)
+# The backward reads the loss's windows; completion is sampling after a warm-up, graded alike.
+WINDOWS = Cases(WINDOW_SPECS, build_window)
+BACKWARD_WINDOWS = Cases(WINDOW_SPECS, build_backward)
+SAMPLES = Cases(SAMPLE_SPECS, build_sample)
+COMPLETIONS = Cases(COMPLETE_SPECS, build_complete)
 STEPS = (
-    LOSS,
-    replace(
-        LOSS,
-        id="char_rnn_backward",
-        target="CharRNN.backward",
-        build=build_backward,
-        run=run_backward,
-        outputs=GRAD_OUTPUTS,
-        locate=None,
-        bugs=BACKWARD_BUGS,
-    ),
-    SAMPLE,
-    replace(
-        SAMPLE,
-        id="char_rnn_complete",
-        target="complete",
-        specs=COMPLETE_SPECS,
-        build=build_complete,
-        run=run_complete,
-        bugs=COMPLETE_BUGS,
-    ),
+    Step("char_rnn_loss", "CharRNN.forward", WINDOWS, run_loss, LOSS_OUTPUTS, locate=locate_hidden, bugs=LOSS_BUGS),
+    Step("char_rnn_backward", "CharRNN.backward", BACKWARD_WINDOWS, run_backward, GRAD_OUTPUTS, bugs=BACKWARD_BUGS),
+    Step("char_rnn_sample", "sample", SAMPLES, run_sample, SAMPLE_OUTPUTS, bugs=SAMPLE_BUGS),
+    Step("char_rnn_complete", "complete", COMPLETIONS, run_complete, SAMPLE_OUTPUTS, bugs=COMPLETE_BUGS),
 )

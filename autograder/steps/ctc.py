@@ -11,13 +11,12 @@ every case, up to T in the hundreds.
 """
 
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from autograder.locators.ctc import locate
-from autograder.steps import Output, Outputs, Spec, Step
+from autograder.steps import Cases, Output, Outputs, Spec, Step
 from autograder.steps._numbers import number
 from autograder.steps._student import owned, student_attr
 
@@ -157,48 +156,42 @@ def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     out["dY"] = owned(loss.backward())
 
 
-def _spec(desc: str, **params) -> Spec:
-    return Spec(desc, params)
+def _listed(sizes: list[int]) -> str:
+    # [8] -> "8", [12, 9] -> "12 and 9", [8, 5, 7] -> "8, 5 and 7"
+    words = [str(n) for n in sizes]
+    return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else words[0]
+
+
+def _spec(*notes: str, symbols: int, targets: list[int], **params: Any) -> Spec:
+    """-> a spec whose description is written from its sizes, then the notes.
+
+    symbols: C - 1 (the blank is extra); targets: each sequence's target length; params: lengths (each input
+    length T) or minimal (T the fewest steps each target needs), repeat (targets in pairs of equal symbols,
+    a a b b), scale (of the logits before the softmax).
+    e.g. "padded batch of 3: T 8, 5 and 7; targets of 3, 1 and 2; 4 symbols".
+    """
+    lengths = params.get("lengths")
+    if len(targets) == 1:
+        head, target = "one sequence", f"a target of {targets[0]}"
+    else:
+        padded = len(set(targets)) > 1 or lengths is None or len(set(lengths)) > 1
+        head, target = f"{'padded ' if padded else ''}batch of {len(targets)}", f"targets of {_listed(targets)}"
+    steps = f"T {_listed(lengths)}" if lengths else "T the fewest steps each target needs"
+    if params.get("repeat"):
+        target += " with repeated symbols (a a b b ...)"
+    desc = "; ".join((f"{head}: {steps}", target, f"{symbols} symbols", *notes))
+    return Spec(desc, {"symbols": symbols, "targets": targets, "batch": len(targets), **params})
 
 
 SPECS = (
-    _spec("one sequence, T 6, 3 symbols, target of 2", symbols=3, targets=[2], lengths=[6]),
-    _spec(
-        "padded batch of 3: T 8, 5, 7; targets of 3, 1, 2; 4 symbols", symbols=4, targets=[3, 1, 2], lengths=[8, 5, 7]
-    ),
-    _spec(
-        "one sequence, T 10, target with repeated symbols (a a b b)", symbols=3, targets=[4], lengths=[10], repeat=True
-    ),
-    _spec("target of length 1, T 1 and T 5", symbols=2, targets=[1, 1], lengths=[1, 5]),
-    _spec(
-        "T equal to the fewest steps the target needs (a a b b needs 5), batch of 2",
-        symbols=4,
-        targets=[4, 3],
-        minimal=True,
-        repeat=True,
-    ),
-    _spec(
-        "batch of 2, T 12 and 9, targets of 5 and 4, peaked outputs",
-        symbols=5,
-        targets=[5, 4],
-        lengths=[12, 9],
-        scale=4.0,
-    ),
-    _spec(
-        "long inputs: T 300 and 180, 20 symbols, targets of 12 and 8 (plain probabilities underflow)",
-        symbols=20,
-        targets=[12, 8],
-        lengths=[300, 180],
-        scale=2.0,
-    ),
-    _spec(
-        "long input: T 200, 40 symbols, target of 30 with repeats",
-        symbols=40,
-        targets=[30],
-        lengths=[200],
-        repeat=True,
-        scale=2.0,
-    ),
+    _spec(symbols=3, targets=[2], lengths=[6]),
+    _spec(symbols=4, targets=[3, 1, 2], lengths=[8, 5, 7]),
+    _spec(symbols=3, targets=[4], lengths=[10], repeat=True),
+    _spec(symbols=2, targets=[1, 1], lengths=[1, 5]),
+    _spec(symbols=4, targets=[4, 3], minimal=True, repeat=True),
+    _spec("peaked outputs", symbols=5, targets=[5, 4], lengths=[12, 9], scale=4.0),
+    _spec("plain probabilities underflow", symbols=20, targets=[12, 8], lengths=[300, 180], scale=2.0),
+    _spec("plain probabilities underflow", symbols=40, targets=[30], lengths=[200], repeat=True, scale=2.0),
 )
 
 
@@ -269,42 +262,24 @@ BACKWARD_BUGS = {
 }
 
 
-def _batch(spec: Spec) -> int:
-    return len(spec["targets"])
-
-
-FORWARD = Step(
-    id="ctc_forward",
-    target="CTC and CTCLoss.forward",
-    specs=SPECS,
-    build=build,
-    run=run_forward,
-    outputs=(
-        Output("ext", "CTC.extend_target_with_blank", "extended_symbols[b, r]"),
-        Output("skip", "CTC.extend_target_with_blank", "skip_connect[b, r]"),
-        Output("alpha_hat", "CTC.get_scaled_forward_probs", "alpha_hat[b, t, r]"),
-        Output("alpha_log_scale", "CTC.get_scaled_forward_probs", "log_scale[b, t]"),
-        Output("beta_hat", "CTC.get_scaled_backward_probs", "beta_hat[b, t, r]"),
-        Output("beta_log_scale", "CTC.get_scaled_backward_probs", "log_scale[b, t]"),
-        Output("gamma", "CTC.get_posterior_probs", "gamma[b, t, r] (from alpha_hat and beta_hat)"),
-        Output("alpha", "CTC.get_forward_probs", "alpha[b, t, r]"),
-        Output("beta", "CTC.get_backward_probs", "beta[b, t, r]"),
-        Output("loss", "CTCLoss.forward", "returned loss"),
-    ),
-    locate=locate,
-    batch_of=_batch,
-    bugs=FORWARD_BUGS,
+FORWARD_OUTPUTS = (
+    Output("ext", "CTC.extend_target_with_blank", "extended_symbols[b, r]"),
+    Output("skip", "CTC.extend_target_with_blank", "skip_connect[b, r]"),
+    Output("alpha_hat", "CTC.get_scaled_forward_probs", "alpha_hat[b, t, r]"),
+    Output("alpha_log_scale", "CTC.get_scaled_forward_probs", "log_scale[b, t]"),
+    Output("beta_hat", "CTC.get_scaled_backward_probs", "beta_hat[b, t, r]"),
+    Output("beta_log_scale", "CTC.get_scaled_backward_probs", "log_scale[b, t]"),
+    Output("gamma", "CTC.get_posterior_probs", "gamma[b, t, r] (from alpha_hat and beta_hat)"),
+    Output("alpha", "CTC.get_forward_probs", "alpha[b, t, r]"),
+    Output("beta", "CTC.get_backward_probs", "beta[b, t, r]"),
+    Output("loss", "CTCLoss.forward", "returned loss"),
 )
+BACKWARD_OUTPUTS = (Output("dY", tensor="returned dY (T, B, C)"),)
 # The loss's backward runs on the forward's cases.
+CASES = Cases(SPECS, build)
 STEPS = (
-    FORWARD,
-    replace(
-        FORWARD,
-        id="ctc_backward",
-        target="CTCLoss.backward",
-        run=run_backward,
-        outputs=(Output("dY", tensor="returned dY (T, B, C)"),),
-        locate=None,
-        bugs=BACKWARD_BUGS,
+    Step(
+        "ctc_forward", "CTC and CTCLoss.forward", CASES, run_forward, FORWARD_OUTPUTS, locate=locate, bugs=FORWARD_BUGS
     ),
+    Step("ctc_backward", "CTCLoss.backward", CASES, run_backward, BACKWARD_OUTPUTS, bugs=BACKWARD_BUGS),
 )

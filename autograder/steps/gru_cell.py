@@ -9,8 +9,8 @@ from functools import partial
 
 import numpy as np
 
-from autograder.steps import Output, Outputs, Spec, zero_grad_schedule
-from autograder.steps._module import accumulation_specs, gradient_outputs, module_steps
+from autograder.steps import Cases, Output, Outputs, Spec, Step, zero_grad_schedule
+from autograder.steps._module import ACCUMULATION_BUGS, accumulation_specs, gradient_outputs
 from autograder.steps._student import backward_calls, grab, members, new_cell, owned
 
 WEIGHTS = ("Wzh", "Wrh", "Wh", "Wzx", "Wrx", "Wx")
@@ -52,6 +52,14 @@ def run_backward(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     out.update({g: grab(cell, g) for g in GRADS})
 
 
+FORWARD_OUTPUTS = (
+    Output("z", tensor="self.z (update gate)"),
+    Output("r", tensor="self.r (reset gate)"),
+    Output("h_tilda", tensor="self.h_tilda (candidate state)"),
+    Output("h_t", tensor="returned h_t"),
+)
+BACKWARD_OUTPUTS = gradient_outputs(("dx", "dh"), GRADS)
+
 SPECS = (
     Spec("input 5, hidden 3", {"input": 5, "hidden": 3}),
     Spec("input 1, hidden 1", {"input": 1, "hidden": 1}),
@@ -84,23 +92,15 @@ BACKWARD_BUGS = {
     "dWh_without_r": "dWh is built from h: h~ multiplies Wh with r * h, so dWh = outer(d_a_h, r * h)",
     "gate_sigmoid_derivative_of_output": "the gates' sigmoid derivative is taken as if z and r were inputs: "
     "it is z * (1 - z) (and r * (1 - r)) from the stored outputs",
+    **ACCUMULATION_BUGS,
 }
 
-STEPS = module_steps(
-    "GRUCell",
-    build,
-    forward=(
-        run_forward,
-        (
-            Output("z", tensor="self.z (update gate)"),
-            Output("r", tensor="self.r (reset gate)"),
-            Output("h_tilda", tensor="self.h_tilda (candidate state)"),
-            Output("h_t", tensor="returned h_t"),
-        ),
-    ),
-    backward=(run_backward, gradient_outputs(("dx", "dh"), GRADS)),
-    specs=SPECS,
-    accumulation=accumulation_specs(twice={"input": 3, "hidden": 4}, reset={"input": 2, "hidden": 3}),
-    batch_of=lambda spec: None,
-    bugs=(FORWARD_BUGS, BACKWARD_BUGS),
+# Backward runs on the forward's cases, then on repeated calls (gradients accumulate until zero_grad()).
+CASES = Cases(SPECS, build)
+BACKWARD_CASES = Cases(
+    SPECS + accumulation_specs(twice={"input": 3, "hidden": 4}, reset={"input": 2, "hidden": 3}), build
+)
+STEPS = (
+    Step("gru_forward", "GRUCell.forward", CASES, run_forward, FORWARD_OUTPUTS, bugs=FORWARD_BUGS),
+    Step("gru_backward", "GRUCell.backward", BACKWARD_CASES, run_backward, BACKWARD_OUTPUTS, bugs=BACKWARD_BUGS),
 )

@@ -10,7 +10,7 @@ state it was given there is the one the previous step produced.
 import numpy as np
 
 from autograder.locators.gru_inference import locate
-from autograder.steps import Output, Outputs, Spec, Step
+from autograder.steps import Cases, Output, Outputs, Spec, Step
 from autograder.steps._student import members, owned, student_attr
 from autograder.steps._trace import record_calls
 from autograder.steps.gru_cell import WEIGHTS as GRU_WEIGHTS
@@ -61,20 +61,9 @@ BUGS = {
     "state hnext",
 }
 
-STEPS = (
-    Step(
-        id="gru_inference",
-        target="CharacterPredictor",
-        specs=SPECS,
-        build=build,
-        run=run,
-        outputs=(
-            Output("step_h", where="CharacterPredictor.forward", position=1, returns="hnext"),
-            Output("step_logits", where="CharacterPredictor.forward", position=0, returns="logits"),
-            Output("logits", where="inference", tensor="returned logits (seq_len, num_classes)"),
-        ),
-        locate=locate,
-        batch_of=lambda spec: None,
-        bugs=BUGS,
-    ),
+OUTPUTS = (
+    Output("step_h", where="CharacterPredictor.forward", position=1, returns="hnext"),
+    Output("step_logits", where="CharacterPredictor.forward", position=0, returns="logits"),
+    Output("logits", where="inference", tensor="returned logits (seq_len, num_classes)"),
 )
+STEPS = (Step("gru_inference", "CharacterPredictor", Cases(SPECS, build), run, OUTPUTS, locate=locate, bugs=BUGS),)

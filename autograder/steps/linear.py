@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from autograder.steps import Output, Outputs, Spec, zero_grad_schedule
-from autograder.steps._module import accumulation_specs, gradient_outputs, module_steps
+from autograder.steps import Cases, Output, Outputs, Spec, Step, zero_grad_schedule
+from autograder.steps._module import ACCUMULATION_BUGS, accumulation_specs, gradient_outputs
 from autograder.steps._student import backward_calls, grab, new_module, owned
 
 WEIGHTS = ("W", "b")
@@ -58,12 +58,14 @@ FORWARD_BUGS = {
     "bias_subtracted": "it is x @ W.T - b: the bias is subtracted, it must be added",
 }
 
-STEPS = module_steps(
-    "Linear",
-    build,
-    forward=(run_forward, (Output("y", tensor="output y"),)),
-    backward=(run_backward, gradient_outputs(("dx",), GRADS)),
-    specs=SPECS,
-    accumulation=accumulation_specs(twice={"batch": 3, "in": 4, "out": 2}, reset={"batch": 2, "in": 3, "out": 3}),
-    bugs=(FORWARD_BUGS, {}),
+FORWARD_OUTPUTS = (Output("y", tensor="output y"),)
+BACKWARD_OUTPUTS = gradient_outputs(("dx",), GRADS)
+# Backward runs on the forward's cases, then on repeated calls (gradients accumulate until zero_grad()).
+CASES = Cases(SPECS, build)
+BACKWARD_CASES = Cases(
+    SPECS + accumulation_specs(twice={"batch": 3, "in": 4, "out": 2}, reset={"batch": 2, "in": 3, "out": 3}), build
+)
+STEPS = (
+    Step("linear_forward", "Linear.forward", CASES, run_forward, FORWARD_OUTPUTS, bugs=FORWARD_BUGS),
+    Step("linear_backward", "Linear.backward", BACKWARD_CASES, run_backward, BACKWARD_OUTPUTS, bugs=ACCUMULATION_BUGS),
 )

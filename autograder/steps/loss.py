@@ -1,10 +1,8 @@
 """Steps `loss_forward` and `loss_backward`: SoftmaxCrossEntropy."""
 
-from dataclasses import replace
-
 import numpy as np
 
-from autograder.steps import Output, Outputs, Spec, Step
+from autograder.steps import Cases, Output, Outputs, Spec, Step
 from autograder.steps._student import owned, student_attr
 
 
@@ -56,24 +54,11 @@ BACKWARD_BUGS = {
     "missing)",
 }
 
-FORWARD = Step(
-    id="loss_forward",
-    target="SoftmaxCrossEntropy.forward",
-    specs=SPECS,
-    build=build,
-    run=run_forward,
-    outputs=(Output("loss", tensor="per-sample loss"),),
-    bugs=FORWARD_BUGS,
-)
+FORWARD_OUTPUTS = (Output("loss", tensor="per-sample loss"),)
+BACKWARD_OUTPUTS = (Output("dx", tensor="returned dL/dx"),)
 # The derivative runs on the forward's cases.
+CASES = Cases(SPECS, build)
 STEPS = (
-    FORWARD,
-    replace(
-        FORWARD,
-        id="loss_backward",
-        target="SoftmaxCrossEntropy.derivative",
-        run=run_backward,
-        outputs=(Output("dx", tensor="returned dL/dx"),),
-        bugs=BACKWARD_BUGS,
-    ),
+    Step("loss_forward", "SoftmaxCrossEntropy.forward", CASES, run_forward, FORWARD_OUTPUTS, bugs=FORWARD_BUGS),
+    Step("loss_backward", "SoftmaxCrossEntropy.derivative", CASES, run_backward, BACKWARD_OUTPUTS, bugs=BACKWARD_BUGS),
 )

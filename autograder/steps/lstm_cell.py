@@ -10,8 +10,8 @@ from functools import partial
 
 import numpy as np
 
-from autograder.steps import Output, Outputs, Spec, zero_grad_schedule
-from autograder.steps._module import accumulation_specs, gradient_outputs, module_steps
+from autograder.steps import Cases, Output, Outputs, Spec, Step, zero_grad_schedule
+from autograder.steps._module import ACCUMULATION_BUGS, accumulation_specs, gradient_outputs
 from autograder.steps._student import backward_calls, grab, members, new_cell
 
 # The same four parameters as the RNN cell, four times taller, and the same shapes and flavours of cases.
@@ -99,16 +99,19 @@ BACKWARD_BUGS = {
     "so d_o = dh_new * tanh(c_new)",
     "g_sigmoid_derivative": "g is a tanh: its derivative is 1 - g², not the sigmoid's g * (1 - g)",
     "d_i_from_i": "d_i is dc_total * i: c_new = f * c + i * g, so d_i = dc_total * g (and d_g = dc_total * i)",
+    **ACCUMULATION_BUGS,
 }
 
-STEPS = module_steps(
-    "LSTMCell",
+FORWARD_OUTPUTS = (Output("c_new", position=1, returns="c_new"), Output("h_new", position=0, returns="h_new"))
+BACKWARD_OUTPUTS = gradient_outputs(("dx", "dh", "dc"), GRADS)
+# Backward runs on the forward's cases, then on repeated calls (gradients accumulate until zero_grad()).
+CASES = Cases(SPECS, build)
+BACKWARD_CASES = Cases(
+    SPECS
+    + accumulation_specs(twice={"batch": 3, "input": 4, "hidden": 2}, reset={"batch": 2, "input": 2, "hidden": 3}),
     build,
-    forward=(run_forward, (Output("c_new", position=1, returns="c_new"), Output("h_new", position=0, returns="h_new"))),
-    backward=(run_backward, gradient_outputs(("dx", "dh", "dc"), GRADS)),
-    specs=SPECS,
-    accumulation=accumulation_specs(
-        twice={"batch": 3, "input": 4, "hidden": 2}, reset={"batch": 2, "input": 2, "hidden": 3}
-    ),
-    bugs=(FORWARD_BUGS, BACKWARD_BUGS),
+)
+STEPS = (
+    Step("lstm_forward", "LSTMCell.forward", CASES, run_forward, FORWARD_OUTPUTS, bugs=FORWARD_BUGS),
+    Step("lstm_backward", "LSTMCell.backward", BACKWARD_CASES, run_backward, BACKWARD_OUTPUTS, bugs=BACKWARD_BUGS),
 )

@@ -8,7 +8,7 @@ autograd through the recurrence, so a pass shows that the double sum equals auto
 
 import numpy as np
 
-from autograder.steps import Output, Outputs, Spec, Step
+from autograder.steps import Cases, Output, Outputs, Spec, Step
 from autograder.steps._student import members, student_attr
 
 
@@ -78,15 +78,5 @@ SPECS = (
     Spec("3 steps, input 1, hidden 1", {"steps": 3, "input": 1, "hidden": 1}),
 )
 
-STEPS = (
-    Step(
-        id="poem_bptt",
-        bugs=BUGS,
-        target="bptt_gradients",
-        specs=SPECS,
-        build=build,
-        run=run,
-        outputs=(Output("dW", tensor="returned dW"), Output("db", tensor="returned db")),
-        batch_of=lambda spec: None,
-    ),
-)
+OUTPUTS = (Output("dW", tensor="returned dW"), Output("db", tensor="returned db"))
+STEPS = (Step("poem_bptt", "bptt_gradients", Cases(SPECS, build), run, OUTPUTS, bugs=BUGS),)

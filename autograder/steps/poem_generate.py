@@ -9,7 +9,7 @@ import numpy as np
 
 from autograder.cases import Case
 from autograder.locators import as_locator
-from autograder.steps import Output, Outputs, Spec, Step
+from autograder.steps import Cases, Output, Outputs, Spec, Step
 from autograder.steps._poems import (
     END,
     PAD,
@@ -113,7 +113,7 @@ def _clear_choices(rows: np.ndarray, end: int) -> bool:
     return top.shape[1] < 2 or not np.any(top[:, -1] - top[:, -2] < 1e-6)
 
 
-def build_generate(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
+def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
     """-> weights, vocab (code points (V,)), begin (code points), max_length.
 
     For the flavour `ends`, E's bias is set so that E first wins the argmax partway through
@@ -161,7 +161,7 @@ def build_generate(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray
     return {**w, "vocab": encode_text(vocab), "begin": encode_text(begin), "max_length": np.array(spec["max_length"])}
 
 
-def run_generate(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+def run(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     """Run the student's gen_poem() with the case's model; store the poem's code points in out."""
     gen_poem = student_attr("hw.poems.generate", "gen_poem")
     vocab, begin = decode_text(inputs["vocab"]), decode_text(inputs["begin"])
@@ -190,7 +190,8 @@ def run_generate(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     out["poem"] = encode_text(poem).astype(np.float64)
 
 
-def locate_poem(case: Case, produced: Outputs, tolerance: Tolerance) -> list[str]:
+@as_locator
+def locate(case: Case, produced: Outputs, tolerance: Tolerance) -> list[str]:
     """-> the poems as text and the first character that differs."""
     got = produced.get("poem")
     if "poem" not in case.expected or not isinstance(got, np.ndarray):
@@ -235,7 +236,7 @@ BUGS = {
 _BEGIN = Described("V {vocab}, begin word of {begin}")
 _ENDS = _BEGIN.then(", stops at the end token E")
 _LIMIT = _BEGIN.then(", stops at the length limit {max_length}")
-GENERATE_SPECS = (
+SPECS = (
     _ENDS(vocab=10, embedding=4, hidden=5, begin=1, max_length=20, stop="ends"),
     _ENDS(vocab=14, embedding=5, hidden=4, begin=2, max_length=16, stop="ends"),
     _LIMIT(vocab=8, embedding=3, hidden=6, begin=1, max_length=12, stop="limit"),
@@ -247,19 +248,8 @@ GENERATE_SPECS = (
     ),
 )
 
-STEPS = (
-    Step(
-        id="poem_generate",
-        target="gen_poem",
-        specs=GENERATE_SPECS,
-        build=build_generate,
-        run=run_generate,
-        outputs=(
-            Output("poem", tensor="the poem's characters (code points)"),
-            Output("unknown_begin", tensor="ValueError for a begin word outside the vocabulary"),
-        ),
-        locate=as_locator(locate_poem),
-        batch_of=lambda spec: None,
-        bugs=BUGS,
-    ),
+OUTPUTS = (
+    Output("poem", tensor="the poem's characters (code points)"),
+    Output("unknown_begin", tensor="ValueError for a begin word outside the vocabulary"),
 )
+STEPS = (Step("poem_generate", "gen_poem", Cases(SPECS, build), run, OUTPUTS, locate=locate, bugs=BUGS),)

@@ -9,13 +9,13 @@ import numpy as np
 
 from autograder.cases import Case
 from autograder.locators import as_locator
-from autograder.steps import Output, Outputs, Spec, Step
+from autograder.steps import Cases, Output, Outputs, Spec, Step
 from autograder.steps._poems import build_weights, logits_of, new_model
 from autograder.steps._specs import Described
 from autograder.tolerance import Tolerance
 
 
-def build_model(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
+def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
     """-> weights, sentence (B, T) and test_sentence (1, T') of indices."""
     V, E, H = spec["vocab"], spec["embedding"], spec["hidden"]
     inputs = build_weights(rng, V, E, H)
@@ -24,7 +24,7 @@ def build_model(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
     return inputs
 
 
-def run_model(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+def run(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     """Run the student's RNN_model on the case's sentence; store its logits in out."""
     import torch
 
@@ -41,7 +41,8 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def locate_model(case: Case, produced: Outputs, tolerance: Tolerance) -> list[str]:
+@as_locator
+def locate(case: Case, produced: Outputs, tolerance: Tolerance) -> list[str]:
     """Names a known slip when the produced logits are a known transform of the expected ones."""
     got, expected = produced.get("logits"), case.expected["logits"]
     if not isinstance(got, np.ndarray):
@@ -93,29 +94,20 @@ def locate_model(case: Case, produced: Outputs, tolerance: Tolerance) -> list[st
 
 _MODEL = Described("V {vocab}, embedding {embedding}, hidden {hidden}, batch {batch}, {steps:step}")
 _WITH_TEST = _MODEL.then("; test {test_steps:step}")
-MODEL_SPECS = (
+SPECS = (
     _MODEL(vocab=9, embedding=4, hidden=3, batch=2, steps=5),
     _WITH_TEST(vocab=12, embedding=6, hidden=5, batch=3, steps=7, test_steps=4),
     _MODEL(vocab=5, embedding=3, hidden=4, batch=1, steps=1),
     _WITH_TEST(vocab=7, embedding=2, hidden=6, batch=4, steps=3, test_steps=6),
 )
 
-STEPS = (
-    Step(
-        id="poem_model",
-        target="RNN_model.forward",
-        specs=MODEL_SPECS,
-        build=build_model,
-        run=run_model,
-        outputs=(
-            Output("logits", tensor="logits (B * T, V), training mode"),
-            Output("test_logits", tensor="logits (1, V) with is_test=True"),
-            Output(
-                "logits_again", tensor="logits of a second call on the same batch (each call starts from zero states)"
-            ),
-        ),
-        tolerance=Tolerance(rtol=1e-6, atol=1e-9),
-        locate=as_locator(locate_model),
-        batch_of=lambda spec: None,
-    ),
+OUTPUTS = (
+    Output("logits", tensor="logits (B * T, V), training mode"),
+    Output("test_logits", tensor="logits (1, V) with is_test=True"),
+    Output("logits_again", tensor="logits of a second call on the same batch (each call starts from zero states)"),
 )
+# No output sums or averages over the batch: a factor equal to the batch size would be a coincidence.
+CASES = Cases(SPECS, build, batch_of=lambda spec: None)
+# Two LSTM layers in float32 inside torch: float64 oracle values agree to about 1e-7.
+TOLERANCE = Tolerance(rtol=1e-6, atol=1e-9)
+STEPS = (Step("poem_model", "RNN_model.forward", CASES, run, OUTPUTS, tolerance=TOLERANCE, locate=locate),)

@@ -11,7 +11,7 @@ import numpy as np
 
 from autograder.cases import Case
 from autograder.locators import as_locator
-from autograder.steps import Output, Outputs, Spec, Step
+from autograder.steps import Cases, Output, Outputs, Spec, Step
 from autograder.steps._poems import END, POEM_CHARS, START, WrongBehaviour, decode_text, encode_text
 from autograder.steps._student import student_attr
 from autograder.tolerance import Tolerance
@@ -52,7 +52,7 @@ def _corpus_lines(rng: np.random.Generator, spec: Spec) -> list[str]:
     return lines
 
 
-def build_preprocess(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
+def build(rng: np.random.Generator, spec: Spec) -> dict[str, np.ndarray]:
     """-> corpus (code points of the lines joined by newlines), min_length, max_length, skip (code points)."""
     return {
         "corpus": encode_text("\n".join(_corpus_lines(rng, spec))),
@@ -83,7 +83,7 @@ def _as_map(value: Any, name: str, key_type: type, value_type: type) -> dict:
     return value
 
 
-def run_preprocess(inputs: dict[str, np.ndarray], out: Outputs) -> None:
+def run(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     """Run the student's process_poems() on the corpus; store the poems' vectors, lengths and word maps in out."""
     process_poems = student_attr("hw.poems.preprocess", "process_poems")
     corpus = process_poems(
@@ -129,7 +129,8 @@ def _first_poem_difference(case: Case, produced: Outputs) -> list[str]:
     return []
 
 
-def locate_preprocess(case: Case, produced: Outputs, tolerance: Tolerance) -> list[str]:
+@as_locator
+def locate(case: Case, produced: Outputs, tolerance: Tolerance) -> list[str]:
     """Names the poem or the vocabulary entry that goes wrong first, as characters."""
     lines = []
     exp_len, got_len = case.expected["lengths"], produced.get("lengths")
@@ -174,7 +175,7 @@ BUGS = {
     "their number of occurrences in all poems",
 }
 
-PREPROCESS_SPECS = (
+SPECS = (
     Spec("title:content lines, 6 poems", {"corpus": "titled"}),
     Spec("content-only lines, 8 poems", {"corpus": "content_only", "poems": 8}),
     Spec("lines with _ ( （ 《 [ or the tokens G, E inside are skipped", {"corpus": "skipped"}),
@@ -184,21 +185,10 @@ PREPROCESS_SPECS = (
     Spec("blank lines, whitespace inside the content, a second colon", {"corpus": "messy"}),
 )
 
-STEPS = (
-    Step(
-        id="poems_preprocess",
-        target="process_poems",
-        specs=PREPROCESS_SPECS,
-        build=build_preprocess,
-        run=run_preprocess,
-        outputs=(
-            Output("lengths", tensor="lengths of poems_vector (poems kept, G and E included)"),
-            Output("int_word_map", tensor="int_word_map[0], int_word_map[1], ... (code points)"),
-            Output("word_int_map", tensor="the characters of word_int_map by index (code points)"),
-            Output("vectors", tensor="poems_vector, concatenated"),
-        ),
-        locate=as_locator(locate_preprocess),
-        batch_of=lambda spec: None,
-        bugs=BUGS,
-    ),
+OUTPUTS = (
+    Output("lengths", tensor="lengths of poems_vector (poems kept, G and E included)"),
+    Output("int_word_map", tensor="int_word_map[0], int_word_map[1], ... (code points)"),
+    Output("word_int_map", tensor="the characters of word_int_map by index (code points)"),
+    Output("vectors", tensor="poems_vector, concatenated"),
 )
+STEPS = (Step("poems_preprocess", "process_poems", Cases(SPECS, build), run, OUTPUTS, locate=locate, bugs=BUGS),)

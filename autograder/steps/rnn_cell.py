@@ -9,8 +9,8 @@ from functools import partial
 
 import numpy as np
 
-from autograder.steps import Output, Outputs, Spec, zero_grad_schedule
-from autograder.steps._module import accumulation_specs, gradient_outputs, module_steps
+from autograder.steps import Cases, Output, Outputs, Spec, Step, zero_grad_schedule
+from autograder.steps._module import ACCUMULATION_BUGS, accumulation_specs, gradient_outputs
 from autograder.steps._student import backward_calls, grab, members, new_cell, owned
 
 WEIGHTS = ("W_ih", "W_hh", "b_ih", "b_hh")
@@ -87,17 +87,21 @@ BACKWARD_BUGS = {
     "tanh_derivative_no_square": "the tanh derivative is 1 - h: it is 1 - h**2",
     "dW_hh_from_h_t": "dW_hh is built from h (this step's output): it pairs dz with h_prev_t, the previous state",
     "dh_transposed_weight": "dh is dz @ W_hh.T: it is dz @ W_hh",
+    **ACCUMULATION_BUGS,
 }
 
-STEPS = module_steps(
-    "RNNCell",
-    build,
-    forward=(run_forward, (Output("h", tensor="returned h'"),)),
-    backward=(run_backward, gradient_outputs(("dx", "dh"), GRADS)),
-    specs=SPECS,
-    accumulation=accumulation_specs(
+FORWARD_OUTPUTS = (Output("h", tensor="returned h'"),)
+BACKWARD_OUTPUTS = gradient_outputs(("dx", "dh"), GRADS)
+# Backward runs on the forward's cases, then on repeated calls (gradients accumulate until zero_grad()).
+CASES = Cases(SPECS, build)
+BACKWARD_CASES = Cases(
+    SPECS
+    + accumulation_specs(
         twice={"batch": 3, "input": 4, "hidden": 2}, reset={"batch": 2, "input": 2, "hidden": 3}, calls="backward"
     ),
-    build_backward=build_backward,
-    bugs=(FORWARD_BUGS, BACKWARD_BUGS),
+    build_backward,
+)
+STEPS = (
+    Step("rnn_forward", "RNNCell.forward", CASES, run_forward, FORWARD_OUTPUTS, bugs=FORWARD_BUGS),
+    Step("rnn_backward", "RNNCell.backward", BACKWARD_CASES, run_backward, BACKWARD_OUTPUTS, bugs=BACKWARD_BUGS),
 )

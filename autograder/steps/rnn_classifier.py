@@ -10,13 +10,12 @@ message can say at which time step and layer things first go wrong
 differently, or never calls the cells, is never failed by that diagnosis.
 """
 
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from autograder.locators.rnn_classifier import locate_backward, locate_forward
-from autograder.steps import Output, Outputs, Spec, Step
+from autograder.steps import Cases, Output, Outputs, Spec, Step
 from autograder.steps._specs import Described
 from autograder.steps._student import grab, owned, student_attr
 from autograder.steps._trace import record_calls
@@ -133,6 +132,7 @@ SPECS = (
     _SPEC("h_0 omitted (zeros)", batch=5, seq=3, input=6, hidden=4, output=5, layers=2, no_h0=True),
 )
 
+FORWARD_OUTPUTS = (Output("logits", tensor="returned logits"),)
 BACKWARD_OUTPUTS = (
     (
         Output("out_dW", where=WHERE_B, tensor="self.output_layer.dW"),
@@ -146,24 +146,9 @@ BACKWARD_OUTPUTS = (
     + (Output("dh_0", where=WHERE_B, tensor="returned dh_0"),)
 )
 
-FORWARD = Step(
-    id="rnn_classifier_forward",
-    target=WHERE_F,
-    specs=SPECS,
-    build=build,
-    run=run_forward,
-    outputs=(Output("logits", tensor="returned logits"),),
-    locate=locate_forward,
-)
 # Backward runs on the forward's cases.
+CASES = Cases(SPECS, build)
 STEPS = (
-    FORWARD,
-    replace(
-        FORWARD,
-        id="rnn_classifier_backward",
-        target=WHERE_B,
-        run=run_backward,
-        outputs=BACKWARD_OUTPUTS,
-        locate=locate_backward,
-    ),
+    Step("rnn_classifier_forward", WHERE_F, CASES, run_forward, FORWARD_OUTPUTS, locate=locate_forward),
+    Step("rnn_classifier_backward", WHERE_B, CASES, run_backward, BACKWARD_OUTPUTS, locate=locate_backward),
 )

@@ -8,12 +8,10 @@ length then codes, with `scores` (P,) in that order. When a path differs, the me
 also spells both as strings.
 """
 
-from dataclasses import replace
-
 import numpy as np
 
 from autograder.locators.search import locate_path
-from autograder.steps import Output, Outputs, Spec, Step
+from autograder.steps import Cases, Output, Outputs, Spec, Step
 from autograder.steps._numbers import number
 from autograder.steps._paths import SYMBOLS, decode, encode, encode_scores, symbols_of  # noqa: F401 (decode re-exported)
 from autograder.steps._specs import Described
@@ -53,6 +51,16 @@ def run_beam(inputs: dict[str, np.ndarray], out: Outputs) -> None:
     out["best_path"] = encode(result[0], symbols, "bestPath")
     out["paths"], out["scores"] = encode_scores(result[1], symbols)
 
+
+GREEDY_OUTPUTS = (
+    Output("path", tensor="returned forward_path, as symbol codes (1 = SymbolSets[0])"),
+    Output("prob", tensor="returned forward_prob"),
+)
+BEAM_OUTPUTS = (
+    Output("best_path", tensor="returned bestPath, as symbol codes (1 = SymbolSets[0])"),
+    Output("paths", tensor="the paths of mergedPathScores, as symbol codes sorted by length, then codes"),
+    Output("scores", tensor="the scores of mergedPathScores, in that order"),
+)
 
 # A fixed best alignment, class 0 the blank (spelled a a - a b b - - c c - c): merging runs before dropping blanks
 # gives "aabcc".
@@ -133,32 +141,11 @@ BEAM_BUGS = {
     "best_of_blank_ending": "it is the best among the paths ending in a blank: bestPath has the largest merged "
     "score, both endings added",
 }
-PATH_WHERE = "returned forward_path, as symbol codes (1 = SymbolSets[0])"
-GREEDY = Step(
-    id="greedy_search",
-    target="GreedySearch",
-    specs=GREEDY_SPECS,
-    build=build,
-    run=run_greedy,
-    outputs=(Output("path", tensor=PATH_WHERE), Output("prob", tensor="returned forward_prob")),
-    locate=locate_path,
-    batch_of=lambda spec: None,
-    bugs=GREEDY_BUGS,
-)
-BEAM_OUTPUTS = (
-    Output("best_path", tensor="returned bestPath, as symbol codes (1 = SymbolSets[0])"),
-    Output("paths", tensor="the paths of mergedPathScores, as symbol codes sorted by length, then codes"),
-    Output("scores", tensor="the scores of mergedPathScores, in that order"),
-)
+GREEDY_CASES = Cases(GREEDY_SPECS, build)
+BEAM_CASES = Cases(BEAM_SPECS, build)
 STEPS = (
-    GREEDY,
-    replace(
-        GREEDY,
-        id="beam_search",
-        target="BeamSearch",
-        specs=BEAM_SPECS,
-        run=run_beam,
-        outputs=BEAM_OUTPUTS,
-        bugs=BEAM_BUGS,
+    Step(
+        "greedy_search", "GreedySearch", GREEDY_CASES, run_greedy, GREEDY_OUTPUTS, locate=locate_path, bugs=GREEDY_BUGS
     ),
+    Step("beam_search", "BeamSearch", BEAM_CASES, run_beam, BEAM_OUTPUTS, locate=locate_path, bugs=BEAM_BUGS),
 )
