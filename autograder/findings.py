@@ -2,8 +2,10 @@
 
 The comparison finds a `Mismatch` (which check failed, with its numbers) and
 names a likely cause (a `Hint`); a locator says where a mismatch starts (a
-`Location`); the judges add `Note`s (another wrong output, a crash, a
-warning, a dependency) and the student's traceback (`Traceback`). The judge
+`Location`); the judges sum the verdict up in a `Headline` (the wrong output
+and its case, the error, the count of cases passed), add `Note`s (another
+wrong output, a crash, a warning, a dependency) and the student's traceback
+(`Traceback`). The judge
 stage records, in a `Failure`, on which case and at which output the step
 first went wrong, the hints it named there and, when the code did not
 finish, why (a `Cause`). Only reports (`autograder/report.py`) make text of
@@ -14,6 +16,8 @@ results.json, never from the text.
 from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any, Union
+
+from autograder.cases import CaseKind
 
 
 class HintKind(Enum):
@@ -209,3 +213,37 @@ class Traceback:
 
 # One item of a step result's details, in the order reports show them.
 Detail = Union[Mismatch, Location, Note, Traceback]
+
+
+class HeadlineKind(Enum):
+    """What the first line of a step's message says; reports phrase each kind their own way."""
+
+    WRONG = "wrong"  # an output is wrong on a case (where, case; subject: the output's name)
+    RAISED = "raised"  # the code raised, exited or ran out of time (where, case if on one; subject: the error)
+    STUB = "stub"  # the functions are still stubs (subject: the stub's own message)
+    PASSED = "passed"  # every case passed (cases: how many of each kind)
+    NEEDS_TORCH = "needs torch"  # not run here for want of torch (subject: the student's file)
+    WELL_FORMED = "well-formed"  # quiz answers checked for form only (count of total)
+    RIGHT = "right"  # quiz answers marked against the key (count of total)
+    NOT_JUDGED = "not judged"  # judging what the code produced failed (where; subject: the exception's type)
+    REJECTED = "rejected"  # the handin was refused (subject: why)
+    NOT_RUN = "not run"  # the grader's setup could not run it (subject: why, in the grader's words)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The first line of a step's message, typed: its kind and what it names (see `HeadlineKind`).
+
+    where: the function or file it is about; case, desc: the case's label and description ('' when it is
+    not about one case); subject: what the kind names; cases: (kind, how many) of the cases passed;
+    count, total: answers.
+    """
+
+    kind: HeadlineKind
+    subject: str = ""
+    where: str = ""
+    case: str = ""
+    desc: str = ""
+    cases: tuple[tuple[CaseKind, int], ...] = ()
+    count: int = 0
+    total: int = 0

@@ -12,11 +12,23 @@ from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from autograder.cases import Case, CaseKind
 from autograder.compare import compare
-from autograder.findings import Cause, Detail, Failure, Hint, HintKind, Location, Mismatch, Note, NoteKind, Traceback
+from autograder.findings import (
+    Cause,
+    Detail,
+    Failure,
+    Headline,
+    HeadlineKind,
+    Hint,
+    HintKind,
+    Location,
+    Mismatch,
+    Note,
+    NoteKind,
+    Traceback,
+)
 from autograder.produced import Output, Outputs, Produced
 from autograder.results import STATUS_OF_ERROR, Status, StepResult
 from autograder.rubric import RubricEntry
-from autograder.text import plural
 from autograder.tolerance import Tolerance
 
 # locate(case, outputs, tolerance) -> where a mismatch starts (e.g. at a time step and layer), or None.
@@ -52,7 +64,7 @@ class Verdict:
     """The judgement of one failing case: a status with its headline and details, and where it went wrong."""
 
     status: Status
-    headline: str
+    headline: Headline
     details: list[Detail]
     failure: Failure | None = None
 
@@ -61,7 +73,7 @@ class Verdict:
 class Wrong:
     """The first wrong output of a case: its header, the output, why it is wrong, the other wrong outputs."""
 
-    header: str
+    header: Headline
     output: Output
     mismatch: Mismatch
     others: list[str]
@@ -73,8 +85,8 @@ class Wrong:
         return details + ([Note(NoteKind.ALSO_WRONG, ", ".join(self.others))] if self.others else [])
 
 
-def _header(step: Judged, case: Case, out: Output) -> str:
-    return f"{out.where or step.target}, {case.label} ({case.desc}): {out.name}"
+def _header(step: Judged, case: Case, out: Output) -> Headline:
+    return Headline(HeadlineKind.WRONG, out.name, out.where or step.target, case.label, case.desc)
 
 
 def _located(step: Judged, case: Case, produced: Outputs) -> list[Detail]:
@@ -162,17 +174,17 @@ def judge_case(step: Judged, case: Case, got: Produced) -> Verdict | None:
         status = STATUS_OF_ERROR[got.error.kind]
         where: list[Detail] = [Traceback(tuple(got.error.where))] if got.error.where else []
         if status is Status.NOT_IMPLEMENTED:
-            return Verdict(status, got.error.headline, where, _failure(step, case, None))
+            return Verdict(status, Headline(HeadlineKind.STUB, got.error.headline), where, _failure(step, case, None))
         # What was produced before the crash may already show the root cause.
         earlier = first_mismatch(step, case, got.outputs, only=set(got.outputs))
-        crash = f"{step.target}, {case.label} ({case.desc}): {got.error.headline}"
         if earlier:
             return Verdict(
                 Status.FAILED,
                 earlier.header,
-                earlier.details + [Note(NoteKind.RAISED, crash)] + where,
+                earlier.details + [Note(NoteKind.RAISED, got.error.headline)] + where,
                 _failure(step, case, earlier, got.cause),
             )
+        crash = Headline(HeadlineKind.RAISED, got.error.headline, step.target, case.label, case.desc)
         return Verdict(status, crash, where, _failure(step, case, None, got.cause))
     wrong = first_mismatch(step, case, got.outputs)
     if wrong is None:
@@ -183,11 +195,11 @@ def judge_case(step: Judged, case: Case, got: Produced) -> Verdict | None:
     return Verdict(Status.FAILED, wrong.header, details, _failure(step, case, wrong))
 
 
-def _passing_headline(cases: list[Case]) -> str:
+def _passing_headline(cases: list[Case]) -> Headline:
+    # The stored cases are always counted (0 where only live ones ran); other kinds where there were some.
     counts = {kind: sum(1 for c in cases if c.kind is kind) for kind in CaseKind}
-    parts = [plural(counts[CaseKind.STORED], "stored case")]
-    parts += [plural(n, kind.value) for kind, n in counts.items() if kind is not CaseKind.STORED and n]
-    return "passed " + " and ".join(parts)
+    shown = tuple((kind, n) for kind, n in counts.items() if kind is CaseKind.STORED or n)
+    return Headline(HeadlineKind.PASSED, cases=shown)
 
 
 def judge_step(

@@ -9,7 +9,7 @@ was collected (in this process, or decoded once from a worker's report).
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, Sequence
 
-from autograder.findings import Cause, Failure, Note, NoteKind, Traceback
+from autograder.findings import Cause, Failure, Headline, HeadlineKind, Note, NoteKind, Traceback
 from autograder.isolation import CodeError, ErrorKind
 from autograder.results import STATUS_OF_ERROR, Status, StepResult
 from autograder.rubric import RubricEntry
@@ -85,7 +85,7 @@ def _not_reported(quiz: Quiz, entry: RubricEntry, report: QuizReport) -> StepRes
         0.0,
         entry.points,
         STATUS_OF_ERROR[error.kind],
-        f"{quiz.target}: {error.headline}",
+        Headline(HeadlineKind.RAISED, error.headline, quiz.target),
         [Traceback(tuple(error.where))] if error.where else [],
         failure=Failure(cause=report.cause) if report.cause else None,
     )
@@ -112,11 +112,7 @@ def judge_answers(quiz: Quiz, entry: RubricEntry, report: QuizReport, key: dict[
     answers = report.answers
     if not problems:
         result.status = Status.NOT_MARKED
-        result.headline = (
-            f"all {plural(len(answers), 'answer')} are well-formed"
-            if len(answers) != 1
-            else "the answer is well-formed"
-        )
+        result.headline = Headline(HeadlineKind.WELL_FORMED, count=len(answers), total=len(answers))
         result.details = [
             Note(
                 NoteKind.MARKING,
@@ -129,7 +125,9 @@ def judge_answers(quiz: Quiz, entry: RubricEntry, report: QuizReport, key: dict[
     answered = len(answers) - len(problems)
     result.status = Status.NOT_IMPLEMENTED if len(stubs) == len(answers) else Status.FAILED
     result.headline = (
-        stubs[0] if result.status is Status.NOT_IMPLEMENTED else f"{answered} of {len(answers)} answers are well-formed"
+        Headline(HeadlineKind.STUB, stubs[0])
+        if result.status is Status.NOT_IMPLEMENTED
+        else Headline(HeadlineKind.WELL_FORMED, count=answered, total=len(answers))
     )
     result.details = [Note(NoteKind.ANSWER, p) for p in problems]
     return result
@@ -154,10 +152,10 @@ def _marked(quiz: Quiz, entry: RubricEntry, answers: list[Answer], key: dict[int
     right = sum(marks.values())
     total = len(quiz.questions)
     if len(stubs) == total:
-        result.status, result.headline = Status.NOT_IMPLEMENTED, stubs[0] or ""
+        result.status, result.headline = Status.NOT_IMPLEMENTED, Headline(HeadlineKind.STUB, stubs[0] or "")
     else:
         result.status = Status.PASSED if right == total else Status.FAILED
-        result.headline = f"{right} of {total} answers are right"
+        result.headline = Headline(HeadlineKind.RIGHT, count=right, total=total)
     result.points = entry.points * right / total
     result.details = [
         Note(

@@ -1,8 +1,9 @@
 """Presenting results: the findings as message lines, the terminal table and Gradescope's results.json.
 
-Findings (`autograder/findings.py`) become text here and nowhere else: a
-comparison's `Mismatch` with its numbers, hints, a locator's `Location`, the
-judges' `Note`s and a traceback, each indented under the step's headline.
+Findings (`autograder/findings.py`) become text here and nowhere else: the
+step's `Headline`, then, indented under it, a comparison's `Mismatch` with
+its numbers, hints, a locator's `Location`, the judges' `Note`s and a
+traceback.
 
 results.json also carries the typed facts that reports across handins read
 (`autograder/classreport/`), in the places Gradescope's schema leaves for
@@ -17,7 +18,20 @@ from pathlib import Path
 from typing import Any
 
 from autograder import __version__
-from autograder.findings import Check, Detail, DtypeSlip, Hint, Location, Mismatch, Note, NoteKind, Traceback
+from autograder.cases import CaseKind
+from autograder.findings import (
+    Check,
+    Detail,
+    DtypeSlip,
+    Headline,
+    HeadlineKind,
+    Hint,
+    Location,
+    Mismatch,
+    Note,
+    NoteKind,
+    Traceback,
+)
 from autograder.results import Status, StepResult
 from autograder.supported import TORCH_INSTALL
 from autograder.text import plural
@@ -82,6 +96,38 @@ def mismatch_lines(m: Mismatch) -> list[str]:
     return lines + ([hint_line(m.hint)] if m.hint else [])
 
 
+def _passed(cases: tuple[tuple[CaseKind, int], ...]) -> str:
+    return "passed " + " and ".join(
+        plural(n, "stored case" if kind is CaseKind.STORED else kind.value) for kind, n in cases
+    )
+
+
+def _well_formed(count: int, total: int) -> str:
+    if count == total:
+        return "the answer is well-formed" if total == 1 else f"all {plural(total, 'answer')} are well-formed"
+    return f"{count} of {total} answers are well-formed"
+
+
+def headline_text(h: Headline | None) -> str:
+    """-> the first line of a step's message ('' for none), e.g. "Linear.forward, case 2 (batch 1, in 6, out 2): y"."""
+    if h is None:
+        return ""
+    about = f"{h.where}, {h.case} ({h.desc})" if h.case else h.where
+    said = {
+        HeadlineKind.WRONG: lambda: f"{about}: {h.subject}",
+        HeadlineKind.RAISED: lambda: f"{about}: {h.subject}",
+        HeadlineKind.STUB: lambda: h.subject,
+        HeadlineKind.PASSED: lambda: _passed(h.cases),
+        HeadlineKind.NEEDS_TORCH: lambda: f"not run: {h.subject} needs torch",
+        HeadlineKind.WELL_FORMED: lambda: _well_formed(h.count, h.total),
+        HeadlineKind.RIGHT: lambda: f"{h.count} of {h.total} answers are right",
+        HeadlineKind.NOT_JUDGED: lambda: f"{about}: what the code produced could not be judged ({h.subject})",
+        HeadlineKind.REJECTED: lambda: f"handin rejected: {h.subject}",
+        HeadlineKind.NOT_RUN: lambda: h.subject,
+    }
+    return said[h.kind]()
+
+
 def _note_lines(note: Note) -> list[str]:
     if note.kind is NoteKind.PASSED_WITH:
         return [f"note: {note.text}"]
@@ -114,7 +160,8 @@ def detail_lines(details: list[Detail]) -> list[str]:
 
 def message_lines(r: StepResult) -> list[str]:
     """-> a step's message: its headline followed by its details."""
-    return ([r.headline] if r.headline else []) + detail_lines(r.details)
+    headline = headline_text(r.headline)
+    return ([headline] if headline else []) + detail_lines(r.details)
 
 
 def _points(x: float) -> str:
@@ -177,7 +224,7 @@ def table(results: list[StepResult], width: int = 100) -> str:
     lines = [f"{'step':<{id_w}}  {'points':>{pts_w}}  result", rule]
     for r, p in zip(results, pts):
         line = f"{r.id:<{id_w}}  {p:>{pts_w}}  {_verdict(r)}"
-        summary = "" if r.passed else r.summary
+        summary = "" if r.passed else headline_text(r.headline)
         if summary:
             room = max(20, width - len(line) - 2)
             line += "  " + (summary if len(summary) <= room else summary[: room - 3] + "...")

@@ -1,7 +1,7 @@
 """The verdict on a step (`StepResult`), as the runner and official grading report it.
 
-A result holds its status, a one-line headline, the findings that explain
-it (`Detail`s) and, typed, where it first went wrong (`Failure`). Reports
+A result holds its status, its `Headline`, the findings that explain it
+(`Detail`s) and, typed, where it first went wrong (`Failure`). Reports
 (`report.py`, official grading's outputs) phrase and present it; nothing
 here makes message text of findings.
 """
@@ -9,7 +9,7 @@ here makes message text of findings.
 from dataclasses import dataclass, field
 from enum import Enum
 
-from autograder.findings import Detail, Failure, Note, NoteKind
+from autograder.findings import Detail, Failure, Headline, HeadlineKind, Note, NoteKind
 from autograder.isolation import ErrorKind
 from autograder.rubric import RubricEntry
 
@@ -35,13 +35,13 @@ STATUS_OF_ERROR = {
 
 @dataclass
 class StepResult:
-    """The verdict on one step: its status, a one-line headline and the findings that explain it."""
+    """The verdict on one step: its status, its headline and the findings that explain it."""
 
     id: str
     points: float
     max_points: float
     status: Status = Status.FAILED
-    headline: str = ""
+    headline: Headline | None = None
     details: list[Detail] = field(default_factory=list)
     cases_checked: int = 0
     # Typed: where it first went wrong and the hints named there (None when it did not fail on a case).
@@ -62,11 +62,6 @@ class StepResult:
         """Whether its points count in the local total (not for a step only official grading marks or one not run)."""
         return self.status not in (Status.NOT_MARKED, Status.NEEDS_TORCH)
 
-    @property
-    def summary(self) -> str:
-        """The headline, for the table."""
-        return self.headline
-
 
 def needs_torch(entry: RubricEntry) -> StepResult:
     """-> the result of a step whose code needs torch, on a machine without it: not run, neither passed nor failed."""
@@ -75,7 +70,7 @@ def needs_torch(entry: RubricEntry) -> StepResult:
         0.0,
         entry.points,
         Status.NEEDS_TORCH,
-        f"not run: {entry.file} needs torch",
+        Headline(HeadlineKind.NEEDS_TORCH, entry.file),
         [Note(NoteKind.TORCH, "")],
     )
 

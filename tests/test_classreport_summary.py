@@ -5,9 +5,10 @@ import csv
 import io
 import json
 
+from autograder.cases import CaseKind
 from autograder.classreport.collect import collect
 from autograder.classreport.summary import NOT_RECORDED, hints_csv, summarize
-from autograder.findings import Cause, Failure, Hint, HintKind
+from autograder.findings import Cause, Failure, Headline, HeadlineKind, Hint, HintKind
 from autograder.report import ISOLATION_KEY, gradescope_json, grading_facts
 from autograder.results import Status, StepResult
 
@@ -19,11 +20,11 @@ FACTS = grading_facts("official", {"secret_fingerprint": "abc", "hidden_cases_pe
 
 
 def passed(step: str, points: float = 5) -> StepResult:
-    return StepResult(step, points, points, Status.PASSED, "passed 3 stored cases")
+    return StepResult(step, points, points, Status.PASSED, Headline(HeadlineKind.PASSED, cases=((CaseKind.STORED, 3),)))
 
 
 def wrong(step: str, output: str, *hints: Hint, points: float = 5) -> StepResult:
-    return StepResult(step, 0, points, Status.FAILED, f"{output}, case 1: wrong",
+    return StepResult(step, 0, points, Status.FAILED, Headline(HeadlineKind.WRONG, output, "L", "case 1", "tiny"),
                       failure=Failure("case 1", "stored", output, hints))
 
 
@@ -39,13 +40,17 @@ def class_folder(tmp_path):
     write(folder, "ann", [wrong("linear", dw, ACCUMULATE), wrong("rnn", "RNNCell.backward: db", BATCH)])
     write(folder, "bob", [wrong("linear", dw, ACCUMULATE), wrong("rnn", "RNNCell.backward: db", BATCH3)])
     write(folder, "cy", [wrong("linear", "Linear.backward: dx"), passed("rnn")])
-    write(folder, "dee", [passed("linear"), StepResult("rnn", 0, 5, Status.TIMED_OUT, "RNNCell.backward: timed out",
+    timed_out = Headline(HeadlineKind.RAISED, "timed out", "RNNCell.backward")
+    write(folder, "dee", [passed("linear"), StepResult("rnn", 0, 5, Status.TIMED_OUT, timed_out,
                                                        failure=Failure("case 2", "hidden"))])
-    write(folder, "eve", [StepResult(s, 0, 5, Status.ERROR, "handin rejected: '../x.py': path with '..'",
+    rejected = Headline(HeadlineKind.REJECTED, "'../x.py': path with '..'")
+    write(folder, "eve", [StepResult(s, 0, 5, Status.ERROR, rejected,
                                      failure=Failure(cause=Cause.REJECTED)) for s in ("linear", "rnn")])
-    write(folder, "gil", [passed("linear"), StepResult("rnn", 0, 5, Status.ERROR, "RNNCell.backward: not judged",
+    not_judged = Headline(HeadlineKind.NOT_JUDGED, "TypeError", "RNNCell.backward")
+    write(folder, "gil", [passed("linear"), StepResult("rnn", 0, 5, Status.ERROR, not_judged,
                                                        failure=Failure(cause=Cause.NOT_JUDGED))])
-    write(folder, "fay", [StepResult("linear", 0, 5, Status.ERROR, "Linear.backward, case 3: stopped by the grader",
+    stopped = Headline(HeadlineKind.RAISED, "stopped by the grader", "Linear.backward", "case 3", "tiny")
+    write(folder, "fay", [StepResult("linear", 0, 5, Status.ERROR, stopped,
                                      failure=Failure("case 3", "stored", cause=Cause.OVER_BUDGET)), passed("rnn")])
     (folder / "gradebook.csv").write_text("handin,total\n")
     (folder / "notes.json").write_text("{\"not\": \"results\"}")

@@ -9,6 +9,8 @@ import pytest
 # These tests compare runs with and without torch, so torch must be installed.
 pytest.importorskip("torch")
 
+from autograder.cases import CaseKind
+from autograder.findings import Headline, HeadlineKind
 from autograder.report import gradescope_json, table, torch_note
 from autograder.results import Status, StepResult, needs_torch
 from autograder.rubric import load_rubric
@@ -60,7 +62,7 @@ def test_report_of_a_step_that_needs_torch():
     entry = next(e for e in load_rubric() if e.id == "poem_model")
     result = needs_torch(entry)
     assert result.status is Status.NEEDS_TORCH and not result.failed and not result.passed and not result.counted
-    other = StepResult("poem_bptt", 5, 5, Status.PASSED, "passed 4 stored cases")
+    other = StepResult("poem_bptt", 5, 5, Status.PASSED, Headline(HeadlineKind.PASSED, cases=((CaseKind.STORED, 4),)))
     data = gradescope_json([result, other], 1.0)
     assert "status" not in data["tests"][0] and data["tests"][1]["status"] == "passed"
     assert data["score"] == 5 and data["max_score"] == 20

@@ -7,7 +7,7 @@ from autograder.findings import Cause, Location
 from autograder.isolation import CodeError, ErrorKind
 from autograder.judging import judge_case, judge_step
 from autograder.produced import Produced
-from autograder.report import detail_lines, hint_line
+from autograder.report import detail_lines, headline_text, hint_line
 from autograder.results import Status
 from autograder.rubric import RubricEntry
 from autograder.steps import Cases, Output, Outputs, Step
@@ -41,7 +41,7 @@ def test_passing_case_has_no_verdict_and_a_mismatch_names_case_and_tensor():
     assert judge_case(step, case(), produced(np.ones(2), np.ones(2))) is None
     verdict = judge_case(step, case(CaseKind.LIVE, 3), produced(np.zeros(2), np.zeros(2)))
     assert verdict.status is Status.FAILED
-    assert verdict.headline == "Thing.forward, live torch case 3 (tiny): y"
+    assert headline_text(verdict.headline) == "Thing.forward, live torch case 3 (tiny): y"
     assert any("all zeros" in line for line in detail_lines(verdict.details))
     assert detail_lines(verdict.details)[-1] == "  also wrong in this case: z"
 
@@ -75,16 +75,18 @@ def test_errors_keep_their_kind():
     step = make_step()
     stub = CodeError(ErrorKind.NOT_IMPLEMENTED, "s: Thing.forward is not implemented yet")
     verdict = judge_case(step, case(), produced(np.ones(2), error=stub))
-    assert (verdict.status, verdict.headline, detail_lines(verdict.details)) == (Status.NOT_IMPLEMENTED,
+    assert (verdict.status, headline_text(verdict.headline), detail_lines(verdict.details)) == (Status.NOT_IMPLEMENTED,
                                                                                  stub.headline, [])
     slow = judge_case(step, case(), produced(np.ones(2), error=CodeError(ErrorKind.TIMED_OUT, "timed out after 1 s")))
-    assert slow.status is Status.TIMED_OUT and slow.headline == "Thing.forward, case 1 (tiny): timed out after 1 s"
+    assert slow.status is Status.TIMED_OUT and headline_text(slow.headline) == (
+        "Thing.forward, case 1 (tiny): timed out after 1 s"
+    )
     crash = CodeError(ErrorKind.EXCEPTION, "ValueError: bad", ["mytorch/thing.py:3 in forward"])
     assert judge_case(step, case(), produced(np.ones(2), error=crash)).status is Status.ERROR
     # A wrong output produced before the crash is the root cause, so it leads.
     verdict = judge_case(step, case(), produced(np.zeros(2), error=crash))
-    assert verdict.status is Status.FAILED and verdict.headline.endswith(": y")
-    assert "  then it raised: Thing.forward, case 1 (tiny): ValueError: bad" in detail_lines(verdict.details)
+    assert verdict.status is Status.FAILED and headline_text(verdict.headline).endswith(": y")
+    assert "  then it raised: ValueError: bad" in detail_lines(verdict.details)
 
 
 def test_a_locator_that_cannot_read_the_student_values_leaves_the_verdict_alone():
@@ -92,7 +94,8 @@ def test_a_locator_that_cannot_read_the_student_values_leaves_the_verdict_alone(
         raise TypeError("the recorded call holds a list, not an array")
 
     verdict = judge_case(make_step(locate), case(), produced(np.zeros(2), np.ones(2)))
-    assert verdict.headline == "Thing.forward, case 1 (tiny): y" and "all zeros" in detail_lines(verdict.details)[-1]
+    assert headline_text(verdict.headline) == "Thing.forward, case 1 (tiny): y"
+    assert "all zeros" in detail_lines(verdict.details)[-1]
 
 
 def test_a_locator_reads_records_and_the_tolerance():
@@ -116,7 +119,7 @@ def test_judge_step_counts_cases_by_kind_and_notes_warnings_of_a_passing_step():
     good = produced(np.ones(2), np.ones(2), warnings=[warned])
     result = judge_step(make_step(), ENTRY, cases, lambda i, c: good)
     assert result.passed and result.points == 5 and result.cases_checked == 5
-    assert result.headline == "passed 2 stored cases and 1 live torch case and 2 hidden cases"
+    assert headline_text(result.headline) == "passed 2 stored cases and 1 live torch case and 2 hidden cases"
     assert detail_lines(result.details) == [
         "note: numpy warned: RuntimeWarning: overflow encountered in exp (mytorch/a.py:3)"]
     asked = []

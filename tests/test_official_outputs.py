@@ -2,14 +2,16 @@
 
 import json
 
-from autograder.findings import Check, Mismatch
+from autograder.cases import CaseKind
+from autograder.findings import Check, Headline, HeadlineKind, Mismatch
 from autograder.official.judging.outputs import autolab_line, feedback_text, gradebook_csv, results_json
 from autograder.results import Status, StepResult
 
 
 def results() -> list[StepResult]:
-    return [StepResult("a", 5.0, 5, Status.PASSED, "passed 3 stored cases"),
-            StepResult("b", 0.0, 10, Status.FAILED, "B.forward, hidden case 2 (batch 3): y",
+    return [StepResult("a", 5.0, 5, Status.PASSED, Headline(HeadlineKind.PASSED, cases=((CaseKind.STORED, 3),))),
+            StepResult("b", 0.0, 10, Status.FAILED,
+                       Headline(HeadlineKind.WRONG, "y", "B.forward", "hidden case 2", "batch 3"),
                        [Mismatch(Check.VALUES, (3,), mismatched=1, total=3)])]
 
 

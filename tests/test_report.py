@@ -2,18 +2,21 @@
 
 import json
 
-from autograder.findings import Check, Mismatch, Note, NoteKind
+from autograder.cases import CaseKind
+from autograder.findings import Check, Headline, HeadlineKind, Mismatch, Note, NoteKind
 from autograder.report import failure_details, gradescope_json, table, write_json
 from autograder.results import Status, StepResult
 
 
 def results() -> list[StepResult]:
     return [
-        StepResult("linear_forward", 5, 5, Status.PASSED, "passed 5 stored cases"),
-        StepResult("rnn_backward", 0, 15, Status.FAILED, "RNNCell.backward, case 7 (batch 3): dW_hh",
+        StepResult("linear_forward", 5, 5, Status.PASSED, Headline(HeadlineKind.PASSED, cases=((CaseKind.STORED, 5),))),
+        StepResult("rnn_backward", 0, 15, Status.FAILED,
+                   Headline(HeadlineKind.WRONG, "dW_hh", "RNNCell.backward", "case 7", "batch 3"),
                    [Mismatch(Check.VALUES, (2, 2), mismatched=4, total=4)]),
-        StepResult("gru_forward", 0, 15, Status.NOT_IMPLEMENTED, "gru_forward: GRUCell.forward is not implemented yet"),
-        StepResult("mc", 0, 10, Status.NOT_MARKED, "all 5 answers are well-formed"),
+        StepResult("gru_forward", 0, 15, Status.NOT_IMPLEMENTED,
+                   Headline(HeadlineKind.STUB, "gru_forward: GRUCell.forward is not implemented yet")),
+        StepResult("mc", 0, 10, Status.NOT_MARKED, Headline(HeadlineKind.WELL_FORMED, count=5, total=5)),
     ]
 
 
@@ -41,7 +44,8 @@ def test_failure_details_list_only_failed_steps():
 
 
 def test_failure_details_show_a_passing_steps_note_too():
-    noted = StepResult("ctc_forward", 15, 15, Status.PASSED, "passed 3 stored cases",
+    passed = Headline(HeadlineKind.PASSED, cases=((CaseKind.STORED, 3),))
+    noted = StepResult("ctc_forward", 15, 15, Status.PASSED, passed,
                        [Note(NoteKind.PASSED_WITH,
                              "CTCLoss.forward returned the loss as an array of shape (1,): a plain float is expected")])
     details = failure_details([*results(), noted])

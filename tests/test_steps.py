@@ -5,6 +5,7 @@ import numpy as np
 from autograder.cases import CaseKind, Expected
 from autograder.findings import Cause
 from autograder.quiz_judge import QuizReport
+from autograder.report import headline_text
 from autograder.results import Status
 from autograder.rubric import RubricEntry
 from autograder.steps import JobKind, QuizStep, Step, all_steps, case_steps
@@ -48,11 +49,13 @@ def test_a_job_that_reported_nothing_fails_its_step_through_the_same_judge():
     assert isinstance(step, Step)
     cases = step.draw_cases(lambda inputs: Expected({"y": np.zeros(1)}), 1)
     dead = step.judge(entry, cases, lambda i: step.unreported(["stopped"], Cause.TIMED_OUT))
-    assert (dead.status, dead.headline, dead.failure.cause) == (
+    assert (dead.status, headline_text(dead.headline), dead.failure.cause) == (
         Status.ERROR, f"Linear.forward, {cases[0].label} ({cases[0].desc}): stopped", Cause.TIMED_OUT)
     quiz = all_steps()["mc"]
     assert isinstance(quiz, QuizStep)
     mc = RubricEntry("mc", 10, "hw/mc.py", "quiz", ())
     lost = quiz.judge(mc, [], lambda i: quiz.unreported(["stopped"], Cause.TIMED_OUT), key={})
-    assert (lost.status, lost.headline, lost.failure.cause) == (Status.ERROR, "hw/mc.py: stopped", Cause.TIMED_OUT)
+    assert (lost.status, headline_text(lost.headline), lost.failure.cause) == (
+        Status.ERROR, "hw/mc.py: stopped", Cause.TIMED_OUT
+    )
     assert isinstance(quiz.unreported([]), QuizReport)

@@ -9,7 +9,7 @@ hold, judging fails only the step they belong to.
 """
 
 from autograder.cases import Case
-from autograder.findings import Cause, Failure, Note, NoteKind
+from autograder.findings import Cause, Failure, Headline, HeadlineKind, Note, NoteKind
 from autograder.official.judging.plan import Job, Plan
 from autograder.official.judging.reports import Record
 from autograder.results import Status, StepResult, with_dependency_note
@@ -59,7 +59,7 @@ def judge(plan: Plan, cases: dict[str, list[Case]], jobs: list[Job], records: di
                     0.0,
                     entry.points,
                     Status.NEEDS_TORCH,
-                    " ".join(unrun[0].lines or []),
+                    Headline(HeadlineKind.NOT_RUN, " ".join(unrun[0].lines or [])),
                     failure=Failure(cause=Cause.NO_RUNTIME),
                 )
             )
@@ -72,7 +72,7 @@ def judge(plan: Plan, cases: dict[str, list[Case]], jobs: list[Job], records: di
                 0.0,
                 entry.points,
                 Status.ERROR,
-                f"{plan.steps[entry.id].target}: what the code produced could not be judged ({type(exc).__name__})",
+                Headline(HeadlineKind.NOT_JUDGED, type(exc).__name__, plan.steps[entry.id].target),
                 failure=Failure(cause=Cause.NOT_JUDGED),
             )
         results.append(with_dependency_note(result, failed, entry, files))
@@ -82,7 +82,9 @@ def judge(plan: Plan, cases: dict[str, list[Case]], jobs: list[Job], records: di
 def rejected(plan: Plan, reason: str, cause: Cause = Cause.REJECTED) -> list[StepResult]:
     """-> every step failed with the reason the handin was rejected (cause: GRADER_ERROR when the grader failed)."""
     return [
-        StepResult(e.id, 0.0, e.points, Status.ERROR, f"handin rejected: {reason}", failure=Failure(cause=cause))
+        StepResult(
+            e.id, 0.0, e.points, Status.ERROR, Headline(HeadlineKind.REJECTED, reason), failure=Failure(cause=cause)
+        )
         for e in plan.rubric
     ]
 
