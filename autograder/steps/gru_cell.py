@@ -97,9 +97,8 @@ BACKWARD_BUGS = {
 
 # Backward runs on the forward's cases, then on repeated calls (gradients accumulate until zero_grad()).
 CASES = Cases(SPECS, build)
-BACKWARD_CASES = Cases(
-    SPECS + accumulation_specs(twice={"input": 3, "hidden": 4}, reset={"input": 2, "hidden": 3}), build
-)
+ACCUMULATION = accumulation_specs(twice={"input": 3, "hidden": 4}, reset={"input": 2, "hidden": 3})
+BACKWARD_CASES = Cases(SPECS + ACCUMULATION, build)
 STEPS = (
     Step("gru_forward", "GRUCell.forward", CASES, run_forward, FORWARD_OUTPUTS, bugs=FORWARD_BUGS),
     Step("gru_backward", "GRUCell.backward", BACKWARD_CASES, run_backward, BACKWARD_OUTPUTS, bugs=BACKWARD_BUGS),

@@ -62,9 +62,8 @@ FORWARD_OUTPUTS = (Output("y", tensor="output y"),)
 BACKWARD_OUTPUTS = gradient_outputs(("dx",), GRADS)
 # Backward runs on the forward's cases, then on repeated calls (gradients accumulate until zero_grad()).
 CASES = Cases(SPECS, build)
-BACKWARD_CASES = Cases(
-    SPECS + accumulation_specs(twice={"batch": 3, "in": 4, "out": 2}, reset={"batch": 2, "in": 3, "out": 3}), build
-)
+ACCUMULATION = accumulation_specs(twice={"batch": 3, "in": 4, "out": 2}, reset={"batch": 2, "in": 3, "out": 3})
+BACKWARD_CASES = Cases(SPECS + ACCUMULATION, build)
 STEPS = (
     Step("linear_forward", "Linear.forward", CASES, run_forward, FORWARD_OUTPUTS, bugs=FORWARD_BUGS),
     Step("linear_backward", "Linear.backward", BACKWARD_CASES, run_backward, BACKWARD_OUTPUTS, bugs=ACCUMULATION_BUGS),

@@ -106,11 +106,10 @@ FORWARD_OUTPUTS = (Output("c_new", position=1, returns="c_new"), Output("h_new",
 BACKWARD_OUTPUTS = gradient_outputs(("dx", "dh", "dc"), GRADS)
 # Backward runs on the forward's cases, then on repeated calls (gradients accumulate until zero_grad()).
 CASES = Cases(SPECS, build)
-BACKWARD_CASES = Cases(
-    SPECS
-    + accumulation_specs(twice={"batch": 3, "input": 4, "hidden": 2}, reset={"batch": 2, "input": 2, "hidden": 3}),
-    build,
+ACCUMULATION = accumulation_specs(
+    twice={"batch": 3, "input": 4, "hidden": 2}, reset={"batch": 2, "input": 2, "hidden": 3}
 )
+BACKWARD_CASES = Cases(SPECS + ACCUMULATION, build)
 STEPS = (
     Step("lstm_forward", "LSTMCell.forward", CASES, run_forward, FORWARD_OUTPUTS, bugs=FORWARD_BUGS),
     Step("lstm_backward", "LSTMCell.backward", BACKWARD_CASES, run_backward, BACKWARD_OUTPUTS, bugs=BACKWARD_BUGS),

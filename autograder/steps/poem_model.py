@@ -108,6 +108,5 @@ OUTPUTS = (
 )
 # No output sums or averages over the batch: a factor equal to the batch size would be a coincidence.
 CASES = Cases(SPECS, build, batch_of=lambda spec: None)
-# Two LSTM layers in float32 inside torch: float64 oracle values agree to about 1e-7.
 TOLERANCE = Tolerance(rtol=1e-6, atol=1e-9)
 STEPS = (Step("poem_model", "RNN_model.forward", CASES, run, OUTPUTS, tolerance=TOLERANCE, locate=locate),)

@@ -94,13 +94,10 @@ FORWARD_OUTPUTS = (Output("h", tensor="returned h'"),)
 BACKWARD_OUTPUTS = gradient_outputs(("dx", "dh"), GRADS)
 # Backward runs on the forward's cases, then on repeated calls (gradients accumulate until zero_grad()).
 CASES = Cases(SPECS, build)
-BACKWARD_CASES = Cases(
-    SPECS
-    + accumulation_specs(
-        twice={"batch": 3, "input": 4, "hidden": 2}, reset={"batch": 2, "input": 2, "hidden": 3}, calls="backward"
-    ),
-    build_backward,
+ACCUMULATION = accumulation_specs(
+    twice={"batch": 3, "input": 4, "hidden": 2}, reset={"batch": 2, "input": 2, "hidden": 3}, calls="backward"
 )
+BACKWARD_CASES = Cases(SPECS + ACCUMULATION, build_backward)
 STEPS = (
     Step("rnn_forward", "RNNCell.forward", CASES, run_forward, FORWARD_OUTPUTS, bugs=FORWARD_BUGS),
     Step("rnn_backward", "RNNCell.backward", BACKWARD_CASES, run_backward, BACKWARD_OUTPUTS, bugs=BACKWARD_BUGS),
