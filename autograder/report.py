@@ -113,19 +113,23 @@ def headline_text(h: Headline | None) -> str:
     if h is None:
         return ""
     about = f"{h.where}, {h.case} ({h.desc})" if h.case else h.where
-    said = {
-        HeadlineKind.WRONG: lambda: f"{about}: {h.subject}",
-        HeadlineKind.RAISED: lambda: f"{about}: {h.subject}",
-        HeadlineKind.STUB: lambda: h.subject,
-        HeadlineKind.PASSED: lambda: _passed(h.cases),
-        HeadlineKind.NEEDS_TORCH: lambda: f"not run: {h.subject} needs torch",
-        HeadlineKind.WELL_FORMED: lambda: _well_formed(h.count, h.total),
-        HeadlineKind.RIGHT: lambda: f"{h.count} of {h.total} answers are right",
-        HeadlineKind.NOT_JUDGED: lambda: f"{about}: what the code produced could not be judged ({h.subject})",
-        HeadlineKind.REJECTED: lambda: f"handin rejected: {h.subject}",
-        HeadlineKind.NOT_RUN: lambda: h.subject,
-    }
-    return said[h.kind]()
+    match h.kind:
+        case HeadlineKind.WRONG | HeadlineKind.RAISED:
+            return f"{about}: {h.subject}"
+        case HeadlineKind.PASSED:
+            return _passed(h.cases)
+        case HeadlineKind.NEEDS_TORCH:
+            return f"not run: {h.subject} needs torch"
+        case HeadlineKind.WELL_FORMED:
+            return _well_formed(h.count, h.total)
+        case HeadlineKind.RIGHT:
+            return f"{h.count} of {h.total} answers are right"
+        case HeadlineKind.NOT_JUDGED:
+            return f"{about}: what the code produced could not be judged ({h.subject})"
+        case HeadlineKind.REJECTED:
+            return f"handin rejected: {h.subject}"
+        case _:  # STUB and NOT_RUN: said in their own words
+            return h.subject
 
 
 def _note_lines(note: Note) -> list[str]:

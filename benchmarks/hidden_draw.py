@@ -45,7 +45,7 @@ def main() -> None:
             for k in range(args.hidden_cases):
                 for i, spec in enumerate(step.specs):
                     start = time.thread_time()
-                    inputs = step.build(step.rng(1000 + r, k * len(step.specs) + i), spec)
+                    inputs = step.cases.build(step.rng(1000 + r, k * len(step.specs) + i), spec)
                     totals[0] += time.thread_time() - start
                     # Whichever mode runs first on an input pays a little more: they take turns.
                     for mode in ((1, 2) if r % 2 else (2, 1)):

@@ -26,7 +26,7 @@ def writeup_cell(inputs: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]
 
 @pytest.mark.parametrize("index", range(len(FORWARD.specs)), ids=[s.desc for s in FORWARD.specs])
 def test_forward_is_the_writeup_formula_in_gate_order_i_f_g_o(index):
-    inputs = FORWARD.build(FORWARD.rng(7, index), FORWARD.specs[index])
+    inputs = FORWARD.cases.build(FORWARD.rng(7, index), FORWARD.specs[index])
     expected = lstm_forward(inputs).values
     h_new, c_new = writeup_cell(inputs)
     np.testing.assert_allclose(expected["h_new"], h_new, rtol=1e-12, atol=1e-14)
@@ -35,7 +35,7 @@ def test_forward_is_the_writeup_formula_in_gate_order_i_f_g_o(index):
 
 def test_deltas_are_per_sample_and_parameter_gradients_batch_means():
     spec = BACKWARD.specs[0]
-    inputs = BACKWARD.build(BACKWARD.rng(7, 0), spec)
+    inputs = BACKWARD.cases.build(BACKWARD.rng(7, 0), spec)
     whole = lstm_backward(inputs).values
     batch = spec["batch"]
     alone = []
@@ -57,7 +57,7 @@ def test_repeated_calls_accumulate_and_zero_grad_resets():
     twice = next(s for d, s in specs.items() if "twice without zero_grad" in d)
     reset = next(s for d, s in specs.items() if "zero_grad()," in d)
     for spec, tag in ((twice, "last_call_only"), (reset, "no_zero_grad")):
-        inputs = BACKWARD.build(BACKWARD.rng(7, 0), spec)
+        inputs = BACKWARD.cases.build(BACKWARD.rng(7, 0), spec)
         out = lstm_backward(inputs)
         for key in ("dW_ih", "dW_hh", "db_ih", "db_hh"):
             alternative = out.alternatives[key][tag]

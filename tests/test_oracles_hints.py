@@ -75,7 +75,7 @@ def test_values_only_skips_the_known_bug_passes_and_the_trace(monkeypatch):
                     "rnn_classifier_backward", "ctc_forward", "ctc_backward", "beam_search", "char_rnn_loss",
                     "char_rnn_backward"):
         step, oracle = STEPS[step_id], ORACLES[step_id]
-        inputs = [step.build(step.rng(PUBLIC_STREAM, i), spec) for i, spec in enumerate(step.specs)]
+        inputs = [step.cases.build(step.rng(PUBLIC_STREAM, i), spec) for i, spec in enumerate(step.specs)]
         with values_only():
             assert all(oracle(x).alternatives == {} for x in inputs)
         with pytest.raises(AssertionError):  # the hints do call what was replaced

@@ -10,7 +10,7 @@ from autograder.steps import all_steps
 from autograder.steps.rnn_classifier import cell_weights, layers_of
 
 STEP = all_steps()["rnn_classifier_backward"]
-CASES = [STEP.build(STEP.rng(7, i), spec) for i, spec in enumerate(STEP.specs)]
+CASES = [STEP.cases.build(STEP.rng(7, i), spec) for i, spec in enumerate(STEP.specs)]
 
 
 @pytest.mark.parametrize("inputs", CASES, ids=[s.desc for s in STEP.specs])

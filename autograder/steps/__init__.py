@@ -141,16 +141,6 @@ class Step:
         """The specs of its cases."""
         return self.cases.specs
 
-    @property
-    def build(self) -> Callable[[np.random.Generator, Spec], dict[str, np.ndarray]]:
-        """The case builder of its cases: (rng, spec) -> the inputs of one case."""
-        return self.cases.build
-
-    @property
-    def batch_of(self) -> Callable[[Spec], int | None]:
-        """Spec -> the batch size a wrong output may be off by, or None (see `Cases`)."""
-        return self.cases.batch_of
-
     def rng(self, stream: int, index: int) -> np.random.Generator:
         """-> the generator for case `index` of `stream` (see the streams in autograder/cases.py)."""
         return np.random.default_rng([zlib.crc32(self.id.encode()), stream, index])
@@ -171,10 +161,10 @@ class Step:
         for k in range(per_spec):
             for i, spec in enumerate(self.specs):
                 index = k * len(self.specs) + i
-                inputs = self.build(self.rng(stream, index), spec)
+                inputs = self.cases.build(self.rng(stream, index), spec)
                 cases.append(
                     Case.from_oracle(
-                        kind, index + 1, spec.desc, inputs, oracle(inputs), self.batch_of(spec), hints_pending
+                        kind, index + 1, spec.desc, inputs, oracle(inputs), self.cases.batch_of(spec), hints_pending
                     )
                 )
         return cases
